@@ -1,0 +1,311 @@
+/**
+ * The one typed configuration of iam-user-lifecycle.
+ *
+ * The same JSON shape is read by the CDK app (validated at synth time), by every Lambda at cold
+ * start (from the LIFECYCLE_CONFIG environment variable) and by the CLI (`--config FILE`).
+ * Every field is optional in the JSON; missing fields take the documented defaults below.
+ */
+import { ConfigError } from './errors';
+
+export type CutoverDeadlineAction = 'notify' | 'deactivate';
+
+export interface ManagedUserSelector {
+  /**
+   * Only users whose IAM path starts with this prefix are managed. Must start and end with `/`.
+   * @default '/'  (every path)
+   */
+  readonly pathPrefix: string;
+  /**
+   * When set, only users carrying this tag (and, if `value` is given, this value) are managed.
+   * @default undefined (no tag required)
+   */
+  readonly tag?: { readonly key: string; readonly value?: string };
+}
+
+export interface ProtectedUsers {
+  /**
+   * User names the automation never touches (break-glass, administrators, its own users).
+   * @default []
+   */
+  readonly userNames: readonly string[];
+  /**
+   * Users carrying this tag (any value) are never touched.
+   * @default 'iam-lifecycle:protected'
+   */
+  readonly tagKey: string;
+}
+
+export interface LifecycleConfig {
+  /** Rotate active access keys older than this. @default 90 */
+  readonly maxKeyAgeDays: number;
+  /** How often the rotation workflow checks last-used data while waiting for cutover. @default 6 */
+  readonly cutoverCheckIntervalHours: number;
+  /** Cutover is confirmed once the old key has not been used for this long. @default 24 */
+  readonly cutoverQuietPeriodHours: number;
+  /** Stop waiting for cutover after this long and apply `cutoverDeadlineAction`. @default 14 */
+  readonly cutoverDeadlineDays: number;
+  /**
+   * At the cutover deadline: `notify` keeps waiting and escalates (a `rotation.cutover-overdue`
+   * notification, repeated every deadline period); `deactivate` notifies and proceeds.
+   * @default 'notify'
+   */
+  readonly cutoverDeadlineAction: CutoverDeadlineAction;
+  /** How long a deactivated old key is kept (rollback window) before deletion. @default 7 */
+  readonly deactivatedGracePeriodDays: number;
+  /**
+   * When a user already has two keys and one is inactive, delete the inactive one to make room.
+   * @default true
+   */
+  readonly removeInactiveKeyToMakeRoom: boolean;
+  /** Which users the automation manages. @default { pathPrefix: '/' } */
+  readonly managedUsers: ManagedUserSelector;
+  /** Users the automation refuses to touch. @default { userNames: [], tagKey: 'iam-lifecycle:protected' } */
+  readonly protectedUsers: ProtectedUsers;
+  /** Secrets are named `<secretPrefix>/<userName>`. @default 'iam-user-lifecycle' */
+  readonly secretPrefix: string;
+  /** How long an offboarded user is kept disabled before deletion. @default 30 */
+  readonly offboardingObservationDays: number;
+  /** How often offboarding checks that nothing was re-enabled during observation. @default 24 */
+  readonly offboardingCheckIntervalHours: number;
+  /** EventBridge Scheduler expression of the daily scan. @default 'rate(1 day)' */
+  readonly scanSchedule: string;
+  /**
+   * Divides every duration (ages, waits, quiet and grace periods). For local runs and tests only:
+   * 86400 makes a day last a second. Must be 1 in a deployed stack unless you mean it.
+   * @default 1
+   */
+  readonly timeScale: number;
+}
+
+export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
+  maxKeyAgeDays: 90,
+  cutoverCheckIntervalHours: 6,
+  cutoverQuietPeriodHours: 24,
+  cutoverDeadlineDays: 14,
+  cutoverDeadlineAction: 'notify',
+  deactivatedGracePeriodDays: 7,
+  removeInactiveKeyToMakeRoom: true,
+  managedUsers: Object.freeze({ pathPrefix: '/' }),
+  protectedUsers: Object.freeze({ userNames: Object.freeze([]) as readonly string[], tagKey: 'iam-lifecycle:protected' }),
+  secretPrefix: 'iam-user-lifecycle',
+  offboardingObservationDays: 30,
+  offboardingCheckIntervalHours: 24,
+  scanSchedule: 'rate(1 day)',
+  timeScale: 1,
+});
+
+const KNOWN_KEYS = new Set(Object.keys(DEFAULT_CONFIG));
+const HOUR = 3600;
+const DAY = 86400;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function positiveNumber(problems: string[], name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    problems.push(`${name} must be a positive number (got ${JSON.stringify(value)})`);
+    return NaN;
+  }
+  return value;
+}
+
+/**
+ * Parses and validates a config object (as read from JSON). Unknown fields, wrong types and
+ * nonsense durations are rejected with one ConfigError listing every problem.
+ */
+export function parseConfig(raw: unknown = {}): LifecycleConfig {
+  if (!isRecord(raw)) throw new ConfigError(['config must be a JSON object']);
+  const problems: string[] = [];
+  for (const key of Object.keys(raw)) {
+    if (!KNOWN_KEYS.has(key)) problems.push(`unknown config field "${key}"`);
+  }
+  const merged = { ...DEFAULT_CONFIG, ...raw } as Record<string, unknown>;
+
+  const maxKeyAgeDays = positiveNumber(problems, 'maxKeyAgeDays', merged.maxKeyAgeDays);
+  const interval = positiveNumber(problems, 'cutoverCheckIntervalHours', merged.cutoverCheckIntervalHours);
+  const quiet = positiveNumber(problems, 'cutoverQuietPeriodHours', merged.cutoverQuietPeriodHours);
+  const deadline = positiveNumber(problems, 'cutoverDeadlineDays', merged.cutoverDeadlineDays);
+  const grace = positiveNumber(problems, 'deactivatedGracePeriodDays', merged.deactivatedGracePeriodDays);
+  const observation = positiveNumber(problems, 'offboardingObservationDays', merged.offboardingObservationDays);
+  const offboardingInterval = positiveNumber(
+    problems,
+    'offboardingCheckIntervalHours',
+    merged.offboardingCheckIntervalHours,
+  );
+  const timeScale = positiveNumber(problems, 'timeScale', merged.timeScale);
+  if (Number.isFinite(timeScale) && timeScale < 1) problems.push('timeScale must be >= 1 (it divides durations)');
+
+  if (Number.isFinite(interval) && Number.isFinite(quiet) && quiet < interval) {
+    problems.push('cutoverQuietPeriodHours must be at least cutoverCheckIntervalHours');
+  }
+  if (Number.isFinite(deadline) && Number.isFinite(quiet) && deadline * 24 < quiet) {
+    problems.push('cutoverDeadlineDays must be at least cutoverQuietPeriodHours');
+  }
+  if (Number.isFinite(grace) && Number.isFinite(interval) && grace * 24 < interval) {
+    problems.push('deactivatedGracePeriodDays must be at least cutoverCheckIntervalHours');
+  }
+  if (Number.isFinite(observation) && Number.isFinite(offboardingInterval) && observation * 24 < offboardingInterval) {
+    problems.push('offboardingObservationDays must be at least offboardingCheckIntervalHours');
+  }
+  if (merged.cutoverDeadlineAction !== 'notify' && merged.cutoverDeadlineAction !== 'deactivate') {
+    problems.push(`cutoverDeadlineAction must be "notify" or "deactivate" (got ${JSON.stringify(merged.cutoverDeadlineAction)})`);
+  }
+  if (typeof merged.removeInactiveKeyToMakeRoom !== 'boolean') {
+    problems.push('removeInactiveKeyToMakeRoom must be true or false');
+  }
+
+  const managedUsers = parseSelector(problems, merged.managedUsers);
+  const protectedUsers = parseProtected(problems, merged.protectedUsers);
+
+  if (typeof merged.secretPrefix !== 'string' || !/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(merged.secretPrefix)) {
+    problems.push('secretPrefix must be 1-256 characters of A-Z a-z 0-9 / _ + = . @ -');
+  } else if (merged.secretPrefix.endsWith('/')) {
+    problems.push('secretPrefix must not end with "/" (secrets are named <secretPrefix>/<userName>)');
+  }
+  if (typeof merged.scanSchedule !== 'string' || !/^(rate|cron)\(.+\)$/.test(merged.scanSchedule)) {
+    problems.push('scanSchedule must be an EventBridge Scheduler rate(...) or cron(...) expression');
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    maxKeyAgeDays,
+    cutoverCheckIntervalHours: interval,
+    cutoverQuietPeriodHours: quiet,
+    cutoverDeadlineDays: deadline,
+    cutoverDeadlineAction: merged.cutoverDeadlineAction as CutoverDeadlineAction,
+    deactivatedGracePeriodDays: grace,
+    removeInactiveKeyToMakeRoom: merged.removeInactiveKeyToMakeRoom as boolean,
+    managedUsers,
+    protectedUsers,
+    secretPrefix: merged.secretPrefix as string,
+    offboardingObservationDays: observation,
+    offboardingCheckIntervalHours: offboardingInterval,
+    scanSchedule: merged.scanSchedule as string,
+    timeScale,
+  });
+}
+
+function parseSelector(problems: string[], raw: unknown): ManagedUserSelector {
+  if (!isRecord(raw)) {
+    problems.push('managedUsers must be an object');
+    return DEFAULT_CONFIG.managedUsers;
+  }
+  for (const key of Object.keys(raw)) {
+    if (key !== 'pathPrefix' && key !== 'tag') problems.push(`unknown field managedUsers.${key}`);
+  }
+  const pathPrefix = raw.pathPrefix ?? '/';
+  if (typeof pathPrefix !== 'string' || !/^\/([\x21-\x7e]*\/)?$/.test(pathPrefix) || pathPrefix.length > 512) {
+    problems.push('managedUsers.pathPrefix must be an IAM path that starts and ends with "/"');
+  }
+  let tag: ManagedUserSelector['tag'];
+  if (raw.tag !== undefined) {
+    if (!isRecord(raw.tag) || typeof raw.tag.key !== 'string' || raw.tag.key.length === 0) {
+      problems.push('managedUsers.tag must be {"key": string, "value"?: string}');
+    } else if (raw.tag.value !== undefined && typeof raw.tag.value !== 'string') {
+      problems.push('managedUsers.tag.value must be a string');
+    } else {
+      tag = Object.freeze({ key: raw.tag.key, ...(raw.tag.value !== undefined ? { value: raw.tag.value as string } : {}) });
+    }
+  }
+  return Object.freeze({ pathPrefix: pathPrefix as string, ...(tag ? { tag } : {}) });
+}
+
+function parseProtected(problems: string[], raw: unknown): ProtectedUsers {
+  if (!isRecord(raw)) {
+    problems.push('protectedUsers must be an object');
+    return DEFAULT_CONFIG.protectedUsers;
+  }
+  for (const key of Object.keys(raw)) {
+    if (key !== 'userNames' && key !== 'tagKey') problems.push(`unknown field protectedUsers.${key}`);
+  }
+  const userNames = raw.userNames ?? [];
+  const tagKey = raw.tagKey ?? DEFAULT_CONFIG.protectedUsers.tagKey;
+  if (!Array.isArray(userNames) || !userNames.every((n) => typeof n === 'string' && n.length > 0)) {
+    problems.push('protectedUsers.userNames must be a list of user names');
+  }
+  if (typeof tagKey !== 'string' || tagKey.length === 0) problems.push('protectedUsers.tagKey must be a non-empty string');
+  return Object.freeze({
+    userNames: Object.freeze([...(Array.isArray(userNames) ? (userNames as string[]) : [])]),
+    tagKey: tagKey as string,
+  });
+}
+
+/** Reads the config from the LIFECYCLE_CONFIG environment variable (JSON); defaults when unset. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LifecycleConfig {
+  const text = env.LIFECYCLE_CONFIG;
+  if (text === undefined || text.trim() === '') return parseConfig({});
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError([`LIFECYCLE_CONFIG is not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseConfig(raw);
+}
+
+/** Durations of one rotation, in whole (scaled) seconds, as carried in the execution input. */
+export interface RotationTiming {
+  readonly checkIntervalSeconds: number;
+  readonly quietPeriodSeconds: number;
+  readonly deadlineSeconds: number;
+  readonly gracePeriodSeconds: number;
+  readonly deadlineAction: CutoverDeadlineAction;
+}
+
+/** Wait states take whole seconds: scaled durations are rounded and never shorter than one second. */
+function scaled(seconds: number, timeScale: number): number {
+  return Math.max(1, Math.round(seconds / timeScale));
+}
+
+export function rotationTiming(config: LifecycleConfig): RotationTiming {
+  return {
+    checkIntervalSeconds: scaled(config.cutoverCheckIntervalHours * HOUR, config.timeScale),
+    quietPeriodSeconds: scaled(config.cutoverQuietPeriodHours * HOUR, config.timeScale),
+    deadlineSeconds: scaled(config.cutoverDeadlineDays * DAY, config.timeScale),
+    gracePeriodSeconds: scaled(config.deactivatedGracePeriodDays * DAY, config.timeScale),
+    deadlineAction: config.cutoverDeadlineAction,
+  };
+}
+
+/** Validates a RotationTiming received in an execution input (it is data, so it is checked). */
+export function checkRotationTiming(raw: unknown): RotationTiming {
+  const problems: string[] = [];
+  if (!isRecord(raw)) throw new ConfigError(['timing must be an object']);
+  for (const key of ['checkIntervalSeconds', 'quietPeriodSeconds', 'deadlineSeconds', 'gracePeriodSeconds']) {
+    const value = raw[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      problems.push(`timing.${key} must be a whole number of seconds >= 1`);
+    }
+  }
+  if (raw.deadlineAction !== 'notify' && raw.deadlineAction !== 'deactivate') {
+    problems.push('timing.deadlineAction must be "notify" or "deactivate"');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return raw as unknown as RotationTiming;
+}
+
+export interface OffboardingTiming {
+  readonly observationSeconds: number;
+  readonly checkIntervalSeconds: number;
+}
+
+export function offboardingTiming(config: LifecycleConfig, observationDays?: number): OffboardingTiming {
+  const days = observationDays ?? config.offboardingObservationDays;
+  return {
+    observationSeconds: scaled(days * DAY, config.timeScale),
+    checkIntervalSeconds: Math.min(
+      scaled(config.offboardingCheckIntervalHours * HOUR, config.timeScale),
+      scaled(days * DAY, config.timeScale),
+    ),
+  };
+}
+
+/** Maximum key age in milliseconds, scaled. */
+export function maxKeyAgeMs(config: LifecycleConfig): number {
+  return (config.maxKeyAgeDays * DAY * 1000) / config.timeScale;
+}
+
+export function secretNameFor(config: Pick<LifecycleConfig, 'secretPrefix'>, userName: string): string {
+  return `${config.secretPrefix}/${userName}`;
+}

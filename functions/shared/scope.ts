@@ -1,0 +1,71 @@
+/** Which users the automation may touch. Pure: the same rule runs in code and shapes IAM policy. */
+import type { LifecycleConfig } from './config';
+import { OutOfScopeError, ProtectedUserError } from './errors';
+
+export interface ScopeSubject {
+  readonly userName: string;
+  readonly path: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export type ScopeDecision =
+  | { readonly kind: 'managed' }
+  | { readonly kind: 'protected'; readonly why: string }
+  | { readonly kind: 'out-of-scope'; readonly why: string };
+
+/**
+ * @param extraProtectedNames user names protected beyond the config, e.g. the automation's own
+ *        IAM users (from the AUTOMATION_USER_NAMES environment variable).
+ */
+export function decideScope(
+  user: ScopeSubject,
+  config: Pick<LifecycleConfig, 'managedUsers' | 'protectedUsers'>,
+  extraProtectedNames: readonly string[] = [],
+): ScopeDecision {
+  if (config.protectedUsers.userNames.includes(user.userName)) {
+    return { kind: 'protected', why: 'listed in protectedUsers.userNames' };
+  }
+  if (extraProtectedNames.includes(user.userName)) {
+    return { kind: 'protected', why: 'one of the automation’s own principals' };
+  }
+  if (Object.prototype.hasOwnProperty.call(user.tags, config.protectedUsers.tagKey)) {
+    return { kind: 'protected', why: `tagged ${config.protectedUsers.tagKey}` };
+  }
+  if (!user.path.startsWith(config.managedUsers.pathPrefix)) {
+    return { kind: 'out-of-scope', why: `path ${user.path} is outside ${config.managedUsers.pathPrefix}` };
+  }
+  const tag = config.managedUsers.tag;
+  if (tag) {
+    const value = user.tags[tag.key];
+    if (value === undefined) return { kind: 'out-of-scope', why: `not tagged ${tag.key}` };
+    if (tag.value !== undefined && value !== tag.value) {
+      return { kind: 'out-of-scope', why: `tag ${tag.key} is not ${tag.value}` };
+    }
+  }
+  return { kind: 'managed' };
+}
+
+/** Throws ProtectedUserError or OutOfScopeError unless the user is managed. */
+export function assertManaged(
+  user: ScopeSubject,
+  config: Pick<LifecycleConfig, 'managedUsers' | 'protectedUsers'>,
+  extraProtectedNames: readonly string[] = [],
+): void {
+  const decision = decideScope(user, config, extraProtectedNames);
+  if (decision.kind === 'protected') throw new ProtectedUserError(user.userName, decision.why);
+  if (decision.kind === 'out-of-scope') throw new OutOfScopeError(user.userName, decision.why);
+}
+
+/** The IAM path of a user from its ARN (`arn:aws:iam::123:user/some/path/name` -> `/some/path/`). */
+export function pathFromUserArn(arn: string): string {
+  const resource = arn.split(':').slice(5).join(':');
+  const parts = resource.split('/');
+  return parts.length <= 2 ? '/' : `/${parts.slice(1, -1).join('/')}/`;
+}
+
+export function automationUserNamesFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.AUTOMATION_USER_NAMES ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+}

@@ -1,0 +1,127 @@
+/**
+ * The per-user secret in Secrets Manager: `<secretPrefix>/<userName>`, SecretString JSON
+ * {"userName","accessKeyId","secretAccessKey","createdAt"}. AWSCURRENT is the key to use,
+ * AWSPREVIOUS the one being retired. Only this module and the workload read the value; what it
+ * hands back to workflows is the key id, never the secret.
+ */
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { createHash } from 'node:crypto';
+import type { NewAccessKey } from './iam-gateway';
+
+export interface StoredKeyRef {
+  readonly accessKeyId: string;
+  readonly versionId: string;
+}
+
+export interface StoredCredentials {
+  readonly userName: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly createdAt: string;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof ResourceNotFoundException || (error as Error | undefined)?.name === 'ResourceNotFoundException';
+}
+
+/**
+ * Secrets Manager wants a 32-64 character ClientRequestToken. The workflow's execution name is the
+ * idempotency key; it is hashed so names of any length map to one valid token.
+ */
+export function requestTokenFor(executionName: string): string {
+  return createHash('sha256').update(executionName).digest('hex').slice(0, 64);
+}
+
+export class SecretStore {
+  constructor(
+    private readonly client: SecretsManagerClient,
+    private readonly kmsKeyId?: string,
+  ) {}
+
+  /** The access key id held in AWSCURRENT, or undefined if the secret does not exist. */
+  async currentKey(secretName: string): Promise<StoredKeyRef | undefined> {
+    const value = await this.readCredentials(secretName, 'AWSCURRENT');
+    return value ? { accessKeyId: value.credentials.accessKeyId, versionId: value.versionId } : undefined;
+  }
+
+  /** The full credentials (for the workload using them; never for workflow state). */
+  async readCredentials(
+    secretName: string,
+    stage: 'AWSCURRENT' | 'AWSPREVIOUS' = 'AWSCURRENT',
+  ): Promise<{ credentials: StoredCredentials; versionId: string } | undefined> {
+    try {
+      const out = await this.client.send(new GetSecretValueCommand({ SecretId: secretName, VersionStage: stage }));
+      if (!out.SecretString) return undefined;
+      const parsed = JSON.parse(out.SecretString) as Partial<StoredCredentials>;
+      if (typeof parsed.accessKeyId !== 'string' || typeof parsed.secretAccessKey !== 'string') return undefined;
+      return { credentials: parsed as StoredCredentials, versionId: out.VersionId ?? '' };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      if (error instanceof SyntaxError) return undefined;
+      throw error;
+    }
+  }
+
+  async exists(secretName: string): Promise<boolean> {
+    try {
+      await this.client.send(new DescribeSecretCommand({ SecretId: secretName }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Stores the key as AWSCURRENT (Secrets Manager moves the previous AWSCURRENT to AWSPREVIOUS).
+   * The same `requestToken` makes a retry of the same store a no-op.
+   */
+  async storeKey(secretName: string, userName: string, key: NewAccessKey, requestToken: string): Promise<StoredKeyRef> {
+    const value: StoredCredentials = {
+      userName,
+      accessKeyId: key.accessKeyId,
+      secretAccessKey: key.secretAccessKey,
+      createdAt: key.createdAt.toISOString(),
+    };
+    const secretString = JSON.stringify(value);
+    if (await this.exists(secretName)) {
+      const out = await this.client.send(
+        new PutSecretValueCommand({ SecretId: secretName, SecretString: secretString, ClientRequestToken: requestToken }),
+      );
+      return { accessKeyId: key.accessKeyId, versionId: out.VersionId ?? requestToken };
+    }
+    const out = await this.client.send(
+      new CreateSecretCommand({
+        Name: secretName,
+        SecretString: secretString,
+        ClientRequestToken: requestToken,
+        Description: `Access key of IAM user ${userName}, rotated by iam-user-lifecycle`,
+        ...(this.kmsKeyId ? { KmsKeyId: this.kmsKeyId } : {}),
+        Tags: [
+          { Key: 'iam-lifecycle:managed-by', Value: 'iam-user-lifecycle' },
+          { Key: 'iam-lifecycle:user', Value: userName },
+        ],
+      }),
+    );
+    return { accessKeyId: key.accessKeyId, versionId: out.VersionId ?? requestToken };
+  }
+
+  /** Deletes the secret (offboarding). Returns false when it did not exist. */
+  async deleteSecret(secretName: string, recoveryWindowInDays = 7): Promise<boolean> {
+    try {
+      await this.client.send(new DeleteSecretCommand({ SecretId: secretName, RecoveryWindowInDays: recoveryWindowInDays }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+}

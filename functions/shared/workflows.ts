@@ -1,0 +1,154 @@
+/**
+ * One small port for starting and inspecting workflows, so the same handler code (scan, API, CLI)
+ * drives Step Functions when deployed and the in-process runner locally.
+ */
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+
+export type WorkflowKind = 'rotation' | 'offboarding';
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+
+export interface ExecutionSummary {
+  readonly kind: WorkflowKind;
+  readonly name: string;
+  readonly executionArn: string;
+  readonly status: ExecutionStatus;
+  readonly startDate: Date;
+  readonly stopDate?: Date;
+  readonly input?: unknown;
+  readonly output?: unknown;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
+export interface StartResult {
+  readonly executionArn: string;
+  /** false when an execution with this name already existed (nothing new was started). */
+  readonly started: boolean;
+  readonly existing?: ExecutionSummary;
+}
+
+export interface WorkflowPort {
+  start(kind: WorkflowKind, name: string, input: unknown): Promise<StartResult>;
+  describe(kind: WorkflowKind, name: string): Promise<ExecutionSummary | undefined>;
+  /** Executions of a kind, newest first (only RUNNING ones when `runningOnly`). */
+  list(kind: WorkflowKind, options?: { runningOnly?: boolean; max?: number }): Promise<ExecutionSummary[]>;
+  stop(kind: WorkflowKind, name: string, reason: { error: string; cause: string }): Promise<boolean>;
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The deployed implementation: Step Functions state machines by kind. */
+export class StepFunctionsWorkflows implements WorkflowPort {
+  constructor(
+    private readonly sfn: SFNClient,
+    private readonly stateMachineArns: Partial<Record<WorkflowKind, string>>,
+  ) {}
+
+  private machineArn(kind: WorkflowKind): string {
+    const arn = this.stateMachineArns[kind];
+    if (!arn) throw new Error(`no state machine configured for ${kind} workflows`);
+    return arn;
+  }
+
+  private executionArn(kind: WorkflowKind, name: string): string {
+    // arn:aws:states:region:account:stateMachine:Name -> arn:aws:states:region:account:execution:Name:exec
+    return `${this.machineArn(kind).replace(':stateMachine:', ':execution:')}:${name}`;
+  }
+
+  async start(kind: WorkflowKind, name: string, input: unknown): Promise<StartResult> {
+    try {
+      const out = await this.sfn.send(
+        new StartExecutionCommand({ stateMachineArn: this.machineArn(kind), name, input: JSON.stringify(input) }),
+      );
+      return { executionArn: out.executionArn ?? this.executionArn(kind, name), started: true };
+    } catch (error) {
+      if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
+        const existing = await this.describe(kind, name);
+        return { executionArn: this.executionArn(kind, name), started: false, ...(existing ? { existing } : {}) };
+      }
+      throw error;
+    }
+  }
+
+  async describe(kind: WorkflowKind, name: string): Promise<ExecutionSummary | undefined> {
+    try {
+      const out = await this.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(kind, name) }));
+      return {
+        kind,
+        name,
+        executionArn: out.executionArn ?? this.executionArn(kind, name),
+        status: (out.status ?? 'RUNNING') as ExecutionStatus,
+        startDate: out.startDate ?? new Date(0),
+        ...(out.stopDate ? { stopDate: out.stopDate } : {}),
+        input: parseJson(out.input),
+        output: parseJson(out.output),
+        ...(out.error ? { error: out.error } : {}),
+        ...(out.cause ? { cause: out.cause } : {}),
+      };
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist') return undefined;
+      throw error;
+    }
+  }
+
+  async list(kind: WorkflowKind, options: { runningOnly?: boolean; max?: number } = {}): Promise<ExecutionSummary[]> {
+    const result: ExecutionSummary[] = [];
+    let nextToken: string | undefined;
+    const max = options.max ?? 1000;
+    do {
+      const page = await this.sfn.send(
+        new ListExecutionsCommand({
+          stateMachineArn: this.machineArn(kind),
+          ...(options.runningOnly ? { statusFilter: 'RUNNING' } : {}),
+          nextToken,
+        }),
+      );
+      for (const e of page.executions ?? []) {
+        result.push({
+          kind,
+          name: e.name ?? '',
+          executionArn: e.executionArn ?? '',
+          status: (e.status ?? 'RUNNING') as ExecutionStatus,
+          startDate: e.startDate ?? new Date(0),
+          ...(e.stopDate ? { stopDate: e.stopDate } : {}),
+        });
+      }
+      nextToken = page.nextToken;
+    } while (nextToken && result.length < max);
+    return result.slice(0, max);
+  }
+
+  async stop(kind: WorkflowKind, name: string, reason: { error: string; cause: string }): Promise<boolean> {
+    try {
+      await this.sfn.send(
+        new StopExecutionCommand({ executionArn: this.executionArn(kind, name), error: reason.error, cause: reason.cause }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist') return false;
+      throw error;
+    }
+  }
+}
+
+export function workflowsFromEnv(sfn: SFNClient, env: NodeJS.ProcessEnv = process.env): StepFunctionsWorkflows {
+  return new StepFunctionsWorkflows(sfn, {
+    ...(env.ROTATION_STATE_MACHINE_ARN ? { rotation: env.ROTATION_STATE_MACHINE_ARN } : {}),
+    ...(env.OFFBOARDING_STATE_MACHINE_ARN ? { offboarding: env.OFFBOARDING_STATE_MACHINE_ARN } : {}),
+  });
+}

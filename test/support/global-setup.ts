@@ -1,0 +1,13 @@
+/** Starts one moto server for the whole test run (unless AWS_ENDPOINT_URL points at one already). */
+import { startMoto } from '../../functions/local/moto';
+
+export default async function globalSetup(): Promise<void> {
+  const moto = await startMoto();
+  (globalThis as { __MOTO__?: unknown }).__MOTO__ = moto;
+  process.env.AWS_ENDPOINT_URL = moto.endpoint;
+  process.env.AWS_REGION = 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID = 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+  // Powertools writes JSON log lines to stdout; keep test output readable unless asked.
+  process.env.POWERTOOLS_LOG_LEVEL = process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN';
+}

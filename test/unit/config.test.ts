@@ -1,0 +1,63 @@
+import { DEFAULT_CONFIG, parseConfig, rotationTiming } from '../../functions/shared/config';
+import { ConfigError } from '../../functions/shared/errors';
+
+describe('parseConfig', () => {
+  it('gives the documented defaults for an empty object', () => {
+    // Act
+    const config = parseConfig({});
+    // Assess
+    expect(config).toEqual(DEFAULT_CONFIG);
+    expect(config.maxKeyAgeDays).toBe(90);
+    expect(config.cutoverDeadlineAction).toBe('notify');
+  });
+
+  it.each([
+    [{ maxKeyAgeDays: -1 }, /maxKeyAgeDays must be a positive number/],
+    [{ cutoverCheckIntervalHours: 0 }, /cutoverCheckIntervalHours must be a positive number/],
+    [{ deactivatedGracePeriodDays: 0.1 }, /deactivatedGracePeriodDays must be at least cutoverCheckIntervalHours/],
+    [{ cutoverQuietPeriodHours: 1 }, /cutoverQuietPeriodHours must be at least cutoverCheckIntervalHours/],
+    [{ cutoverDeadlineAction: 'delete' }, /cutoverDeadlineAction must be "notify" or "deactivate"/],
+    [{ timeScale: 0.5 }, /timeScale must be >= 1/],
+    [{ maxKeyAgeDayz: 3 }, /unknown config field "maxKeyAgeDayz"/],
+    [{ managedUsers: { pathPrefix: 'bots' } }, /pathPrefix must be an IAM path/],
+    [{ secretPrefix: 'x/' }, /secretPrefix must not end with/],
+  ])('rejects %j', (raw, message) => {
+    expect(() => parseConfig(raw)).toThrow(ConfigError);
+    expect(() => parseConfig(raw)).toThrow(message);
+  });
+
+  it('lists every problem at once', () => {
+    // Act
+    const error = (() => {
+      try {
+        parseConfig({ maxKeyAgeDays: 'ninety', timeScale: -3 });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    // Assess
+    expect(error.problems).toHaveLength(2);
+  });
+});
+
+describe('rotationTiming', () => {
+  it('scales durations to whole seconds, never below one', () => {
+    // Prepare
+    const config = parseConfig({ timeScale: 86400 });
+    // Act
+    const timing = rotationTiming(config);
+    // Assess
+    expect(timing).toEqual({
+      checkIntervalSeconds: 1,
+      quietPeriodSeconds: 1,
+      deadlineSeconds: 14,
+      gracePeriodSeconds: 7,
+      deadlineAction: 'notify',
+    });
+  });
+
+  it('uses real seconds when not scaled', () => {
+    expect(rotationTiming(DEFAULT_CONFIG).quietPeriodSeconds).toBe(24 * 3600);
+  });
+});
