@@ -56,11 +56,15 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
 
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(options.python ?? process.env.PYTHON ?? 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'false' },
-    detached: false,
-  });
+  const child = spawn(
+    options.python ?? process.env.PYTHON ?? 'python3',
+    ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'false' },
+      detached: false,
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -55,7 +55,12 @@ export function loadDefinition(aslFile: string, substitutions: Record<string, st
 export function taskStateNames(definition: { States: Record<string, unknown> }): string[] {
   const names: string[] = [];
   for (const [name, state] of Object.entries(definition.States)) {
-    const s = state as { Type?: string; Branches?: { States: Record<string, unknown> }[]; ItemProcessor?: { States: Record<string, unknown> }; Iterator?: { States: Record<string, unknown> } };
+    const s = state as {
+      Type?: string;
+      Branches?: { States: Record<string, unknown> }[];
+      ItemProcessor?: { States: Record<string, unknown> };
+      Iterator?: { States: Record<string, unknown> };
+    };
     if (s.Type === 'Task') names.push(name);
     for (const branch of s.Branches ?? []) names.push(...taskStateNames(branch));
     if (s.ItemProcessor) names.push(...taskStateNames(s.ItemProcessor));
@@ -84,7 +89,8 @@ export class LocalWorkflows implements WorkflowPort {
     for (const [kind, definition] of Object.entries(definitions) as [WorkflowKind, LocalWorkflowDefinition][]) {
       const asl = loadDefinition(definition.aslFile, definition.substitutions);
       const unbound = taskStateNames(asl).filter((name) => !(name in definition.tasks));
-      if (unbound.length > 0) throw new Error(`${definition.aslFile}: Task states without a local handler: ${unbound.join(', ')}`);
+      if (unbound.length > 0)
+        throw new Error(`${definition.aslFile}: Task states without a local handler: ${unbound.join(', ')}`);
       this.machines.set(kind, { machine: new StateMachine(asl, { validationOptions: { checkPaths: true } }), definition });
     }
   }
@@ -163,7 +169,8 @@ export class LocalWorkflows implements WorkflowPort {
       },
       async (error: Error & { cause?: unknown }) => {
         await drainLogs;
-        if (error.name === 'ExecutionAbortedError') return local.summary.status === 'ABORTED' ? local.summary : finish('ABORTED', {});
+        if (error.name === 'ExecutionAbortedError')
+          return local.summary.status === 'ABORTED' ? local.summary : finish('ABORTED', {});
         const failed = [...history].reverse().find((h) => h.type === 'ExecutionFailed');
         return finish('FAILED', {
           error: failed?.error ?? error.name,

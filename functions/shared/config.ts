@@ -128,11 +128,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
   const deadline = positiveNumber(problems, 'cutoverDeadlineDays', merged.cutoverDeadlineDays);
   const grace = positiveNumber(problems, 'deactivatedGracePeriodDays', merged.deactivatedGracePeriodDays);
   const observation = positiveNumber(problems, 'offboardingObservationDays', merged.offboardingObservationDays);
-  const offboardingInterval = positiveNumber(
-    problems,
-    'offboardingCheckIntervalHours',
-    merged.offboardingCheckIntervalHours,
-  );
+  const offboardingInterval = positiveNumber(problems, 'offboardingCheckIntervalHours', merged.offboardingCheckIntervalHours);
   const timeScale = positiveNumber(problems, 'timeScale', merged.timeScale);
   if (Number.isFinite(timeScale) && timeScale < 1) problems.push('timeScale must be >= 1 (it divides durations)');
 

@@ -35,7 +35,11 @@ export interface NewAccessKey {
 }
 
 export function isNoSuchEntity(error: unknown): boolean {
-  return error instanceof NoSuchEntityException || (error as Error | undefined)?.name === 'NoSuchEntityException' || (error as Error | undefined)?.name === 'NoSuchEntity';
+  return (
+    error instanceof NoSuchEntityException ||
+    (error as Error | undefined)?.name === 'NoSuchEntityException' ||
+    (error as Error | undefined)?.name === 'NoSuchEntity'
+  );
 }
 
 export class IamGateway {
@@ -46,7 +50,9 @@ export class IamGateway {
     try {
       const { User } = await this.iam.send(new GetUserCommand({ UserName: userName }));
       if (!User) throw new UserNotFoundError(userName);
-      const tags = User.Tags ? Object.fromEntries(User.Tags.map((t) => [t.Key ?? '', t.Value ?? ''])) : await this.listUserTags(userName);
+      const tags = User.Tags
+        ? Object.fromEntries(User.Tags.map((t) => [t.Key ?? '', t.Value ?? '']))
+        : await this.listUserTags(userName);
       return { userName: User.UserName ?? userName, arn: User.Arn ?? '', path: User.Path ?? '/', tags };
     } catch (error) {
       if (isNoSuchEntity(error)) throw new UserNotFoundError(userName);

@@ -1,0 +1,389 @@
+/**
+ * The rotation workflow's steps. Each is a thin function over the domain rules in ./domain with its
+ * AWS adapters, notifier and clock injected; ./lambda wires them to the deployed Lambdas and the
+ * local runner binds the same functions to the Task states of statemachines/key-rotation.asl.json.
+ *
+ * What flows between steps (the execution history) holds user names, key ids, dates and reasons.
+ * The secret access key exists only inside createAndStore, on its way to Secrets Manager.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { checkRotationTiming, secretNameFor, type LifecycleConfig, type RotationTiming } from '../shared/config';
+import { classifyError, KeyStateError, SafetyCheckError, UserNotFoundError, ValidationError } from '../shared/errors';
+import type { IamGateway } from '../shared/iam-gateway';
+import type { Notification, NotificationType, Notifier } from '../shared/notifier';
+import { decideScope } from '../shared/scope';
+import { requestTokenFor, type SecretStore } from '../shared/secret-store';
+import { decideCutover, planCreation, planFinish, planPreparation, type BlockCode, type CutoverDecision } from './domain';
+
+export interface RotationDeps {
+  readonly iam: IamGateway;
+  readonly secrets: SecretStore;
+  readonly notifier: Notifier;
+  readonly config: LifecycleConfig;
+  readonly clock: () => Date;
+  readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** The automation's own IAM user names: always protected. */
+  readonly automationUserNames?: readonly string[];
+}
+
+export interface RotationRequest {
+  readonly userName: string;
+  readonly accessKeyId: string;
+  readonly timing: RotationTiming;
+  readonly requestedBy?: string;
+  /** From the context object: `$$.Execution.Name` and `$$.Execution.StartTime`. */
+  readonly executionName: string;
+  readonly startedAt: string;
+}
+
+export interface RotationState {
+  readonly status: 'ready';
+  readonly userName: string;
+  readonly oldAccessKeyId: string;
+  readonly oldKeyUsedBefore: boolean;
+  readonly oldKeyLastUsedAt?: string;
+  readonly removedInactiveKeyId?: string;
+  readonly secretName: string;
+  readonly executionName: string;
+  readonly startedAt: string;
+  readonly deadlineAt: string;
+  readonly requestedBy: string;
+  readonly timing: RotationTiming;
+  readonly newKey?: NewKeyRef;
+  readonly cutover?: CutoverState;
+  readonly deactivation?: { readonly deactivatedAt: string; readonly deleteAfter: string; readonly alreadyGone: boolean };
+}
+
+export interface BlockedResult {
+  readonly status: 'blocked';
+  readonly userName: string;
+  readonly accessKeyId: string;
+  readonly code: BlockCode;
+  readonly reason: string;
+}
+
+export interface NewKeyRef {
+  readonly accessKeyId: string;
+  readonly secretVersionId: string;
+  readonly createdAt: string;
+  readonly reused: boolean;
+}
+
+export interface CutoverState {
+  readonly decision: CutoverDecision;
+  readonly reason: string;
+  readonly checks: number;
+  readonly checkedAt: string;
+  readonly oldKeyLastUsedAt?: string;
+  readonly newKeyLastUsedAt?: string;
+  readonly lastOverdueNoticeAt?: string;
+}
+
+export interface FinishResult {
+  readonly outcome: 'completed' | 'rolled-back';
+  readonly userName: string;
+  readonly retiredAccessKeyId: string;
+  readonly currentAccessKeyId: string;
+  readonly finishedAt: string;
+}
+
+const NOTIFY_TYPES = new Set<NotificationType>(['rotation.started', 'rotation.failed', 'rotation.cutover-overdue']);
+
+function iso(date: Date | undefined): string | undefined {
+  return date ? date.toISOString() : undefined;
+}
+
+function requireString(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new ValidationError(`${name} is required`);
+  return value;
+}
+
+/** Runs a step and turns transient AWS failures into TransientAwsError for the state machine. */
+async function step<T>(deps: RotationDeps, name: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const classified = classifyError(error);
+    deps.logger.error(`rotation step ${name} failed`, { errorName: classified.name, errorMessage: classified.message });
+    throw classified;
+  }
+}
+
+export function makeRotationHandlers(deps: RotationDeps) {
+  const { iam, secrets, notifier, config, clock, logger } = deps;
+
+  async function prepare(request: RotationRequest): Promise<RotationState | BlockedResult> {
+    return step(deps, 'prepare', async () => {
+      const userName = requireString(request?.userName, 'userName');
+      const accessKeyId = requireString(request?.accessKeyId, 'accessKeyId');
+      const executionName = requireString(request.executionName, 'executionName');
+      const timing = checkRotationTiming(request.timing);
+      const startedAt = new Date(requireString(request.startedAt, 'startedAt'));
+
+      const blocked = async (code: BlockCode, reason: string): Promise<BlockedResult> => {
+        logger.warn('rotation blocked', { userName, accessKeyId, code, reason });
+        await notifier.publish({ type: 'rotation.blocked', userName, accessKeyId, code, reason, executionName });
+        return { status: 'blocked', userName, accessKeyId, code, reason };
+      };
+
+      let user;
+      try {
+        user = await iam.getUser(userName);
+      } catch (error) {
+        if (error instanceof UserNotFoundError) return blocked('unknown-user', error.message);
+        throw error;
+      }
+      const scope = decideScope(user, config, deps.automationUserNames);
+      if (scope.kind === 'protected') return blocked('protected-user', `user ${userName} is protected (${scope.why})`);
+      if (scope.kind === 'out-of-scope') return blocked('out-of-scope', `user ${userName} is not managed (${scope.why})`);
+
+      const keys = await iam.listAccessKeys(userName);
+      const plan = planPreparation(keys, accessKeyId, config.removeInactiveKeyToMakeRoom);
+      if (plan.kind === 'blocked') return blocked(plan.code, plan.reason);
+      if (plan.removeInactiveKeyId) {
+        await iam.deleteAccessKey(userName, plan.removeInactiveKeyId);
+        logger.info('deleted inactive key to make room', { userName, accessKeyId: plan.removeInactiveKeyId });
+      }
+      const oldKeyLastUsedAt = await iam.lastUsed(accessKeyId);
+      const state: RotationState = {
+        status: 'ready',
+        userName,
+        oldAccessKeyId: accessKeyId,
+        oldKeyUsedBefore: oldKeyLastUsedAt !== undefined,
+        ...(oldKeyLastUsedAt ? { oldKeyLastUsedAt: oldKeyLastUsedAt.toISOString() } : {}),
+        ...(plan.removeInactiveKeyId ? { removedInactiveKeyId: plan.removeInactiveKeyId } : {}),
+        secretName: secretNameFor(config, userName),
+        executionName,
+        startedAt: startedAt.toISOString(),
+        deadlineAt: new Date(startedAt.getTime() + timing.deadlineSeconds * 1000).toISOString(),
+        requestedBy: request.requestedBy ?? 'unknown',
+        timing,
+      };
+      logger.info('rotation prepared', { userName, oldAccessKeyId: accessKeyId, oldKeyUsedBefore: state.oldKeyUsedBefore });
+      return state;
+    });
+  }
+
+  async function createAndStore(state: RotationState): Promise<NewKeyRef> {
+    return step(deps, 'createAndStore', async () => {
+      const { userName, oldAccessKeyId, secretName } = state;
+      const keys = await iam.listAccessKeys(userName);
+      const stored = await secrets.currentKey(secretName);
+      const plan = planCreation(keys, oldAccessKeyId, stored?.accessKeyId, new Date(state.startedAt));
+      if (plan.kind === 'refuse') throw new KeyStateError(plan.reason);
+      if (plan.kind === 'already-stored') {
+        const key = keys.find((k) => k.accessKeyId === plan.accessKeyId);
+        logger.info('new key already stored by an earlier attempt', { userName, accessKeyId: plan.accessKeyId });
+        return {
+          accessKeyId: plan.accessKeyId,
+          secretVersionId: stored?.versionId ?? '',
+          createdAt: iso(key?.createdAt) ?? clock().toISOString(),
+          reused: true,
+        };
+      }
+      if (plan.kind === 'delete-unstored-then-create') {
+        await iam.deleteAccessKey(userName, plan.accessKeyId);
+        logger.warn('deleted a key created by an earlier attempt that was never stored', {
+          userName,
+          accessKeyId: plan.accessKeyId,
+        });
+      }
+
+      const created = await iam.createAccessKey(userName);
+      try {
+        const ref = await secrets.storeKey(secretName, userName, created, requestTokenFor(state.executionName));
+        logger.info('new key created and stored', { userName, accessKeyId: created.accessKeyId, secretName });
+        return {
+          accessKeyId: created.accessKeyId,
+          secretVersionId: ref.versionId,
+          createdAt: created.createdAt.toISOString(),
+          reused: false,
+        };
+      } catch (error) {
+        // Do not leak an unstored key, unless the store did land and only its answer was lost.
+        const nowStored = await secrets.currentKey(secretName).catch(() => undefined);
+        if (nowStored?.accessKeyId === created.accessKeyId) {
+          return {
+            accessKeyId: created.accessKeyId,
+            secretVersionId: nowStored.versionId,
+            createdAt: created.createdAt.toISOString(),
+            reused: false,
+          };
+        }
+        await iam.deleteAccessKey(userName, created.accessKeyId).catch((cleanupError: Error) => {
+          logger.error('could not delete unstored key; the next attempt will', {
+            userName,
+            accessKeyId: created.accessKeyId,
+            errorName: cleanupError.name,
+          });
+        });
+        throw error;
+      }
+    });
+  }
+
+  async function checkCutover(state: RotationState): Promise<CutoverState> {
+    return step(deps, 'checkCutover', async () => {
+      if (!state.newKey) throw new ValidationError('checkCutover needs newKey');
+      const [oldUsed, newUsed] = await Promise.all([iam.lastUsed(state.oldAccessKeyId), iam.lastUsed(state.newKey.accessKeyId)]);
+      const now = clock();
+      const previous = state.cutover;
+      const verdict = decideCutover({
+        now,
+        rotationStartedAt: new Date(state.startedAt),
+        timing: state.timing,
+        oldKeyUsedBefore: state.oldKeyUsedBefore,
+        ...(oldUsed ? { oldKeyLastUsedAt: oldUsed } : {}),
+        ...(newUsed ? { newKeyLastUsedAt: newUsed } : {}),
+        ...(previous?.lastOverdueNoticeAt ? { lastOverdueNoticeAt: new Date(previous.lastOverdueNoticeAt) } : {}),
+      });
+      let lastOverdueNoticeAt = previous?.lastOverdueNoticeAt;
+      if (verdict.decision === 'overdue-notify' || verdict.decision === 'overdue-deactivate') {
+        await notifier.publish({
+          type: 'rotation.cutover-overdue',
+          userName: state.userName,
+          oldAccessKeyId: state.oldAccessKeyId,
+          newAccessKeyId: state.newKey.accessKeyId,
+          secretName: state.secretName,
+          deadlineAt: state.deadlineAt,
+          action: verdict.decision === 'overdue-deactivate' ? 'deactivating the old key now' : 'waiting; a person should look',
+          reason: verdict.reason,
+        });
+        lastOverdueNoticeAt = now.toISOString();
+      }
+      logger.info('cutover checked', { userName: state.userName, decision: verdict.decision, reason: verdict.reason });
+      return {
+        decision: verdict.decision,
+        reason: verdict.reason,
+        checks: (previous?.checks ?? 0) + 1,
+        checkedAt: now.toISOString(),
+        ...(oldUsed ? { oldKeyLastUsedAt: oldUsed.toISOString() } : {}),
+        ...(newUsed ? { newKeyLastUsedAt: newUsed.toISOString() } : {}),
+        ...(lastOverdueNoticeAt ? { lastOverdueNoticeAt } : {}),
+      };
+    });
+  }
+
+  async function deactivateOldKey(state: RotationState): Promise<NonNullable<RotationState['deactivation']>> {
+    return step(deps, 'deactivateOldKey', async () => {
+      const newKey = state.newKey;
+      if (!newKey) throw new ValidationError('deactivateOldKey needs newKey');
+      // Safety rule 2: the replacement must be stored and active before the old key goes.
+      const stored = await secrets.currentKey(state.secretName);
+      if (stored?.accessKeyId !== newKey.accessKeyId) {
+        throw new SafetyCheckError(
+          `secret ${state.secretName} does not hold the new key ${newKey.accessKeyId} as AWSCURRENT; not deactivating ${state.oldAccessKeyId}`,
+        );
+      }
+      const keys = await iam.listAccessKeys(state.userName);
+      const current = keys.find((k) => k.accessKeyId === newKey.accessKeyId);
+      if (current?.status !== 'Active') {
+        throw new SafetyCheckError(`the new key ${newKey.accessKeyId} is not active; not deactivating ${state.oldAccessKeyId}`);
+      }
+      const now = clock();
+      const deleteAfter = new Date(now.getTime() + state.timing.gracePeriodSeconds * 1000).toISOString();
+      const old = keys.find((k) => k.accessKeyId === state.oldAccessKeyId);
+      if (old?.status === 'Active') await iam.setKeyStatus(state.userName, state.oldAccessKeyId, 'Inactive');
+      await notifier.publish({
+        type: 'rotation.key-deactivated',
+        userName: state.userName,
+        accessKeyId: state.oldAccessKeyId,
+        currentAccessKeyId: newKey.accessKeyId,
+        deleteAfter,
+        alreadyGone: old === undefined,
+      });
+      logger.info('old key deactivated', { userName: state.userName, accessKeyId: state.oldAccessKeyId, deleteAfter });
+      return { deactivatedAt: now.toISOString(), deleteAfter, alreadyGone: old === undefined };
+    });
+  }
+
+  async function finishRotation(state: RotationState): Promise<FinishResult> {
+    return step(deps, 'finishRotation', async () => {
+      const newKey = state.newKey;
+      if (!newKey) throw new ValidationError('finishRotation needs newKey');
+      const keys = await iam.listAccessKeys(state.userName);
+      const plan = planFinish(keys, state.oldAccessKeyId);
+      const base = {
+        userName: state.userName,
+        retiredAccessKeyId: state.oldAccessKeyId,
+        currentAccessKeyId: newKey.accessKeyId,
+        finishedAt: clock().toISOString(),
+      };
+      if (plan.kind === 'rolled-back') {
+        await notifier.publish({
+          type: 'rotation.rolled-back',
+          userName: state.userName,
+          accessKeyId: state.oldAccessKeyId,
+          currentAccessKeyId: newKey.accessKeyId,
+          reason: 'the old key was reactivated during the grace period; it is kept and the user now has two active keys',
+        });
+        logger.warn('old key reactivated during grace period: rotation rolled back', { userName: state.userName });
+        return { outcome: 'rolled-back', ...base };
+      }
+      if (plan.kind === 'delete') await iam.deleteAccessKey(state.userName, state.oldAccessKeyId);
+      await notifier.publish({
+        type: 'rotation.completed',
+        userName: state.userName,
+        deletedAccessKeyId: state.oldAccessKeyId,
+        currentAccessKeyId: newKey.accessKeyId,
+        secretName: state.secretName,
+      });
+      logger.info('rotation completed', { userName: state.userName, deletedAccessKeyId: state.oldAccessKeyId });
+      return { outcome: 'completed', ...base };
+    });
+  }
+
+  /** Publishes the notifications the state machine sends itself (started, failed). */
+  async function notify(input: {
+    type: NotificationType;
+    state?: Partial<RotationState>;
+    error?: { Error?: string; Cause?: string };
+  }) {
+    return step(deps, 'notify', async () => {
+      if (!NOTIFY_TYPES.has(input?.type))
+        throw new ValidationError(`notify: unsupported notification type ${String(input?.type)}`);
+      const s = input.state ?? {};
+      const notification: Notification = {
+        type: input.type,
+        ...(s.userName ? { userName: s.userName } : {}),
+        ...(s.oldAccessKeyId ? { oldAccessKeyId: s.oldAccessKeyId } : {}),
+        ...(s.newKey ? { newAccessKeyId: s.newKey.accessKeyId } : {}),
+        ...(s.secretName ? { secretName: s.secretName } : {}),
+        ...(s.deadlineAt ? { deadlineAt: s.deadlineAt } : {}),
+        ...(s.executionName ? { executionName: s.executionName } : {}),
+        ...(input.error ? failureFields(input.error) : {}),
+      };
+      await notifier.publish(notification);
+      return { notified: input.type };
+    });
+  }
+
+  return { prepare, createAndStore, checkCutover, deactivateOldKey, finishRotation, notify };
+}
+
+export type RotationHandlers = ReturnType<typeof makeRotationHandlers>;
+
+/** Lambda failures reach Catch as {Error, Cause}; Cause is JSON {errorMessage,...} on AWS, text locally. */
+export function failureFields(error: { Error?: string; Cause?: string }): { errorName: string; errorMessage: string } {
+  let message = error.Cause ?? '';
+  try {
+    const parsed = JSON.parse(message) as { errorMessage?: string };
+    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
+  } catch {
+    // plain text cause
+  }
+  return { errorName: error.Error ?? 'Error', errorMessage: message.slice(0, 1000) };
+}
+
+/** Task state name in key-rotation.asl.json -> step. The local runner binds these. */
+export function rotationTaskBindings(handlers: RotationHandlers) {
+  return {
+    Prepare: handlers.prepare,
+    CreateAndStoreKey: handlers.createAndStore,
+    NotifyStarted: handlers.notify,
+    CheckCutover: handlers.checkCutover,
+    DeactivateOldKey: handlers.deactivateOldKey,
+    FinishRotation: handlers.finishRotation,
+    NotifyFailed: handlers.notify,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Cold-start wiring shared by the Lambda entry points: config validated from the environment,
+ * real SDK clients (AWS_ENDPOINT_URL honoured), SNS notifier. Built once per container.
+ */
+import { makeClients, targetFromEnv, type AwsClients } from './aws';
+import { configFromEnv, type LifecycleConfig } from './config';
+import { IamGateway } from './iam-gateway';
+import { makeLogger } from './logger';
+import { SnsNotifier, type Notifier } from './notifier';
+import { automationUserNamesFromEnv } from './scope';
+import { SecretStore } from './secret-store';
+
+export interface Runtime {
+  readonly config: LifecycleConfig;
+  readonly clients: AwsClients;
+  readonly iam: IamGateway;
+  readonly secrets: SecretStore;
+  readonly notifier: Notifier;
+  readonly automationUserNames: string[];
+  readonly clock: () => Date;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+}
+
+export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
+  const config = configFromEnv(env);
+  const clients = makeClients(targetFromEnv(env));
+  return {
+    config,
+    clients,
+    iam: new IamGateway(clients.iam),
+    secrets: new SecretStore(clients.secrets, env.SECRETS_KMS_KEY_ID),
+    notifier: new SnsNotifier(clients.sns, required(env, 'NOTIFICATION_TOPIC_ARN')),
+    automationUserNames: automationUserNamesFromEnv(env),
+    clock: () => new Date(),
+  };
+}
+
+/** Memoises a factory so each Lambda container builds its dependencies once, on first use. */
+export function once<T>(factory: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= factory());
+}
+
+export { makeLogger };
