@@ -1,0 +1,310 @@
+/**
+ * One case per path of statemachines/key-rotation.asl.json, run by aws-local-stepfunctions with the
+ * real handlers against moto. A week lasts a second: every wait is 1 s, the cutover deadline 2 s.
+ */
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { seedUser } from '../../functions/local/seed';
+import { clientConfig } from '../../functions/shared/aws';
+import { parseConfig, type LifecycleConfig } from '../../functions/shared/config';
+import { TransientAwsError } from '../../functions/shared/errors';
+import { startRotation } from '../../functions/rotation/start';
+import type { RotationState } from '../../functions/rotation/handlers';
+import { motoEndpoint, uniqueName } from '../support/aws';
+import { rotationHarness, type RotationHarness } from '../support/rotation-harness';
+
+const PATH = '/rotation-sm/';
+const baseConfig = parseConfig({
+  timeScale: 86400 * 7,
+  managedUsers: { pathPrefix: PATH },
+  protectedUsers: { userNames: ['sm-breakglass'] },
+});
+
+async function seed(
+  h: RotationHarness,
+  config: LifecycleConfig,
+  spec: { keys?: number; path?: string; tags?: Record<string, string>; userName?: string },
+) {
+  const userName = spec.userName ?? uniqueName('sm');
+  return seedUser(
+    { iam: h.clients.iam, secrets: h.secrets, config },
+    { userName, path: spec.path ?? PATH, keys: spec.keys ?? 1, ...(spec.tags ? { tags: spec.tags } : {}) },
+  );
+}
+
+/** Signs one request with the key so IAM records it as used. */
+async function useKey(accessKeyId: string, secretAccessKey: string) {
+  const sts = new STSClient({ ...clientConfig({ endpoint: motoEndpoint() }), credentials: { accessKeyId, secretAccessKey } });
+  await sts.send(new GetCallerIdentityCommand({}));
+  sts.destroy();
+}
+
+async function run(h: RotationHarness, config: LifecycleConfig, userName: string, accessKeyId: string) {
+  const started = await startRotation(h.workflows, config, { userName, accessKeyId, requestedBy: 'test' });
+  return { started, summary: await h.workflows.wait('rotation', started.executionName) };
+}
+
+describe('key-rotation.asl.json', () => {
+  it('happy path: never-used key is replaced, stored, deactivated, deleted', async () => {
+    // Prepare
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, {});
+    // Act
+    const { summary } = await run(h, baseConfig, user.userName, user.accessKeyIds[0]!);
+    // Assess
+    expect(summary.status).toBe('SUCCEEDED');
+    const keys = await h.iam.listAccessKeys(user.userName);
+    const stored = await h.secrets.currentKey(user.secretName!);
+    expect(keys.map((k) => k.accessKeyId)).toEqual([stored!.accessKeyId]);
+    expect(h.notifications.sent.map((n) => n.type)).toEqual([
+      'rotation.started',
+      'rotation.key-deactivated',
+      'rotation.completed',
+    ]);
+  });
+
+  it('a duplicate start of the same rotation is refused, not run twice', async () => {
+    // Prepare
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, {});
+    // Act
+    const first = await startRotation(h.workflows, baseConfig, {
+      userName: user.userName,
+      accessKeyId: user.accessKeyIds[0]!,
+      requestedBy: 'a',
+    });
+    const second = await startRotation(h.workflows, baseConfig, {
+      userName: user.userName,
+      accessKeyId: user.accessKeyIds[0]!,
+      requestedBy: 'b',
+    });
+    await h.workflows.wait('rotation', first.executionName);
+    // Assess
+    expect(first.started).toBe(true);
+    expect(second).toMatchObject({ started: false, executionName: first.executionName });
+    expect(h.notifications.sent.filter((n) => n.type === 'rotation.started')).toHaveLength(1);
+  });
+
+  it('two active keys: refused with a reason, nothing changed', async () => {
+    // Prepare
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, { keys: 2 });
+    // Act
+    const { summary } = await run(h, baseConfig, user.userName, user.accessKeyIds[0]!);
+    // Assess
+    expect(summary.status).toBe('SUCCEEDED');
+    expect(summary.output).toMatchObject({ status: 'blocked', code: 'two-active-keys' });
+    expect(h.notifications.sent).toEqual([
+      expect.objectContaining({ type: 'rotation.blocked', code: 'two-active-keys', userName: user.userName }),
+    ]);
+    const keys = await h.iam.listAccessKeys(user.userName);
+    expect(keys.map((k) => [k.accessKeyId, k.status]).sort()).toEqual(user.accessKeyIds.map((id) => [id, 'Active']).sort());
+    expect((await h.secrets.currentKey(user.secretName!))!.accessKeyId).toBe(user.accessKeyIds[0]);
+  });
+
+  it.each([
+    ['unknown user', { userName: 'sm-does-not-exist' }, 'unknown-user'],
+    ['protected by name', { userName: 'sm-breakglass' }, 'protected-user'],
+    ['protected by tag', { tags: { 'iam-lifecycle:protected': 'true' } }, 'protected-user'],
+    ['outside the managed path', { path: '/humans/' }, 'out-of-scope'],
+  ])('%s: refused, nothing changed', async (_label, spec, code) => {
+    // Prepare
+    const h = rotationHarness(baseConfig);
+    const exists = spec.userName !== 'sm-does-not-exist';
+    const user = exists
+      ? await seed(h, baseConfig, { ...spec, ...(spec.userName ? { userName: uniqueName(spec.userName) } : {}) })
+      : undefined;
+    const config =
+      spec.userName === 'sm-breakglass'
+        ? parseConfig({ ...baseConfig, protectedUsers: { userNames: [user!.userName] } })
+        : baseConfig;
+    const h2 = rotationHarness(config);
+    const userName = user?.userName ?? uniqueName('sm-does-not-exist');
+    const accessKeyId = user?.accessKeyIds[0] ?? 'AKIAEXAMPLEEXAMPLE12';
+    // Act
+    const { summary } = await run(h2, config, userName, accessKeyId);
+    // Assess
+    expect(summary.output).toMatchObject({ status: 'blocked', code });
+    expect(h2.notifications.sent.map((n) => n.type)).toEqual(['rotation.blocked']);
+    if (user)
+      expect(await h.iam.listAccessKeys(user.userName)).toEqual([expect.objectContaining({ accessKeyId, status: 'Active' })]);
+  });
+
+  it('an inactive second key is removed to make room, then the rotation completes', async () => {
+    // Prepare
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, { keys: 2 });
+    const [oldKey, inactiveKey] = user.accessKeyIds as [string, string];
+    await h.clients.iam.send(
+      new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: inactiveKey, Status: 'Inactive' }),
+    );
+    // Act
+    const { summary } = await run(h, baseConfig, user.userName, oldKey);
+    // Assess
+    expect(summary.status).toBe('SUCCEEDED');
+    expect(summary.output).toMatchObject({ status: 'completed', retiredAccessKeyId: oldKey });
+    const keys = await h.iam.listAccessKeys(user.userName);
+    expect(keys).toHaveLength(1);
+    expect([oldKey, inactiveKey]).not.toContain(keys[0]!.accessKeyId);
+  });
+
+  it('cutover overdue under "notify": escalates and keeps waiting with the old key active', async () => {
+    // Prepare: the old key was in use and the new key is never picked up
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, {});
+    const creds = (await h.secrets.readCredentials(user.secretName!))!.credentials;
+    await useKey(creds.accessKeyId, creds.secretAccessKey);
+    // Act
+    const started = await startRotation(h.workflows, baseConfig, {
+      userName: user.userName,
+      accessKeyId: creds.accessKeyId,
+      requestedBy: 'test',
+    });
+    const overdue = await h.nextNotification('rotation.cutover-overdue');
+    const running = await h.workflows.describe('rotation', started.executionName);
+    await h.workflows.stop('rotation', started.executionName, { error: 'TestDone', cause: 'observed' });
+    // Assess
+    expect(running!.status).toBe('RUNNING');
+    expect(overdue).toMatchObject({
+      userName: user.userName,
+      oldAccessKeyId: creds.accessKeyId,
+      action: 'waiting; a person should look',
+    });
+    const keys = await h.iam.listAccessKeys(user.userName);
+    expect(keys.find((k) => k.accessKeyId === creds.accessKeyId)!.status).toBe('Active');
+    expect(h.notifications.sent.map((n) => n.type)).not.toContain('rotation.key-deactivated');
+  });
+
+  it('cutover overdue under "deactivate": notifies and proceeds', async () => {
+    // Prepare
+    const config = parseConfig({ ...baseConfig, cutoverDeadlineAction: 'deactivate' });
+    const h = rotationHarness(config);
+    const user = await seed(h, config, {});
+    const creds = (await h.secrets.readCredentials(user.secretName!))!.credentials;
+    await useKey(creds.accessKeyId, creds.secretAccessKey);
+    // Act
+    const { summary } = await run(h, config, user.userName, creds.accessKeyId);
+    // Assess
+    expect(summary.output).toMatchObject({ status: 'completed' });
+    expect(h.notifications.sent.map((n) => n.type)).toEqual([
+      'rotation.started',
+      'rotation.cutover-overdue',
+      'rotation.key-deactivated',
+      'rotation.completed',
+    ]);
+    expect((await h.iam.listAccessKeys(user.userName)).map((k) => k.accessKeyId)).not.toContain(creds.accessKeyId);
+  });
+
+  it('rollback: an old key reactivated during the grace period is kept', async () => {
+    // Prepare
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, {});
+    const oldKey = user.accessKeyIds[0]!;
+    // Act
+    const started = await startRotation(h.workflows, baseConfig, {
+      userName: user.userName,
+      accessKeyId: oldKey,
+      requestedBy: 'test',
+    });
+    await h.nextNotification('rotation.key-deactivated');
+    await h.clients.iam.send(new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: oldKey, Status: 'Active' }));
+    const summary = await h.workflows.wait('rotation', started.executionName);
+    // Assess
+    expect(summary.output).toMatchObject({ status: 'rolled-back', retiredAccessKeyId: oldKey });
+    expect(h.notifications.sent.map((n) => n.type)).toEqual([
+      'rotation.started',
+      'rotation.key-deactivated',
+      'rotation.rolled-back',
+    ]);
+    const keys = await h.iam.listAccessKeys(user.userName);
+    expect(keys.find((k) => k.accessKeyId === oldKey)?.status).toBe('Active');
+    expect(keys).toHaveLength(2);
+  });
+
+  it('crash between create and store: the retry deletes the unstored key and never makes a third', async () => {
+    // Prepare: the first attempt creates a key and dies before storing it
+    let attempts = 0;
+    const orphans: string[] = [];
+    const h = rotationHarness(baseConfig, {
+      retryIntervalOverrides: { CreateAndStoreKey: 10 },
+      wrap: (real) => ({
+        ...real,
+        createAndStore: async (state: RotationState) => {
+          attempts += 1;
+          if (attempts === 1) {
+            const orphan = await h.iam.createAccessKey(state.userName);
+            orphans.push(orphan.accessKeyId);
+            throw new TransientAwsError('simulated crash after CreateAccessKey', 'Crash');
+          }
+          return real.createAndStore(state);
+        },
+      }),
+    });
+    const user = await seed(h, baseConfig, {});
+    // Act
+    const { summary } = await run(h, baseConfig, user.userName, user.accessKeyIds[0]!);
+    // Assess
+    expect(attempts).toBe(2);
+    expect(summary.output).toMatchObject({ status: 'completed' });
+    const keys = await h.iam.listAccessKeys(user.userName);
+    const stored = await h.secrets.currentKey(user.secretName!);
+    expect(keys.map((k) => k.accessKeyId)).toEqual([stored!.accessKeyId]);
+    expect(stored!.accessKeyId).not.toBe(orphans[0]);
+    const retried = h.workflows.history('rotation', summary.name).filter((e) => e.type === 'StateRetried');
+    expect(retried.map((e) => e.stateName)).toEqual(['CreateAndStoreKey']);
+  });
+
+  it('crash after store, before the step returned: the retry reuses the stored key', async () => {
+    // Prepare
+    let attempts = 0;
+    let created = 0;
+    const h = rotationHarness(baseConfig, {
+      retryIntervalOverrides: { CreateAndStoreKey: 10 },
+      wrap: (real) => ({
+        ...real,
+        createAndStore: async (state: RotationState) => {
+          attempts += 1;
+          const result = await real.createAndStore(state);
+          if (!result.reused) created += 1;
+          if (attempts === 1) throw new TransientAwsError('simulated crash after PutSecretValue', 'Crash');
+          return result;
+        },
+      }),
+    });
+    const user = await seed(h, baseConfig, {});
+    // Act
+    const { summary } = await run(h, baseConfig, user.userName, user.accessKeyIds[0]!);
+    // Assess
+    expect(summary.output).toMatchObject({ status: 'completed' });
+    expect(created).toBe(1);
+    expect(await h.iam.listAccessKeys(user.userName)).toHaveLength(1);
+  });
+
+  it('a failing step is caught: rotation.failed is sent and the user keeps a stored, active key', async () => {
+    // Prepare: someone deactivates the new key while the rotation waits for cutover
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, {});
+    const creds = (await h.secrets.readCredentials(user.secretName!))!.credentials;
+    await useKey(creds.accessKeyId, creds.secretAccessKey); // keeps the rotation waiting for the new key
+    const started = await startRotation(h.workflows, baseConfig, {
+      userName: user.userName,
+      accessKeyId: creds.accessKeyId,
+      requestedBy: 'test',
+    });
+    const notice = await h.nextNotification('rotation.started');
+    await h.clients.iam.send(
+      new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: notice.newAccessKeyId as string, Status: 'Inactive' }),
+    );
+    const fresh = (await h.secrets.readCredentials(user.secretName!))!.credentials;
+    await useKey(fresh.accessKeyId, fresh.secretAccessKey);
+    // Act
+    const summary = await h.workflows.wait('rotation', started.executionName);
+    // Assess
+    expect(summary).toMatchObject({ status: 'FAILED', error: 'RotationFailed' });
+    const failed = h.notifications.sent.find((n) => n.type === 'rotation.failed');
+    expect(failed).toMatchObject({ userName: user.userName, errorName: 'SafetyCheckError' });
+    expect(String(failed!.errorMessage)).toContain('is not active');
+    const keys = await h.iam.listAccessKeys(user.userName);
+    expect(keys.find((k) => k.accessKeyId === creds.accessKeyId)?.status).toBe('Active');
+  });
+});

@@ -1,0 +1,63 @@
+/** Builds the real rotation handlers and the real ASL runner against moto, with optional fault injection. */
+import { LocalWorkflows } from '../../functions/local/runner';
+import { IamGateway } from '../../functions/shared/iam-gateway';
+import { RecordingNotifier, type Notification, type Notifier } from '../../functions/shared/notifier';
+import { SecretStore } from '../../functions/shared/secret-store';
+import type { LifecycleConfig } from '../../functions/shared/config';
+import { makeRotationHandlers, rotationTaskBindings, type RotationHandlers } from '../../functions/rotation/handlers';
+import { testClients } from './aws';
+
+export interface RotationHarness {
+  readonly clients: ReturnType<typeof testClients>;
+  readonly iam: IamGateway;
+  readonly secrets: SecretStore;
+  readonly notifications: RecordingNotifier;
+  readonly handlers: RotationHandlers;
+  readonly workflows: LocalWorkflows;
+  /** Resolves with the first notification of this type (published from inside the workflow). */
+  nextNotification(type: string): Promise<Notification>;
+}
+
+const silentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export function rotationHarness(
+  config: LifecycleConfig,
+  options: { wrap?: (handlers: RotationHandlers) => RotationHandlers; retryIntervalOverrides?: Record<string, number> } = {},
+): RotationHarness {
+  const clients = testClients();
+  const iam = new IamGateway(clients.iam);
+  const secrets = new SecretStore(clients.secrets);
+  const waiters: { type: string; resolve: (n: Notification) => void }[] = [];
+  const hook: Notifier = {
+    publish: async (n) => {
+      for (const w of waiters.filter((x) => x.type === n.type)) w.resolve(n);
+    },
+  };
+  const notifications = new RecordingNotifier(hook);
+  const real = makeRotationHandlers({
+    iam,
+    secrets,
+    notifier: notifications,
+    config,
+    clock: () => new Date(),
+    logger: silentLogger,
+  });
+  const handlers = options.wrap ? options.wrap(real) : real;
+  const workflows = new LocalWorkflows(
+    { rotation: { aslFile: 'key-rotation.asl.json', tasks: rotationTaskBindings(handlers) } },
+    options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {},
+  );
+  return {
+    clients,
+    iam,
+    secrets,
+    notifications,
+    handlers,
+    workflows,
+    nextNotification: (type) => {
+      const seen = notifications.sent.find((n) => n.type === type);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve) => waiters.push({ type, resolve }));
+    },
+  };
+}
