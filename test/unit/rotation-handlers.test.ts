@@ -85,14 +85,12 @@ describe('rotation handlers on AWS errors', () => {
     iamMock.on(DeleteAccessKeyCommand).resolves({});
     smMock.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: 'no secret', $metadata: {} }));
     smMock.on(DescribeSecretCommand).resolves({ Name: state.secretName });
-    smMock
-      .on(PutSecretValueCommand)
-      .rejects(
-        Object.assign(new Error('Access denied to KMS key'), {
-          name: 'AccessDeniedException',
-          $metadata: { httpStatusCode: 400 },
-        }),
-      );
+    smMock.on(PutSecretValueCommand).rejects(
+      Object.assign(new Error('Access denied to KMS key'), {
+        name: 'AccessDeniedException',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     // Act
     const error = await handlers.createAndStore(state).catch((e: Error) => e);
     // Assess
