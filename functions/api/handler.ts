@@ -1,0 +1,174 @@
+/**
+ * The HTTP API (API Gateway REST, AWS_IAM auth) as one thin Lambda: parse and validate, call the
+ * same services the CLI uses, map named errors to status codes. Responses never hold secrets, and
+ * unexpected errors are answered with a generic message (details go to the log only).
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { LifecycleConfig } from '../shared/config';
+import {
+  LifecycleError,
+  OutOfScopeError,
+  ProtectedUserError,
+  TooManyActiveKeysError,
+  UserNotFoundError,
+  ValidationError,
+  WorkflowConflictError,
+} from '../shared/errors';
+import type { IamGateway } from '../shared/iam-gateway';
+import { assertManaged } from '../shared/scope';
+import type { SecretStore } from '../shared/secret-store';
+import type { WorkflowPort } from '../shared/workflows';
+import { NoRunningWorkflowError, NothingToRollBackError, rollbackRotation } from '../rotation/rollback';
+import { startRotation } from '../rotation/start';
+import { userView } from './user-view';
+import { parseJsonObject, requireUserName, optionalString, optionalPositiveInteger } from './validation';
+
+/** What the API needs from the offboarding capability (functions/offboarding/service.ts). */
+export interface OffboardingApi {
+  start(request: {
+    userName: string;
+    reason: string;
+    requestedBy: string;
+    onBehalfOf?: string;
+    observationDays?: number;
+  }): Promise<{ executionName: string; started: boolean; [field: string]: unknown }>;
+  cancel(userName: string, requestedBy: string): Promise<Record<string, unknown>>;
+  status(userName: string): Promise<Record<string, unknown> | undefined>;
+}
+
+export interface ApiDeps {
+  readonly iam: IamGateway;
+  readonly secrets: Pick<SecretStore, 'currentKey'>;
+  readonly workflows: WorkflowPort;
+  readonly config: LifecycleConfig;
+  readonly clock: () => Date;
+  readonly offboarding: OffboardingApi;
+  readonly automationUserNames?: readonly string[];
+  readonly logger: {
+    error(message: string, extra?: Record<string, unknown>): void;
+    info(message: string, extra?: Record<string, unknown>): void;
+  };
+}
+
+type Route = (event: APIGatewayProxyEvent, caller: string) => Promise<APIGatewayProxyResult>;
+
+const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+
+export function respond(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return { statusCode, headers: JSON_HEADERS, body: JSON.stringify(body) };
+}
+
+/** The authenticated IAM principal (AWS_IAM auth puts it in the request context). */
+function callerOf(event: APIGatewayProxyEvent): string {
+  const identity = event.requestContext?.identity;
+  return identity?.userArn ?? identity?.caller ?? 'unknown';
+}
+
+function statusFor(error: unknown): number {
+  if (error instanceof ValidationError) return 400;
+  if (error instanceof UserNotFoundError || error instanceof NoRunningWorkflowError) return 404;
+  if (
+    error instanceof ProtectedUserError ||
+    error instanceof OutOfScopeError ||
+    error instanceof WorkflowConflictError ||
+    error instanceof TooManyActiveKeysError ||
+    error instanceof NothingToRollBackError
+  ) {
+    return 409;
+  }
+  if (error instanceof LifecycleError) return 409;
+  return 500;
+}
+
+export function makeApiHandler(deps: ApiDeps) {
+  const routes: Record<string, Route> = {
+    'POST /offboardings': async (event, caller) => {
+      const body = parseJsonObject(event.body, ['userName', 'reason', 'requestedBy', 'observationDays']);
+      const userName = requireUserName(body.userName);
+      const reason = optionalString(body.reason, 'reason', 1000);
+      if (!reason) throw new ValidationError('reason is required');
+      const onBehalfOf = optionalString(body.requestedBy, 'requestedBy', 256);
+      const observationDays = optionalPositiveInteger(body.observationDays, 'observationDays', 365);
+      const result = await deps.offboarding.start({
+        userName,
+        reason,
+        requestedBy: caller,
+        ...(onBehalfOf ? { onBehalfOf } : {}),
+        ...(observationDays !== undefined ? { observationDays } : {}),
+      });
+      return respond(result.started ? 202 : 200, {
+        ...result,
+        userName,
+        statusUrl: `/offboardings/${encodeURIComponent(userName)}`,
+      });
+    },
+    'GET /offboardings/{userName}': async (event) => {
+      const userName = requireUserName(event.pathParameters?.userName);
+      const status = await deps.offboarding.status(userName);
+      if (!status) return respond(404, { error: 'NotFound', message: `no offboarding of ${userName} is known` });
+      return respond(200, status);
+    },
+    'DELETE /offboardings/{userName}': async (event, caller) => {
+      const userName = requireUserName(event.pathParameters?.userName);
+      return respond(202, await deps.offboarding.cancel(userName, caller));
+    },
+    'POST /rotations': async (event, caller) => {
+      const body = parseJsonObject(event.body, ['userName']);
+      const userName = requireUserName(body.userName);
+      // Refuse up front what the workflow would refuse, so the caller gets the answer now.
+      const user = await deps.iam.getUser(userName);
+      assertManaged(user, deps.config, deps.automationUserNames);
+      const keys = await deps.iam.listAccessKeys(userName);
+      const active = keys.filter((k) => k.status === 'Active');
+      if (active.length > 1)
+        throw new TooManyActiveKeysError(
+          userName,
+          active.map((k) => k.accessKeyId),
+        );
+      if (active.length === 0) throw new ValidationError(`user ${userName} has no active access key to rotate`);
+      const accessKeyId = active[0]!.accessKeyId;
+      const result = await startRotation(deps.workflows, deps.config, { userName, accessKeyId, requestedBy: `api:${caller}` });
+      return respond(result.started ? 202 : 200, {
+        userName,
+        accessKeyId,
+        executionName: result.executionName,
+        started: result.started,
+      });
+    },
+    'POST /rotations/{userName}/rollback': async (event) => {
+      const userName = requireUserName(event.pathParameters?.userName);
+      if (event.body && event.body.trim() !== '' && event.body.trim() !== '{}') parseJsonObject(event.body, []);
+      return respond(200, await rollbackRotation(deps, userName));
+    },
+    'GET /users/{userName}': async (event) => {
+      const userName = requireUserName(event.pathParameters?.userName);
+      return respond(200, await userView(deps, userName));
+    },
+  };
+
+  return async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+    const route = routes[`${event.httpMethod} ${event.resource}`];
+    if (!route) return respond(404, { error: 'NotFound', message: `no route ${event.httpMethod} ${event.resource}` });
+    const caller = callerOf(event);
+    try {
+      const result = await route(event, caller);
+      deps.logger.info('api request', { route: `${event.httpMethod} ${event.resource}`, caller, statusCode: result.statusCode });
+      return result;
+    } catch (error) {
+      const status = statusFor(error);
+      const err = error as Error;
+      deps.logger.error('api request failed', {
+        route: `${event.httpMethod} ${event.resource}`,
+        caller,
+        statusCode: status,
+        errorName: err.name,
+        errorMessage: err.message,
+      });
+      if (status === 500)
+        return respond(500, { error: 'InternalError', message: 'the request failed; see the API function logs' });
+      return respond(status, { error: err.name, message: err.message });
+    }
+  };
+}
+
+export type ApiHandler = ReturnType<typeof makeApiHandler>;

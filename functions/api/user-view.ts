@@ -1,0 +1,69 @@
+/** The lifecycle view of one user (GET /users/{userName}, `iam-lifecycle status`): never a secret. */
+import type { LifecycleConfig } from '../shared/config';
+import { secretNameFor } from '../shared/config';
+import type { IamGateway } from '../shared/iam-gateway';
+import { decideScope } from '../shared/scope';
+import type { SecretStore } from '../shared/secret-store';
+import type { WorkflowPort } from '../shared/workflows';
+import { findRunning } from '../rotation/rollback';
+
+export interface UserView {
+  readonly userName: string;
+  readonly arn: string;
+  readonly path: string;
+  readonly management: { readonly kind: 'managed' | 'protected' | 'out-of-scope'; readonly why?: string };
+  readonly accessKeys: readonly {
+    readonly accessKeyId: string;
+    readonly status: string;
+    readonly createdAt: string;
+    readonly ageDays: number;
+    readonly lastUsedAt: string | null;
+    readonly isSecretCurrent: boolean;
+  }[];
+  readonly secret: { readonly name: string; readonly currentAccessKeyId: string | null };
+  readonly runningWorkflows: readonly { readonly kind: string; readonly executionName: string; readonly startedAt: string }[];
+}
+
+export async function userView(
+  deps: {
+    iam: IamGateway;
+    secrets: Pick<SecretStore, 'currentKey'>;
+    workflows: WorkflowPort;
+    config: LifecycleConfig;
+    clock: () => Date;
+    automationUserNames?: readonly string[];
+  },
+  userName: string,
+): Promise<UserView> {
+  const user = await deps.iam.getUser(userName);
+  const keys = await deps.iam.listAccessKeys(userName);
+  const secretName = secretNameFor(deps.config, userName);
+  const [current, lastUsed, rotations, offboardings] = await Promise.all([
+    deps.secrets.currentKey(secretName),
+    Promise.all(keys.map((k) => deps.iam.lastUsed(k.accessKeyId))),
+    findRunning(deps.workflows, 'rotation', userName),
+    findRunning(deps.workflows, 'offboarding', userName).catch(() => []),
+  ]);
+  const now = deps.clock().getTime();
+  const scope = decideScope(user, deps.config, deps.automationUserNames);
+  return {
+    userName: user.userName,
+    arn: user.arn,
+    path: user.path,
+    management: scope.kind === 'managed' ? { kind: 'managed' } : { kind: scope.kind, why: scope.why },
+    accessKeys: keys.map((k, i) => ({
+      accessKeyId: k.accessKeyId,
+      status: k.status,
+      createdAt: k.createdAt.toISOString(),
+      ageDays: Math.floor(((now - k.createdAt.getTime()) / 86_400_000) * deps.config.timeScale * 10) / 10,
+      lastUsedAt: lastUsed[i]?.toISOString() ?? null,
+      isSecretCurrent: current?.accessKeyId === k.accessKeyId,
+    })),
+    secret: { name: secretName, currentAccessKeyId: current?.accessKeyId ?? null },
+    runningWorkflows: [...rotations, ...offboardings].map((e) => ({
+      kind: e.kind,
+      executionName: e.name,
+      startedAt: e.startDate.toISOString(),
+    })),
+  };
+}

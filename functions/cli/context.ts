@@ -1,0 +1,125 @@
+/**
+ * Where the CLI's verbs run: locally in-process against an endpoint (moto, LocalStack) with the real
+ * ASL and handlers, or against a deployed stack (its state machines, its scan Lambda).
+ */
+import { readFileSync } from 'node:fs';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { clientConfig, makeClients, targetFromEnv, type AwsClients } from '../shared/aws';
+import { configFromEnv, parseConfig, type LifecycleConfig } from '../shared/config';
+import { ConfigError, ValidationError } from '../shared/errors';
+import { IamGateway } from '../shared/iam-gateway';
+import { SecretStore } from '../shared/secret-store';
+import { StepFunctionsWorkflows, type WorkflowPort } from '../shared/workflows';
+import { createLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from '../local/environment';
+import type { Notification, Notifier } from '../shared/notifier';
+
+export interface GlobalOptions {
+  readonly endpoint?: string;
+  readonly configFile?: string;
+  readonly timeScale?: number;
+  readonly stack: string;
+  readonly region?: string;
+  readonly json: boolean;
+}
+
+/** Reads `--config FILE` (the CDK config shape) and applies `--time-scale`. */
+export function loadCliConfig(options: Pick<GlobalOptions, 'configFile' | 'timeScale'>, base?: unknown): LifecycleConfig {
+  let raw: Record<string, unknown> = (base as Record<string, unknown> | undefined) ?? {};
+  if (options.configFile) {
+    try {
+      raw = JSON.parse(readFileSync(options.configFile, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new ConfigError([`cannot read --config ${options.configFile}: ${(error as Error).message}`]);
+    }
+  }
+  return parseConfig(options.timeScale !== undefined ? { ...raw, timeScale: options.timeScale } : raw);
+}
+
+export interface CliContext {
+  readonly mode: 'local' | 'deployed';
+  readonly config: LifecycleConfig;
+  readonly clients: AwsClients;
+  readonly iam: IamGateway;
+  readonly secrets: SecretStore;
+  readonly workflows: WorkflowPort;
+  /** Local mode only. */
+  readonly local?: LocalEnvironment;
+  /** Deployed mode only: the stack's outputs. */
+  readonly stackOutputs?: Record<string, string>;
+  readonly lambda?: LambdaClient;
+}
+
+/** Prints notifications as they happen in local mode (deployed ones go to the SNS topic). */
+export function printingNotifier(print: (line: string) => void): Notifier {
+  return {
+    publish: async (n: Notification) => {
+      const { type, ...rest } = n;
+      print(`notification ${type} ${JSON.stringify(rest)}`);
+    },
+  };
+}
+
+export async function localContext(
+  options: GlobalOptions,
+  extra: Omit<LocalEnvironmentOptions, 'endpoint' | 'config'> = {},
+): Promise<CliContext> {
+  const endpoint = options.endpoint!;
+  const config = loadCliConfig(options);
+  const local = createLocalEnvironment({ endpoint, config, ...extra, ...(options.region ? { region: options.region } : {}) });
+  return {
+    mode: 'local',
+    config,
+    clients: local.clients,
+    iam: local.iam,
+    secrets: local.secrets,
+    workflows: local.workflows,
+    local,
+  };
+}
+
+export async function deployedContext(options: GlobalOptions): Promise<CliContext> {
+  const target = { ...targetFromEnv(), ...(options.region ? { region: options.region } : {}) };
+  const clients = makeClients(target);
+  const cfn = new CloudFormationClient(clientConfig(target));
+  const lambda = new LambdaClient(clientConfig(target));
+  const described = await cfn.send(new DescribeStacksCommand({ StackName: options.stack }));
+  const outputs = Object.fromEntries((described.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+  const rotationArn = outputs.RotationStateMachineArn;
+  if (!rotationArn) throw new ValidationError(`stack ${options.stack} has no RotationStateMachineArn output; is it deployed?`);
+  // The deployed config is the source of truth for timings; --config overrides it deliberately.
+  let config: LifecycleConfig;
+  if (options.configFile) {
+    config = loadCliConfig(options);
+  } else {
+    const fn = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.ScanFunctionName }));
+    config = configFromEnv({ LIFECYCLE_CONFIG: fn.Environment?.Variables?.LIFECYCLE_CONFIG ?? '{}' });
+    if (options.timeScale !== undefined) config = parseConfig({ ...config, timeScale: options.timeScale });
+  }
+  const workflows = new StepFunctionsWorkflows(clients.sfn, {
+    rotation: rotationArn,
+    ...(outputs.OffboardingStateMachineArn ? { offboarding: outputs.OffboardingStateMachineArn } : {}),
+  });
+  return {
+    mode: 'deployed',
+    config,
+    clients,
+    iam: new IamGateway(clients.iam),
+    secrets: new SecretStore(clients.secrets),
+    workflows,
+    stackOutputs: outputs,
+    lambda,
+  };
+}
+
+/** Invokes a deployed Lambda by stack output name and returns its JSON answer. */
+export async function invokeDeployed(ctx: CliContext, outputName: string, payload: unknown): Promise<unknown> {
+  const functionName = ctx.stackOutputs?.[outputName];
+  if (!ctx.lambda || !functionName) throw new ValidationError(`the stack has no ${outputName} output`);
+  const out = await ctx.lambda.send(
+    new InvokeCommand({ FunctionName: functionName, Payload: Buffer.from(JSON.stringify(payload)) }),
+  );
+  const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : 'null';
+  if (out.FunctionError) throw new Error(`${functionName} failed: ${text}`);
+  return JSON.parse(text) as unknown;
+}

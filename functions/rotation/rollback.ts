@@ -1,0 +1,69 @@
+/**
+ * Rollback of a rotation in its grace period: reactivate the exact old key. The running workflow
+ * sees the reactivated key when the grace period ends, keeps it and ends as `rolled-back`
+ * (FinishRotation), so nothing is deleted. The secret keeps the new key as AWSCURRENT; the old value
+ * is still AWSPREVIOUS for workloads that must go back to it.
+ */
+import { executionName } from '../shared/execution-names';
+import { LifecycleError, ValidationError } from '../shared/errors';
+import type { IamGateway } from '../shared/iam-gateway';
+import type { ExecutionSummary, WorkflowKind, WorkflowPort } from '../shared/workflows';
+
+export class NothingToRollBackError extends LifecycleError {}
+export class NoRunningWorkflowError extends LifecycleError {}
+
+const PREFIX: Record<WorkflowKind, string> = { rotation: 'rotate', offboarding: 'offboard' };
+
+function inputUserName(summary: ExecutionSummary | undefined): string | undefined {
+  const input = summary?.input as { userName?: unknown } | undefined;
+  return typeof input?.userName === 'string' ? input.userName : undefined;
+}
+
+/**
+ * Running executions of a kind for one user. Names start with `<prefix>-<userName>-` when the user
+ * name needs no mapping (the common case), which avoids describing every running execution.
+ */
+export async function findRunning(workflows: WorkflowPort, kind: WorkflowKind, userName: string): Promise<ExecutionSummary[]> {
+  const running = await workflows.list(kind, { runningOnly: true });
+  const clean = executionName(PREFIX[kind], userName) === `${PREFIX[kind]}-${userName}`;
+  const candidates = clean ? running.filter((e) => e.name.startsWith(`${PREFIX[kind]}-${userName}-`)) : running;
+  const described = await Promise.all(candidates.map((e) => (e.input !== undefined ? e : workflows.describe(kind, e.name))));
+  return described.filter(
+    (e): e is ExecutionSummary => e !== undefined && e.status === 'RUNNING' && inputUserName(e) === userName,
+  );
+}
+
+export interface RollbackResult {
+  readonly userName: string;
+  readonly executionName: string;
+  readonly reactivatedAccessKeyId: string;
+  readonly note: string;
+}
+
+export async function rollbackRotation(
+  deps: { iam: IamGateway; workflows: WorkflowPort },
+  userName: string,
+): Promise<RollbackResult> {
+  if (!userName) throw new ValidationError('userName is required');
+  const running = await findRunning(deps.workflows, 'rotation', userName);
+  if (running.length === 0) throw new NoRunningWorkflowError(`no rotation of ${userName} is running`);
+  const keys = await deps.iam.listAccessKeys(userName);
+  for (const execution of running) {
+    const oldKeyId = (execution.input as { accessKeyId?: string }).accessKeyId;
+    const old = keys.find((k) => k.accessKeyId === oldKeyId);
+    if (!oldKeyId || !old) continue;
+    if (old.status === 'Active') {
+      throw new NothingToRollBackError(
+        `the rotation ${execution.name} has not deactivated ${oldKeyId} yet (it is waiting for cutover); nothing to roll back`,
+      );
+    }
+    await deps.iam.setKeyStatus(userName, oldKeyId, 'Active');
+    return {
+      userName,
+      executionName: execution.name,
+      reactivatedAccessKeyId: oldKeyId,
+      note: 'the old key is active again; the rotation will end as rolled back when its grace period ends and will not delete it',
+    };
+  }
+  throw new NothingToRollBackError(`the key retired by the running rotation of ${userName} is already deleted`);
+}
