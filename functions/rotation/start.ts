@@ -1,12 +1,21 @@
-/** Starting a rotation: one execution per exact key, named so that a duplicate start is refused. */
+/**
+ * Starting a rotation: one execution per exact key, named deterministically so that a duplicate
+ * start is refused by Step Functions instead of running twice.
+ *
+ * Step Functions keeps an execution name taken for 90 days after the execution ends, so a key whose
+ * rotation ended without rotating it (blocked, failed, rolled back) gets a numbered next attempt:
+ * `rotate-<user>-<keyId>`, then `rotate-<user>-<keyId>-2`, ... Each attempt name is still
+ * deterministic: two starters racing for the same attempt get one execution between them.
+ */
 import { rotationTiming, type LifecycleConfig } from '../shared/config';
-import { rotationExecutionName } from '../shared/execution-names';
-import type { StartResult, WorkflowPort } from '../shared/workflows';
+import { WorkflowConflictError } from '../shared/errors';
+import { executionName } from '../shared/execution-names';
+import type { ExecutionSummary, StartResult, WorkflowPort } from '../shared/workflows';
 
 export interface RotationStartRequest {
   readonly userName: string;
   readonly accessKeyId: string;
-  /** Who asked: `scan`, `cli`, `api:<principal>`, ... */
+  /** Who asked: `scan`, `cli:<user>`, `api:<principal>`, ... */
   readonly requestedBy: string;
 }
 
@@ -14,8 +23,35 @@ export interface RotationExecutionInput extends RotationStartRequest {
   readonly timing: ReturnType<typeof rotationTiming>;
 }
 
+/** Attempts per key before a person must look (each ended attempt had its notification). */
+export const MAX_ROTATION_ATTEMPTS = 10;
+
+export function rotationAttemptName(userName: string, accessKeyId: string, attempt: number): string {
+  return attempt <= 1
+    ? executionName('rotate', userName, accessKeyId)
+    : executionName('rotate', userName, accessKeyId, String(attempt));
+}
+
 export function rotationInput(config: LifecycleConfig, request: RotationStartRequest): RotationExecutionInput {
   return { ...request, timing: rotationTiming(config) };
+}
+
+export interface RotationLookup {
+  /** The newest attempt for this key, if any. */
+  readonly latest?: ExecutionSummary;
+  /** The name the next attempt would use; undefined when every attempt name is used. */
+  readonly nextName?: string;
+}
+
+export async function findRotation(workflows: WorkflowPort, userName: string, accessKeyId: string): Promise<RotationLookup> {
+  let latest: ExecutionSummary | undefined;
+  for (let attempt = 1; attempt <= MAX_ROTATION_ATTEMPTS; attempt += 1) {
+    const name = rotationAttemptName(userName, accessKeyId, attempt);
+    const summary = await workflows.describe('rotation', name);
+    if (!summary) return { ...(latest ? { latest } : {}), nextName: name };
+    latest = summary;
+  }
+  return latest ? { latest } : {};
 }
 
 export async function startRotation(
@@ -23,7 +59,21 @@ export async function startRotation(
   config: LifecycleConfig,
   request: RotationStartRequest,
 ): Promise<StartResult & { executionName: string }> {
-  const executionName = rotationExecutionName(request.userName, request.accessKeyId);
-  const result = await workflows.start('rotation', executionName, rotationInput(config, request));
-  return { ...result, executionName };
+  const lookup = await findRotation(workflows, request.userName, request.accessKeyId);
+  if (lookup.latest?.status === 'RUNNING') {
+    return {
+      executionArn: lookup.latest.executionArn,
+      started: false,
+      existing: lookup.latest,
+      executionName: lookup.latest.name,
+    };
+  }
+  if (!lookup.nextName) {
+    throw new WorkflowConflictError(
+      `key ${request.accessKeyId} of ${request.userName} was already attempted ${MAX_ROTATION_ATTEMPTS} times; see those executions`,
+      lookup.latest?.name ?? '',
+    );
+  }
+  const result = await workflows.start('rotation', lookup.nextName, rotationInput(config, request));
+  return { ...result, executionName: lookup.nextName };
 }

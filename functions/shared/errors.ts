@@ -82,12 +82,12 @@ export class WorkflowConflictError extends LifecycleError {
   }
 }
 
+// Not LimitExceededException: from CreateAccessKey it means "already two keys", which retrying cannot fix.
 const TRANSIENT_NAMES = new Set([
   'ThrottlingException',
   'Throttling',
   'TooManyRequestsException',
   'RequestLimitExceeded',
-  'LimitExceededException',
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'ServiceFailure',

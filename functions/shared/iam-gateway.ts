@@ -63,11 +63,16 @@ export class IamGateway {
   async listUserTags(userName: string): Promise<Record<string, string>> {
     const tags: Record<string, string> = {};
     let marker: string | undefined;
-    do {
-      const page = await this.iam.send(new ListUserTagsCommand({ UserName: userName, Marker: marker }));
-      for (const tag of page.Tags ?? []) tags[tag.Key ?? ''] = tag.Value ?? '';
-      marker = page.IsTruncated ? page.Marker : undefined;
-    } while (marker);
+    try {
+      do {
+        const page = await this.iam.send(new ListUserTagsCommand({ UserName: userName, Marker: marker }));
+        for (const tag of page.Tags ?? []) tags[tag.Key ?? ''] = tag.Value ?? '';
+        marker = page.IsTruncated ? page.Marker : undefined;
+      } while (marker);
+    } catch (error) {
+      if (isNoSuchEntity(error)) throw new UserNotFoundError(userName);
+      throw error;
+    }
     return tags;
   }
 

@@ -71,6 +71,10 @@ export class StepFunctionsWorkflows implements WorkflowPort {
   }
 
   async start(kind: WorkflowKind, name: string, input: unknown): Promise<StartResult> {
+    // StartExecution answers success for a repeat with the same name and input while the first is
+    // running; look first so a duplicate is reported as one instead of as a new start.
+    const before = await this.describe(kind, name);
+    if (before) return { executionArn: before.executionArn, started: false, existing: before };
     try {
       const out = await this.sfn.send(
         new StartExecutionCommand({ stateMachineArn: this.machineArn(kind), name, input: JSON.stringify(input) }),

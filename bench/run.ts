@@ -1,0 +1,75 @@
+/**
+ * Benchmarks (`npm run bench`): prints markdown tables to stdout (progress goes to stderr).
+ *
+ *   npm run bench                      all three, sizes 100, 1000, 5000
+ *   npm run bench -- --sizes 100,1000  other sizes for (a)
+ *   npm run bench -- --only b          one of a, b, c
+ *
+ * Figures are printed, never asserted: timings depend on the machine.
+ */
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { benchParseSelect } from './parse-select';
+import { benchRotation } from './rotation-calls';
+import { benchScanCalls } from './scan-calls';
+import { progress, seconds } from './util';
+
+interface BenchArgs {
+  readonly sizes: number[];
+  readonly only?: 'a' | 'b' | 'c';
+}
+
+function parseArgs(args: readonly string[]): BenchArgs {
+  let sizes = [100, 1000, 5000];
+  let only: BenchArgs['only'];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = args[i + 1];
+    if (arg === '--sizes' && value) {
+      sizes = value.split(',').map((s) => Number(s.trim()));
+      if (sizes.some((n) => !Number.isInteger(n) || n < 1))
+        throw new Error('--sizes takes positive whole numbers, e.g. 100,1000');
+      i++;
+    } else if (arg === '--only' && (value === 'a' || value === 'b' || value === 'c')) {
+      only = value;
+      i++;
+    } else {
+      throw new Error(`unknown argument ${arg ?? ''}; use --sizes 100,1000,5000 and/or --only a|b|c`);
+    }
+  }
+  return { sizes, ...(only ? { only } : {}) };
+}
+
+/** Runs the benchmarks; returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const t0 = performance.now();
+  const cpu = cpus();
+  const sections: string[] = [
+    '## Benchmarks',
+    '',
+    `Node ${process.version}, ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, moto server on loopback.`,
+  ];
+  const print = (section: string) => {
+    sections.push('', section);
+    process.stdout.write(`${section}\n\n`);
+  };
+  process.stdout.write(`${sections.join('\n')}\n\n`);
+  sections.length = 0;
+
+  if (!args.only || args.only === 'a') print(await benchScanCalls({ sizes: args.sizes, staleShare: 0.02, concurrency: 16 }));
+  if (!args.only || args.only === 'b') print(await benchParseSelect({ users: 5000, iterations: 15 }));
+  if (!args.only || args.only === 'c') print(await benchRotation());
+  progress(`done in ${seconds(performance.now() - t0)}`);
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
+}

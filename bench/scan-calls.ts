@@ -1,0 +1,151 @@
+/**
+ * (a) IAM API calls per scan (dry run) as the account grows: a fresh moto per size, seeded with
+ * users of which a small share hold a key older than the maximum age.
+ */
+import { performance } from 'node:perf_hooks';
+import { CreateAccessKeyCommand, CreateUserCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { startMoto } from '../functions/local/moto';
+import { LOCAL_CREDENTIALS, makeClients } from '../functions/shared/aws';
+import { parseConfig } from '../functions/shared/config';
+import { IamGateway } from '../functions/shared/iam-gateway';
+import { RecordingNotifier } from '../functions/shared/notifier';
+import type { WorkflowPort } from '../functions/shared/workflows';
+import { countApiCalls } from '../functions/scan/api-calls';
+import { IamCredentialReportSource } from '../functions/scan/credential-report';
+import { makeScanHandler } from '../functions/scan/handler';
+import { markdownTable, ms, pool, progress, range, seconds, silentLogger, sleep } from './util';
+
+export interface ScanCallsOptions {
+  readonly sizes: readonly number[];
+  /** Share of users with a stale key. */
+  readonly staleShare: number;
+  readonly concurrency: number;
+}
+
+/** A dry run never starts anything; describe answers "never ran", as for a first scan. */
+const noWorkflows: WorkflowPort = {
+  start: async () => {
+    throw new Error('a dry run must not start workflows');
+  },
+  describe: async () => undefined,
+  list: async () => [],
+  stop: async () => false,
+};
+
+interface Row {
+  users: number;
+  candidates: number;
+  reportCalls: number;
+  listUserTags: number;
+  listAccessKeys: number;
+  total: number;
+  scanMs: number;
+  seedMs: number;
+}
+
+async function seed(iam: IAMClient, users: number, staleShare: number, concurrency: number) {
+  const staleEvery = Math.round(1 / staleShare);
+  const names = range(users).map((i) => ({
+    userName: `bench-user-${i}`,
+    // One user in ten lives outside the managed path: never a candidate, whatever its keys.
+    path: i % 10 === 7 ? '/other/' : '/workloads/',
+    stale: i % staleEvery === 0,
+    // Most users hold a key; some have none.
+    hasKey: i % 10 !== 9,
+  }));
+  await pool(names, concurrency, async (u) => {
+    await iam.send(new CreateUserCommand({ UserName: u.userName, Path: u.path }));
+    if (u.stale) await iam.send(new CreateAccessKeyCommand({ UserName: u.userName }));
+  });
+  // The stale keys must be older than the (scaled) maximum age of one second...
+  await sleep(1200);
+  const scanNow = new Date();
+  // ...and every other key younger: created after the scan's "now".
+  await pool(
+    names.filter((u) => !u.stale && u.hasKey),
+    concurrency,
+    async (u) => {
+      await iam.send(new CreateAccessKeyCommand({ UserName: u.userName }));
+    },
+  );
+  return { scanNow, expectedCandidates: names.filter((u) => u.stale && u.path === '/workloads/').length };
+}
+
+async function measure(size: number, options: ScanCallsOptions): Promise<Row> {
+  const moto = await startMoto({ existingEndpoint: '' });
+  try {
+    const clients = makeClients({ endpoint: moto.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    const t0 = performance.now();
+    const { scanNow, expectedCandidates } = await seed(clients.iam, size, options.staleShare, options.concurrency);
+    const seedMs = performance.now() - t0;
+    progress(`(a) seeded ${size} users in ${seconds(seedMs)}; scanning`);
+
+    const calls = countApiCalls(clients.iam);
+    const config = parseConfig({ timeScale: 86400, maxKeyAgeDays: 1, managedUsers: { pathPrefix: '/workloads/' } });
+    const scan = makeScanHandler({
+      credentialReport: new IamCredentialReportSource(clients.iam, { pollIntervalMs: 100 }),
+      iam: new IamGateway(clients.iam),
+      workflows: noWorkflows,
+      config,
+      clock: () => scanNow,
+      notifier: new RecordingNotifier(),
+      logger: silentLogger,
+      iamCalls: calls,
+    });
+    const t1 = performance.now();
+    const summary = await scan({ dryRun: true });
+    const scanMs = performance.now() - t1;
+    if (summary.candidates !== expectedCandidates || summary.plan.length !== expectedCandidates) {
+      throw new Error(`expected ${expectedCandidates} candidates, the scan found ${summary.candidates}`);
+    }
+    const by = calls.byOperation();
+    return {
+      users: summary.scannedUsers,
+      candidates: summary.candidates,
+      reportCalls: (by.GenerateCredentialReport ?? 0) + (by.GetCredentialReport ?? 0),
+      listUserTags: by.ListUserTags ?? 0,
+      listAccessKeys: by.ListAccessKeys ?? 0,
+      total: calls.total(),
+      scanMs,
+      seedMs,
+    };
+  } finally {
+    await moto.stop();
+  }
+}
+
+export async function benchScanCalls(options: ScanCallsOptions): Promise<string> {
+  const rows: Row[] = [];
+  for (const size of options.sizes) {
+    progress(`(a) ${size} users: starting moto and seeding (concurrency ${options.concurrency})`);
+    rows.push(await measure(size, options));
+  }
+  return [
+    `### (a) IAM API calls per scan (dry run, moto, ${options.staleShare * 100}% of users with a stale key, 10% outside the managed path)`,
+    '',
+    markdownTable(
+      [
+        'users',
+        'candidates',
+        'report calls',
+        'ListUserTags',
+        'ListAccessKeys',
+        'IAM calls total',
+        'calls per user',
+        'scan wall time',
+        '(seeding moto)',
+      ],
+      rows.map((r) => [
+        r.users.toLocaleString('en-US'),
+        r.candidates,
+        r.reportCalls,
+        r.listUserTags,
+        r.listAccessKeys,
+        r.total,
+        (r.total / r.users).toFixed(3),
+        ms(r.scanMs),
+        seconds(r.seedMs),
+      ]),
+    ),
+  ].join('\n');
+}

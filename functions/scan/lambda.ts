@@ -1,0 +1,26 @@
+/** Lambda entry point of the daily scan, invoked by EventBridge Scheduler with `{ "dryRun"?: boolean }`. */
+import { makeLogger, once, runtimeFromEnv } from '../shared/runtime';
+import { workflowsFromEnv } from '../shared/workflows';
+import { countApiCalls } from './api-calls';
+import { IamCredentialReportSource } from './credential-report';
+import { makeScanHandler, type ScanHandler } from './handler';
+
+const logger = makeLogger('scan');
+const scan = once<ScanHandler>(() => {
+  // The scan exists to start rotations: fail at cold start, not at the first stale key.
+  if (!process.env.ROTATION_STATE_MACHINE_ARN) throw new Error('environment variable ROTATION_STATE_MACHINE_ARN is not set');
+  const rt = runtimeFromEnv();
+  return makeScanHandler({
+    credentialReport: new IamCredentialReportSource(rt.clients.iam),
+    iam: rt.iam,
+    workflows: workflowsFromEnv(rt.clients.sfn),
+    config: rt.config,
+    clock: rt.clock,
+    notifier: rt.notifier,
+    logger,
+    automationUserNames: rt.automationUserNames,
+    iamCalls: countApiCalls(rt.clients.iam),
+  });
+});
+
+export const handler: ScanHandler = (event) => scan()(event);

@@ -1,0 +1,542 @@
+/**
+ * Every IAM call offboarding makes on one user, behind one adapter: read the whole inventory of a
+ * user (paginating every list call), switch credentials off and on, and remove dependencies.
+ *
+ * Removals and status changes answer `true` when they changed something and `false` when the
+ * thing was already gone (NoSuchEntity), so every step built on them can be retried safely.
+ * List calls on a user that does not exist throw UserNotFoundError.
+ */
+import {
+  AddUserToGroupCommand,
+  AttachUserPolicyCommand,
+  DeactivateMFADeviceCommand,
+  DeleteAccessKeyCommand,
+  DeleteLoginProfileCommand,
+  DeleteServiceSpecificCredentialCommand,
+  DeleteSigningCertificateCommand,
+  DeleteSSHPublicKeyCommand,
+  DeleteUserCommand,
+  DeleteUserPermissionsBoundaryCommand,
+  DeleteUserPolicyCommand,
+  DeleteVirtualMFADeviceCommand,
+  DetachUserPolicyCommand,
+  GetAccessKeyLastUsedCommand,
+  GetLoginProfileCommand,
+  GetSSHPublicKeyCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListMFADevicesCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListSigningCertificatesCommand,
+  ListSSHPublicKeysCommand,
+  ListUserPoliciesCommand,
+  ListUserTagsCommand,
+  PutUserPermissionsBoundaryCommand,
+  PutUserPolicyCommand,
+  RemoveUserFromGroupCommand,
+  TagUserCommand,
+  UntagUserCommand,
+  UpdateAccessKeyCommand,
+  UpdateServiceSpecificCredentialCommand,
+  UpdateSigningCertificateCommand,
+  UpdateSSHPublicKeyCommand,
+} from '@aws-sdk/client-iam';
+import { UserNotFoundError } from './errors';
+import { isNoSuchEntity } from './iam-gateway';
+
+export type CredentialStatus = 'Active' | 'Inactive';
+
+/** Dates are ISO strings: these records are stored as JSON (snapshot, records) and compared. */
+export interface IamUser {
+  readonly userName: string;
+  /** Immutable id of this incarnation of the user; a re-created user with the same name gets a new one. */
+  readonly userId: string;
+  readonly arn: string;
+  readonly path: string;
+  readonly createDate?: string;
+  readonly permissionsBoundaryArn?: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface AccessKeyRecord {
+  readonly accessKeyId: string;
+  readonly status: CredentialStatus;
+  readonly createDate?: string;
+  readonly lastUsedDate?: string;
+  readonly lastUsedService?: string;
+}
+
+export interface LoginProfileRecord {
+  readonly createDate?: string;
+  readonly passwordResetRequired: boolean;
+}
+
+export interface MfaDeviceRecord {
+  readonly serialNumber: string;
+  readonly enableDate?: string;
+  /** Virtual devices are IAM resources of their own and must be deleted after deactivation. */
+  readonly virtual: boolean;
+}
+
+export interface SshPublicKeyRecord {
+  readonly sshPublicKeyId: string;
+  readonly status: CredentialStatus;
+  readonly uploadDate?: string;
+  readonly fingerprint?: string;
+  /** The public key (public material), kept in the snapshot so a person could re-upload it. */
+  readonly body?: string;
+}
+
+export interface SigningCertificateRecord {
+  readonly certificateId: string;
+  readonly status: CredentialStatus;
+  readonly uploadDate?: string;
+  /** The X.509 certificate (public material). */
+  readonly body?: string;
+}
+
+export interface ServiceCredentialRecord {
+  readonly serviceSpecificCredentialId: string;
+  readonly serviceName: string;
+  readonly serviceUserName?: string;
+  readonly status: CredentialStatus;
+  readonly createDate?: string;
+}
+
+export interface AttachedPolicyRecord {
+  readonly policyArn: string;
+  readonly policyName: string;
+}
+
+export interface InlinePolicyRecord {
+  readonly policyName: string;
+  /** The policy JSON, URL-decoded (IAM returns it URL-encoded); empty when not read. */
+  readonly document: string;
+}
+
+/** Everything a user has: what the snapshot stores and what teardown must remove. */
+export interface UserInventory {
+  readonly user: IamUser;
+  readonly groups: readonly string[];
+  readonly attachedPolicies: readonly AttachedPolicyRecord[];
+  readonly inlinePolicies: readonly InlinePolicyRecord[];
+  readonly loginProfile?: LoginProfileRecord;
+  readonly accessKeys: readonly AccessKeyRecord[];
+  readonly mfaDevices: readonly MfaDeviceRecord[];
+  readonly sshPublicKeys: readonly SshPublicKeyRecord[];
+  readonly signingCertificates: readonly SigningCertificateRecord[];
+  readonly serviceSpecificCredentials: readonly ServiceCredentialRecord[];
+}
+
+export interface InventoryOptions {
+  /** Read each inline policy document (GetUserPolicy per policy). @default false */
+  readonly policyDocuments?: boolean;
+  /** Read each access key's last use (GetAccessKeyLastUsed per key). @default false */
+  readonly accessKeyLastUsed?: boolean;
+  /** Read SSH public key bodies (GetSSHPublicKey per key) and certificate bodies. @default false */
+  readonly publicKeyBodies?: boolean;
+}
+
+function iso(date: Date | undefined): string | undefined {
+  return date ? date.toISOString() : undefined;
+}
+
+function status(value: string | undefined): CredentialStatus {
+  return value === 'Active' ? 'Active' : 'Inactive';
+}
+
+/** Virtual MFA devices have ARNs `arn:aws:iam::<account>:mfa/<name>`; hardware and FIDO devices do not. */
+export function isVirtualMfaSerial(serialNumber: string): boolean {
+  return /^arn:aws[a-z-]*:iam::\d{12}:mfa\//.test(serialNumber);
+}
+
+function decodePolicy(document: string | undefined): string {
+  if (!document) return '';
+  try {
+    return decodeURIComponent(document);
+  } catch {
+    return document;
+  }
+}
+
+interface Page<T> {
+  readonly items: readonly T[] | undefined;
+  readonly isTruncated?: boolean;
+  readonly marker?: string;
+}
+
+export class IamUserAdmin {
+  constructor(private readonly iam: IAMClient) {}
+
+  /** Follows Marker/IsTruncated until the end; a missing user becomes UserNotFoundError. */
+  private async all<T>(userName: string, fetch: (marker: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+    const items: T[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const page = await fetch(marker);
+        items.push(...(page.items ?? []));
+        marker = page.isTruncated ? page.marker : undefined;
+      } while (marker);
+    } catch (error) {
+      if (isNoSuchEntity(error)) throw new UserNotFoundError(userName);
+      throw error;
+    }
+    return items;
+  }
+
+  /** Runs a change; NoSuchEntity means "already gone" and answers false. */
+  private async change(send: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await send();
+      return true;
+    } catch (error) {
+      if (isNoSuchEntity(error)) return false;
+      throw error;
+    }
+  }
+
+  async findUser(userName: string): Promise<IamUser | undefined> {
+    try {
+      return await this.getUser(userName);
+    } catch (error) {
+      if (error instanceof UserNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The user with its path, immutable id, boundary and every tag; UserNotFoundError if absent. */
+  async getUser(userName: string): Promise<IamUser> {
+    let user;
+    try {
+      ({ User: user } = await this.iam.send(new GetUserCommand({ UserName: userName })));
+    } catch (error) {
+      if (isNoSuchEntity(error)) throw new UserNotFoundError(userName);
+      throw error;
+    }
+    if (!user?.UserId) throw new UserNotFoundError(userName);
+    const tags = await this.listTags(userName);
+    const boundary = user.PermissionsBoundary?.PermissionsBoundaryArn;
+    return {
+      userName: user.UserName ?? userName,
+      userId: user.UserId,
+      arn: user.Arn ?? '',
+      path: user.Path ?? '/',
+      ...(user.CreateDate ? { createDate: user.CreateDate.toISOString() } : {}),
+      ...(boundary ? { permissionsBoundaryArn: boundary } : {}),
+      tags,
+    };
+  }
+
+  async listTags(userName: string): Promise<Record<string, string>> {
+    const tags = await this.all(userName, async (Marker) => {
+      const out = await this.iam.send(new ListUserTagsCommand({ UserName: userName, Marker }));
+      return { items: out.Tags, isTruncated: out.IsTruncated, marker: out.Marker };
+    });
+    return Object.fromEntries(tags.map((t) => [t.Key ?? '', t.Value ?? '']));
+  }
+
+  async listGroups(userName: string): Promise<string[]> {
+    const groups = await this.all(userName, async (Marker) => {
+      const out = await this.iam.send(new ListGroupsForUserCommand({ UserName: userName, Marker }));
+      return { items: out.Groups, isTruncated: out.IsTruncated, marker: out.Marker };
+    });
+    return groups.map((g) => g.GroupName ?? '').filter((name) => name !== '');
+  }
+
+  async listAttachedPolicies(userName: string): Promise<AttachedPolicyRecord[]> {
+    const policies = await this.all(userName, async (Marker) => {
+      const out = await this.iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName, Marker }));
+      return { items: out.AttachedPolicies, isTruncated: out.IsTruncated, marker: out.Marker };
+    });
+    return policies.map((p) => ({ policyArn: p.PolicyArn ?? '', policyName: p.PolicyName ?? '' }));
+  }
+
+  async listInlinePolicyNames(userName: string): Promise<string[]> {
+    return this.all(userName, async (Marker) => {
+      const out = await this.iam.send(new ListUserPoliciesCommand({ UserName: userName, Marker }));
+      return { items: out.PolicyNames, isTruncated: out.IsTruncated, marker: out.Marker };
+    });
+  }
+
+  /** The decoded policy JSON, or undefined when the user has no inline policy of that name. */
+  async getInlinePolicy(userName: string, policyName: string): Promise<string | undefined> {
+    try {
+      const out = await this.iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: policyName }));
+      return decodePolicy(out.PolicyDocument);
+    } catch (error) {
+      if (isNoSuchEntity(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Whether a console password exists (the password itself is never readable). */
+  async getLoginProfile(userName: string): Promise<LoginProfileRecord | undefined> {
+    try {
+      const { LoginProfile } = await this.iam.send(new GetLoginProfileCommand({ UserName: userName }));
+      if (!LoginProfile) return undefined;
+      return {
+        ...(LoginProfile.CreateDate ? { createDate: LoginProfile.CreateDate.toISOString() } : {}),
+        passwordResetRequired: LoginProfile.PasswordResetRequired ?? false,
+      };
+    } catch (error) {
+      // NoSuchEntity here means "no password" (or no user; callers check the user first).
+      if (isNoSuchEntity(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async listAccessKeys(userName: string, options: { lastUsed?: boolean } = {}): Promise<AccessKeyRecord[]> {
+    const keys = await this.all(userName, async (Marker) => {
+      const out = await this.iam.send(new ListAccessKeysCommand({ UserName: userName, Marker }));
+      return { items: out.AccessKeyMetadata, isTruncated: out.IsTruncated, marker: out.Marker };
+    });
+    const records: AccessKeyRecord[] = [];
+    for (const key of keys) {
+      const accessKeyId = key.AccessKeyId ?? '';
+      let lastUsed: { LastUsedDate?: Date; ServiceName?: string } | undefined;
+      if (options.lastUsed && accessKeyId) {
+        try {
+          lastUsed = (await this.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }))).AccessKeyLastUsed;
+        } catch (error) {
+          if (!isNoSuchEntity(error)) throw error;
+        }
+      }
+      records.push({
+        accessKeyId,
+        status: status(key.Status),
+        ...(key.CreateDate ? { createDate: key.CreateDate.toISOString() } : {}),
+        ...(lastUsed?.LastUsedDate ? { lastUsedDate: lastUsed.LastUsedDate.toISOString() } : {}),
+        // IAM answers "N/A" for a key that never signed a request.
+        ...(lastUsed?.ServiceName && lastUsed.ServiceName !== 'N/A' ? { lastUsedService: lastUsed.ServiceName } : {}),
+      });
+    }
+    return records;
+  }
+
+  async listMfaDevices(userName: string): Promise<MfaDeviceRecord[]> {
+    const devices = await this.all(userName, async (Marker) => {
+      const out = await this.iam.send(new ListMFADevicesCommand({ UserName: userName, Marker }));
+      return { items: out.MFADevices, isTruncated: out.IsTruncated, marker: out.Marker };
+    });
+    return devices.map((d) => {
+      const serialNumber = d.SerialNumber ?? '';
+      return {
+        serialNumber,
+        ...(d.EnableDate ? { enableDate: d.EnableDate.toISOString() } : {}),
+        virtual: isVirtualMfaSerial(serialNumber),
+      };
+    });
+  }
+
+  async listSshPublicKeys(userName: string, options: { bodies?: boolean } = {}): Promise<SshPublicKeyRecord[]> {
+    const keys = await this.all(userName, async (Marker) => {
+      const out = await this.iam.send(new ListSSHPublicKeysCommand({ UserName: userName, Marker }));
+      return { items: out.SSHPublicKeys, isTruncated: out.IsTruncated, marker: out.Marker };
+    });
+    const records: SshPublicKeyRecord[] = [];
+    for (const key of keys) {
+      const sshPublicKeyId = key.SSHPublicKeyId ?? '';
+      let detail: { Fingerprint?: string; SSHPublicKeyBody?: string } | undefined;
+      if (options.bodies && sshPublicKeyId) {
+        try {
+          detail = (
+            await this.iam.send(
+              new GetSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyId: sshPublicKeyId, Encoding: 'SSH' }),
+            )
+          ).SSHPublicKey;
+        } catch (error) {
+          if (!isNoSuchEntity(error)) throw error;
+        }
+      }
+      records.push({
+        sshPublicKeyId,
+        status: status(key.Status),
+        ...(key.UploadDate ? { uploadDate: key.UploadDate.toISOString() } : {}),
+        ...(detail?.Fingerprint ? { fingerprint: detail.Fingerprint } : {}),
+        ...(detail?.SSHPublicKeyBody ? { body: detail.SSHPublicKeyBody } : {}),
+      });
+    }
+    return records;
+  }
+
+  async listSigningCertificates(userName: string, options: { bodies?: boolean } = {}): Promise<SigningCertificateRecord[]> {
+    const certificates = await this.all(userName, async (Marker) => {
+      const out = await this.iam.send(new ListSigningCertificatesCommand({ UserName: userName, Marker }));
+      return { items: out.Certificates, isTruncated: out.IsTruncated, marker: out.Marker };
+    });
+    return certificates.map((c) => ({
+      certificateId: c.CertificateId ?? '',
+      status: status(c.Status),
+      ...(c.UploadDate ? { uploadDate: c.UploadDate.toISOString() } : {}),
+      ...(options.bodies && c.CertificateBody ? { body: c.CertificateBody } : {}),
+    }));
+  }
+
+  async listServiceSpecificCredentials(userName: string): Promise<ServiceCredentialRecord[]> {
+    const credentials = await this.all(userName, async (Marker) => {
+      const out = await this.iam.send(new ListServiceSpecificCredentialsCommand({ UserName: userName, Marker }));
+      return { items: out.ServiceSpecificCredentials, isTruncated: out.IsTruncated, marker: out.Marker };
+    });
+    return credentials.map((c) => ({
+      serviceSpecificCredentialId: c.ServiceSpecificCredentialId ?? '',
+      serviceName: c.ServiceName ?? '',
+      ...(c.ServiceUserName ? { serviceUserName: c.ServiceUserName } : {}),
+      status: status(c.Status),
+      ...(c.CreateDate ? { createDate: iso(c.CreateDate) } : {}),
+    }));
+  }
+
+  /**
+   * Reads everything the user has. The list calls are independent, so they run concurrently;
+   * per-item details cost one call each and are read only when asked for.
+   */
+  async inventory(userName: string, options: InventoryOptions = {}): Promise<UserInventory> {
+    const user = await this.getUser(userName);
+    const [groups, attachedPolicies, inlineNames, loginProfile, accessKeys, mfaDevices, sshPublicKeys, signingCertificates] =
+      await Promise.all([
+        this.listGroups(userName),
+        this.listAttachedPolicies(userName),
+        this.listInlinePolicyNames(userName),
+        this.getLoginProfile(userName),
+        this.listAccessKeys(userName, { lastUsed: options.accessKeyLastUsed ?? false }),
+        this.listMfaDevices(userName),
+        this.listSshPublicKeys(userName, { bodies: options.publicKeyBodies ?? false }),
+        this.listSigningCertificates(userName, { bodies: options.publicKeyBodies ?? false }),
+      ]);
+    const serviceSpecificCredentials = await this.listServiceSpecificCredentials(userName);
+    const inlinePolicies: InlinePolicyRecord[] = [];
+    for (const policyName of inlineNames) {
+      const document = options.policyDocuments ? await this.getInlinePolicy(userName, policyName) : undefined;
+      inlinePolicies.push({ policyName, document: document ?? '' });
+    }
+    return {
+      user,
+      groups,
+      attachedPolicies,
+      inlinePolicies,
+      ...(loginProfile ? { loginProfile } : {}),
+      accessKeys,
+      mfaDevices,
+      sshPublicKeys,
+      signingCertificates,
+      serviceSpecificCredentials,
+    };
+  }
+
+  // ---- switching credentials off and on -------------------------------------------------------
+
+  async deleteLoginProfile(userName: string): Promise<boolean> {
+    return this.change(() => this.iam.send(new DeleteLoginProfileCommand({ UserName: userName })));
+  }
+
+  async setAccessKeyStatus(userName: string, accessKeyId: string, to: CredentialStatus): Promise<boolean> {
+    return this.change(() =>
+      this.iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: to })),
+    );
+  }
+
+  async setSshPublicKeyStatus(userName: string, sshPublicKeyId: string, to: CredentialStatus): Promise<boolean> {
+    return this.change(() =>
+      this.iam.send(new UpdateSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyId: sshPublicKeyId, Status: to })),
+    );
+  }
+
+  async setSigningCertificateStatus(userName: string, certificateId: string, to: CredentialStatus): Promise<boolean> {
+    return this.change(() =>
+      this.iam.send(new UpdateSigningCertificateCommand({ UserName: userName, CertificateId: certificateId, Status: to })),
+    );
+  }
+
+  async setServiceCredentialStatus(userName: string, credentialId: string, to: CredentialStatus): Promise<boolean> {
+    return this.change(() =>
+      this.iam.send(
+        new UpdateServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: credentialId, Status: to }),
+      ),
+    );
+  }
+
+  async putInlinePolicy(userName: string, policyName: string, document: string): Promise<void> {
+    await this.iam.send(new PutUserPolicyCommand({ UserName: userName, PolicyName: policyName, PolicyDocument: document }));
+  }
+
+  async tagUser(userName: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    const list = Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+    if (list.length > 0) await this.iam.send(new TagUserCommand({ UserName: userName, Tags: list }));
+  }
+
+  async untagUser(userName: string, keys: readonly string[]): Promise<boolean> {
+    if (keys.length === 0) return false;
+    return this.change(() => this.iam.send(new UntagUserCommand({ UserName: userName, TagKeys: [...keys] })));
+  }
+
+  async attachPolicy(userName: string, policyArn: string): Promise<void> {
+    await this.iam.send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: policyArn }));
+  }
+
+  async addToGroup(userName: string, groupName: string): Promise<void> {
+    await this.iam.send(new AddUserToGroupCommand({ UserName: userName, GroupName: groupName }));
+  }
+
+  async putPermissionsBoundary(userName: string, policyArn: string): Promise<void> {
+    await this.iam.send(new PutUserPermissionsBoundaryCommand({ UserName: userName, PermissionsBoundary: policyArn }));
+  }
+
+  // ---- removing dependencies ------------------------------------------------------------------
+
+  async deleteAccessKey(userName: string, accessKeyId: string): Promise<boolean> {
+    return this.change(() => this.iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId })));
+  }
+
+  async deleteSigningCertificate(userName: string, certificateId: string): Promise<boolean> {
+    return this.change(() =>
+      this.iam.send(new DeleteSigningCertificateCommand({ UserName: userName, CertificateId: certificateId })),
+    );
+  }
+
+  async deleteSshPublicKey(userName: string, sshPublicKeyId: string): Promise<boolean> {
+    return this.change(() =>
+      this.iam.send(new DeleteSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyId: sshPublicKeyId })),
+    );
+  }
+
+  async deleteServiceCredential(userName: string, credentialId: string): Promise<boolean> {
+    return this.change(() =>
+      this.iam.send(
+        new DeleteServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: credentialId }),
+      ),
+    );
+  }
+
+  async deactivateMfaDevice(userName: string, serialNumber: string): Promise<boolean> {
+    return this.change(() => this.iam.send(new DeactivateMFADeviceCommand({ UserName: userName, SerialNumber: serialNumber })));
+  }
+
+  async deleteVirtualMfaDevice(serialNumber: string): Promise<boolean> {
+    return this.change(() => this.iam.send(new DeleteVirtualMFADeviceCommand({ SerialNumber: serialNumber })));
+  }
+
+  async deleteInlinePolicy(userName: string, policyName: string): Promise<boolean> {
+    return this.change(() => this.iam.send(new DeleteUserPolicyCommand({ UserName: userName, PolicyName: policyName })));
+  }
+
+  async detachPolicy(userName: string, policyArn: string): Promise<boolean> {
+    return this.change(() => this.iam.send(new DetachUserPolicyCommand({ UserName: userName, PolicyArn: policyArn })));
+  }
+
+  async removeFromGroup(userName: string, groupName: string): Promise<boolean> {
+    return this.change(() => this.iam.send(new RemoveUserFromGroupCommand({ UserName: userName, GroupName: groupName })));
+  }
+
+  async deletePermissionsBoundary(userName: string): Promise<boolean> {
+    return this.change(() => this.iam.send(new DeleteUserPermissionsBoundaryCommand({ UserName: userName })));
+  }
+
+  async deleteUser(userName: string): Promise<boolean> {
+    return this.change(() => this.iam.send(new DeleteUserCommand({ UserName: userName })));
+  }
+}

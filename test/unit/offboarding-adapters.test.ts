@@ -1,0 +1,245 @@
+/**
+ * The offboarding adapters on paths moto cannot produce: truncated pages (moto returns everything in
+ * one page), the APIs moto lacks (service-specific credentials, user permissions boundaries) and
+ * S3's 409 on concurrent conditional writes. aws-sdk-client-mock stands in for AWS here only.
+ */
+import {
+  DeleteServiceSpecificCredentialCommand,
+  DeleteUserPermissionsBoundaryCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListMFADevicesCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListSigningCertificatesCommand,
+  ListSSHPublicKeysCommand,
+  ListUserPoliciesCommand,
+  ListUserTagsCommand,
+  NoSuchEntityException,
+  GetLoginProfileCommand,
+  UpdateServiceSpecificCredentialCommand,
+  DeleteAccessKeyCommand,
+} from '@aws-sdk/client-iam';
+import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { UserNotFoundError } from '../../functions/shared/errors';
+import { IamUserAdmin, isVirtualMfaSerial } from '../../functions/shared/iam-user-admin';
+import { SnapshotStore } from '../../functions/shared/snapshot-store';
+
+const iamMock = mockClient(IAMClient);
+const s3Mock = mockClient(S3Client);
+
+beforeEach(() => {
+  iamMock.reset();
+  s3Mock.reset();
+});
+
+const noSuchEntity = () => new NoSuchEntityException({ message: 'not found', $metadata: { httpStatusCode: 404 } });
+
+/** Two pages for a list command: the adapter must follow Marker until IsTruncated is false. */
+function twoPages<T>(command: unknown, field: string, first: T[], second: T[]) {
+  iamMock
+    .on(command as never, { Marker: undefined } as never)
+    .resolves({ [field]: first, IsTruncated: true, Marker: 'page-2' } as never)
+    .on(command as never, { Marker: 'page-2' } as never)
+    .resolves({ [field]: second, IsTruncated: false } as never);
+}
+
+describe('IamUserAdmin', () => {
+  it('follows every page of every list call it makes', async () => {
+    // Prepare
+    iamMock.on(GetUserCommand).resolves({
+      User: {
+        UserName: 'alice',
+        UserId: 'AIDAALICE',
+        Arn: 'arn:aws:iam::123456789012:user/staff/alice',
+        Path: '/staff/',
+        CreateDate: new Date('2030-01-01T00:00:00Z'),
+        PermissionsBoundary: {
+          PermissionsBoundaryType: 'PermissionsBoundaryPolicy',
+          PermissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/b',
+        },
+      },
+    });
+    twoPages(ListUserTagsCommand, 'Tags', [{ Key: 'a', Value: '1' }], [{ Key: 'b', Value: '2' }]);
+    twoPages(ListGroupsForUserCommand, 'Groups', [{ GroupName: 'g1' }], [{ GroupName: 'g2' }]);
+    twoPages(
+      ListAttachedUserPoliciesCommand,
+      'AttachedPolicies',
+      [{ PolicyArn: 'arn:p1', PolicyName: 'p1' }],
+      [{ PolicyArn: 'arn:p2', PolicyName: 'p2' }],
+    );
+    twoPages(ListUserPoliciesCommand, 'PolicyNames', ['i1'], ['i2']);
+    iamMock.on(GetUserPolicyCommand).callsFake((input: { PolicyName: string }) => ({
+      PolicyDocument: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Sid: input.PolicyName })),
+    }));
+    iamMock.on(GetLoginProfileCommand).rejects(noSuchEntity());
+    twoPages(
+      ListAccessKeysCommand,
+      'AccessKeyMetadata',
+      [{ AccessKeyId: 'AKIA1', Status: 'Active' }],
+      [{ AccessKeyId: 'AKIA2', Status: 'Inactive' }],
+    );
+    twoPages(
+      ListMFADevicesCommand,
+      'MFADevices',
+      [{ SerialNumber: 'arn:aws:iam::123456789012:mfa/alice' }],
+      [{ SerialNumber: 'GAHT12345678' }],
+    );
+    twoPages(
+      ListSSHPublicKeysCommand,
+      'SSHPublicKeys',
+      [{ SSHPublicKeyId: 'APKA1', Status: 'Active' }],
+      [{ SSHPublicKeyId: 'APKA2', Status: 'Inactive' }],
+    );
+    twoPages(
+      ListSigningCertificatesCommand,
+      'Certificates',
+      [{ CertificateId: 'C1', Status: 'Active' }],
+      [{ CertificateId: 'C2', Status: 'Active' }],
+    );
+    twoPages(
+      ListServiceSpecificCredentialsCommand,
+      'ServiceSpecificCredentials',
+      [{ ServiceSpecificCredentialId: 'ACCA1', ServiceName: 'codecommit.amazonaws.com', Status: 'Active' }],
+      [{ ServiceSpecificCredentialId: 'ACCA2', ServiceName: 'cassandra.amazonaws.com', Status: 'Inactive' }],
+    );
+    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1' }));
+
+    // Act
+    const inv = await admin.inventory('alice', { policyDocuments: true });
+
+    // Assert
+    expect(inv.user).toEqual({
+      userName: 'alice',
+      userId: 'AIDAALICE',
+      arn: 'arn:aws:iam::123456789012:user/staff/alice',
+      path: '/staff/',
+      createDate: '2030-01-01T00:00:00.000Z',
+      permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/b',
+      tags: { a: '1', b: '2' },
+    });
+    expect(inv.groups).toEqual(['g1', 'g2']);
+    expect(inv.attachedPolicies.map((p) => p.policyArn)).toEqual(['arn:p1', 'arn:p2']);
+    expect(inv.inlinePolicies).toEqual([
+      { policyName: 'i1', document: '{"Version":"2012-10-17","Sid":"i1"}' },
+      { policyName: 'i2', document: '{"Version":"2012-10-17","Sid":"i2"}' },
+    ]);
+    expect(inv.loginProfile).toBeUndefined();
+    expect(inv.accessKeys.map((k) => [k.accessKeyId, k.status])).toEqual([
+      ['AKIA1', 'Active'],
+      ['AKIA2', 'Inactive'],
+    ]);
+    expect(inv.mfaDevices.map((d) => [d.serialNumber, d.virtual])).toEqual([
+      ['arn:aws:iam::123456789012:mfa/alice', true],
+      ['GAHT12345678', false],
+    ]);
+    expect(inv.sshPublicKeys.map((k) => k.sshPublicKeyId)).toEqual(['APKA1', 'APKA2']);
+    expect(inv.signingCertificates.map((c) => c.certificateId)).toEqual(['C1', 'C2']);
+    expect(inv.serviceSpecificCredentials.map((c) => [c.serviceSpecificCredentialId, c.status])).toEqual([
+      ['ACCA1', 'Active'],
+      ['ACCA2', 'Inactive'],
+    ]);
+  });
+
+  it('turns a missing user into UserNotFoundError on reads and "already gone" on removals', async () => {
+    // Prepare
+    iamMock.on(GetUserCommand).rejects(noSuchEntity());
+    iamMock.on(ListAccessKeysCommand).rejects(noSuchEntity());
+    iamMock.on(DeleteAccessKeyCommand).rejects(noSuchEntity());
+    iamMock.on(DeleteServiceSpecificCredentialCommand).rejects(noSuchEntity());
+    iamMock.on(DeleteUserPermissionsBoundaryCommand).rejects(noSuchEntity());
+    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1' }));
+
+    // Act + Assert
+    await expect(admin.getUser('ghost')).rejects.toBeInstanceOf(UserNotFoundError);
+    expect(await admin.findUser('ghost')).toBeUndefined();
+    await expect(admin.listAccessKeys('ghost')).rejects.toBeInstanceOf(UserNotFoundError);
+    expect(await admin.deleteAccessKey('ghost', 'AKIA1')).toBe(false);
+    expect(await admin.deleteServiceCredential('ghost', 'ACCA1')).toBe(false);
+    expect(await admin.deletePermissionsBoundary('ghost')).toBe(false);
+  });
+
+  it('passes other failures through unchanged (the state machine decides whether to retry)', async () => {
+    iamMock.on(UpdateServiceSpecificCredentialCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1', maxAttempts: 1 }));
+    await expect(admin.setServiceCredentialStatus('alice', 'ACCA1', 'Inactive')).rejects.toThrow('Rate exceeded');
+  });
+
+  it('sends service-specific credential and boundary calls with the exact ids', async () => {
+    iamMock.on(UpdateServiceSpecificCredentialCommand).resolves({});
+    iamMock.on(DeleteServiceSpecificCredentialCommand).resolves({});
+    iamMock.on(DeleteUserPermissionsBoundaryCommand).resolves({});
+    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1' }));
+
+    expect(await admin.setServiceCredentialStatus('alice', 'ACCA1', 'Inactive')).toBe(true);
+    expect(await admin.deleteServiceCredential('alice', 'ACCA1')).toBe(true);
+    expect(await admin.deletePermissionsBoundary('alice')).toBe(true);
+
+    expect(iamMock.commandCalls(UpdateServiceSpecificCredentialCommand)[0]?.args[0].input).toEqual({
+      UserName: 'alice',
+      ServiceSpecificCredentialId: 'ACCA1',
+      Status: 'Inactive',
+    });
+    expect(iamMock.commandCalls(DeleteServiceSpecificCredentialCommand)[0]?.args[0].input).toEqual({
+      UserName: 'alice',
+      ServiceSpecificCredentialId: 'ACCA1',
+    });
+    expect(iamMock.commandCalls(DeleteUserPermissionsBoundaryCommand)[0]?.args[0].input).toEqual({ UserName: 'alice' });
+  });
+
+  it('recognises virtual MFA devices by their ARN', () => {
+    expect(isVirtualMfaSerial('arn:aws:iam::123456789012:mfa/alice')).toBe(true);
+    expect(isVirtualMfaSerial('arn:aws-us-gov:iam::123456789012:mfa/alice')).toBe(true);
+    expect(isVirtualMfaSerial('arn:aws:iam::123456789012:u2f/user/alice/key-ABC')).toBe(false);
+    expect(isVirtualMfaSerial('GAHT12345678')).toBe(false);
+  });
+});
+
+describe('SnapshotStore.create', () => {
+  /** The part of a GetObject body the store reads. */
+  function body(text: string) {
+    return { transformToString: async () => text };
+  }
+  const conflict = (name: string, status: number) =>
+    new S3ServiceException({ name, $fault: 'client', message: name, $metadata: { httpStatusCode: status } });
+
+  it('writes only when nothing exists, otherwise answers the existing record', async () => {
+    // Prepare
+    s3Mock.on(PutObjectCommand).rejects(conflict('PreconditionFailed', 412));
+    s3Mock.on(GetObjectCommand).resolves({ Body: body('{"decision":"delete"}') } as never);
+    const store = new SnapshotStore(new S3Client({ region: 'us-east-1' }), 'bucket');
+
+    // Act
+    const result = await store.create('k', { decision: 'cancel' });
+
+    // Assert
+    expect(result).toEqual({ created: false, value: { decision: 'delete' } });
+    expect(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
+      Bucket: 'bucket',
+      Key: 'k',
+      IfNoneMatch: '*',
+    });
+  });
+
+  it('settles a 409 from a concurrent conditional write by reading what won', async () => {
+    s3Mock.on(PutObjectCommand).rejects(conflict('ConditionalRequestConflict', 409));
+    s3Mock
+      .on(GetObjectCommand)
+      .rejectsOnce(Object.assign(new Error('no such key'), { name: 'NoSuchKey' }))
+      .resolves({ Body: body('{"decision":"cancel"}') } as never);
+    const store = new SnapshotStore(new S3Client({ region: 'us-east-1' }), 'bucket');
+
+    const result = await store.create('k', { decision: 'delete' });
+
+    expect(result).toEqual({ created: false, value: { decision: 'cancel' } });
+    expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(2);
+  });
+
+  it('refuses to work without a bucket name', () => {
+    expect(() => new SnapshotStore(new S3Client({ region: 'us-east-1' }), '')).toThrow(/SNAPSHOT_BUCKET/);
+  });
+});
