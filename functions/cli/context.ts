@@ -63,9 +63,10 @@ export function printingNotifier(print: (line: string) => void): Notifier {
 export async function localContext(
   options: GlobalOptions,
   extra: Omit<LocalEnvironmentOptions, 'endpoint' | 'config'> = {},
+  configOverride?: LifecycleConfig,
 ): Promise<CliContext> {
   const endpoint = options.endpoint!;
-  const config = loadCliConfig(options);
+  const config = configOverride ?? loadCliConfig(options);
   const local = createLocalEnvironment({ endpoint, config, ...extra, ...(options.region ? { region: options.region } : {}) });
   return {
     mode: 'local',

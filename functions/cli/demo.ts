@@ -46,7 +46,7 @@ export async function runDemo({ print, configFile }: DemoOptions): Promise<numbe
     });
     const notifications: Notification[] = [];
     const ctx = await localContext(
-      { endpoint: moto.endpoint, stack: 'local', json: false, ...(configFile ? { configFile } : {}) },
+      { endpoint: moto.endpoint, stack: 'local', json: false },
       {
         forwardNotifications: {
           publish: async (n) => {
@@ -55,6 +55,7 @@ export async function runDemo({ print, configFile }: DemoOptions): Promise<numbe
           },
         },
       },
+      config,
     );
     const local = ctx.local!;
     const seedDeps = { iam: ctx.clients.iam, secrets: ctx.secrets, config: ctx.config };
@@ -129,9 +130,11 @@ export async function runDemo({ print, configFile }: DemoOptions): Promise<numbe
     print(`  keys deactivated:  ${count('rotation.key-deactivated')}`);
     print(`  keys deleted:      ${count('rotation.completed')}`);
     print(`  users refused:`);
-    for (const n of notifications.filter((x) => x.type === 'rotation.blocked')) print(`    ${n.userName}: ${String(n.reason)}`);
-    for (const b of scan.blocked) print(`    ${b.userName}: ${b.reason}`);
-    for (const s of scan.skipped) print(`    ${s.userName}: ${s.reason}`);
+    // rotation.blocked comes from the scan (it checks first) or from a workflow's Prepare step.
+    const refused = new Map<string, string>();
+    for (const n of notifications.filter((x) => x.type === 'rotation.blocked')) refused.set(String(n.userName), String(n.reason));
+    for (const s of scan.skipped) refused.set(s.userName, s.reason);
+    for (const [userName, reason] of [...refused].sort()) print(`    ${userName}: ${reason}`);
     print(`  workload calls:    ${calls} made, ${failed} failed`);
     for (const s of stats) print(`    ${s.userName}: ${s.calls} calls, ${s.failed} failed, keys used ${s.keysUsed.join(' -> ')}`);
 
@@ -168,6 +171,8 @@ function describeNotification(n: Notification): string {
       return `${n.userName}: old key ${String(n.deletedAccessKeyId)} deleted; rotation completed`;
     case 'rotation.blocked':
       return `${n.userName}: rotation refused: ${String(n.reason)}`;
+    case 'scan.completed':
+      return `scan completed (notification sent with the plan; never secrets)`;
     default: {
       const { type, ...rest } = n;
       return `${type} ${JSON.stringify(rest)}`;
