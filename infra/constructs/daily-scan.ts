@@ -1,0 +1,155 @@
+/**
+ * The daily scan: an EventBridge Scheduler schedule (config.scanSchedule) invokes the scan Lambda of
+ * functions/scan/lambda.ts, which reads the credential report and starts one rotation per key that
+ * is too old. An alarm reports scan errors (the schedule invokes asynchronously, so a failed scan
+ * would otherwise go unnoticed).
+ */
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { ScheduleTargetBase, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { acknowledge, iam5Resource } from '../nag';
+import { Construct } from 'constructs';
+import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
+import type { ManagedUserAccess } from './managed-user-access';
+import type { Notifications } from './notifications';
+
+/** What the schedule sends the scan Lambda. */
+export const SCHEDULED_SCAN_INPUT = { dryRun: false } as const;
+
+/**
+ * Invokes a Lambda function from a schedule with `lambda:InvokeFunction` on its exact ARN (the stock
+ * LambdaInvoke target also grants `<arn>:*`, every version and alias, which the schedule never needs).
+ */
+export class ExactLambdaInvoke extends ScheduleTargetBase implements scheduler.IScheduleTarget {
+  constructor(
+    private readonly func: IFunction,
+    props: ScheduleTargetBaseProps,
+  ) {
+    super(props, func.functionArn);
+  }
+
+  protected addTargetActionToRole(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'InvokeTarget', actions: ['lambda:InvokeFunction'], resources: [this.func.functionArn] }),
+    );
+  }
+}
+
+export interface DailyScanProps {
+  /** Environment and log settings shared by every Lambda of the stack. */
+  readonly functionSettings: LifecycleFunctionSettings;
+  /** IAM permissions on managed users (path/tag scope, protected-user Deny statements). */
+  readonly userAccess: ManagedUserAccess;
+  /** The notification topic: the scan reports to it, the errors alarm notifies it. */
+  readonly notifications: Notifications;
+  /** The rotation workflow the scan starts. */
+  readonly rotationStateMachine: sfn.StateMachine;
+  /** EventBridge Scheduler expression, `rate(...)` or `cron(...)` (config.scanSchedule), evaluated in UTC. */
+  readonly scheduleExpression: string;
+  /**
+   * Whether the schedule is enabled. Disable it to deploy the stack and start rotations by hand first.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Scan timeout: the credential report can take a while to generate in large accounts.
+   * @default Duration.minutes(5)
+   */
+  readonly timeout?: Duration;
+}
+
+export class DailyScan extends Construct {
+  /** The scan Lambda (export `handler` of functions/scan/lambda.ts). */
+  readonly function: LifecycleFunction;
+  /** The EventBridge Scheduler schedule. */
+  readonly schedule: scheduler.Schedule;
+  /** The role EventBridge Scheduler assumes to invoke the scan (invoke that one function only). */
+  readonly schedulerRole: iam.Role;
+  /** Alarms when a scan invocation fails; notifies the topic. */
+  readonly errorsAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: DailyScanProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.function = new LifecycleFunction(this, 'Scan', {
+      ...props.functionSettings,
+      entry: 'functions/scan/lambda.ts',
+      handler: 'handler',
+      description: 'scan: find access keys due for rotation and start their rotations',
+      timeout: props.timeout ?? Duration.minutes(5),
+      extraEnvironment: { ROTATION_STATE_MACHINE_ARN: props.rotationStateMachine.stateMachineArn },
+    });
+    const role = this.function.role;
+    props.userAccess.grantCredentialReport(role);
+    props.userAccess.grant(role, { read: ['iam:ListAccessKeys', 'iam:ListUserTags'] });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'StartRotations',
+        actions: ['states:StartExecution'],
+        resources: [props.rotationStateMachine.stateMachineArn],
+      }),
+    );
+    // Before starting, the scan looks up the execution named rotate-<user>-<keyId> (running: skip;
+    // ended: report it), and after ExecutionAlreadyExists it describes the existing one.
+    const rotationExecutions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${props.rotationStateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeRotations',
+        actions: ['states:DescribeExecution'],
+        resources: [rotationExecutions],
+      }),
+    );
+    acknowledge(role, {
+      id: iam5Resource(role, rotationExecutions),
+      reason:
+        'Execution names are derived from the user and key at run time (rotate-<user>-<keyId>); the wildcard is ' +
+        'limited to executions of the rotation state machine, and only for states:DescribeExecution (read-only).',
+    });
+    props.notifications.grantPublish(role);
+
+    const scheduleGroupArn = stack.formatArn({
+      service: 'scheduler',
+      resource: 'schedule-group',
+      resourceName: 'default',
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      description: 'iam-user-lifecycle: EventBridge Scheduler invokes the scan',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account, 'aws:SourceArn': scheduleGroupArn } },
+      }),
+    });
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: 'iam-user-lifecycle: daily scan for access keys due for rotation',
+      schedule: scheduler.ScheduleExpression.expression(props.scheduleExpression),
+      enabled: props.enabled ?? true,
+      target: new ExactLambdaInvoke(this.function.function, {
+        role: this.schedulerRole,
+        input: scheduler.ScheduleTargetInput.fromObject(SCHEDULED_SCAN_INPUT),
+      }),
+    });
+
+    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+      alarmDescription:
+        'The access key scan failed, so no rotation was started by it. Read the scan function logs; the next ' +
+        'scheduled run retries.',
+      metric: this.function.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.errorsAlarm.addAlarmAction(new SnsAction(props.notifications.topic));
+  }
+}

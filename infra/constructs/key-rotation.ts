@@ -1,0 +1,172 @@
+/**
+ * Key rotation: the six step Lambdas of functions/rotation/lambda.ts (each with its own role holding
+ * only what its step calls), the Step Functions state machine of statemachines/key-rotation.asl.json,
+ * its logs and tracing, and an alarm when an execution fails.
+ */
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
+import type { ManagedUserAccess } from './managed-user-access';
+import type { Notifications } from './notifications';
+import type { SecretsKey } from './secrets-key';
+import { aslDefinition } from './state-machine-definition';
+import { acknowledge } from '../nag';
+
+export const KEY_ROTATION_ASL_FILE = 'statemachines/key-rotation.asl.json';
+const ENTRY = 'functions/rotation/lambda.ts';
+
+/** The rotation steps: export of functions/rotation/lambda.ts -> its ASL placeholder. */
+export const ROTATION_STEPS = {
+  prepare: { id: 'Prepare', placeholder: 'PrepareRotationFunctionArn', description: 'rotation: check the user, fix the key' },
+  createAndStore: {
+    id: 'CreateAndStoreKey',
+    placeholder: 'CreateAndStoreKeyFunctionArn',
+    description: 'rotation: create the new key and store it in Secrets Manager',
+  },
+  checkCutover: { id: 'CheckCutover', placeholder: 'CheckCutoverFunctionArn', description: 'rotation: verify the cutover' },
+  deactivateOldKey: {
+    id: 'DeactivateOldKey',
+    placeholder: 'DeactivateOldKeyFunctionArn',
+    description: 'rotation: deactivate the old key',
+  },
+  finishRotation: {
+    id: 'FinishRotation',
+    placeholder: 'FinishRotationFunctionArn',
+    description: 'rotation: delete the old key after the grace period',
+  },
+  notify: { id: 'Notify', placeholder: 'RotationNotifyFunctionArn', description: 'rotation: send started/failed notifications' },
+} as const;
+
+export type RotationStep = keyof typeof ROTATION_STEPS;
+
+export interface KeyRotationProps {
+  /** Environment and log settings shared by every Lambda of the stack. */
+  readonly functionSettings: LifecycleFunctionSettings;
+  /** IAM permissions on managed users (path/tag scope, protected-user Deny statements). */
+  readonly userAccess: ManagedUserAccess;
+  /** The notification topic: steps publish to it, the failed-executions alarm notifies it. */
+  readonly notifications: Notifications;
+  /** Key and grants of the per-user secrets. */
+  readonly secrets: SecretsKey;
+  /**
+   * How long the state machine's execution logs are kept.
+   * @default the functions' log retention (one year)
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Copy each state's input and output into the execution logs. They hold user names and key ids,
+   * never secrets, but the execution history already has them; keep one copy unless you need two.
+   * @default false
+   */
+  readonly includeExecutionData?: boolean;
+}
+
+export class KeyRotation extends Construct {
+  /** One Lambda per step, each with its own role. */
+  readonly functions: Readonly<Record<RotationStep, LifecycleFunction>>;
+  /** The rotation workflow (one execution per exact key, named `rotate-<user>-<keyId>`). */
+  readonly stateMachine: sfn.StateMachine;
+  /** Execution logs of the state machine (level ALL). */
+  readonly logGroup: logs.LogGroup;
+  /** Alarms on any failed execution; notifies the topic. */
+  readonly failedExecutionsAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: KeyRotationProps) {
+    super(scope, id);
+    const { userAccess, notifications, secrets } = props;
+
+    const make = (step: RotationStep): LifecycleFunction =>
+      new LifecycleFunction(this, ROTATION_STEPS[step].id, {
+        ...props.functionSettings,
+        entry: ENTRY,
+        handler: step,
+        description: ROTATION_STEPS[step].description,
+      });
+    const functions = {
+      prepare: make('prepare'),
+      createAndStore: make('createAndStore'),
+      checkCutover: make('checkCutover'),
+      deactivateOldKey: make('deactivateOldKey'),
+      finishRotation: make('finishRotation'),
+      notify: make('notify'),
+    };
+    this.functions = functions;
+
+    // Exactly the calls each handler makes (functions/rotation/handlers.ts via iam-gateway.ts and
+    // secret-store.ts). The test suite pins these sets.
+    userAccess.grant(functions.prepare.role, {
+      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'],
+      write: ['iam:DeleteAccessKey'], // removes an inactive key to make room, when configured
+    });
+    notifications.grantPublish(functions.prepare.role);
+
+    userAccess.grant(functions.createAndStore.role, {
+      read: ['iam:ListAccessKeys'],
+      write: ['iam:CreateAccessKey', 'iam:DeleteAccessKey'], // delete: a key created but never stored
+    });
+    secrets.grantStore(functions.createAndStore.role);
+
+    userAccess.grant(functions.checkCutover.role, { read: ['iam:GetAccessKeyLastUsed'] });
+    notifications.grantPublish(functions.checkCutover.role);
+
+    userAccess.grant(functions.deactivateOldKey.role, { read: ['iam:ListAccessKeys'], write: ['iam:UpdateAccessKey'] });
+    secrets.grantRead(functions.deactivateOldKey.role); // checks the new key is AWSCURRENT first
+    notifications.grantPublish(functions.deactivateOldKey.role);
+
+    userAccess.grant(functions.finishRotation.role, { read: ['iam:ListAccessKeys'], write: ['iam:DeleteAccessKey'] });
+    notifications.grantPublish(functions.finishRotation.role);
+
+    notifications.grantPublish(functions.notify.role);
+
+    this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      retention: props.logRetention ?? props.functionSettings.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.functionSettings.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    const substitutions = Object.fromEntries(
+      (Object.keys(ROTATION_STEPS) as RotationStep[]).map((step) => [
+        ROTATION_STEPS[step].placeholder,
+        functions[step].function.functionArn,
+      ]),
+    );
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      ...aslDefinition(KEY_ROTATION_ASL_FILE, substitutions),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      comment: 'iam-user-lifecycle key rotation',
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: props.includeExecutionData ?? false },
+    });
+    // The ASL invokes the unqualified function ARNs, so no "<arn>:*" (versions, aliases) as grantInvoke would add.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeRotationSteps',
+        actions: ['lambda:InvokeFunction'],
+        resources: Object.values(functions).map((f) => f.function.functionArn),
+      }),
+    );
+    acknowledge(this.stateMachine.role, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Added by CDK for execution logging and X-Ray tracing: the CloudWatch Logs log-delivery actions ' +
+        '(logs:CreateLogDelivery, logs:PutResourcePolicy, ...) and xray:PutTraceSegments/PutTelemetryRecords/' +
+        'GetSampling* support no resource-level permissions. The role can otherwise only invoke the six rotation functions.',
+    });
+
+    this.failedExecutionsAlarm = new cloudwatch.Alarm(this, 'FailedExecutionsAlarm', {
+      alarmDescription:
+        'A key rotation execution failed. rotation.failed was published with the error; the user keeps a stored, ' +
+        'active key. Read the execution history, fix the cause, then start the rotation again.',
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.failedExecutionsAlarm.addAlarmAction(new SnsAction(notifications.topic));
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * IAM permissions on IAM users, shaped by the same rule the code applies (functions/shared/scope.ts):
+ *
+ * - reads are allowed on the users under `managedUsers.pathPrefix` (the code reads a user to decide
+ *   whether it is managed, and to refuse it with a clear reason when it is not);
+ * - writes are allowed on those users only, and, when `managedUsers.tag` is set, only on users that
+ *   carry the tag (iam:ResourceTag condition);
+ * - every role that gets IAM permissions also gets two explicit Deny statements:
+ *   1. on the protected user names (whatever their path): every action except reading the user and
+ *      its tags (iam:GetUser, iam:ListUserTags), which is how the code recognises a protected user
+ *      and refuses it with a clear `protected-user` reason instead of an AccessDenied failure;
+ *   2. on any user carrying the protected tag: every IAM write (a tag is only known once read, so
+ *      reads cannot be denied by tag).
+ *
+ * Nothing here allows an IAM write on "*" or any `iam:*` action; the tests check the whole template.
+ */
+import { ArnFormat, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import type { LifecycleConfig } from '../../functions/shared/config';
+import { ConfigError } from '../../functions/shared/errors';
+import { acknowledge, iam5Resource } from '../nag';
+
+/**
+ * IAM action verbs that change something. An IAM action is a write when its name starts with one of
+ * these; the Deny statements use them as patterns (`iam:Create*`, ...).
+ */
+export const IAM_WRITE_VERBS = [
+  'Add',
+  'Attach',
+  'Change',
+  'Create',
+  'Deactivate',
+  'Delete',
+  'Detach',
+  'Enable',
+  'Put',
+  'Remove',
+  'Reset',
+  'Resync',
+  'Set',
+  'Tag',
+  'Untag',
+  'Update',
+  'Upload',
+] as const;
+
+export const IAM_WRITE_ACTION_PATTERNS: readonly string[] = IAM_WRITE_VERBS.map((verb) => `iam:${verb}*`);
+
+export function isIamWriteAction(action: string): boolean {
+  return IAM_WRITE_VERBS.some((verb) => action.startsWith(`iam:${verb}`));
+}
+
+/**
+ * What the Deny on protected user names leaves possible: reading the user and its tags, so that the
+ * workflows can recognise the user as protected and refuse it by name (functions/shared/scope.ts).
+ */
+export const PROTECTED_USER_READABLE_ACTIONS = ['iam:GetUser', 'iam:ListUserTags'] as const;
+
+// Characters an ARN of a protected name adds besides the name: "arn:aws:iam::123456789012:user/*/", (37).
+const PROTECTED_ARN_OVERHEAD = 37;
+/** Budget of the protected-names Deny inside a role's 10,240-character inline policy limit. */
+export const MAX_PROTECTED_NAMES_POLICY_CHARS = 4000;
+
+/** The only IAM actions granted on "*": read-only, and IAM offers no resource-level permission for them. */
+export const CREDENTIAL_REPORT_ACTIONS = ['iam:GenerateCredentialReport', 'iam:GetCredentialReport'] as const;
+
+export interface ManagedUserAccessProps {
+  /** The managed-user selector and the protected users of the config. */
+  readonly config: Pick<LifecycleConfig, 'managedUsers' | 'protectedUsers'>;
+  /**
+   * User names protected beyond the config: the automation's own IAM users, if it has any.
+   * @default []
+   */
+  readonly automationUserNames?: readonly string[];
+}
+
+export interface IamUserAccess {
+  /** Read actions (Get, List), allowed on the managed path. */
+  readonly read?: readonly string[];
+  /** Write actions, allowed on the managed path and, when configured, the managed tag. */
+  readonly write?: readonly string[];
+}
+
+export class ManagedUserAccess {
+  /** `arn:<partition>:iam::<account>:user<pathPrefix>*`: every user under the managed path. */
+  readonly managedUserArns: readonly string[];
+  /** Both ARN forms of each protected name: `user/<name>` (path "/") and `user/*\/<name>` (any other path). */
+  readonly protectedUserArns: readonly string[];
+  /** Condition every IAM write carries (the managed tag), or undefined when no tag is configured. */
+  readonly writeConditions?: Readonly<Record<string, Record<string, string>>>;
+  /** The protected tag key: writes on users carrying it are denied. */
+  readonly protectedTagKey: string;
+
+  private readonly stack: Stack;
+  private readonly protectedRoles = new WeakSet<iam.IPrincipal>();
+
+  constructor(scope: Construct, props: ManagedUserAccessProps) {
+    this.stack = Stack.of(scope);
+    const { managedUsers, protectedUsers } = props.config;
+    // pathPrefix starts and ends with "/" (validated), so "/" -> user/*, "/bots/" -> user/bots/*.
+    this.managedUserArns = [this.userArn(`${managedUsers.pathPrefix.slice(1)}*`)];
+
+    const names = [...new Set([...protectedUsers.userNames, ...(props.automationUserNames ?? [])])].sort();
+    // Each name costs two ARNs in every role's policy, and a role's inline policies share 10,240
+    // characters. Past a few dozen names the deploy would fail; the protected tag scales instead.
+    const namesCost = names.reduce((sum, name) => sum + 2 * (PROTECTED_ARN_OVERHEAD + name.length), 0);
+    if (namesCost > MAX_PROTECTED_NAMES_POLICY_CHARS) {
+      throw new ConfigError([
+        `protectedUsers.userNames has too many names for an IAM policy (${names.length} names, about ${namesCost} ` +
+          `characters in every role's policy; at most ${MAX_PROTECTED_NAMES_POLICY_CHARS}). Tag those users with ` +
+          `"${protectedUsers.tagKey}" instead`,
+      ]);
+    }
+    // User names are unique in an account whatever the path, but the ARN contains the path:
+    // user/<name> matches path "/", user/*/<name> matches every longer path.
+    this.protectedUserArns = names.flatMap((name) => [this.userArn(name), this.userArn(`*/${name}`)]);
+    this.protectedTagKey = protectedUsers.tagKey;
+
+    const tag = managedUsers.tag;
+    if (tag) {
+      this.writeConditions =
+        tag.value !== undefined
+          ? { StringEquals: { [`iam:ResourceTag/${tag.key}`]: tag.value } }
+          : { Null: { [`iam:ResourceTag/${tag.key}`]: 'false' } };
+    }
+  }
+
+  /**
+   * Grants IAM actions on managed users, and adds the protection Deny statements to the role (once).
+   * Read actions must not be writes, and the other way round: a write never escapes the tag condition.
+   */
+  grant(role: iam.IRole, access: IamUserAccess): void {
+    const principal = role.grantPrincipal;
+    // One grant per role keeps one ReadManagedUsers and one WriteManagedUsers statement (unique Sids).
+    if (this.protectedRoles.has(principal))
+      throw new Error('ManagedUserAccess.grant: grant each role once, with all its actions');
+    const read = [...(access.read ?? [])];
+    const write = [...(access.write ?? [])];
+    for (const action of [...read, ...write]) {
+      if (!/^iam:[A-Za-z]+$/.test(action)) throw new Error(`ManagedUserAccess grants exact IAM actions only, not "${action}"`);
+    }
+    const misfiledWrite = read.find(isIamWriteAction);
+    if (misfiledWrite) throw new Error(`${misfiledWrite} is an IAM write action; grant it as a write`);
+    const misfiledRead = write.find((action) => !isIamWriteAction(action));
+    if (misfiledRead) throw new Error(`${misfiledRead} is not an IAM write action; grant it as a read`);
+
+    if (read.length > 0) {
+      principal.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'ReadManagedUsers', actions: read, resources: [...this.managedUserArns] }),
+      );
+    }
+    if (write.length > 0) {
+      principal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'WriteManagedUsers',
+          actions: write,
+          resources: [...this.managedUserArns],
+          ...(this.writeConditions ? { conditions: { ...this.writeConditions } } : {}),
+        }),
+      );
+    }
+    this.addProtection(principal);
+    for (const arn of this.managedUserArns) {
+      acknowledge(role, {
+        id: iam5Resource(role, arn),
+        reason:
+          'IAM users are scoped by path: user<managedUsers.pathPrefix>* is exactly the set of users this automation ' +
+          'manages (config). IAM writes additionally require the managed tag when one is configured, and protected ' +
+          'users are denied explicitly in the same policy.',
+      });
+    }
+  }
+
+  /**
+   * The credential report (every user's key ages in one call). IAM only accepts "*" as the resource
+   * of these two read-only actions; the report holds metadata, no secrets.
+   */
+  grantCredentialReport(role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'CredentialReport', actions: [...CREDENTIAL_REPORT_ACTIONS], resources: ['*'] }),
+    );
+    acknowledge(role, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only iam:GenerateCredentialReport and iam:GetCredentialReport are granted on "*": IAM defines no resource ' +
+        'type for them, so "*" is the only accepted resource. Both are read-only; the report lists key ages and ' +
+        'last-used dates, never secrets.',
+    });
+  }
+
+  /** The protection statements, in policy (Deny) form; added to every role given IAM permissions. */
+  protectionStatements(): iam.PolicyStatement[] {
+    const statements: iam.PolicyStatement[] = [];
+    if (this.protectedUserArns.length > 0) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'DenyProtectedUserNames',
+          effect: iam.Effect.DENY,
+          // Deny with NotAction: everything on these users except the two reads above.
+          notActions: [...PROTECTED_USER_READABLE_ACTIONS],
+          resources: [...this.protectedUserArns],
+        }),
+      );
+    }
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'DenyWritesOnProtectedTag',
+        effect: iam.Effect.DENY,
+        actions: [...IAM_WRITE_ACTION_PATTERNS],
+        resources: ['*'],
+        conditions: { Null: { [`iam:ResourceTag/${this.protectedTagKey}`]: 'false' } },
+      }),
+    );
+    return statements;
+  }
+
+  private addProtection(principal: iam.IPrincipal): void {
+    if (this.protectedRoles.has(principal)) return;
+    this.protectedRoles.add(principal);
+    for (const statement of this.protectionStatements()) principal.addToPrincipalPolicy(statement);
+  }
+
+  private userArn(resourceName: string): string {
+    return this.stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'user',
+      resourceName,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+}

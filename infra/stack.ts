@@ -1,0 +1,118 @@
+/**
+ * The iam-user-lifecycle stack: one construct per capability, wired through typed props.
+ *
+ * Shared pieces are built first and exposed as fields (notifications, secrets key, the managed-user
+ * IAM scope, the settings every Lambda shares); each capability takes what it needs from them. To add
+ * a capability (offboarding, the HTTP API, event reactions), add a construct under infra/constructs/
+ * and one `new ...` here with the shared pieces as props.
+ */
+import { Annotations, CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { parseConfig, type LifecycleConfig } from '../functions/shared/config';
+import { DailyScan } from './constructs/daily-scan';
+import { KeyRotation } from './constructs/key-rotation';
+import type { LifecycleFunctionSettings } from './constructs/lifecycle-function';
+import { ManagedUserAccess } from './constructs/managed-user-access';
+import { Notifications } from './constructs/notifications';
+import { SecretsKey } from './constructs/secrets-key';
+
+export type LambdaLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface IamUserLifecycleStackProps extends StackProps {
+  /** The lifecycle config (infra/config.ts loads it from context). Validated again here. */
+  readonly config: LifecycleConfig;
+  /**
+   * The automation's own IAM user names, if it has any: protected in code (AUTOMATION_USER_NAMES)
+   * and by the same Deny statements as protectedUsers.userNames.
+   * @default []
+   */
+  readonly automationUserNames?: readonly string[];
+  /**
+   * Retention of every log group of the stack (functions and state machines).
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * LOG_LEVEL of the Lambdas.
+   * @default 'INFO'
+   */
+  readonly logLevel?: LambdaLogLevel;
+  /**
+   * Whether the scan schedule is enabled.
+   * @default true
+   */
+  readonly scanScheduleEnabled?: boolean;
+}
+
+export class IamUserLifecycleStack extends Stack {
+  /** The validated config every part of the stack was built from. */
+  readonly config: LifecycleConfig;
+  readonly notifications: Notifications;
+  readonly secretsKey: SecretsKey;
+  /** IAM permissions on managed users; hand it to every capability that touches IAM users. */
+  readonly userAccess: ManagedUserAccess;
+  /** Environment and log settings every Lambda of the stack shares. */
+  readonly functionSettings: LifecycleFunctionSettings;
+  readonly keyRotation: KeyRotation;
+  readonly dailyScan: DailyScan;
+
+  constructor(scope: Construct, id: string, props: IamUserLifecycleStackProps) {
+    super(scope, id, {
+      description: 'iam-user-lifecycle: IAM access key rotation (and, later, offboarding) for managed IAM users',
+      ...props,
+    });
+    // Idempotent on a valid config; catches a hand-built object that skipped infra/config.ts.
+    this.config = parseConfig(props.config);
+    const automationUserNames = [...(props.automationUserNames ?? [])];
+    if (this.config.timeScale !== 1) {
+      Annotations.of(this).addWarningV2(
+        'iam-user-lifecycle:timeScale',
+        `timeScale is ${this.config.timeScale}: every age, wait and grace period of this stack is divided by it ` +
+          '(a test setting). Deploy with timeScale 1 unless you mean it.',
+      );
+    }
+    Tags.of(this).add('application', 'iam-user-lifecycle');
+
+    this.notifications = new Notifications(this, 'Notifications');
+    this.secretsKey = new SecretsKey(this, 'SecretsKey', { secretPrefix: this.config.secretPrefix });
+    this.userAccess = new ManagedUserAccess(this, { config: this.config, automationUserNames });
+    this.functionSettings = {
+      environment: {
+        LIFECYCLE_CONFIG: JSON.stringify(this.config),
+        NOTIFICATION_TOPIC_ARN: this.notifications.topic.topicArn,
+        SECRETS_KMS_KEY_ID: this.secretsKey.key.keyArn,
+        AUTOMATION_USER_NAMES: automationUserNames.join(','),
+        LOG_LEVEL: props.logLevel ?? 'INFO',
+      },
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    };
+
+    this.keyRotation = new KeyRotation(this, 'KeyRotation', {
+      functionSettings: this.functionSettings,
+      userAccess: this.userAccess,
+      notifications: this.notifications,
+      secrets: this.secretsKey,
+    });
+    this.dailyScan = new DailyScan(this, 'DailyScan', {
+      functionSettings: this.functionSettings,
+      userAccess: this.userAccess,
+      notifications: this.notifications,
+      rotationStateMachine: this.keyRotation.stateMachine,
+      scheduleExpression: this.config.scanSchedule,
+      enabled: props.scanScheduleEnabled ?? true,
+    });
+
+    new CfnOutput(this, 'NotificationTopicArn', {
+      value: this.notifications.topic.topicArn,
+      description: 'Subscribe here for rotation notifications and alarms',
+    });
+    new CfnOutput(this, 'RotationStateMachineArn', { value: this.keyRotation.stateMachine.stateMachineArn });
+    // The CLI (deployed mode) invokes the scan and reads the deployed config from this function.
+    new CfnOutput(this, 'ScanFunctionName', { value: this.dailyScan.function.function.functionName });
+    new CfnOutput(this, 'SecretsKmsKeyArn', {
+      value: this.secretsKey.key.keyArn,
+      description: 'Workloads reading their secret need kms:Decrypt on this key',
+    });
+  }
+}
