@@ -401,7 +401,7 @@ describe('what reaches notifications', () => {
       Error: 'Boom',
       Cause: JSON.stringify({ errorMessage: 'failed with wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY inside' }),
     });
-    expect(fields).toEqual({ errorName: 'Boom', errorMessage: 'failed with [redacted] inside' });
+    expect(fields).toEqual({ errorName: 'Boom', errorMessage: 'failed with [REDACTED] inside' });
     expect(redact('AKIAIOSFODNN7EXAMPLE is an id, not a secret')).toBe('AKIAIOSFODNN7EXAMPLE is an id, not a secret');
   });
 });

@@ -1,0 +1,26 @@
+/** Errors of the offboarding workflow; the state machine matches on their names. */
+import { LifecycleError } from '../shared/errors';
+
+/** A cancel won the race against this step (decision record says "cancel"): the step changes nothing. */
+export class OffboardingCancelledError extends LifecycleError {
+  constructor(
+    readonly userName: string,
+    readonly executionName: string,
+  ) {
+    super(`offboarding ${executionName} of user ${userName} was cancelled; not going on`);
+  }
+}
+
+/**
+ * The user name now belongs to a different IAM user (deleted and re-created: another UserId).
+ * The workflow acts only on the user it started with.
+ */
+export class UserReplacedError extends LifecycleError {
+  constructor(
+    readonly userName: string,
+    readonly expectedUserId: string,
+    readonly actualUserId: string,
+  ) {
+    super(`user ${userName} is no longer the user this offboarding started with (id ${expectedUserId}, now ${actualUserId})`);
+  }
+}

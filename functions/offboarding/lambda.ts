@@ -1,0 +1,31 @@
+/**
+ * Lambda entry points of the offboarding workflow: one function per step, each with its own role
+ * (see the IAM actions listed per export). SNAPSHOT_BUCKET names the snapshot bucket.
+ */
+import { IamUserAdmin } from '../shared/iam-user-admin';
+import { makeLogger, once, runtimeFromEnv } from '../shared/runtime';
+import { SnapshotStore } from '../shared/snapshot-store';
+import { makeOffboardingHandlers, type OffboardingHandlers } from './handlers';
+
+const logger = makeLogger('offboarding');
+const handlers = once<OffboardingHandlers>(() => {
+  const rt = runtimeFromEnv();
+  return makeOffboardingHandlers({
+    iam: new IamUserAdmin(rt.clients.iam),
+    records: new SnapshotStore(rt.clients.s3, process.env.SNAPSHOT_BUCKET ?? ''),
+    secrets: rt.secrets,
+    notifier: rt.notifier,
+    config: rt.config,
+    clock: rt.clock,
+    logger,
+    automationUserNames: rt.automationUserNames,
+  });
+});
+
+export const validateOffboarding: OffboardingHandlers['validate'] = (event) => handlers().validate(event);
+export const snapshotUser: OffboardingHandlers['snapshot'] = (event) => handlers().snapshot(event);
+export const disableUser: OffboardingHandlers['disable'] = (event) => handlers().disable(event);
+export const checkStillDisabled: OffboardingHandlers['checkStillDisabled'] = (event) => handlers().checkStillDisabled(event);
+export const deleteUser: OffboardingHandlers['deleteUser'] = (event) => handlers().deleteUser(event);
+export const restoreUser: OffboardingHandlers['restore'] = (event) => handlers().restore(event);
+export const notify: OffboardingHandlers['notify'] = (event) => handlers().notify(event);

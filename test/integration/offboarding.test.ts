@@ -1,0 +1,403 @@
+/**
+ * Integration test against moto over HTTP: a user with every kind of attachment IAM has is offboarded
+ * by the real handlers and the real ASL. After Disable no credential of it is usable (asserted from
+ * IAM state, since moto accepts requests signed with inactive keys); at the end the user and every
+ * dependency are gone, and the recorded call order proves the teardown order AWS requires (moto's
+ * DeleteUser does not enforce it). Snapshot and final record are in S3; no secret leaks.
+ *
+ * moto 5.2.1 lacks user permissions boundaries and service-specific credentials; MotoIamGaps
+ * (functions/offboarding/local.ts) emulates exactly those two APIs in memory, like AWS would.
+ */
+import { createHmac } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  AddUserToGroupCommand,
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreateLoginProfileCommand,
+  CreatePolicyCommand,
+  CreateServiceSpecificCredentialCommand,
+  CreateUserCommand,
+  CreateVirtualMFADeviceCommand,
+  EnableMFADeviceCommand,
+  GetGroupCommand,
+  GetLoginProfileCommand,
+  GetPolicyCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  ListAccessKeysCommand,
+  ListMFADevicesCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListSigningCertificatesCommand,
+  ListSSHPublicKeysCommand,
+  ListUserTagsCommand,
+  ListVirtualMFADevicesCommand,
+  PutUserPolicyCommand,
+  UploadSigningCertificateCommand,
+  UploadSSHPublicKeyCommand,
+} from '@aws-sdk/client-iam';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { LocalWorkflows } from '../../functions/local/runner';
+import { DENY_POLICY_NAME, OFFBOARDING_TAG, recordKeys, type UserSnapshot } from '../../functions/offboarding/domain';
+import { makeOffboardingHandlers, offboardingTaskBindings, type FinalRecord } from '../../functions/offboarding/handlers';
+import { MotoIamGaps } from '../../functions/offboarding/local';
+import { offboardingStatus, startOffboarding, type OffboardingServiceDeps } from '../../functions/offboarding/service';
+import { parseConfig, secretNameFor } from '../../functions/shared/config';
+import { IamUserAdmin } from '../../functions/shared/iam-user-admin';
+import { containsSecretLikeValue, RecordingNotifier } from '../../functions/shared/notifier';
+import { SecretStore } from '../../functions/shared/secret-store';
+import { SnapshotStore } from '../../functions/shared/snapshot-store';
+import { testClients, uniqueName } from '../support/aws';
+
+jest.setTimeout(90_000);
+
+/** A self-signed X.509 certificate (public material only), for UploadSigningCertificate. */
+const TEST_CERTIFICATE = [
+  '-----BEGIN CERTIFICATE-----',
+  'MIIDPzCCAiegAwIBAgIUAzRoJbYI30KiVcBeWipmri+2FCswDQYJKoZIhvcNAQEL',
+  'BQAwLjEsMCoGA1UEAwwjaWFtLXVzZXItbGlmZWN5Y2xlIG9mZmJvYXJkaW5nIHRl',
+  'c3QwIBcNMjYxMTIzMTU0MTE0WhgPMjEyNjEwMzAxNTQxMTRaMC4xLDAqBgNVBAMM',
+  'I2lhbS11c2VyLWxpZmVjeWNsZSBvZmZib2FyZGluZyB0ZXN0MIIBIjANBgkqhkiG',
+  '9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqRpfTxr/IsDxMZgRRC5VREBhUziUyyvaZDCf',
+  'o+XHeS16bGrWQaOXUmO+1esJDooHfJmlu9sn+jGL0tSWmFw9UUzD+4DkzGofL+1I',
+  'eQftujtQyE62OY9xZb/vuJrR1nJZsWg6dVIrCghSKWPUjXKm3FvOGvJFfYs36qt0',
+  'd1Wd6Rojm3Eu3KNclfYERBJhryCnMmN00cgkTnHWQK4Kb095QHto/lnZkh4Ag9wV',
+  '/zRYxQM0IGa2UK+WiTHx6TBRfOK7ZKbQose4/gKKNP8nfaTmzxQ1p/9ePPSLBYFX',
+  '0OH1j78PSu/vpDncNAOCW7E+LTZ3rDt18nPlV+MfRq2RLb604QIDAQABo1MwUTAd',
+  'BgNVHQ4EFgQU71qw3cot7ijUKowwOPLYCR7upi0wHwYDVR0jBBgwFoAU71qw3cot',
+  '7ijUKowwOPLYCR7upi0wDwYDVR0TAQH/BAUwAwEB/zANBgkqhkiG9w0BAQsFAAOC',
+  'AQEANb3ALiamdeV+eBfQWnM7gKblg69r0ZszWAGlMIL7Es+1RSON8NtKbRDQ94EX',
+  'dR44h5bkJ9slS0lRyasofMeJ5F+uLWu0LExps22oCg782nZ0yRFwweoKoXH7aK8a',
+  'CU1dkydRfrJyr7uSVr1of9FVZLnYcL+xIiQFt25L2SiFSzNNYaJQyy1mG4bkZj8t',
+  '+vWt5TSNDsy67PJt4dZaGJ0WVkS2Zj/+KMpjahAtXcMKe9IDzNXkPhHBCOiIckT5',
+  'a+NTk4YRUZOSmYwrjmtUH3ty6SQ97OmNI55k8SCWIUtlwo3pwmF5+c0/KjfmDOw3',
+  '2eCJqXD33RcFwg3pDZbqnNZT+A==',
+  '-----END CERTIFICATE-----',
+].join('\n');
+
+function sshRsaPublicKey(): string {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
+  const field = (buf: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(buf.length);
+    return Buffer.concat([len, buf]);
+  };
+  const mpint = (b64url: string) => {
+    const raw = Buffer.from(b64url, 'base64url');
+    return field((raw[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw);
+  };
+  return `ssh-rsa ${Buffer.concat([field(Buffer.from('ssh-rsa')), mpint(jwk.e), mpint(jwk.n)]).toString('base64')} offboarding-it`;
+}
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a Base32 seed: EnableMFADevice wants two consecutive codes. */
+function totp(base32Seed: string, step: number): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of base32Seed.replace(/=+$/, '')) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+const POLICY = (action: string) =>
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
+
+async function gone(send: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await send();
+    return false;
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchEntityException') return true;
+    throw error;
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+it('offboards a user with every kind of attachment: unusable after Disable, everything gone in AWS order at the end', async () => {
+  // Prepare: clients with the moto gap emulation and a recorder of every IAM and Secrets Manager call
+  const clients = testClients();
+  new MotoIamGaps().install(clients.iam);
+  const calls: { command: string; input: Record<string, unknown> }[] = [];
+  const recorder =
+    (next: (args: { input?: unknown }) => Promise<unknown>, context: { commandName?: string }) =>
+    async (args: { input?: unknown }) => {
+      calls.push({
+        command: (context.commandName ?? '').replace(/Command$/, ''),
+        input: (args.input ?? {}) as Record<string, unknown>,
+      });
+      return next(args);
+    };
+  const recorderOptions = { step: 'initialize', priority: 'high', name: 'recordCalls' } as const;
+  clients.iam.middlewareStack.add(recorder as never, recorderOptions);
+  clients.secrets.middlewareStack.add(recorder as never, recorderOptions);
+  const bucket = uniqueName('offboarding-it');
+  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const config = parseConfig({ timeScale: 86400 * 15 });
+  const notifications = new RecordingNotifier();
+  const admin = new IamUserAdmin(clients.iam);
+  const records = new SnapshotStore(clients.s3, bucket);
+  const handlers = makeOffboardingHandlers({
+    iam: admin,
+    records,
+    secrets: new SecretStore(clients.secrets),
+    notifier: notifications,
+    config,
+    clock: () => new Date(),
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  });
+  const workflows = new LocalWorkflows({
+    offboarding: { aslFile: 'offboarding.asl.json', tasks: offboardingTaskBindings(handlers) },
+  });
+  const service: OffboardingServiceDeps = { iam: admin, records, workflows, config };
+
+  const iam = clients.iam;
+  const userName = uniqueName('offb-full');
+  const boundary = (
+    await iam.send(new CreatePolicyCommand({ PolicyName: `${userName}-boundary`, PolicyDocument: POLICY('s3:*') }))
+  ).Policy!.Arn!;
+  await iam.send(
+    new CreateUserCommand({
+      UserName: userName,
+      Path: '/people/',
+      PermissionsBoundary: boundary,
+      Tags: [
+        { Key: 'team', Value: 'data' },
+        { Key: 'cost-center', Value: '4711' },
+      ],
+    }),
+  );
+  await iam.send(new CreateLoginProfileCommand({ UserName: userName, Password: 'Initial-Pass-1!' }));
+  const key1 = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
+  const key2 = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
+  const mfa = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: `${userName}-mfa` }))).VirtualMFADevice!;
+  const seed = Buffer.from(mfa.Base32StringSeed!).toString('utf8');
+  const step = Math.floor(Date.now() / 30_000);
+  await iam.send(
+    new EnableMFADeviceCommand({
+      UserName: userName,
+      SerialNumber: mfa.SerialNumber!,
+      AuthenticationCode1: totp(seed, step - 1),
+      AuthenticationCode2: totp(seed, step),
+    }),
+  );
+  const ssh = (await iam.send(new UploadSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyBody: sshRsaPublicKey() })))
+    .SSHPublicKey!;
+  const cert = (await iam.send(new UploadSigningCertificateCommand({ UserName: userName, CertificateBody: TEST_CERTIFICATE })))
+    .Certificate!;
+  const serviceCredential = (
+    await iam.send(new CreateServiceSpecificCredentialCommand({ UserName: userName, ServiceName: 'codecommit.amazonaws.com' }))
+  ).ServiceSpecificCredential!;
+  const groups = [`${userName}-g1`, `${userName}-g2`];
+  for (const group of groups) {
+    await iam.send(new CreateGroupCommand({ GroupName: group }));
+    await iam.send(new AddUserToGroupCommand({ UserName: userName, GroupName: group }));
+  }
+  const managed: string[] = [];
+  for (const name of ['reader', 'writer']) {
+    const arn = (
+      await iam.send(new CreatePolicyCommand({ PolicyName: `${userName}-${name}`, PolicyDocument: POLICY('s3:Get*') }))
+    ).Policy!.Arn!;
+    await iam.send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: arn }));
+    managed.push(arn);
+  }
+  const inline = { 'inline-logs': POLICY('logs:*'), 'inline-sqs': POLICY('sqs:SendMessage') };
+  for (const [PolicyName, PolicyDocument] of Object.entries(inline)) {
+    await iam.send(new PutUserPolicyCommand({ UserName: userName, PolicyName, PolicyDocument }));
+  }
+  const secretName = secretNameFor(config, userName);
+  await new SecretStore(clients.secrets).storeKey(
+    secretName,
+    userName,
+    { accessKeyId: key1.AccessKeyId!, secretAccessKey: key1.SecretAccessKey!, createdAt: key1.CreateDate! },
+    'integration-'.padEnd(40, '0'),
+  );
+  const mark = calls.length;
+
+  // Act 1: start, and stop looking at the moment the user is disabled (75 days = 5 s of observation here)
+  const started = await startOffboarding(service, { userName, reason: 'offboarding integration test', observationDays: 75 });
+  await waitFor('offboarding.disabled', () =>
+    notifications.sent.find((n) => n.type === 'offboarding.disabled' && n.userName === userName),
+  );
+
+  // Assert 1: no credential of the user is usable (from IAM state: moto accepts requests with inactive keys)
+  const keys = (await iam.send(new ListAccessKeysCommand({ UserName: userName }))).AccessKeyMetadata!;
+  expect(keys.map((k) => [k.AccessKeyId, k.Status]).sort()).toEqual(
+    [
+      [key1.AccessKeyId, 'Inactive'],
+      [key2.AccessKeyId, 'Inactive'],
+    ].sort(),
+  );
+  expect(await gone(() => iam.send(new GetLoginProfileCommand({ UserName: userName })))).toBe(true);
+  expect((await iam.send(new ListSSHPublicKeysCommand({ UserName: userName }))).SSHPublicKeys!.map((k) => k.Status)).toEqual([
+    'Inactive',
+  ]);
+  expect((await iam.send(new ListSigningCertificatesCommand({ UserName: userName }))).Certificates!.map((c) => c.Status)).toEqual(
+    ['Inactive'],
+  );
+  expect(
+    (await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: userName }))).ServiceSpecificCredentials!.map(
+      (c) => c.Status,
+    ),
+  ).toEqual(['Inactive']);
+  const deny = JSON.parse(
+    decodeURIComponent(
+      (await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: DENY_POLICY_NAME }))).PolicyDocument!,
+    ),
+  ) as { Statement: { Effect: string; Action: string; Resource: string; Condition?: Record<string, Record<string, string>> }[] };
+  expect(deny.Statement).toEqual([
+    { Sid: 'OffboardingDenyAll', Effect: 'Deny', Action: '*', Resource: '*' },
+    {
+      Sid: 'OffboardingRevokeEarlierSessions',
+      Effect: 'Deny',
+      Action: '*',
+      Resource: '*',
+      Condition: { DateLessThan: { 'aws:TokenIssueTime': expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) } },
+    },
+  ]);
+  const tags = Object.fromEntries(
+    (await iam.send(new ListUserTagsCommand({ UserName: userName }))).Tags!.map((t) => [t.Key, t.Value]),
+  );
+  expect(tags).toMatchObject({ [OFFBOARDING_TAG]: 'disabled', team: 'data' });
+  expect((await iam.send(new ListMFADevicesCommand({ UserName: userName }))).MFADevices).toHaveLength(1);
+
+  // Act 2: let the observation end and the teardown run
+  const result = await workflows.wait('offboarding', started.executionName);
+  const status = await offboardingStatus(service, userName);
+
+  // Assert 2: the user and every dependency are gone
+  expect(result.status).toBe('SUCCEEDED');
+  expect(await gone(() => iam.send(new GetUserCommand({ UserName: userName })))).toBe(true);
+  const devices = (await iam.send(new ListVirtualMFADevicesCommand({}))).VirtualMFADevices ?? [];
+  expect(devices.map((d) => d.SerialNumber)).not.toContain(mfa.SerialNumber);
+  for (const group of groups) {
+    expect((await iam.send(new GetGroupCommand({ GroupName: group }))).Users!.map((u) => u.UserName)).not.toContain(userName);
+  }
+  for (const arn of managed) expect((await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy!.AttachmentCount).toBe(0);
+  expect((await clients.secrets.send(new DescribeSecretCommand({ SecretId: secretName }))).DeletedDate).toBeDefined();
+
+  // ... removed in the order AWS requires, each before DeleteUser (moto would not have refused)
+  const ours = calls
+    .slice(mark)
+    .filter((c) => c.input.UserName === userName || c.input.SerialNumber === mfa.SerialNumber || c.input.SecretId === secretName);
+  const rank = (c: { command: string; input: Record<string, unknown> }): number | undefined => {
+    const order = [
+      'DeleteLoginProfile',
+      'DeleteAccessKey',
+      'DeleteSigningCertificate',
+      'DeleteSSHPublicKey',
+      'DeleteServiceSpecificCredential',
+      'DeactivateMFADevice',
+      'DeleteVirtualMFADevice',
+      'DeleteUserPolicy',
+      'DetachUserPolicy',
+      'RemoveUserFromGroup',
+      'DeleteUserPolicy:deny',
+      'DeleteUserPermissionsBoundary',
+      'DeleteSecret',
+      'DeleteUser',
+    ];
+    const name =
+      c.command === 'DeleteUserPolicy' && c.input.PolicyName === DENY_POLICY_NAME ? 'DeleteUserPolicy:deny' : c.command;
+    const index = order.indexOf(name);
+    return index < 0 ? undefined : index;
+  };
+  const removals = ours.filter((c) => rank(c) !== undefined);
+  const ranks = removals.map((c) => rank(c)!);
+  expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+  const removed = (command: string) => removals.filter((c) => c.command === command);
+  expect(removed('DeleteLoginProfile')).toHaveLength(1);
+  expect(
+    removed('DeleteAccessKey')
+      .map((c) => c.input.AccessKeyId)
+      .sort(),
+  ).toEqual([key1.AccessKeyId, key2.AccessKeyId].sort());
+  expect(removed('DeleteSigningCertificate').map((c) => c.input.CertificateId)).toEqual([cert.CertificateId]);
+  expect(removed('DeleteSSHPublicKey').map((c) => c.input.SSHPublicKeyId)).toEqual([ssh.SSHPublicKeyId]);
+  expect(removed('DeleteServiceSpecificCredential').map((c) => c.input.ServiceSpecificCredentialId)).toEqual([
+    serviceCredential.ServiceSpecificCredentialId,
+  ]);
+  expect(removed('DeactivateMFADevice')).toHaveLength(1);
+  expect(removed('DeleteVirtualMFADevice')).toHaveLength(1);
+  expect(removed('DeleteUserPolicy').map((c) => c.input.PolicyName)).toEqual(['inline-logs', 'inline-sqs', DENY_POLICY_NAME]);
+  expect(
+    removed('DetachUserPolicy')
+      .map((c) => c.input.PolicyArn)
+      .sort(),
+  ).toEqual([...managed].sort());
+  expect(
+    removed('RemoveUserFromGroup')
+      .map((c) => c.input.GroupName)
+      .sort(),
+  ).toEqual([...groups].sort());
+  expect(removed('DeleteUserPermissionsBoundary')).toHaveLength(1);
+  expect(removed('DeleteSecret')).toHaveLength(1);
+  expect(removed('DeleteUser')).toHaveLength(1);
+  expect(removals.at(-1)?.command).toBe('DeleteUser');
+
+  // ... the snapshot (taken before any change) and the final record are in S3
+  const recordKeysOfRun = recordKeys(userName, started.executionName);
+  const snapshot = (await records.get<UserSnapshot>(recordKeysOfRun.snapshot))!;
+  expect(snapshot.user).toMatchObject({
+    userName,
+    path: '/people/',
+    permissionsBoundaryArn: boundary,
+    tags: { team: 'data', 'cost-center': '4711' },
+  });
+  expect(snapshot.loginProfile).toBeDefined();
+  expect(snapshot.accessKeys.map((k) => k.status)).toEqual(['Active', 'Active']);
+  expect(snapshot.mfaDevices).toEqual([expect.objectContaining({ serialNumber: mfa.SerialNumber, virtual: true })]);
+  expect(snapshot.sshPublicKeys).toEqual([
+    expect.objectContaining({ sshPublicKeyId: ssh.SSHPublicKeyId, status: 'Active', body: expect.stringMatching(/^ssh-rsa /) }),
+  ]);
+  expect(snapshot.signingCertificates).toEqual([
+    expect.objectContaining({
+      certificateId: cert.CertificateId,
+      status: 'Active',
+      body: expect.stringContaining('BEGIN CERTIFICATE'),
+    }),
+  ]);
+  expect(snapshot.serviceSpecificCredentials).toEqual([
+    expect.objectContaining({
+      serviceSpecificCredentialId: serviceCredential.ServiceSpecificCredentialId,
+      serviceName: 'codecommit.amazonaws.com',
+      status: 'Active',
+    }),
+  ]);
+  expect([...snapshot.groups].sort()).toEqual([...groups].sort());
+  expect(snapshot.attachedPolicies.map((p) => p.policyArn).sort()).toEqual([...managed].sort());
+  expect(Object.fromEntries(snapshot.inlinePolicies.map((p) => [p.policyName, p.document]))).toEqual(inline);
+  expect(snapshot.secret).toEqual({ name: secretName, exists: true });
+  const firstChange = ours.findIndex((c) => /^(Put|Update|Delete|Tag|Deactivate|Detach|Remove)/.test(c.command));
+  const lastSnapshotRead = ours.map((c) => c.command).lastIndexOf('GetSSHPublicKey');
+  expect(lastSnapshotRead).toBeLessThan(firstChange);
+  const final = await records.get<FinalRecord>(recordKeysOfRun.finalRecord);
+  expect(final).toMatchObject({ outcome: 'completed', userName, userAlreadyGone: false });
+  expect(status).toMatchObject({ phase: 'completed', userExists: false, finalRecordKey: recordKeysOfRun.finalRecord });
+
+  // ... and no secret reached notifications or the execution history
+  const published = JSON.stringify([notifications.sent, workflows.allHistories()]);
+  expect(containsSecretLikeValue(published)).toBe(false);
+  for (const secret of [key1.SecretAccessKey!, key2.SecretAccessKey!, serviceCredential.ServicePassword!]) {
+    expect(published).not.toContain(secret);
+  }
+  expect(notifications.sent.filter((n) => n.userName === userName).map((n) => n.type)).toEqual([
+    'offboarding.started',
+    'offboarding.disabled',
+    'offboarding.completed',
+  ]);
+});

@@ -1,0 +1,702 @@
+/**
+ * Runs statemachines/offboarding.asl.json in-process (LocalWorkflows) with the real handlers against
+ * the test run's moto server, through every path: happy path, refusals, re-enable during
+ * observation, cancel and restore, cancel refused once deletion began, and a crash mid-teardown.
+ *
+ * Time: parseConfig({ timeScale: 86400 * 15 }) makes the 30-day observation last 2 s and the
+ * check interval 1 s; `observationDays` stretches it where a test must act during observation.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import {
+  AttachUserPolicyCommand,
+  AddUserToGroupCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreateLoginProfileCommand,
+  CreatePolicyCommand,
+  CreateServiceSpecificCredentialCommand,
+  CreateUserCommand,
+  DeleteUserCommand,
+  DeleteUserPolicyCommand,
+  GetLoginProfileCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
+  ListGroupsForUserCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListSSHPublicKeysCommand,
+  ListUserPoliciesCommand,
+  ListUserTagsCommand,
+  PutUserPermissionsBoundaryCommand,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+  UpdateSSHPublicKeyCommand,
+  UploadSSHPublicKeyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { LocalWorkflows } from '../../functions/local/runner';
+import {
+  DENY_POLICY_NAME,
+  isDenyPolicyIntact,
+  OFFBOARDING_TAG_KEYS,
+  recordKeys,
+  type UserSnapshot,
+} from '../../functions/offboarding/domain';
+import { makeOffboardingHandlers, offboardingTaskBindings, type FinalRecord } from '../../functions/offboarding/handlers';
+import { MotoIamGaps } from '../../functions/offboarding/local';
+import {
+  cancelOffboarding,
+  offboardingStatus,
+  startOffboarding,
+  type OffboardingServiceDeps,
+} from '../../functions/offboarding/service';
+import type { AwsClients } from '../../functions/shared/aws';
+import { parseConfig, secretNameFor, type LifecycleConfig } from '../../functions/shared/config';
+import {
+  OutOfScopeError,
+  ProtectedUserError,
+  UserNotFoundError,
+  ValidationError,
+  WorkflowConflictError,
+} from '../../functions/shared/errors';
+import { IamUserAdmin } from '../../functions/shared/iam-user-admin';
+import { containsSecretLikeValue, RecordingNotifier, type Notification } from '../../functions/shared/notifier';
+import { SecretStore } from '../../functions/shared/secret-store';
+import { SnapshotStore } from '../../functions/shared/snapshot-store';
+import { testClients, uniqueName } from '../support/aws';
+
+jest.setTimeout(90_000);
+
+const FAST = { timeScale: 86400 * 15 }; // 30-day observation = 2 s, check interval = 1 s
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const gaps = new MotoIamGaps();
+let bucket: string;
+
+interface Call {
+  readonly command: string;
+  readonly userName?: string;
+  readonly input: Record<string, unknown>;
+}
+
+/** Records every IAM command (name + input) sent through the client, in order. */
+function recordCalls(iam: IAMClient): Call[] {
+  const calls: Call[] = [];
+  iam.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = (args.input ?? {}) as Record<string, unknown>;
+      calls.push({
+        command: (context.commandName ?? '').replace(/Command$/, ''),
+        ...(typeof input.UserName === 'string' ? { userName: input.UserName } : {}),
+        input,
+      });
+      return next(args);
+    },
+    { step: 'initialize', priority: 'high', name: 'recordCalls' },
+  );
+  return calls;
+}
+
+interface Harness {
+  readonly clients: AwsClients;
+  readonly admin: IamUserAdmin;
+  readonly records: SnapshotStore;
+  readonly notifications: RecordingNotifier;
+  readonly workflows: LocalWorkflows;
+  readonly service: OffboardingServiceDeps;
+  readonly calls: Call[];
+  readonly config: LifecycleConfig;
+}
+
+function harness(
+  options: { config?: LifecycleConfig; automationUserNames?: string[]; retryIntervalOverrides?: Record<string, number> } = {},
+): Harness {
+  const clients = testClients();
+  gaps.install(clients.iam);
+  const calls = recordCalls(clients.iam);
+  const config = options.config ?? parseConfig(FAST);
+  const admin = new IamUserAdmin(clients.iam);
+  const records = new SnapshotStore(clients.s3, bucket);
+  const notifications = new RecordingNotifier();
+  const handlers = makeOffboardingHandlers({
+    iam: admin,
+    records,
+    secrets: new SecretStore(clients.secrets),
+    notifier: notifications,
+    config,
+    clock: () => new Date(),
+    logger: silent,
+    automationUserNames: options.automationUserNames ?? [],
+  });
+  const workflows = new LocalWorkflows(
+    { offboarding: { aslFile: 'offboarding.asl.json', tasks: offboardingTaskBindings(handlers) } },
+    options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {},
+  );
+  const service: OffboardingServiceDeps = {
+    iam: admin,
+    records,
+    workflows,
+    config,
+    automationUserNames: options.automationUserNames ?? [],
+  };
+  return { clients, admin, records, notifications, workflows, service, calls, config };
+}
+
+/** An ssh-rsa public key line (what UploadSSHPublicKey takes), from a fresh RSA key pair. */
+function sshRsaPublicKey(): string {
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
+  const field = (buf: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(buf.length);
+    return Buffer.concat([len, buf]);
+  };
+  const mpint = (b64url: string) => {
+    const raw = Buffer.from(b64url, 'base64url');
+    return field((raw[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw);
+  };
+  const blob = Buffer.concat([field(Buffer.from('ssh-rsa')), mpint(jwk.e), mpint(jwk.n)]);
+  return `ssh-rsa ${blob.toString('base64')} offboarding-test`;
+}
+
+const APP_POLICY = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::example-bucket/*' }],
+});
+
+interface TestUser {
+  readonly userName: string;
+  readonly activeKeyId: string;
+  readonly inactiveKeyId: string;
+  readonly secretAccessKey: string;
+  readonly policyArn: string;
+  readonly groupName: string;
+}
+
+/** A user with a console password, an active and an inactive key, policies, a group and a tag. */
+async function createUser(
+  h: Harness,
+  prefix: string,
+  extra: { path?: string; tags?: Record<string, string>; storeSecret?: boolean } = {},
+): Promise<TestUser> {
+  const iam = h.clients.iam;
+  const userName = uniqueName(prefix);
+  const tags = { team: 'payments', ...(extra.tags ?? {}) };
+  await iam.send(
+    new CreateUserCommand({
+      UserName: userName,
+      Path: extra.path ?? '/staff/',
+      Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+    }),
+  );
+  await iam.send(new CreateLoginProfileCommand({ UserName: userName, Password: 'Correct-Horse-9!' }));
+  const active = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
+  const inactive = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
+  await iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: inactive.AccessKeyId!, Status: 'Inactive' }));
+  await iam.send(new PutUserPolicyCommand({ UserName: userName, PolicyName: 'app-inline', PolicyDocument: APP_POLICY }));
+  const policy = await iam.send(new CreatePolicyCommand({ PolicyName: `${userName}-managed`, PolicyDocument: APP_POLICY }));
+  await iam.send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: policy.Policy!.Arn! }));
+  const groupName = `${userName}-group`;
+  await iam.send(new CreateGroupCommand({ GroupName: groupName }));
+  await iam.send(new AddUserToGroupCommand({ UserName: userName, GroupName: groupName }));
+  if (extra.storeSecret) {
+    await new SecretStore(h.clients.secrets).storeKey(
+      secretNameFor(h.config, userName),
+      userName,
+      { accessKeyId: active.AccessKeyId!, secretAccessKey: active.SecretAccessKey!, createdAt: active.CreateDate! },
+      'token-'.padEnd(40, 'x'),
+    );
+  }
+  return {
+    userName,
+    activeKeyId: active.AccessKeyId!,
+    inactiveKeyId: inactive.AccessKeyId!,
+    secretAccessKey: active.SecretAccessKey!,
+    policyArn: policy.Policy!.Arn!,
+    groupName,
+  };
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function sentFor(h: Harness, userName: string): Notification[] {
+  return h.notifications.sent.filter((n) => n.userName === userName);
+}
+
+/** The IAM calls for one user, from call number `from` on (to leave out the test's own set-up). */
+function callsFor(h: Harness, userName: string, from = 0): Call[] {
+  return h.calls.slice(from).filter((c) => c.userName === userName);
+}
+
+async function exists(send: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchEntityException') return false;
+    throw error;
+  }
+}
+
+async function keyStatuses(iam: IAMClient, userName: string): Promise<Record<string, string>> {
+  const out = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
+  return Object.fromEntries((out.AccessKeyMetadata ?? []).map((k) => [k.AccessKeyId!, k.Status!]));
+}
+
+async function inlinePolicy(iam: IAMClient, userName: string, name: string): Promise<string | undefined> {
+  try {
+    const out = await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: name }));
+    return decodeURIComponent(out.PolicyDocument ?? '');
+  } catch (error) {
+    if ((error as Error).name === 'NoSuchEntityException') return undefined;
+    throw error;
+  }
+}
+
+async function tagsOf(iam: IAMClient, userName: string): Promise<Record<string, string>> {
+  const out = await iam.send(new ListUserTagsCommand({ UserName: userName }));
+  return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key!, t.Value!]));
+}
+
+function expectNoSecrets(h: Harness, secret: string): void {
+  const everything = JSON.stringify([h.notifications.sent, h.workflows.allHistories()]);
+  expect(everything).not.toContain(secret);
+  expect(containsSecretLikeValue(everything)).toBe(false);
+}
+
+beforeAll(async () => {
+  bucket = uniqueName('offboarding-sm');
+  await testClients().s3.send(new CreateBucketCommand({ Bucket: bucket }));
+});
+
+describe('offboarding state machine', () => {
+  it('offboards a user end to end: snapshot, disable, observe, then delete every dependency before the user', async () => {
+    // Prepare
+    const h = harness();
+    const user = await createUser(h, 'offb-happy', { storeSecret: true });
+    const mark = h.calls.length;
+
+    // Act
+    const started = await startOffboarding(h.service, {
+      userName: user.userName,
+      reason: 'left the company',
+      requestedBy: 'test',
+    });
+    const again = await startOffboarding(h.service, { userName: user.userName, reason: 'asked twice', requestedBy: 'test' });
+    const different = startOffboarding(h.service, { userName: user.userName, reason: 'shorter please', observationDays: 1 });
+    await expect(different).rejects.toBeInstanceOf(WorkflowConflictError);
+    const result = await h.workflows.wait('offboarding', started.executionName);
+    const status = await offboardingStatus(h.service, user.userName);
+
+    // Assert: one execution, succeeded
+    expect(started.started).toBe(true);
+    expect(again).toMatchObject({ started: false, executionName: started.executionName });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(sentFor(h, user.userName).map((n) => n.type)).toEqual([
+      'offboarding.started',
+      'offboarding.disabled',
+      'offboarding.completed',
+    ]);
+
+    // the snapshot was stored before anything changed, with everything the user had
+    const keys = recordKeys(user.userName, started.executionName);
+    const snapshot = await h.records.get<UserSnapshot>(keys.snapshot);
+    expect(snapshot).toBeDefined();
+    expect(snapshot!.user).toMatchObject({ userName: user.userName, path: '/staff/', tags: { team: 'payments' } });
+    expect(snapshot!.loginProfile).toBeDefined();
+    expect(snapshot!.groups).toEqual([user.groupName]);
+    expect(snapshot!.attachedPolicies.map((p) => p.policyArn)).toEqual([user.policyArn]);
+    expect(snapshot!.inlinePolicies).toEqual([{ policyName: 'app-inline', document: APP_POLICY }]);
+    expect(Object.fromEntries(snapshot!.accessKeys.map((k) => [k.accessKeyId, k.status]))).toEqual({
+      [user.activeKeyId]: 'Active',
+      [user.inactiveKeyId]: 'Inactive',
+    });
+    expect(snapshot!.secret).toEqual({ name: secretNameFor(h.config, user.userName), exists: true });
+    const ours = callsFor(h, user.userName, mark);
+    const firstMutation = ours.findIndex((c) => /^(Put|Update|Delete|Tag)/.test(c.command));
+    const snapshotRead = ours.findIndex((c) => c.command === 'GetUserPolicy');
+    expect(snapshotRead).toBeGreaterThanOrEqual(0);
+    expect(snapshotRead).toBeLessThan(firstMutation);
+
+    // the user and its secret are gone; the final record says what was removed
+    expect(await exists(() => h.clients.iam.send(new GetUserCommand({ UserName: user.userName })))).toBe(false);
+    const secret = await h.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretNameFor(h.config, user.userName) }));
+    expect(secret.DeletedDate).toBeDefined();
+    const final = await h.records.get<FinalRecord>(keys.finalRecord);
+    expect(final).toMatchObject({ outcome: 'completed', userName: user.userName, userAlreadyGone: false });
+    expect(final?.outcome === 'completed' && final.removed.at(-1)).toEqual({ op: 'DeleteUser' });
+
+    // order: disabled before deleted; every dependency removed before DeleteUser, which ran once
+    const calls = ours.map((c) => c.command);
+    const deleteUser = calls.indexOf('DeleteUser');
+    expect(calls.filter((c) => c === 'DeleteUser')).toHaveLength(1);
+    for (const removal of [
+      'DeleteLoginProfile',
+      'DeleteAccessKey',
+      'DeleteUserPolicy',
+      'DetachUserPolicy',
+      'RemoveUserFromGroup',
+    ]) {
+      expect(calls.indexOf(removal)).toBeGreaterThanOrEqual(0);
+      expect(calls.lastIndexOf(removal)).toBeLessThan(deleteUser);
+    }
+    expect(calls.indexOf('UpdateAccessKey')).toBeLessThan(calls.indexOf('DeleteAccessKey'));
+    const deleteCalls = ours.filter((c) => c.command === 'DeleteAccessKey');
+    expect(deleteCalls.map((c) => c.input.AccessKeyId).sort()).toEqual([user.activeKeyId, user.inactiveKeyId].sort());
+
+    // the status API reads it back; no secret reached notifications or history
+    expect(status).toMatchObject({
+      userName: user.userName,
+      userExists: false,
+      phase: 'completed',
+      executionName: started.executionName,
+      snapshotKey: keys.snapshot,
+      finalRecordKey: keys.finalRecord,
+    });
+    expect(status.disabledAt).toBeDefined();
+    expect(status.deleteAfter).toBeDefined();
+    expect(status.deletedAt).toBeDefined();
+    expect(status.disabled?.accessKeyIds).toEqual(expect.arrayContaining([user.activeKeyId, user.inactiveKeyId]));
+    expectNoSecrets(h, user.secretAccessKey);
+  });
+
+  it('refuses unknown, protected, automation-owned and out-of-scope users and bad requests, changing nothing', async () => {
+    // Prepare
+    const automation = uniqueName('offb-automation');
+    const breakGlass = uniqueName('offb-breakglass');
+    const h = harness({
+      config: parseConfig({ ...FAST, managedUsers: { pathPrefix: '/staff/' }, protectedUsers: { userNames: [breakGlass] } }),
+      automationUserNames: [automation],
+    });
+    const byTag = await createUser(h, 'offb-tagged', { tags: { 'iam-lifecycle:protected': 'yes' } });
+    const outOfScope = await createUser(h, 'offb-scope', { path: '/service/' });
+    await h.clients.iam.send(new CreateUserCommand({ UserName: automation, Path: '/staff/' }));
+    await h.clients.iam.send(new CreateUserCommand({ UserName: breakGlass, Path: '/staff/' }));
+    const valid = await createUser(h, 'offb-valid');
+    const mark = h.calls.length;
+
+    // Act + Assert: the service throws named errors
+    await expect(startOffboarding(h.service, { userName: byTag.userName, reason: 'x' })).rejects.toBeInstanceOf(
+      ProtectedUserError,
+    );
+    await expect(startOffboarding(h.service, { userName: breakGlass, reason: 'x' })).rejects.toThrow(/protectedUsers.userNames/);
+    await expect(startOffboarding(h.service, { userName: automation, reason: 'x' })).rejects.toBeInstanceOf(ProtectedUserError);
+    await expect(startOffboarding(h.service, { userName: outOfScope.userName, reason: 'x' })).rejects.toBeInstanceOf(
+      OutOfScopeError,
+    );
+    await expect(startOffboarding(h.service, { userName: uniqueName('offb-nobody'), reason: 'x' })).rejects.toBeInstanceOf(
+      UserNotFoundError,
+    );
+    await expect(startOffboarding(h.service, { userName: 'not a name!', reason: 'x' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(startOffboarding(h.service, { userName: valid.userName, reason: '  ' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      startOffboarding(h.service, { userName: valid.userName, reason: `pasted ${valid.secretAccessKey} by mistake` }),
+    ).rejects.toThrow(/looks like a secret/);
+    await expect(
+      startOffboarding(h.service, { userName: valid.userName, reason: 'x', observationDays: 0 }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      startOffboarding(h.service, { userName: valid.userName, reason: 'x', observationDays: 400 }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(await h.workflows.list('offboarding')).toEqual([]);
+
+    // The state machine refuses on its own too (someone starting it by hand): blocked, nothing changed.
+    const direct = await h.workflows.start('offboarding', 'offboard-by-hand-protected', {
+      action: 'offboard',
+      userName: byTag.userName,
+      reason: 'by hand',
+      timing: { observationSeconds: 2, checkIntervalSeconds: 1 },
+    });
+    const directResult = await h.workflows.wait('offboarding', 'offboard-by-hand-protected');
+    expect(direct.started).toBe(true);
+    expect(directResult.status).toBe('SUCCEEDED');
+    expect(directResult.output).toMatchObject({ status: 'blocked', code: 'protected-user' });
+    expect(sentFor(h, byTag.userName)).toEqual([
+      expect.objectContaining({
+        type: 'offboarding.blocked',
+        code: 'protected-user',
+        reason: expect.stringMatching(/protected/),
+      }),
+    ]);
+
+    for (const u of [byTag, outOfScope, valid]) {
+      expect(await keyStatuses(h.clients.iam, u.userName)).toEqual({ [u.activeKeyId]: 'Active', [u.inactiveKeyId]: 'Inactive' });
+      expect(await exists(() => h.clients.iam.send(new GetLoginProfileCommand({ UserName: u.userName })))).toBe(true);
+      expect(await inlinePolicy(h.clients.iam, u.userName, DENY_POLICY_NAME)).toBeUndefined();
+      expect(Object.keys(await tagsOf(h.clients.iam, u.userName)).filter((k) => OFFBOARDING_TAG_KEYS.includes(k))).toEqual([]);
+    }
+    expect(await h.records.listChildren(`offboarding/${byTag.userName}/`)).toEqual([]);
+    expect(h.calls.slice(mark).filter((c) => /^(Put|Update|Delete|Tag|Untag|Attach|Detach|Remove)/.test(c.command))).toEqual([]);
+  });
+
+  it('disables again and notifies when something is re-enabled during observation', async () => {
+    // Prepare: 75 days at this scale = 5 s of observation, checks every second
+    const h = harness();
+    const user = await createUser(h, 'offb-reenable');
+    const started = await startOffboarding(h.service, { userName: user.userName, reason: 'contract ended', observationDays: 75 });
+    const disabled = await waitFor('offboarding.disabled', () =>
+      sentFor(h, user.userName).find((n) => n.type === 'offboarding.disabled'),
+    );
+    const during = await offboardingStatus(h.service, user.userName);
+
+    // Act: someone turns things back on while the user is observed
+    const iam = h.clients.iam;
+    await iam.send(new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.activeKeyId, Status: 'Active' }));
+    await iam.send(new CreateLoginProfileCommand({ UserName: user.userName, Password: 'Back-Again-7!' }));
+    await iam.send(new DeleteUserPolicyCommand({ UserName: user.userName, PolicyName: DENY_POLICY_NAME }));
+    const reenabled = await waitFor('all re-enables reported', () => {
+      const findings = sentFor(h, user.userName)
+        .filter((n) => n.type === 'offboarding.reenabled')
+        .flatMap((n) => n.findings as string[]);
+      const all = [/access key is active \(/, /console password/, /deny policy/].every((re) => findings.some((f) => re.test(f)));
+      return all ? findings : undefined;
+    });
+
+    // Assert: disabled again, with a fresh cut-off for sessions
+    expect(during).toMatchObject({ phase: 'disabled', deleteAfter: disabled.deleteAfter, userExists: true });
+    expect(reenabled).toEqual(expect.arrayContaining([`access key is active (${user.activeKeyId})`]));
+    expect((await keyStatuses(iam, user.userName))[user.activeKeyId]).toBe('Inactive');
+    expect(await exists(() => iam.send(new GetLoginProfileCommand({ UserName: user.userName })))).toBe(false);
+    const deny = await inlinePolicy(iam, user.userName, DENY_POLICY_NAME);
+    expect(isDenyPolicyIntact(deny)).toBe(true);
+    const cutOff = (
+      JSON.parse(deny!) as { Statement: { Condition?: { DateLessThan: Record<string, string> } }[] }
+    ).Statement.find((s) => s.Condition)!.Condition!.DateLessThan['aws:TokenIssueTime']!;
+    expect(new Date(cutOff).getTime()).toBeGreaterThan(new Date(disabled.disabledAt as string).getTime());
+
+    // and the offboarding still finishes on schedule
+    const result = await h.workflows.wait('offboarding', started.executionName);
+    expect(result.status).toBe('SUCCEEDED');
+    expect(await exists(() => iam.send(new GetUserCommand({ UserName: user.userName })))).toBe(false);
+    const final = await h.records.get<FinalRecord>(recordKeys(user.userName, started.executionName).finalRecord);
+    expect(final?.outcome === 'completed' && final.reenabledCount).toBeGreaterThanOrEqual(1);
+  });
+
+  it('cancel stops the workflow and restores the user from the snapshot; the password is reported as not restorable', async () => {
+    // Prepare: a user with SSH keys, a service-specific credential and a boundary too; 10 s observation
+    const h = harness();
+    const iam = h.clients.iam;
+    const user = await createUser(h, 'offb-cancel');
+    const sshActive = (
+      await iam.send(new UploadSSHPublicKeyCommand({ UserName: user.userName, SSHPublicKeyBody: sshRsaPublicKey() }))
+    ).SSHPublicKey!.SSHPublicKeyId!;
+    const sshInactive = (
+      await iam.send(new UploadSSHPublicKeyCommand({ UserName: user.userName, SSHPublicKeyBody: sshRsaPublicKey() }))
+    ).SSHPublicKey!.SSHPublicKeyId!;
+    await iam.send(new UpdateSSHPublicKeyCommand({ UserName: user.userName, SSHPublicKeyId: sshInactive, Status: 'Inactive' }));
+    const credential = (
+      await iam.send(
+        new CreateServiceSpecificCredentialCommand({ UserName: user.userName, ServiceName: 'codecommit.amazonaws.com' }),
+      )
+    ).ServiceSpecificCredential!;
+    await iam.send(new PutUserPermissionsBoundaryCommand({ UserName: user.userName, PermissionsBoundary: user.policyArn }));
+    const started = await startOffboarding(h.service, { userName: user.userName, reason: 'mistake?', observationDays: 150 });
+    await waitFor('offboarding.disabled', () => sentFor(h, user.userName).find((n) => n.type === 'offboarding.disabled'));
+    expect((await keyStatuses(iam, user.userName))[user.activeKeyId]).toBe('Inactive');
+
+    // Act
+    const cancel = await cancelOffboarding(h.service, user.userName, { requestedBy: 'test', reason: 'wrong person' });
+    const cancelAgain = await cancelOffboarding(h.service, user.userName, { requestedBy: 'test' });
+    const restartWhileRestoring = startOffboarding(h.service, { userName: user.userName, reason: 'again' });
+    await expect(restartWhileRestoring).rejects.toThrow(/a cancel is restoring/);
+    const offboarding = await h.workflows.wait('offboarding', started.executionName);
+    const restore = await h.workflows.wait('offboarding', cancel.restoreExecutionName);
+    const status = await offboardingStatus(h.service, user.userName);
+
+    // Assert: stopped, restored once
+    expect(cancel).toMatchObject({ offboardingExecutionName: started.executionName, started: true });
+    expect(cancelAgain).toMatchObject({ restoreExecutionName: cancel.restoreExecutionName, started: false });
+    expect(offboarding.status).toBe('ABORTED');
+    expect(restore.status).toBe('SUCCEEDED');
+
+    // credentials back to their snapshot status (only formerly Active ones are Active)
+    expect(await keyStatuses(iam, user.userName)).toEqual({ [user.activeKeyId]: 'Active', [user.inactiveKeyId]: 'Inactive' });
+    const ssh = await iam.send(new ListSSHPublicKeysCommand({ UserName: user.userName }));
+    expect(Object.fromEntries(ssh.SSHPublicKeys!.map((k) => [k.SSHPublicKeyId, k.Status]))).toEqual({
+      [sshActive]: 'Active',
+      [sshInactive]: 'Inactive',
+    });
+    const credentials = await iam.send(new ListServiceSpecificCredentialsCommand({ UserName: user.userName }));
+    expect(credentials.ServiceSpecificCredentials).toEqual([
+      expect.objectContaining({ ServiceSpecificCredentialId: credential.ServiceSpecificCredentialId, Status: 'Active' }),
+    ]);
+    // permissions as they were, deny policy and offboarding tags gone
+    expect((await iam.send(new ListUserPoliciesCommand({ UserName: user.userName }))).PolicyNames).toEqual(['app-inline']);
+    expect(await inlinePolicy(iam, user.userName, 'app-inline')).toBe(APP_POLICY);
+    expect(
+      (await iam.send(new ListAttachedUserPoliciesCommand({ UserName: user.userName }))).AttachedPolicies!.map(
+        (p) => p.PolicyArn,
+      ),
+    ).toEqual([user.policyArn]);
+    expect((await iam.send(new ListGroupsForUserCommand({ UserName: user.userName }))).Groups!.map((g) => g.GroupName)).toEqual([
+      user.groupName,
+    ]);
+    expect(
+      (await iam.send(new GetUserCommand({ UserName: user.userName }))).User!.PermissionsBoundary?.PermissionsBoundaryArn,
+    ).toBe(user.policyArn);
+    expect(await tagsOf(iam, user.userName)).toEqual({ team: 'payments' });
+    // the console password is not back, and everyone is told so
+    expect(await exists(() => iam.send(new GetLoginProfileCommand({ UserName: user.userName })))).toBe(false);
+    const cancelled = sentFor(h, user.userName).find((n) => n.type === 'offboarding.cancelled');
+    expect(cancelled).toMatchObject({
+      consolePasswordRestored: false,
+      consolePasswordNote: expect.stringMatching(/cannot be restored/),
+    });
+    const final = await h.records.get<FinalRecord>(recordKeys(user.userName, started.executionName).finalRecord);
+    expect(final).toMatchObject({
+      outcome: 'cancelled',
+      consolePassword: { existedBefore: true, restored: false, note: expect.stringMatching(/cannot be restored/) },
+    });
+    expect(status).toMatchObject({
+      phase: 'cancelled',
+      cancel: { restoreExecutionName: cancel.restoreExecutionName, status: 'SUCCEEDED', consolePasswordRestored: false },
+    });
+
+    // a later offboarding of the same user is a new attempt, and runs
+    const later = await startOffboarding(h.service, { userName: user.userName, reason: 'now for real', observationDays: 15 });
+    expect(later.started).toBe(true);
+    expect(later.executionName).not.toBe(started.executionName);
+    expect((await h.workflows.wait('offboarding', later.executionName)).status).toBe('SUCCEEDED');
+    expect(await exists(() => iam.send(new GetUserCommand({ UserName: user.userName })))).toBe(false);
+    expectNoSecrets(h, user.secretAccessKey);
+    expect(JSON.stringify(h.workflows.allHistories())).not.toContain('ssh-rsa');
+  });
+
+  it('refuses to cancel once deletion has begun, and after the user is deleted', async () => {
+    // Prepare: hold the teardown at its first key deletion
+    const h = harness();
+    const user = await createUser(h, 'offb-late-cancel');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reachedGate!: () => void;
+    const atGate = new Promise<void>((resolve) => (reachedGate = resolve));
+    const realDelete = h.admin.deleteAccessKey.bind(h.admin);
+    h.admin.deleteAccessKey = async (userName, accessKeyId) => {
+      if (userName === user.userName) {
+        reachedGate();
+        await gate;
+      }
+      return realDelete(userName, accessKeyId);
+    };
+    const started = await startOffboarding(h.service, { userName: user.userName, reason: 'left' });
+    await atGate;
+
+    // Act
+    const whileDeleting = cancelOffboarding(h.service, user.userName, { requestedBy: 'test' });
+    await expect(whileDeleting).rejects.toBeInstanceOf(WorkflowConflictError);
+    await expect(whileDeleting).rejects.toThrow(/deletion began/);
+    const status = await offboardingStatus(h.service, user.userName);
+    release();
+    const result = await h.workflows.wait('offboarding', started.executionName);
+    const afterwards = cancelOffboarding(h.service, user.userName);
+
+    // Assert
+    expect(status.phase).toBe('deleting');
+    expect(result.status).toBe('SUCCEEDED');
+    await expect(afterwards).rejects.toBeInstanceOf(WorkflowConflictError);
+    await expect(cancelOffboarding(h.service, user.userName)).rejects.toThrow(/was deleted by offboarding/);
+    expect(await exists(() => h.clients.iam.send(new GetUserCommand({ UserName: user.userName })))).toBe(false);
+  });
+
+  it('finishes the teardown after a crash part-way through it', async () => {
+    // Prepare: the first DetachUserPolicy fails (throttled) after keys and inline policies are gone
+    const h = harness({ retryIntervalOverrides: { DeleteUser: 10 } });
+    const user = await createUser(h, 'offb-crash', { storeSecret: true });
+    const second = await h.clients.iam.send(
+      new CreatePolicyCommand({ PolicyName: `${user.userName}-second`, PolicyDocument: APP_POLICY }),
+    );
+    await h.clients.iam.send(new AttachUserPolicyCommand({ UserName: user.userName, PolicyArn: second.Policy!.Arn! }));
+    const realDetach = h.admin.detachPolicy.bind(h.admin);
+    let failures = 0;
+    h.admin.detachPolicy = async (userName, policyArn) => {
+      const result = await realDetach(userName, policyArn);
+      if (userName === user.userName && failures === 0) {
+        failures++; // one policy detached, then the Lambda "crashes"
+        throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+      }
+      return result;
+    };
+
+    const mark = h.calls.length;
+
+    // Act
+    const started = await startOffboarding(h.service, { userName: user.userName, reason: 'left' });
+    const result = await h.workflows.wait('offboarding', started.executionName);
+
+    // Assert: retried once and finished; nothing left, DeleteUser once and last
+    expect(failures).toBe(1);
+    expect(result.status).toBe('SUCCEEDED');
+    const history = h.workflows.history('offboarding', started.executionName);
+    expect(history.filter((e) => e.type === 'StateRetried' && e.stateName === 'DeleteUser')).toHaveLength(1);
+    expect(await exists(() => h.clients.iam.send(new GetUserCommand({ UserName: user.userName })))).toBe(false);
+    const calls = callsFor(h, user.userName, mark).map((c) => c.command);
+    expect(calls.filter((c) => c === 'DeleteUser')).toHaveLength(1);
+    expect(calls.filter((c) => /^(Delete|Detach|Remove|Deactivate|Update|Put|Tag)/.test(c)).at(-1)).toBe('DeleteUser');
+    const detaches = callsFor(h, user.userName, mark).filter((c) => c.command === 'DetachUserPolicy');
+    expect(detaches.map((c) => c.input.PolicyArn).sort()).toEqual([user.policyArn, second.Policy!.Arn!].sort());
+    // the key deletions happened in the first attempt only: the retry resumed where it stopped
+    expect(calls.filter((c) => c === 'DeleteAccessKey')).toHaveLength(2);
+    const final = await h.records.get<FinalRecord>(recordKeys(user.userName, started.executionName).finalRecord);
+    expect(final?.outcome).toBe('completed');
+    if (final?.outcome === 'completed') {
+      expect(final.removed.filter((s) => s.op === 'DeleteAccessKey')).toHaveLength(2);
+      expect(final.lastAttempt.some((s) => s.op === 'DeleteAccessKey')).toBe(false);
+      expect(final.lastAttempt.at(-1)).toEqual({ op: 'DeleteUser', result: 'removed' });
+    }
+    expect(sentFor(h, user.userName).filter((n) => n.type === 'offboarding.failed')).toEqual([]);
+  });
+
+  it('records a user deleted by someone else during observation and still removes its secret', async () => {
+    // Prepare
+    const h = harness();
+    const user = await createUser(h, 'offb-vanished', { storeSecret: true });
+    const started = await startOffboarding(h.service, { userName: user.userName, reason: 'left', observationDays: 75 });
+    await waitFor('offboarding.disabled', () => sentFor(h, user.userName).find((n) => n.type === 'offboarding.disabled'));
+
+    // Act: an administrator deletes the user by hand (moto allows it once policies are gone). A
+    // check may put the deny policy back in between, so try again until the user is gone.
+    await waitFor('the user deleted by hand', async () => {
+      await h.admin.deleteInlinePolicy(user.userName, 'app-inline');
+      await h.admin.deleteInlinePolicy(user.userName, DENY_POLICY_NAME);
+      await h.admin.detachPolicy(user.userName, user.policyArn);
+      try {
+        await h.clients.iam.send(new DeleteUserCommand({ UserName: user.userName }));
+        return true;
+      } catch (error) {
+        if ((error as Error).name === 'DeleteConflictException') return undefined;
+        throw error;
+      }
+    });
+    const result = await h.workflows.wait('offboarding', started.executionName);
+
+    // Assert
+    expect(result.status).toBe('SUCCEEDED');
+    const final = await h.records.get<FinalRecord>(recordKeys(user.userName, started.executionName).finalRecord);
+    expect(final).toMatchObject({ outcome: 'completed', userAlreadyGone: true });
+    const secret = await h.clients.secrets.send(new DescribeSecretCommand({ SecretId: secretNameFor(h.config, user.userName) }));
+    expect(secret.DeletedDate).toBeDefined();
+  });
+
+  it('fails clearly on an unknown action and changes nothing', async () => {
+    // Prepare
+    const h = harness();
+
+    // Act
+    await h.workflows.start('offboarding', uniqueName('bogus'), { action: 'obliterate', userName: 'someone' });
+    const [result] = await h.workflows.waitForAll();
+
+    // Assert
+    expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidRequest' });
+    expect(h.calls).toEqual([]);
+  });
+});
