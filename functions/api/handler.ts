@@ -3,6 +3,7 @@
  * same services the CLI uses, map named errors to status codes. Responses never hold secrets, and
  * unexpected errors are answered with a generic message (details go to the log only).
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { LifecycleConfig } from '../shared/config';
 import {
@@ -44,10 +45,7 @@ export interface ApiDeps {
   readonly clock: () => Date;
   readonly offboarding: OffboardingApi;
   readonly automationUserNames?: readonly string[];
-  readonly logger: {
-    error(message: string, extra?: Record<string, unknown>): void;
-    info(message: string, extra?: Record<string, unknown>): void;
-  };
+  readonly logger: Pick<Logger, 'info' | 'error'>;
 }
 
 type Route = (event: APIGatewayProxyEvent, caller: string) => Promise<APIGatewayProxyResult>;

@@ -10,6 +10,12 @@ import { IamGateway } from '../shared/iam-gateway';
 import { RecordingNotifier, type Notifier } from '../shared/notifier';
 import { SecretStore } from '../shared/secret-store';
 import { makeRotationHandlers, rotationTaskBindings, type RotationHandlers } from '../rotation/handlers';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { IamUserAdmin } from '../shared/iam-user-admin';
+import { SnapshotStore } from '../shared/snapshot-store';
+import { makeOffboardingHandlers, type OffboardingHandlers } from '../offboarding/handlers';
+import { MotoIamGaps, offboardingWorkflowDefinition } from '../offboarding/local';
+import type { OffboardingServiceDeps } from '../offboarding/service';
 import { LocalWorkflows, type HistoryEvent } from './runner';
 import type { WorkflowKind } from '../shared/workflows';
 
@@ -27,6 +33,14 @@ export interface LocalEnvironmentOptions {
   readonly onEvent?: (kind: WorkflowKind, name: string, event: HistoryEvent) => void;
   readonly waitTimeOverrides?: Record<string, number>;
   readonly retryIntervalOverrides?: Record<string, number | number[]>;
+  /** Bucket for offboarding snapshots and records (created by `ready()`). @default 'iam-user-lifecycle-local-records' */
+  readonly snapshotBucket?: string;
+  /**
+   * Fill the IAM features moto 5.2.1 lacks (permissions boundaries, service-specific credentials)
+   * in memory, see functions/offboarding/local.ts. Turn off against an emulator that has them.
+   * @default true
+   */
+  readonly emulateMotoGaps?: boolean;
 }
 
 export interface LocalEnvironment {
@@ -37,6 +51,12 @@ export interface LocalEnvironment {
   readonly notifications: RecordingNotifier;
   readonly workflows: LocalWorkflows;
   readonly rotation: RotationHandlers;
+  readonly offboarding: OffboardingHandlers;
+  readonly records: SnapshotStore;
+  /** What the offboarding service (API, CLI) needs. */
+  readonly offboardingService: OffboardingServiceDeps;
+  /** Creates the local resources the deployed stack would have (the records bucket). */
+  ready(): Promise<void>;
 }
 
 export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalEnvironment {
@@ -64,13 +84,36 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     automationUserNames: options.automationUserNames ?? [],
   };
   const rotation = makeRotationHandlers(common);
+  if (options.emulateMotoGaps ?? true) new MotoIamGaps().install(clients.iam);
+  const bucket = options.snapshotBucket ?? 'iam-user-lifecycle-local-records';
+  const records = new SnapshotStore(clients.s3, bucket);
+  const admin = new IamUserAdmin(clients.iam);
+  const offboarding = makeOffboardingHandlers({ ...common, iam: admin, records });
   const workflows = new LocalWorkflows(
-    { rotation: { aslFile: 'key-rotation.asl.json', tasks: rotationTaskBindings(rotation) } },
+    {
+      rotation: { aslFile: 'key-rotation.asl.json', tasks: rotationTaskBindings(rotation) },
+      offboarding: offboardingWorkflowDefinition(offboarding),
+    },
     {
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       ...(options.waitTimeOverrides ? { waitTimeOverrides: options.waitTimeOverrides } : {}),
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
     },
   );
-  return { config: options.config, clients, iam, secrets, notifications, workflows, rotation };
+  const offboardingService: OffboardingServiceDeps = {
+    iam: admin,
+    records,
+    workflows,
+    config: options.config,
+    clock: common.clock,
+    automationUserNames: common.automationUserNames,
+  };
+  const ready = async () => {
+    try {
+      await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    } catch {
+      await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    }
+  };
+  return { config: options.config, clients, iam, secrets, notifications, workflows, rotation, offboarding, records, offboardingService, ready };
 }

@@ -16,3 +16,11 @@ export function testClients(): AwsClients {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
+
+/** Signs one request with the key so IAM records it as used (what a workload does). */
+export async function useKey(accessKeyId: string, secretAccessKey: string): Promise<void> {
+  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
+  const sts = new STSClient({ region: 'us-east-1', endpoint: motoEndpoint(), credentials: { accessKeyId, secretAccessKey } });
+  await sts.send(new GetCallerIdentityCommand({}));
+  sts.destroy();
+}

@@ -1,0 +1,38 @@
+/** Adapts the offboarding service (functions/offboarding/service.ts) to what the API handler calls. */
+import { cancelOffboarding, offboardingStatus, startOffboarding, type OffboardingServiceDeps } from '../offboarding/service';
+import type { OffboardingApi } from './handler';
+
+export function offboardingApi(deps: OffboardingServiceDeps): OffboardingApi {
+  return {
+    start: async ({ userName, reason, requestedBy, onBehalfOf, observationDays }) => {
+      const result = await startOffboarding(deps, {
+        userName,
+        reason,
+        // The authenticated caller is recorded; an HR system may name the person it acts for.
+        requestedBy: onBehalfOf ? `${requestedBy} (on behalf of ${onBehalfOf})` : requestedBy,
+        ...(observationDays !== undefined ? { observationDays } : {}),
+      });
+      return {
+        executionName: result.executionName,
+        started: result.started,
+        userId: result.userId,
+        observationSeconds: result.observationSeconds,
+        ...(result.existing ? { status: result.existing.status, startedAt: result.existing.startDate.toISOString() } : {}),
+      };
+    },
+    cancel: async (userName, requestedBy) => {
+      const result = await cancelOffboarding(deps, userName, { requestedBy });
+      return {
+        userName,
+        offboardingExecutionName: result.offboardingExecutionName,
+        restoreExecutionName: result.restoreExecutionName,
+        started: result.started,
+        note: 'the offboarding is stopped and the user is being restored from its snapshot; a console password cannot be restored',
+      };
+    },
+    status: async (userName) => {
+      const status = await offboardingStatus(deps, userName);
+      return status.phase === 'not-offboarded' ? undefined : { ...status };
+    },
+  };
+}
