@@ -9,6 +9,10 @@ import { deployedContext, localContext, printingNotifier, type CliContext, type 
 import { pollUntilDone, rotateUser } from './rotate';
 import { runScan, formatScan } from './scan';
 import { runDemo } from './demo';
+import { ValidationError } from '../shared/errors';
+import type { OffboardingStatus } from '../offboarding/service';
+import { rollbackRotation } from '../rotation/rollback';
+import { cancelUserOffboarding, offboardUser, userStatus } from './offboard';
 
 export const USAGE = `Usage: iam-lifecycle <command> [options]
 
@@ -16,7 +20,12 @@ Commands:
   scan [--dry-run]                 find active keys older than maxKeyAgeDays and start one rotation per key
   rotate <userName> [--key ID] [--wait]
                                    rotate the user's active access key now (locally: always waits)
-  demo                             the local demo: moto, seeded users, live workloads, scan, rotations
+  rollback <userName>              reactivate the old key of a rotation in its grace period
+  offboard <userName> --reason TEXT [--observation-days N] [--wait]
+                                   disable everything now, delete after the observation period (locally: waits)
+  cancel-offboarding <userName>    stop an offboarding during disable/observe and restore the user
+  status <userName>                keys (ages, last use), running workflows, offboarding state; never secrets
+  demo                             the local demo: moto, seeded users, live workloads, scan, rotations, offboarding
 
 Options:
   --endpoint URL     run locally against this AWS API endpoint (moto, LocalStack); nothing deployed is used
@@ -50,6 +59,8 @@ export async function main(
         'dry-run': { type: 'boolean', default: false },
         wait: { type: 'boolean', default: false },
         key: { type: 'string' },
+        reason: { type: 'string' },
+        'observation-days': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -94,7 +105,7 @@ export async function main(
         const local = ctx.local;
         const outcome = await rotateUser(
           ctx,
-          { userName, ...(values.key ? { accessKeyId: values.key } : {}), requestedBy: `cli:${process.env.USER ?? 'operator'}` },
+          { userName, ...(values.key ? { accessKeyId: values.key } : {}), requestedBy: cliCaller() },
           local
             ? (name) => local.workflows.wait('rotation', name)
             : values.wait
@@ -111,6 +122,63 @@ export async function main(
         }
         return outcome.final && outcome.final.status !== 'SUCCEEDED' ? 1 : 0;
       }
+      case 'rollback': {
+        const userName = requirePositional(rest, 'rollback <userName>');
+        const ctx = await context(options, print);
+        const result = await rollbackRotation(ctx, userName);
+        print(
+          options.json
+            ? JSON.stringify(result, null, 2)
+            : `reactivated ${result.reactivatedAccessKeyId} of ${userName}: ${result.note}`,
+        );
+        return 0;
+      }
+      case 'offboard': {
+        const userName = requirePositional(rest, 'offboard <userName> --reason TEXT');
+        if (!values.reason) throw new ValidationError('offboard needs --reason TEXT (it is recorded with the snapshot)');
+        const days = values['observation-days'] !== undefined ? Number(values['observation-days']) : undefined;
+        const ctx = await context(options, print);
+        await ctx.local?.ready();
+        const outcome = await offboardUser(
+          ctx,
+          {
+            userName,
+            reason: values.reason,
+            requestedBy: cliCaller(),
+            wait: values.wait ?? false,
+            ...(days !== undefined ? { observationDays: days } : {}),
+          },
+          print,
+        );
+        if (options.json) print(JSON.stringify(outcome, null, 2));
+        else {
+          print(`${outcome.started ? 'started' : 'already running'}: ${outcome.executionName}`);
+          print(formatOffboarding(outcome.status));
+        }
+        return outcome.final && outcome.final.status !== 'SUCCEEDED' ? 1 : 0;
+      }
+      case 'cancel-offboarding': {
+        const userName = requirePositional(rest, 'cancel-offboarding <userName>');
+        const ctx = await context(options, print);
+        await ctx.local?.ready();
+        const outcome = await cancelUserOffboarding(ctx, userName, cliCaller());
+        if (options.json) print(JSON.stringify(outcome, null, 2));
+        else {
+          print(
+            `${outcome.started ? 'restoring' : 'already restoring'}: ${outcome.restoreExecutionName} (stopped ${outcome.offboardingExecutionName})`,
+          );
+          print(formatOffboarding(outcome.status));
+        }
+        return 0;
+      }
+      case 'status': {
+        const userName = requirePositional(rest, 'status <userName>');
+        const ctx = await context(options, print);
+        await ctx.local?.ready();
+        const status = await userStatus(ctx, userName);
+        print(options.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+        return 0;
+      }
       default:
         printError(`iam-lifecycle: unknown command "${command}"\n\n${USAGE}`);
         return 2;
@@ -123,9 +191,42 @@ export async function main(
   }
 }
 
+function cliCaller(): string {
+  return `cli:${process.env.USER ?? 'operator'}`;
+}
+
+function formatOffboarding(s: OffboardingStatus): string {
+  const lines = [`offboarding of ${s.userName}: ${s.phase}${s.executionName ? ` (${s.executionName})` : ''}`];
+  if (s.reason) lines.push(`  reason: ${s.reason}${s.requestedBy ? `, requested by ${s.requestedBy}` : ''}`);
+  if (s.disabledAt) lines.push(`  disabled at ${s.disabledAt}; deletion due ${s.deleteAfter ?? 'unknown'}`);
+  if (s.disabled) lines.push(`  disabled: ${JSON.stringify(s.disabled)}`);
+  if (s.reenabledCount) lines.push(`  re-enabled and disabled again ${s.reenabledCount} time(s)`);
+  if (s.deletedAt) lines.push(`  user deleted at ${s.deletedAt}; final record ${s.finalRecordKey ?? ''}`);
+  if (s.cancel) lines.push(`  cancelled: ${JSON.stringify(s.cancel)}`);
+  if (s.error) lines.push(`  error: ${s.error.name ?? ''} ${s.error.cause ?? ''}`);
+  return lines.join('\n');
+}
+
+function formatStatus(status: Awaited<ReturnType<typeof userStatus>>): string {
+  const lines: string[] = [];
+  const u = status.user;
+  if (u) {
+    lines.push(`${u.userName} (${u.path}): ${u.management.kind}${u.management.why ? ` - ${u.management.why}` : ''}`);
+    for (const k of u.accessKeys) {
+      lines.push(
+        `  key ${k.accessKeyId} ${k.status}, ${k.ageDays} days old, last used ${k.lastUsedAt ?? 'never'}${k.isSecretCurrent ? ', in the secret (AWSCURRENT)' : ''}`,
+      );
+    }
+    lines.push(`  secret ${u.secret.name}: ${u.secret.currentAccessKeyId ?? 'none'}`);
+    for (const w of u.runningWorkflows) lines.push(`  running ${w.kind} ${w.executionName} since ${w.startedAt}`);
+  }
+  lines.push(formatOffboarding(status.offboarding));
+  return lines.join('\n');
+}
+
 function requirePositional(rest: string[], usage: string): string {
   const value = rest[0];
-  if (!value) throw new (class UsageError extends LifecycleError {})(`missing argument: ${usage}`);
+  if (!value) throw new ValidationError(`missing argument: ${usage}`);
   return value;
 }
 

@@ -1,7 +1,7 @@
 /** `iam-lifecycle rotate <userName>`: rotate the user's one active key now, on demand. */
 import { ValidationError } from '../shared/errors';
 import type { IamGateway } from '../shared/iam-gateway';
-import type { ExecutionSummary, WorkflowPort } from '../shared/workflows';
+import type { ExecutionSummary, WorkflowKind, WorkflowPort } from '../shared/workflows';
 import type { LifecycleConfig } from '../shared/config';
 import { startRotation } from '../rotation/start';
 
@@ -57,9 +57,10 @@ export async function pollUntilDone(
   executionName: string,
   intervalMs = 10_000,
   onTick?: (summary: ExecutionSummary) => void,
+  kind: WorkflowKind = 'rotation',
 ): Promise<ExecutionSummary> {
   for (;;) {
-    const summary = await workflows.describe('rotation', executionName);
+    const summary = await workflows.describe(kind, executionName);
     if (!summary) throw new Error(`execution ${executionName} not found`);
     onTick?.(summary);
     if (summary.status !== 'RUNNING') return summary;

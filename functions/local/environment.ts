@@ -115,5 +115,17 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
       await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
     }
   };
-  return { config: options.config, clients, iam, secrets, notifications, workflows, rotation, offboarding, records, offboardingService, ready };
+  return {
+    config: options.config,
+    clients,
+    iam,
+    secrets,
+    notifications,
+    workflows,
+    rotation,
+    offboarding,
+    records,
+    offboardingService,
+    ready,
+  };
 }

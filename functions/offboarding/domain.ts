@@ -15,13 +15,14 @@ import type {
   SshPublicKeyRecord,
   UserInventory,
 } from '../shared/iam-user-admin';
+import { OFFBOARDING_STATE_TAG } from '../shared/scope';
 
 // ---- names ------------------------------------------------------------------------------------
 
 /** Inline policy that cuts the user off while it is disabled. */
 export const DENY_POLICY_NAME = 'iam-lifecycle-offboarding-deny';
 /** Tag with the offboarding phase (`disabled`, `deleting`), visible to people in the console. */
-export const OFFBOARDING_TAG = 'iam-lifecycle:offboarding';
+export const OFFBOARDING_TAG = OFFBOARDING_STATE_TAG;
 export const OFFBOARDING_EXECUTION_TAG = 'iam-lifecycle:offboarding-execution';
 export const OFFBOARDING_DELETE_AFTER_TAG = 'iam-lifecycle:offboarding-delete-after';
 export const OFFBOARDING_TAG_KEYS: readonly string[] = [OFFBOARDING_TAG, OFFBOARDING_EXECUTION_TAG, OFFBOARDING_DELETE_AFTER_TAG];

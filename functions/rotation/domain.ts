@@ -17,7 +17,8 @@ export type BlockCode =
   | 'key-not-active'
   | 'two-active-keys'
   | 'no-room'
-  | 'invalid-request';
+  | 'invalid-request'
+  | 'being-offboarded';
 
 /**
  * Decides whether the exact key `accessKeyId` can be rotated given all keys of the user.

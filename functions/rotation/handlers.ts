@@ -11,7 +11,7 @@ import { checkRotationTiming, secretNameFor, type LifecycleConfig, type Rotation
 import { classifyError, KeyStateError, SafetyCheckError, UserNotFoundError, ValidationError } from '../shared/errors';
 import type { IamGateway } from '../shared/iam-gateway';
 import type { Notification, NotificationType, Notifier } from '../shared/notifier';
-import { decideScope } from '../shared/scope';
+import { decideScope, offboardingPhaseOf } from '../shared/scope';
 import { requestTokenFor, type SecretStore } from '../shared/secret-store';
 import { decideCutover, planCreation, planFinish, planPreparation, type BlockCode, type CutoverDecision } from './domain';
 
@@ -136,6 +136,10 @@ export function makeRotationHandlers(deps: RotationDeps) {
       const scope = decideScope(user, config, deps.automationUserNames);
       if (scope.kind === 'protected') return blocked('protected-user', `user ${userName} is protected (${scope.why})`);
       if (scope.kind === 'out-of-scope') return blocked('out-of-scope', `user ${userName} is not managed (${scope.why})`);
+      const offboarding = offboardingPhaseOf(user.tags);
+      if (offboarding !== undefined) {
+        return blocked('being-offboarded', `user ${userName} is being offboarded (${offboarding}); its keys stay disabled`);
+      }
 
       const keys = await iam.listAccessKeys(userName);
       const plan = planPreparation(keys, accessKeyId, config.removeInactiveKeyToMakeRoom);

@@ -9,13 +9,14 @@
  */
 import { maxKeyAgeMs, type LifecycleConfig } from '../shared/config';
 import type { AccessKeyInfo } from '../shared/iam-gateway';
-import { decideScope } from '../shared/scope';
+import { decideScope, offboardingPhaseOf } from '../shared/scope';
 import { planPreparation, type BlockCode } from '../rotation/domain';
 import type { ReportUser } from './credential-report';
 
 const DAY_MS = 86_400_000;
 
-export type SkipCode = 'protected' | 'out-of-scope' | 'key-date-unknown' | 'key-changed-since-report' | 'user-not-found';
+export type SkipCode =
+  'protected' | 'out-of-scope' | 'key-date-unknown' | 'key-changed-since-report' | 'user-not-found' | 'being-offboarded';
 
 /** A user with a stale key that the scan deliberately leaves alone, and why. */
 export interface SkippedUser {
@@ -124,8 +125,12 @@ export function checkTags(
   automationUserNames: readonly string[] = [],
 ): SkippedUser | undefined {
   const scope = decideScope({ userName: candidate.userName, path: candidate.path, tags }, config, automationUserNames);
-  if (scope.kind === 'managed') return undefined;
-  return { userName: candidate.userName, code: scope.kind, reason: scope.why };
+  if (scope.kind !== 'managed') return { userName: candidate.userName, code: scope.kind, reason: scope.why };
+  const offboarding = offboardingPhaseOf(tags);
+  if (offboarding !== undefined) {
+    return { userName: candidate.userName, code: 'being-offboarded', reason: `being offboarded (${offboarding})` };
+  }
+  return undefined;
 }
 
 export interface PlannedRotation {

@@ -69,3 +69,14 @@ export function automationUserNamesFromEnv(env: NodeJS.ProcessEnv = process.env)
     .map((name) => name.trim())
     .filter((name) => name.length > 0);
 }
+
+/** Set by the offboarding workflow on the users it disables (see functions/offboarding/domain.ts). */
+export const OFFBOARDING_STATE_TAG = 'iam-lifecycle:offboarding';
+
+/**
+ * A user being offboarded must not get a fresh key from a rotation: its keys are disabled on purpose
+ * and a rotation would only fight the offboarding (and be disabled again).
+ */
+export function offboardingPhaseOf(tags: Readonly<Record<string, string>>): string | undefined {
+  return Object.prototype.hasOwnProperty.call(tags, OFFBOARDING_STATE_TAG) ? tags[OFFBOARDING_STATE_TAG] : undefined;
+}

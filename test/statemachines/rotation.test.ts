@@ -107,6 +107,7 @@ describe('key-rotation.asl.json', () => {
     ['protected by name', 'protected-user'],
     ['protected by tag', 'protected-user'],
     ['outside the managed path', 'out-of-scope'],
+    ['being offboarded', 'being-offboarded'],
   ] as const)('%s: refused, nothing changed', async (label, code) => {
     // Prepare
     const seeding = rotationHarness(baseConfig);
@@ -116,6 +117,7 @@ describe('key-rotation.asl.json', () => {
         : await seed(seeding, baseConfig, {
             ...(label === 'protected by tag' ? { tags: { 'iam-lifecycle:protected': 'true' } } : {}),
             ...(label === 'outside the managed path' ? { path: '/humans/' } : {}),
+            ...(label === 'being offboarded' ? { tags: { 'iam-lifecycle:offboarding': 'disabled' } } : {}),
           });
     const config =
       label === 'protected by name'

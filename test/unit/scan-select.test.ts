@@ -140,6 +140,14 @@ describe('checkTags', () => {
     expect(checkTags(candidate, { rotate: 'no' }, tagged)?.reason).toBe('tag rotate is not yes');
     expect(checkTags(candidate, { rotate: 'yes' }, tagged)).toBeUndefined();
   });
+
+  it('skips users the offboarding workflow is disabling or observing', () => {
+    expect(checkTags(candidate, { 'iam-lifecycle:offboarding': 'disabled' }, config)).toEqual({
+      userName: 'u',
+      code: 'being-offboarded',
+      reason: 'being offboarded (disabled)',
+    });
+  });
 });
 
 describe('planCandidate', () => {

@@ -1,0 +1,85 @@
+/** The offboarding verbs of the CLI: offboard, cancel-offboarding, status (and rollback of rotations). */
+import { userView } from '../api/user-view';
+import { IamUserAdmin } from '../shared/iam-user-admin';
+import { SnapshotStore } from '../shared/snapshot-store';
+import { ValidationError } from '../shared/errors';
+import {
+  cancelOffboarding,
+  offboardingStatus,
+  startOffboarding,
+  type OffboardingServiceDeps,
+  type OffboardingStatus,
+} from '../offboarding/service';
+import type { ExecutionSummary } from '../shared/workflows';
+import type { CliContext } from './context';
+import { pollUntilDone } from './rotate';
+
+export function offboardingDeps(ctx: CliContext): OffboardingServiceDeps {
+  if (ctx.local) return ctx.local.offboardingService;
+  const bucket = ctx.stackOutputs?.SnapshotBucketName;
+  if (!bucket) throw new ValidationError('the stack has no SnapshotBucketName output; is the offboarding capability deployed?');
+  return {
+    iam: new IamUserAdmin(ctx.clients.iam),
+    records: new SnapshotStore(ctx.clients.s3, bucket),
+    workflows: ctx.workflows,
+    config: ctx.config,
+    clock: () => new Date(),
+  };
+}
+
+export interface OffboardOutcome {
+  readonly executionName: string;
+  readonly started: boolean;
+  readonly final?: ExecutionSummary;
+  readonly status: OffboardingStatus;
+}
+
+/**
+ * Starts (or finds) the user's offboarding. Locally the workflow runs in this process, so the
+ * command waits for it; deployed, `--wait` polls until it ends (the observation period is long).
+ */
+export async function offboardUser(
+  ctx: CliContext,
+  request: { userName: string; reason: string; observationDays?: number; requestedBy: string; wait: boolean },
+  print: (line: string) => void,
+): Promise<OffboardOutcome> {
+  const deps = offboardingDeps(ctx);
+  const result = await startOffboarding(deps, {
+    userName: request.userName,
+    reason: request.reason,
+    requestedBy: request.requestedBy,
+    ...(request.observationDays !== undefined ? { observationDays: request.observationDays } : {}),
+  });
+  let final: ExecutionSummary | undefined;
+  if (ctx.local) final = await ctx.local.workflows.wait('offboarding', result.executionName);
+  else if (request.wait) {
+    final = await pollUntilDone(
+      ctx.workflows,
+      result.executionName,
+      30_000,
+      (s) => print(`${s.name}: ${s.status}`),
+      'offboarding',
+    );
+  }
+  const status = await offboardingStatus(deps, request.userName);
+  return { executionName: result.executionName, started: result.started, ...(final ? { final } : {}), status };
+}
+
+export async function cancelUserOffboarding(ctx: CliContext, userName: string, requestedBy: string) {
+  const deps = offboardingDeps(ctx);
+  const result = await cancelOffboarding(deps, userName, { requestedBy });
+  const final = ctx.local ? await ctx.local.workflows.wait('offboarding', result.restoreExecutionName) : undefined;
+  return { ...result, ...(final ? { final } : {}), status: await offboardingStatus(deps, userName) };
+}
+
+/** `status <userName>`: the user's keys and workflows, and its offboarding if there is one. */
+export async function userStatus(ctx: CliContext, userName: string) {
+  const offboarding = await offboardingStatus(offboardingDeps(ctx), userName);
+  const user = offboarding.userExists
+    ? await userView(
+        { iam: ctx.iam, secrets: ctx.secrets, workflows: ctx.workflows, config: ctx.config, clock: () => new Date() },
+        userName,
+      )
+    : undefined;
+  return { user, offboarding };
+}
