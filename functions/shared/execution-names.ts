@@ -19,12 +19,3 @@ export function executionName(kind: string, ...parts: string[]): string {
 export function rotationExecutionName(userName: string, accessKeyId: string): string {
   return executionName('rotate', userName, accessKeyId);
 }
-
-/**
- * One offboarding per user at a time. The start time makes a later offboarding of a re-created
- * user with the same name possible once the earlier one has ended (names are unique per machine
- * for 90 days after an execution closes).
- */
-export function offboardingExecutionName(userName: string, startedDay: string): string {
-  return executionName('offboard', userName, startedDay);
-}
