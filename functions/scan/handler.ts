@@ -214,6 +214,14 @@ export function makeScanHandler(deps: ScanDeps) {
           if (!dryRun) await publish({ type: 'rotation.blocked', ...decision.blocked, requestedBy: 'scan' });
           return;
         }
+        if (plan.length >= config.maxRotationsPerScan) {
+          return void skipped.push({
+            userName,
+            accessKeyId,
+            code: 'deferred',
+            reason: `maxRotationsPerScan (${config.maxRotationsPerScan}) reached; the next scan takes it`,
+          });
+        }
         plan.push({ ...decision.rotation, executionName: ref.executionName });
         if (dryRun) return;
 
@@ -234,7 +242,11 @@ export function makeScanHandler(deps: ScanDeps) {
       }
     };
 
-    await forEachLimited(selection.candidates, deps.concurrency ?? 4, examine);
+    // Oldest keys first (approximately: a few are examined at once), so a capped scan rotates the riskiest keys.
+    const oldestFirst = [...selection.candidates].sort(
+      (a, b) => Math.max(...b.staleSlots.map((x) => x.ageMs)) - Math.max(...a.staleSlots.map((x) => x.ageMs)),
+    );
+    await forEachLimited(oldestFirst, deps.concurrency ?? 4, examine);
 
     const finishedAt = clock();
     const iamCalls = deps.iamCalls ? deps.iamCalls.total() - callsBefore : undefined;

@@ -16,7 +16,13 @@ import type { ReportUser } from './credential-report';
 const DAY_MS = 86_400_000;
 
 export type SkipCode =
-  'protected' | 'out-of-scope' | 'key-date-unknown' | 'key-changed-since-report' | 'user-not-found' | 'being-offboarded';
+  | 'protected'
+  | 'out-of-scope'
+  | 'key-date-unknown'
+  | 'key-changed-since-report'
+  | 'user-not-found'
+  | 'being-offboarded'
+  | 'deferred';
 
 /** A user with a stale key that the scan deliberately leaves alone, and why. */
 export interface SkippedUser {

@@ -70,6 +70,12 @@ export interface LifecycleConfig {
   /** EventBridge Scheduler expression of the daily scan. @default 'rate(1 day)' */
   readonly scanSchedule: string;
   /**
+   * At most this many rotations are started by one scan (oldest keys first); the rest wait for the
+   * next scan. Limits the blast radius of a first run on an account with many old keys.
+   * @default 25
+   */
+  readonly maxRotationsPerScan: number;
+  /**
    * Divides every duration (ages, waits, quiet and grace periods). For local runs and tests only:
    * 86400 makes a day last a second. Must be 1 in a deployed stack unless you mean it.
    * @default 1
@@ -91,6 +97,7 @@ export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
   offboardingObservationDays: 30,
   offboardingCheckIntervalHours: 24,
   scanSchedule: 'rate(1 day)',
+  maxRotationsPerScan: 25,
   timeScale: 1,
 });
 
@@ -130,6 +137,10 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
   const observation = positiveNumber(problems, 'offboardingObservationDays', merged.offboardingObservationDays);
   const offboardingInterval = positiveNumber(problems, 'offboardingCheckIntervalHours', merged.offboardingCheckIntervalHours);
   const timeScale = positiveNumber(problems, 'timeScale', merged.timeScale);
+  const maxRotationsPerScan = positiveNumber(problems, 'maxRotationsPerScan', merged.maxRotationsPerScan);
+  if (Number.isFinite(maxRotationsPerScan) && !Number.isInteger(maxRotationsPerScan)) {
+    problems.push('maxRotationsPerScan must be a whole number');
+  }
   if (Number.isFinite(timeScale) && timeScale < 1) problems.push('timeScale must be >= 1 (it divides durations)');
 
   if (Number.isFinite(interval) && Number.isFinite(quiet) && quiet < interval) {
@@ -178,6 +189,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     offboardingObservationDays: observation,
     offboardingCheckIntervalHours: offboardingInterval,
     scanSchedule: merged.scanSchedule as string,
+    maxRotationsPerScan,
     timeScale,
   });
 }

@@ -130,6 +130,24 @@ describe('makeScanHandler', () => {
     expect(containsSecretLikeValue(JSON.stringify(notifier.sent))).toBe(false);
   });
 
+  it('starts at most maxRotationsPerScan rotations, oldest keys first, and defers the rest', async () => {
+    // Prepare
+    const { scan, workflows } = setup(
+      {
+        older: { keys: [key('AKIAOLDER0000000001', 300 * DAY)] },
+        old: { keys: [key('AKIAOLD0000000000001', 100 * DAY)] },
+        oldest: { keys: [key('AKIAOLDEST000000001', 900 * DAY)] },
+      },
+      { config: parseConfig({ managedUsers: { pathPrefix: '/apps/' }, maxRotationsPerScan: 2 }) },
+    );
+    // Act
+    const summary = await scan({});
+    // Assess
+    expect(summary.started.map((r) => r.userName)).toEqual(['older', 'oldest']);
+    expect(workflows.starts).toHaveLength(2);
+    expect(summary.skipped).toEqual([expect.objectContaining({ userName: 'old', code: 'deferred' })]);
+  });
+
   it('in a dry run returns the plan, starts nothing and notifies nobody', async () => {
     const { scan, workflows, notifier } = setup({
       stale: { keys: [key('AKIASTALE0000000001', 100 * DAY)] },
