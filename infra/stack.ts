@@ -3,7 +3,7 @@
  *
  * Shared pieces are built first and exposed as fields (notifications, secrets key, the managed-user
  * IAM scope, the settings every Lambda shares); each capability takes what it needs from them. To add
- * a capability (offboarding, the HTTP API, event reactions), add a construct under infra/constructs/
+ * a capability (event reactions, ...), add a construct under infra/constructs/
  * and one `new ...` here with the shared pieces as props.
  */
 import { Annotations, CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
@@ -12,9 +12,11 @@ import type { Construct } from 'constructs';
 import { parseConfig, type LifecycleConfig } from '../functions/shared/config';
 import { DailyScan } from './constructs/daily-scan';
 import { KeyRotation } from './constructs/key-rotation';
+import { LifecycleApi } from './constructs/lifecycle-api';
 import type { LifecycleFunctionSettings } from './constructs/lifecycle-function';
 import { ManagedUserAccess } from './constructs/managed-user-access';
 import { Notifications } from './constructs/notifications';
+import { Offboarding } from './constructs/offboarding';
 import { SecretsKey } from './constructs/secrets-key';
 
 export type LambdaLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -43,6 +45,12 @@ export interface IamUserLifecycleStackProps extends StackProps {
    * @default true
    */
   readonly scanScheduleEnabled?: boolean;
+  /**
+   * Whether the stack sets the region's API Gateway logging role (an account setting the API's access
+   * and execution logs need). `false` where the account baseline already sets it.
+   * @default true
+   */
+  readonly manageApiGatewayLoggingRole?: boolean;
 }
 
 export class IamUserLifecycleStack extends Stack {
@@ -56,10 +64,14 @@ export class IamUserLifecycleStack extends Stack {
   readonly functionSettings: LifecycleFunctionSettings;
   readonly keyRotation: KeyRotation;
   readonly dailyScan: DailyScan;
+  /** Staged offboarding: snapshot bucket, step Lambdas, state machine. */
+  readonly offboarding: Offboarding;
+  /** The IAM-authenticated HTTP API over rotation and offboarding. */
+  readonly api: LifecycleApi;
 
   constructor(scope: Construct, id: string, props: IamUserLifecycleStackProps) {
     super(scope, id, {
-      description: 'iam-user-lifecycle: IAM access key rotation (and, later, offboarding) for managed IAM users',
+      description: 'iam-user-lifecycle: IAM access key rotation and staged offboarding for managed IAM users',
       ...props,
     });
     // Idempotent on a valid config; catches a hand-built object that skipped infra/config.ts.
@@ -102,12 +114,36 @@ export class IamUserLifecycleStack extends Stack {
       scheduleExpression: this.config.scanSchedule,
       enabled: props.scanScheduleEnabled ?? true,
     });
+    this.offboarding = new Offboarding(this, 'Offboarding', {
+      functionSettings: this.functionSettings,
+      userAccess: this.userAccess,
+      notifications: this.notifications,
+      secrets: this.secretsKey,
+    });
+    this.api = new LifecycleApi(this, 'Api', {
+      functionSettings: this.functionSettings,
+      userAccess: this.userAccess,
+      notifications: this.notifications,
+      secrets: this.secretsKey,
+      rotationStateMachine: this.keyRotation.stateMachine,
+      offboarding: this.offboarding,
+      manageAccountLoggingRole: props.manageApiGatewayLoggingRole ?? true,
+    });
 
     new CfnOutput(this, 'NotificationTopicArn', {
       value: this.notifications.topic.topicArn,
-      description: 'Subscribe here for rotation notifications and alarms',
+      description: 'Subscribe here for rotation and offboarding notifications and alarms',
     });
     new CfnOutput(this, 'RotationStateMachineArn', { value: this.keyRotation.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'OffboardingStateMachineArn', { value: this.offboarding.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'SnapshotBucketName', {
+      value: this.offboarding.bucket.bucketName,
+      description: 'Offboarding snapshots and records (offboarding/<user>/<execution>/), versioned',
+    });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.url,
+      description: 'Lifecycle HTTP API (AWS_IAM: sign requests with SigV4, service execute-api)',
+    });
     // The CLI (deployed mode) invokes the scan and reads the deployed config from this function.
     new CfnOutput(this, 'ScanFunctionName', { value: this.dailyScan.function.function.functionName });
     new CfnOutput(this, 'SecretsKmsKeyArn', {

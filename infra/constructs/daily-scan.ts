@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
 import type { ManagedUserAccess } from './managed-user-access';
 import type { Notifications } from './notifications';
+import { executionArnPattern } from './state-machine-definition';
 
 /** What the schedule sends the scan Lambda. */
 export const SCHEDULED_SCAN_INPUT = { dryRun: false } as const;
@@ -97,12 +98,7 @@ export class DailyScan extends Construct {
     );
     // Before starting, the scan looks up the execution named rotate-<user>-<keyId> (running: skip;
     // ended: report it), and after ExecutionAlreadyExists it describes the existing one.
-    const rotationExecutions = stack.formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${props.rotationStateMachine.stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    const rotationExecutions = executionArnPattern(props.rotationStateMachine);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DescribeRotations',

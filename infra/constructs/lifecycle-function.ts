@@ -113,6 +113,10 @@ export class LifecycleFunction extends Construct {
         // Local esbuild only (synth works offline and without Docker).
         forceDockerBundling: false,
         minify: true,
+        // Keep class names through minification: the error classes set `this.name = new.target.name`,
+        // and the state machines' Retry/Catch match on those names (TransientAwsError,
+        // OffboardingCancelledError, ...). Without it a minified class would be named e.g. "r".
+        keepNames: true,
         sourceMap: true,
         sourcesContent: false,
         target: 'node22',

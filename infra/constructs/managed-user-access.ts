@@ -12,6 +12,10 @@
  *   2. on any user carrying the protected tag: every IAM write (a tag is only known once read, so
  *      reads cannot be denied by tag).
  *
+ * Two IAM writes cannot be scoped to users, because IAM authorizes them on another resource: group
+ * membership changes (on `group/*`) and deleting a virtual MFA device (on `mfa/*`); see
+ * grantGroupMembership and grantVirtualMfaDeletion.
+ *
  * Nothing here allows an IAM write on "*" or any `iam:*` action; the tests check the whole template.
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
@@ -75,12 +79,28 @@ export interface ManagedUserAccessProps {
   readonly automationUserNames?: readonly string[];
 }
 
+/** The IAM actions that add or remove user tags. */
+export type IamTaggingAction = 'iam:TagUser' | 'iam:UntagUser';
+
 export interface IamUserAccess {
   /** Read actions (Get, List), allowed on the managed path. */
   readonly read?: readonly string[];
   /** Write actions, allowed on the managed path and, when configured, the managed tag. */
   readonly write?: readonly string[];
+  /**
+   * Tagging limited to a fixed set of tag keys (`aws:TagKeys`), in a statement of its own with the
+   * same resource scope and write conditions as `write`. User tags can grant access (ABAC policies
+   * read `aws:PrincipalTag`), so a role that only ever sets its own bookkeeping tags gets only those.
+   * The actions listed here must not also be in `write`.
+   */
+  readonly limitedTagging?: {
+    readonly actions: readonly IamTaggingAction[];
+    readonly tagKeys: readonly string[];
+  };
 }
+
+/** Group membership actions; IAM authorizes them on the group's ARN. */
+export type GroupMembershipAction = 'iam:AddUserToGroup' | 'iam:RemoveUserFromGroup';
 
 export class ManagedUserAccess {
   /** `arn:<partition>:iam::<account>:user<pathPrefix>*`: every user under the managed path. */
@@ -91,6 +111,10 @@ export class ManagedUserAccess {
   readonly writeConditions?: Readonly<Record<string, Record<string, string>>>;
   /** The protected tag key: writes on users carrying it are denied. */
   readonly protectedTagKey: string;
+  /** `arn:<partition>:iam::<account>:group/*`: every group, whatever its path (groups cannot be tagged). */
+  readonly groupArns: readonly string[];
+  /** `arn:<partition>:iam::<account>:mfa/*`: every virtual MFA device (their names are chosen by people). */
+  readonly virtualMfaDeviceArns: readonly string[];
 
   private readonly stack: Stack;
   private readonly protectedRoles = new WeakSet<iam.IPrincipal>();
@@ -116,6 +140,8 @@ export class ManagedUserAccess {
     // user/<name> matches path "/", user/*/<name> matches every longer path.
     this.protectedUserArns = names.flatMap((name) => [this.userArn(name), this.userArn(`*/${name}`)]);
     this.protectedTagKey = protectedUsers.tagKey;
+    this.groupArns = [this.iamArn('group', '*')];
+    this.virtualMfaDeviceArns = [this.iamArn('mfa', '*')];
 
     const tag = managedUsers.tag;
     if (tag) {
@@ -137,13 +163,19 @@ export class ManagedUserAccess {
       throw new Error('ManagedUserAccess.grant: grant each role once, with all its actions');
     const read = [...(access.read ?? [])];
     const write = [...(access.write ?? [])];
-    for (const action of [...read, ...write]) {
+    const tagging = [...(access.limitedTagging?.actions ?? [])];
+    for (const action of [...read, ...write, ...tagging]) {
       if (!/^iam:[A-Za-z]+$/.test(action)) throw new Error(`ManagedUserAccess grants exact IAM actions only, not "${action}"`);
     }
     const misfiledWrite = read.find(isIamWriteAction);
     if (misfiledWrite) throw new Error(`${misfiledWrite} is an IAM write action; grant it as a write`);
     const misfiledRead = write.find((action) => !isIamWriteAction(action));
     if (misfiledRead) throw new Error(`${misfiledRead} is not an IAM write action; grant it as a read`);
+    const twice = tagging.find((action) => write.includes(action));
+    if (twice) throw new Error(`${twice} is granted both with and without a tag-key limit; grant it once`);
+    if (access.limitedTagging && (tagging.length === 0 || access.limitedTagging.tagKeys.length === 0)) {
+      throw new Error('ManagedUserAccess.grant: limitedTagging needs at least one action and one tag key');
+    }
 
     if (read.length > 0) {
       principal.addToPrincipalPolicy(
@@ -160,6 +192,20 @@ export class ManagedUserAccess {
         }),
       );
     }
+    if (access.limitedTagging) {
+      principal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'TagManagedUsers',
+          actions: tagging,
+          resources: [...this.managedUserArns],
+          conditions: this.withWriteConditions({
+            'ForAllValues:StringEquals': { 'aws:TagKeys': [...access.limitedTagging.tagKeys] },
+            // ForAllValues is also true for a request without tag keys; TagUser and UntagUser always send some.
+            Null: { 'aws:TagKeys': 'false' },
+          }),
+        }),
+      );
+    }
     this.addProtection(principal);
     for (const arn of this.managedUserArns) {
       acknowledge(role, {
@@ -168,6 +214,57 @@ export class ManagedUserAccess {
           'IAM users are scoped by path: user<managedUsers.pathPrefix>* is exactly the set of users this automation ' +
           'manages (config). IAM writes additionally require the managed tag when one is configured, and protected ' +
           'users are denied explicitly in the same policy.',
+      });
+    }
+  }
+
+  /**
+   * Adding users to and removing them from groups. IAM authorizes these two actions on the group
+   * (the Service Authorization Reference lists only the `group` resource), so the managed-path scope,
+   * the managed-tag condition and the protected-user Deny statements cannot limit *which user* is
+   * added or removed: the code does (offboarding acts only on the user it validated at its start,
+   * identified by its immutable id). Groups cannot be tagged, so no tag condition applies either.
+   * Callers also list the actions in their user-scoped `grant`, which keeps the user scope and the
+   * Deny statements in force should IAM ever evaluate the user as well.
+   */
+  grantGroupMembership(role: iam.IRole, actions: readonly GroupMembershipAction[]): void {
+    this.requireGranted(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ChangeGroupMembership', actions: [...actions], resources: [...this.groupArns] }),
+    );
+    for (const arn of this.groupArns) {
+      acknowledge(role, {
+        id: iam5Resource(role, arn),
+        reason:
+          'Group membership of managed users: the groups come from the user (its snapshot, or its current groups at ' +
+          'deletion), so they are only known at run time. IAM authorizes AddUserToGroup/RemoveUserFromGroup on the ' +
+          'group ARN only; the offboarding acts only on the managed, unprotected user it validated at its start.',
+      });
+    }
+  }
+
+  /**
+   * Deleting a virtual MFA device after it was deactivated from a managed user. Device ARNs are
+   * `mfa/<name>` with a name chosen by whoever created it, so they cannot be scoped to the user; IAM
+   * refuses to delete a device that is still assigned, and deactivating it needs
+   * iam:DeactivateMFADevice on the (managed, unprotected) user.
+   */
+  grantVirtualMfaDeletion(role: iam.IRole): void {
+    this.requireGranted(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeleteVirtualMfaDevices',
+        actions: ['iam:DeleteVirtualMFADevice'],
+        resources: [...this.virtualMfaDeviceArns],
+      }),
+    );
+    for (const arn of this.virtualMfaDeviceArns) {
+      acknowledge(role, {
+        id: iam5Resource(role, arn),
+        reason:
+          'Virtual MFA devices are named by whoever created them, not after the user, so the device of a user being ' +
+          'deleted cannot be named in advance. Only iam:DeleteVirtualMFADevice is granted, and IAM refuses it for a ' +
+          'device still assigned to a user; unassigning needs iam:DeactivateMFADevice on a managed, unprotected user.',
       });
     }
   }
@@ -221,11 +318,31 @@ export class ManagedUserAccess {
     for (const statement of this.protectionStatements()) principal.addToPrincipalPolicy(statement);
   }
 
+  /** The group and MFA grants come on top of a user grant, which brings the Deny statements. */
+  private requireGranted(role: iam.IRole): void {
+    if (!this.protectedRoles.has(role.grantPrincipal)) {
+      throw new Error('ManagedUserAccess: grant(role, ...) the user actions first (it adds the protection Deny statements)');
+    }
+  }
+
+  /** The write conditions (managed tag) merged with `extra`, operator by operator. */
+  private withWriteConditions(extra: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+    const merged: Record<string, Record<string, unknown>> = {};
+    for (const source of [this.writeConditions ?? {}, extra]) {
+      for (const [operator, entries] of Object.entries(source)) merged[operator] = { ...merged[operator], ...entries };
+    }
+    return merged;
+  }
+
   private userArn(resourceName: string): string {
+    return this.iamArn('user', resourceName);
+  }
+
+  private iamArn(resource: string, resourceName: string): string {
     return this.stack.formatArn({
       service: 'iam',
       region: '',
-      resource: 'user',
+      resource,
       resourceName,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });

@@ -94,6 +94,36 @@ export class SecretsKey extends Construct {
     this.acknowledgeSecretPattern(role);
   }
 
+  /** Whether a user's secret exists (DescribeSecret: metadata only, no value, no KMS). */
+  grantDescribe(role: iam.IRole): void {
+    role.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeManagedSecrets',
+        actions: ['secretsmanager:DescribeSecret'],
+        resources: [this.secretArnPattern],
+      }),
+    );
+    this.acknowledgeSecretPattern(role);
+  }
+
+  /**
+   * Delete a user's secret (offboarding), only with a recovery window of at least
+   * `minRecoveryWindowDays`: a deletion can be undone (RestoreSecret) for that long, and a request
+   * without a window (ForceDeleteWithoutRecovery) carries no `secretsmanager:RecoveryWindowInDays`,
+   * so it is refused. No KMS permission: deleting does not decrypt.
+   */
+  grantDelete(role: iam.IRole, minRecoveryWindowDays = 7): void {
+    role.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeleteManagedSecrets',
+        actions: ['secretsmanager:DeleteSecret'],
+        resources: [this.secretArnPattern],
+        conditions: { NumericGreaterThanEquals: { 'secretsmanager:RecoveryWindowInDays': minRecoveryWindowDays } },
+      }),
+    );
+    this.acknowledgeSecretPattern(role);
+  }
+
   private acknowledgeSecretPattern(role: iam.IRole): void {
     acknowledge(role, {
       id: iam5Resource(role, this.secretArnPattern),

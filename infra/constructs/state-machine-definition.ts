@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { REPO_ROOT } from './lifecycle-function';
 
@@ -35,4 +36,33 @@ export function aslDefinition(file: string, substitutions: Record<string, string
     );
   }
   return { definitionBody: sfn.DefinitionBody.fromFile(path), definitionSubstitutions: { ...substitutions } };
+}
+
+/**
+ * `arn:...:states:<region>:<account>:execution:<stateMachineName>:*`: every execution of one state
+ * machine. Execution names are derived from the user at run time (`rotate-<user>-<keyId>`, ...).
+ */
+export function executionArnPattern(stateMachine: sfn.StateMachine): string {
+  return Stack.of(stateMachine).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${stateMachine.stateMachineName}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/**
+ * TimeoutSeconds of the Task states of an ASL file, by the placeholder of their Resource (the
+ * shortest when several states invoke the same function; Infinity when a state sets none).
+ */
+export function aslTaskTimeouts(file: string): Record<string, number> {
+  const definition = JSON.parse(readFileSync(join(REPO_ROOT, file), 'utf8')) as {
+    States: Record<string, { Type: string; Resource?: string; TimeoutSeconds?: number }>;
+  };
+  const timeouts: Record<string, number> = {};
+  for (const state of Object.values(definition.States)) {
+    const placeholder = state.Type === 'Task' ? /^\$\{([A-Za-z0-9_]+)\}$/.exec(state.Resource ?? '')?.[1] : undefined;
+    if (placeholder) timeouts[placeholder] = Math.min(state.TimeoutSeconds ?? Infinity, timeouts[placeholder] ?? Infinity);
+  }
+  return timeouts;
 }

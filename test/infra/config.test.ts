@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_CONFIG, parseConfig } from '../../functions/shared/config';
 import { ConfigError } from '../../functions/shared/errors';
 import { buildApp } from '../../infra/app';
@@ -122,6 +122,22 @@ describe('buildApp', () => {
     expect(error.message).toMatch(/context "stackName" must be a CloudFormation stack name/);
   });
 
+  it('leaves the API Gateway account logging setting alone with manageApiGatewayLoggingRole=false', () => {
+    // Act: -c on the command line gives a string, cdk.json a boolean
+    const managed = buildApp(appWith({})).stack;
+    const fromCli = buildApp(appWith({ manageApiGatewayLoggingRole: 'false' })).stack;
+    const fromJson = buildApp(appWith({ manageApiGatewayLoggingRole: false })).stack;
+    // Assess
+    expect(Template.fromStack(managed).findResources('AWS::ApiGateway::Account')).not.toEqual({});
+    for (const stack of [fromCli, fromJson]) {
+      expect(stack.api.accountLoggingRole).toBeUndefined();
+      expect(Template.fromStack(stack).findResources('AWS::ApiGateway::Account')).toEqual({});
+    }
+    expect(() => buildApp(appWith({ manageApiGatewayLoggingRole: 'no' }))).toThrow(
+      /context "manageApiGatewayLoggingRole" must be true or false/,
+    );
+  });
+
   it('names the stack from the stackName context', () => {
     // Act
     const { stack } = buildApp(appWith({ stackName: 'IamUserLifecycle-Staging' }));
@@ -142,7 +158,7 @@ describe('buildApp', () => {
       const envs = Object.values(template.findResources('AWS::Lambda::Function')).map(
         (f) => (f.Properties as { Environment: { Variables: { LIFECYCLE_CONFIG: string } } }).Environment.Variables,
       );
-      expect(envs).toHaveLength(7);
+      expect(envs).toHaveLength(15);
       for (const env of envs) expect(JSON.parse(env.LIFECYCLE_CONFIG)).toEqual(parseConfig(raw));
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -35,11 +35,25 @@ function violations(stack: Stack) {
   return new AwsSolutionsChecks().validateScope(stack).violations;
 }
 
+/** The default stack built with acknowledgements on the REST API ignored (checks only, no synth). */
+function synthWithoutApiAcknowledgements(): Stack {
+  const original = Validations.prototype.acknowledge;
+  const spy = jest.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations, ack) {
+    if (!/^AwsSolutions-(APIG|COG)/.test(ack.id)) original.call(this, ack);
+  });
+  try {
+    const app = new App({ context: { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
+    return buildApp(app).stack;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 describe('cdk-nag AwsSolutions checks on the default stack', () => {
   let s: Synthesized;
   beforeAll(() => {
     // buildApp registers AwsSolutionsChecks as a validation plugin: synth itself fails on a finding.
-    s = synth();
+    s = synth({}, { bundle: false });
   });
 
   it('report no unacknowledged error or warning', () => {
@@ -68,8 +82,15 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
       [
         'AwsSolutions-IAM5[Resource::*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:group/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:mfa/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:iam-user-lifecycle/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<KeyRotationStateMachine66548551.Name>:*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<OffboardingStateMachineDCDEFA80.Name>:*]',
+        'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/offboarding/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
+        'AwsSolutions-APIG3',
+        'AwsSolutions-COG4',
         'AwsSolutions-L1',
       ].sort(),
     );
@@ -94,13 +115,37 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
     }
   });
 
-  it('acknowledge AwsSolutions-L1 (runtime) on the seven functions only', () => {
+  it('acknowledge AwsSolutions-L1 (runtime) on the fifteen functions only', () => {
     // Act
     const l1 = acknowledgements(s.stack).filter((a) => a.id === 'AwsSolutions-L1');
     // Assess
-    expect(l1.map((a) => a.path).sort()).toEqual(
-      [...Object.values(s.stack.keyRotation.functions), s.stack.dailyScan.function].map((f) => f.function.node.path).sort(),
+    const functions = [
+      ...Object.values(s.stack.keyRotation.functions),
+      s.stack.dailyScan.function,
+      ...Object.values(s.stack.offboarding.functions),
+      s.stack.api.function,
+    ];
+    expect(functions).toHaveLength(15);
+    expect(l1.map((a) => a.path).sort()).toEqual(functions.map((f) => f.function.node.path).sort());
+  });
+
+  it('acknowledge the API findings (no WAF, no Cognito) on the REST API only, and fix the rest', () => {
+    // Act
+    const api = acknowledgements(s.stack).filter((a) => /^AwsSolutions-(APIG|COG)/.test(a.id));
+    // Assess
+    expect(api.map((a) => [a.id, a.path]).sort()).toEqual(
+      [
+        ['AwsSolutions-APIG3', s.stack.api.api.node.path],
+        ['AwsSolutions-COG4', s.stack.api.api.node.path],
+      ].sort(),
     );
+    // Access logging (APIG1), request validation (APIG2), authorization (APIG4) and execution logging
+    // (APIG6) are configured, not acknowledged: with the acknowledgements removed, only these two remain.
+    const unacknowledged = new AwsSolutionsChecks()
+      .validateScope(synthWithoutApiAcknowledgements())
+      .violations.map((v) => v.ruleName)
+      .filter((rule) => /^AwsSolutions-(APIG|COG)/.test(rule));
+    expect([...new Set(unacknowledged)].sort()).toEqual(['AwsSolutions-APIG3', 'AwsSolutions-COG4']);
   });
 });
 

@@ -3,6 +3,7 @@
  * wildcard allows anywhere, IAM writes only on managed users, and the protected-user Deny statements.
  */
 import type { IRole } from 'aws-cdk-lib/aws-iam';
+import { OFFBOARDING_TAG_KEYS } from '../../functions/offboarding/domain';
 import { isIamWriteAction, PROTECTED_USER_READABLE_ACTIONS } from '../../infra/constructs/managed-user-access';
 import type { LifecycleFunction } from '../../infra/constructs/lifecycle-function';
 import {
@@ -22,6 +23,40 @@ const userArn = (resource: string) => `arn:${PARTITION}:iam::${ACCOUNT}:user/${r
 
 const LOGS = ['logs:CreateLogStream on own log group', 'logs:PutLogEvents on own log group'];
 const PUBLISH = ['sns:Publish on topic', 'kms:GenerateDataKey on topic key', 'kms:Decrypt on topic key'];
+const READ_RECORDS = ['s3:GetObject on offboarding records', 's3:ListBucket on snapshot bucket'];
+const WRITE_RECORDS = ['s3:PutObject on offboarding records'];
+const onUsers = (...actions: string[]) => actions.map((a) => `iam:${a} on managed users`);
+/** Reading the user (and its tags), how every step recognises a protected or re-created user. */
+const USER = onUsers('GetUser', 'ListUserTags');
+/** What Disable and CheckStillDisabled read and switch off. */
+const CREDENTIAL_STATE = onUsers(
+  'GetLoginProfile',
+  'ListAccessKeys',
+  'ListSSHPublicKeys',
+  'ListSigningCertificates',
+  'ListServiceSpecificCredentials',
+  'GetUserPolicy',
+);
+const SWITCH_OFF = onUsers(
+  'PutUserPolicy',
+  'DeleteLoginProfile',
+  'UpdateAccessKey',
+  'UpdateSSHPublicKey',
+  'UpdateSigningCertificate',
+  'UpdateServiceSpecificCredential',
+);
+/** IamUserAdmin.inventory without options. */
+const INVENTORY = onUsers(
+  'ListGroupsForUser',
+  'ListAttachedUserPolicies',
+  'ListUserPolicies',
+  'GetLoginProfile',
+  'ListAccessKeys',
+  'ListMFADevices',
+  'ListSSHPublicKeys',
+  'ListSigningCertificates',
+  'ListServiceSpecificCredentials',
+);
 
 /** The permission table: what each handler calls (functions/rotation/handlers.ts, functions/scan/). */
 const EXPECTED_PERMISSIONS: Record<string, string[]> = {
@@ -68,10 +103,112 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'states:DescribeExecution on rotation executions',
     ...PUBLISH,
   ],
+  // functions/offboarding/handlers.ts via iam-user-admin.ts, snapshot-store.ts, secret-store.ts
+  'offboarding.validateOffboarding': [...LOGS, ...USER, ...PUBLISH],
+  'offboarding.snapshotUser': [
+    ...LOGS,
+    ...USER,
+    ...INVENTORY,
+    ...onUsers('GetUserPolicy', 'GetAccessKeyLastUsed', 'GetSSHPublicKey'),
+    'secretsmanager:DescribeSecret on managed secrets',
+    ...READ_RECORDS,
+    ...WRITE_RECORDS,
+    ...PUBLISH,
+  ],
+  'offboarding.disableUser': [
+    ...LOGS,
+    ...USER,
+    ...CREDENTIAL_STATE,
+    ...SWITCH_OFF,
+    'iam:TagUser on managed users',
+    ...READ_RECORDS,
+    ...WRITE_RECORDS,
+    ...PUBLISH,
+  ],
+  'offboarding.checkStillDisabled': [
+    ...LOGS,
+    ...USER,
+    ...CREDENTIAL_STATE,
+    ...SWITCH_OFF,
+    'iam:TagUser on managed users',
+    ...WRITE_RECORDS,
+    ...PUBLISH,
+  ],
+  'offboarding.deleteUser': [
+    ...LOGS,
+    ...USER,
+    ...INVENTORY,
+    'iam:TagUser on managed users',
+    ...onUsers(
+      'DeleteLoginProfile',
+      'DeleteAccessKey',
+      'DeleteSigningCertificate',
+      'DeleteSSHPublicKey',
+      'DeleteServiceSpecificCredential',
+      'DeactivateMFADevice',
+      'DeleteUserPolicy',
+      'DetachUserPolicy',
+      'RemoveUserFromGroup',
+      'DeleteUserPermissionsBoundary',
+      'DeleteUser',
+    ),
+    'iam:RemoveUserFromGroup on groups',
+    'iam:DeleteVirtualMFADevice on virtual MFA devices',
+    'secretsmanager:DeleteSecret on managed secrets',
+    ...READ_RECORDS,
+    ...WRITE_RECORDS,
+    ...PUBLISH,
+  ],
+  'offboarding.restoreUser': [
+    ...LOGS,
+    ...USER,
+    ...INVENTORY,
+    'iam:GetUserPolicy on managed users',
+    ...onUsers(
+      'PutUserPolicy',
+      'AttachUserPolicy',
+      'AddUserToGroup',
+      'PutUserPermissionsBoundary',
+      'UpdateAccessKey',
+      'UpdateSSHPublicKey',
+      'UpdateSigningCertificate',
+      'UpdateServiceSpecificCredential',
+      'DeleteUserPolicy',
+      'TagUser',
+      'UntagUser',
+    ),
+    'iam:AddUserToGroup on groups',
+    ...READ_RECORDS,
+    ...WRITE_RECORDS,
+    ...PUBLISH,
+  ],
+  'offboarding.notify': [...LOGS, ...PUBLISH],
+  // functions/api/*.ts, functions/offboarding/service.ts, functions/rotation/start.ts and rollback.ts
+  api: [
+    ...LOGS,
+    ...USER,
+    ...onUsers('ListAccessKeys', 'GetAccessKeyLastUsed', 'UpdateAccessKey'),
+    'secretsmanager:GetSecretValue on managed secrets',
+    'kms:Decrypt on secrets key',
+    'states:StartExecution on rotation state machine',
+    'states:StartExecution on offboarding state machine',
+    'states:ListExecutions on rotation state machine',
+    'states:ListExecutions on offboarding state machine',
+    'states:DescribeExecution on rotation executions',
+    'states:DescribeExecution on offboarding executions',
+    'states:StopExecution on offboarding executions',
+    ...READ_RECORDS,
+    ...WRITE_RECORDS,
+  ],
 };
 
 function functionsOf(s: Synthesized): Record<string, LifecycleFunction> {
-  return { ...s.stack.keyRotation.functions, scan: s.stack.dailyScan.function };
+  return {
+    ...s.stack.keyRotation.functions,
+    scan: s.stack.dailyScan.function,
+    ...Object.fromEntries(Object.entries(s.stack.offboarding.functions).map(([step, fn]) => [`offboarding.${step}`, fn])),
+    api: s.stack.api.function,
+  };
 }
 
 /** Names every resource an Allow statement may use, so permissions read as "action on what". */
@@ -85,13 +222,22 @@ function resourceLabeler(s: Synthesized, fn: LifecycleFunction): (resource: unkn
     [render(stack.resolve(stack.secretsKey.key.keyArn)), 'secrets key'],
     [render(stack.resolve(stack.secretsKey.secretArnPattern)), 'managed secrets'],
     [render(stack.resolve(stack.keyRotation.stateMachine.stateMachineArn)), 'rotation state machine'],
+    [render(stack.resolve(stack.offboarding.stateMachine.stateMachineArn)), 'offboarding state machine'],
+    [render(stack.resolve(stack.offboarding.bucket.bucketArn)), 'snapshot bucket'],
+    [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/offboarding/*`, 'offboarding records'],
+    [userArn('*').replace('user/*', 'group/*'), 'groups'],
+    [userArn('*').replace('user/*', 'mfa/*'), 'virtual MFA devices'],
     ...stack.userAccess.managedUserArns.map((arn) => [render(stack.resolve(arn)), 'managed users'] as [string, string]),
   ]);
-  const machine = logicalId(stack, stack.keyRotation.stateMachine);
+  const rotation = logicalId(stack, stack.keyRotation.stateMachine);
+  const offboarding = logicalId(stack, stack.offboarding.stateMachine);
   return (resource) => {
     const text = render(resource);
     if (labels.has(text)) return labels.get(text)!;
-    if (text.includes(`:execution:{GetAtt:${machine}.Name}:*`)) return 'rotation executions';
+    if (text === `arn:${PARTITION}:states:{Ref:AWS::Region}:${ACCOUNT}:execution:{GetAtt:${rotation}.Name}:*`)
+      return 'rotation executions';
+    if (text === `arn:${PARTITION}:states:{Ref:AWS::Region}:${ACCOUNT}:execution:{GetAtt:${offboarding}.Name}:*`)
+      return 'offboarding executions';
     return `UNEXPECTED ${text}`;
   };
 }
@@ -108,6 +254,21 @@ function iamWriteAllows(statements: Statement[]): Statement[] {
   return statements.filter((st) => st.Effect === 'Allow' && asArray(st.Action).some(isIamWriteAction));
 }
 
+/** The statements that allow IAM writes on users (not the group-membership and MFA-device ones). */
+function userWriteAllows(statements: Statement[]): Statement[] {
+  return iamWriteAllows(statements).filter((st) => !NON_USER_WRITE_SIDS.includes(st.Sid ?? ''));
+}
+
+/** IAM writes IAM authorizes on another resource than the user (see ManagedUserAccess). */
+const NON_USER_WRITE_SIDS = ['ChangeGroupMembership', 'DeleteVirtualMfaDevices'];
+
+/** Roles whose user writes are split: unrestricted writes, and tagging limited to the offboarding tag keys. */
+const TAG_LIMITED_ROLES = 4; // disableUser, checkStillDisabled, deleteUser, restoreUser
+/** Roles with IAM writes on users. */
+const USER_WRITE_ROLES = 9; // prepare, createAndStore, deactivateOldKey, finishRotation, 4 offboarding steps, api
+/** Roles reading IAM users. */
+const USER_READ_ROLES = 13; // prepare, checkCutover, deactivateOldKey, finishRotation, createAndStore, scan, 6 offboarding steps, api
+
 function statementsOfRole(s: Synthesized, role: IRole): Statement[] {
   return roleStatements(s.template, logicalId(s.stack, role));
 }
@@ -115,7 +276,7 @@ function statementsOfRole(s: Synthesized, role: IRole): Statement[] {
 describe('IAM permissions with the default config', () => {
   let s: Synthesized;
   beforeAll(() => {
-    s = synth();
+    s = synth({}, { bundle: false });
   });
 
   it.each(Object.keys(EXPECTED_PERMISSIONS))('the %s role allows exactly what its handler calls', (name) => {
@@ -131,8 +292,8 @@ describe('IAM permissions with the default config', () => {
     // Act
     const roles = Object.values(fns).map((f) => render((f.Properties as { Role: unknown }).Role));
     // Assess
-    expect(roles).toHaveLength(7);
-    expect(new Set(roles).size).toBe(7);
+    expect(roles).toHaveLength(Object.keys(EXPECTED_PERMISSIONS).length);
+    expect(new Set(roles).size).toBe(roles.length);
   });
 
   it('attaches no AWS managed policy to any role', () => {
@@ -158,19 +319,120 @@ describe('IAM permissions with the default config', () => {
     }
   });
 
-  it('allows IAM writes only on users under the managed path', () => {
+  it('allows IAM writes only on users under the managed path, but for group membership and MFA device deletion', () => {
     // Act
     const writes = iamWriteAllows(allIdentityStatements(s.template));
+    const bySid = (sid: string) => writes.filter((st) => st.Sid === sid);
     // Assess
-    expect(writes.length).toBe(4); // prepare, createAndStore, deactivateOldKey, finishRotation
-    for (const st of writes) expect(asArray(st.Resource).map(render)).toEqual([userArn('*')]);
+    expect(writes.length).toBe(USER_WRITE_ROLES + TAG_LIMITED_ROLES + 3);
+    for (const st of userWriteAllows(writes)) expect(asArray(st.Resource).map(render)).toEqual([userArn('*')]);
+    // IAM authorizes these on the group and the device: the only IAM writes on anything but users.
+    expect(bySid('ChangeGroupMembership').map((st) => [st.Action, asArray(st.Resource).map(render)])).toEqual([
+      ['iam:RemoveUserFromGroup', [userArn('*').replace('user/*', 'group/*')]],
+      ['iam:AddUserToGroup', [userArn('*').replace('user/*', 'group/*')]],
+    ]);
+    expect(bySid('DeleteVirtualMfaDevices').map((st) => [st.Action, asArray(st.Resource).map(render)])).toEqual([
+      ['iam:DeleteVirtualMFADevice', [userArn('*').replace('user/*', 'mfa/*')]],
+    ]);
+  });
+
+  it('lets the offboarding steps set or remove only the offboarding tags, except restore re-setting snapshot tags', () => {
+    // Prepare
+    const { disableUser, checkStillDisabled, deleteUser, restoreUser } = s.stack.offboarding.functions;
+    const tagKeysOnly = {
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [...OFFBOARDING_TAG_KEYS] },
+      Null: { 'aws:TagKeys': 'false' },
+    };
+    for (const [fn, limited, unlimited] of [
+      [disableUser, 'iam:TagUser', []],
+      [checkStillDisabled, 'iam:TagUser', []],
+      [deleteUser, 'iam:TagUser', []],
+      [restoreUser, 'iam:UntagUser', ['iam:TagUser']],
+    ] as const) {
+      // Act
+      const statements = statementsOfRole(s, fn.role);
+      const tagging = statements.filter((st) => st.Sid === 'TagManagedUsers');
+      const write = statements.find((st) => st.Sid === 'WriteManagedUsers')!;
+      // Assess
+      expect(tagging).toHaveLength(1);
+      expect(tagging[0]).toMatchObject({ Effect: 'Allow', Action: limited, Condition: tagKeysOnly });
+      expect(asArray(write.Action).filter((a) => /^iam:(Un)?[Tt]agUser$/.test(a))).toEqual(unlimited);
+    }
+    expect([...OFFBOARDING_TAG_KEYS].sort()).toEqual([
+      'iam-lifecycle:offboarding',
+      'iam-lifecycle:offboarding-delete-after',
+      'iam-lifecycle:offboarding-execution',
+    ]);
+  });
+
+  it('lets offboarding delete a secret only with a recovery window, and read no secret value', () => {
+    // Prepare
+    const { snapshotUser, deleteUser } = s.stack.offboarding.functions;
+    // Act
+    const deletes = allIdentityStatements(s.template).filter((st) => asArray(st.Action).includes('secretsmanager:DeleteSecret'));
+    const offboardingSecretActions = Object.values(s.stack.offboarding.functions).flatMap((fn) =>
+      statementsOfRole(s, fn.role).flatMap((st) => asArray(st.Action).filter((a) => a.startsWith('secretsmanager:'))),
+    );
+    // Assess
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0]!.Condition).toEqual({ NumericGreaterThanEquals: { 'secretsmanager:RecoveryWindowInDays': 7 } });
+    expect(statementsOfRole(s, deleteUser.role)).toContainEqual(deletes[0]);
+    expect(offboardingSecretActions.sort()).toEqual(['secretsmanager:DeleteSecret', 'secretsmanager:DescribeSecret']);
+    expect(statementsOfRole(s, snapshotUser.role).some((st) => st.Action === 'secretsmanager:DescribeSecret')).toBe(true);
+  });
+
+  it('lets the offboarding state machine invoke exactly the seven offboarding functions', () => {
+    // Prepare
+    const fnArns = Object.values(s.stack.offboarding.functions)
+      .map((f) => render(s.stack.resolve(f.function.functionArn)))
+      .sort();
+    // Act
+    const statements = statementsOfRole(s, s.stack.offboarding.stateMachine.role).filter((st) => st.Effect === 'Allow');
+    const invoke = statements.filter((st) => asArray(st.Action).includes('lambda:InvokeFunction'));
+    const others = statements.filter((st) => !asArray(st.Action).includes('lambda:InvokeFunction'));
+    // Assess
+    expect(invoke).toHaveLength(1);
+    expect(asArray(invoke[0]!.Resource).map(render).sort()).toEqual(fnArns);
+    expect(fnArns).toHaveLength(7);
+    for (const st of others) {
+      for (const action of asArray(st.Action)) expect(action).toMatch(/^(logs|xray):/);
+    }
+  });
+
+  it("gives API Gateway's account logging role only log writes in this account and region", () => {
+    // Prepare
+    const role = s.stack.api.accountLoggingRole!;
+    const id = logicalId(s.stack, role);
+    // Act
+    const statements = statementsOfRole(s, role);
+    const resource = s.template.findResources('AWS::IAM::Role')[id]!;
+    // Assess
+    expect(statements).toHaveLength(1);
+    expect(statements[0]).toMatchObject({ Effect: 'Allow', Sid: 'WriteApiGatewayLogs' });
+    for (const action of asArray(statements[0]!.Action)) expect(action).toMatch(/^logs:/);
+    expect(asArray(statements[0]!.Resource).map(render)).toEqual([
+      `arn:${PARTITION}:logs:{Ref:AWS::Region}:${ACCOUNT}:log-group:*`,
+    ]);
+    expect(resource).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [{ Principal: { Service: 'apigateway.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        },
+      },
+    });
+    s.template.hasResourceProperties('AWS::ApiGateway::Account', { CloudWatchRoleArn: { 'Fn::GetAtt': [id, 'Arn'] } });
   });
 
   it('grants KMS on the secrets key only through Secrets Manager, for secrets under the prefix', () => {
     // Prepare
     const prefixPattern = `arn:${PARTITION}:secretsmanager:{Ref:AWS::Region}:${ACCOUNT}:secret:iam-user-lifecycle/*`;
     const secretsKey = render(s.stack.resolve(s.stack.secretsKey.key.keyArn));
-    for (const fn of [s.stack.keyRotation.functions.createAndStore, s.stack.keyRotation.functions.deactivateOldKey]) {
+    for (const fn of [
+      s.stack.keyRotation.functions.createAndStore,
+      s.stack.keyRotation.functions.deactivateOldKey,
+      s.stack.api.function,
+    ]) {
       // Act
       const kms = statementsOfRole(s, fn.role).filter((st) => asArray(st.Resource).map(render).includes(secretsKey));
       // Assess
@@ -269,7 +531,11 @@ describe('IAM permissions with the default config', () => {
     // Act
     const writes = iamWriteAllows(allIdentityStatements(s.template));
     // Assess
-    for (const st of writes) expect(st.Condition).toBeUndefined();
+    expect(writes.length).toBeGreaterThan(USER_WRITE_ROLES);
+    for (const st of writes) {
+      if (st.Sid === 'TagManagedUsers') expect(Object.keys(st.Condition!).sort()).toEqual(['ForAllValues:StringEquals', 'Null']);
+      else expect(st.Condition).toBeUndefined();
+    }
   });
 });
 
@@ -286,22 +552,34 @@ describe('IAM permissions shaped by the config', () => {
   it('scopes every IAM user permission to the managed path', () => {
     // Act
     const userStatements = allIdentityStatements(s.template).filter(
-      (st) => st.Effect === 'Allow' && asArray(st.Action).some((a) => a.startsWith('iam:') && !a.includes('CredentialReport')),
+      (st) =>
+        st.Effect === 'Allow' &&
+        !NON_USER_WRITE_SIDS.includes(st.Sid ?? '') &&
+        asArray(st.Action).some((a) => a.startsWith('iam:') && !a.includes('CredentialReport')),
     );
     // Assess
-    expect(userStatements.length).toBeGreaterThanOrEqual(7);
+    expect(userStatements.length).toBe(USER_READ_ROLES + USER_WRITE_ROLES + TAG_LIMITED_ROLES);
     for (const st of userStatements) expect(asArray(st.Resource).map(render)).toEqual([userArn('service-accounts/*')]);
   });
 
   it('requires the managed tag on every IAM write, and not on reads', () => {
     // Act
     const statements = allIdentityStatements(s.template).filter((st) => st.Effect === 'Allow');
-    const writes = iamWriteAllows(statements);
+    const writes = userWriteAllows(statements);
     const reads = statements.filter((st) => st.Sid === 'ReadManagedUsers');
     // Assess
-    expect(writes).toHaveLength(4);
-    for (const st of writes) expect(st.Condition).toEqual({ StringEquals: { 'iam:ResourceTag/lifecycle': 'managed' } });
-    expect(reads.length).toBe(6);
+    expect(writes).toHaveLength(USER_WRITE_ROLES + TAG_LIMITED_ROLES);
+    for (const st of writes) {
+      expect(st.Condition).toMatchObject({ StringEquals: { 'iam:ResourceTag/lifecycle': 'managed' } });
+      expect(Object.keys(st.Condition!).sort()).toEqual(
+        st.Sid === 'TagManagedUsers' ? ['ForAllValues:StringEquals', 'Null', 'StringEquals'] : ['StringEquals'],
+      );
+    }
+    // Groups cannot be tagged and MFA devices carry their own tags: no user-tag condition there.
+    for (const st of iamWriteAllows(statements).filter((w) => NON_USER_WRITE_SIDS.includes(w.Sid ?? ''))) {
+      expect(st.Condition).toBeUndefined();
+    }
+    expect(reads.length).toBe(USER_READ_ROLES);
     for (const st of reads) expect(st.Condition).toBeUndefined();
   });
 
@@ -310,6 +588,10 @@ describe('IAM permissions shaped by the config', () => {
       s.stack.keyRotation.functions.prepare,
       s.stack.keyRotation.functions.finishRotation,
       s.stack.dailyScan.function,
+      s.stack.offboarding.functions.validateOffboarding,
+      s.stack.offboarding.functions.deleteUser,
+      s.stack.offboarding.functions.restoreUser,
+      s.stack.api.function,
     ]) {
       // Act
       const deny = statementsOfRole(s, fn.role).find((st) => st.Sid === 'DenyProtectedUserNames');
@@ -334,13 +616,15 @@ describe('IAM permissions shaped by the config', () => {
   });
 
   it('adds no IAM statement, allow or deny, to a role that makes no IAM call', () => {
-    // Act
-    const statements = statementsOfRole(s, s.stack.keyRotation.functions.notify.role);
-    // Assess
-    const iamMentions = statements.filter((st) =>
-      [...asArray(st.Action), ...asArray(st.NotAction)].some((a) => a.startsWith('iam:')),
-    );
-    expect(iamMentions).toEqual([]);
+    for (const fn of [s.stack.keyRotation.functions.notify, s.stack.offboarding.functions.notify]) {
+      // Act
+      const statements = statementsOfRole(s, fn.role);
+      // Assess
+      const iamMentions = statements.filter((st) =>
+        [...asArray(st.Action), ...asArray(st.NotAction)].some((a) => a.startsWith('iam:')),
+      );
+      expect(iamMentions).toEqual([]);
+    }
   });
 });
 
@@ -348,9 +632,16 @@ describe('IAM permissions with a managed tag key and no value', () => {
   it('requires the tag to be present on every IAM write', () => {
     // Prepare + Act
     const s = synth({ lifecycleConfig: { managedUsers: { pathPrefix: '/', tag: { key: 'rotate-me' } } } }, { bundle: false });
-    const writes = iamWriteAllows(allIdentityStatements(s.template));
+    const writes = userWriteAllows(allIdentityStatements(s.template));
     // Assess
-    expect(writes).toHaveLength(4);
-    for (const st of writes) expect(st.Condition).toEqual({ Null: { 'iam:ResourceTag/rotate-me': 'false' } });
+    expect(writes).toHaveLength(USER_WRITE_ROLES + TAG_LIMITED_ROLES);
+    for (const st of writes) {
+      if (st.Sid === 'TagManagedUsers') {
+        // Both Null conditions in one block: the managed tag present, the request's tag keys present.
+        expect(st.Condition).toMatchObject({ Null: { 'iam:ResourceTag/rotate-me': 'false', 'aws:TagKeys': 'false' } });
+      } else {
+        expect(st.Condition).toEqual({ Null: { 'iam:ResourceTag/rotate-me': 'false' } });
+      }
+    }
   });
 });

@@ -1,14 +1,24 @@
 /**
- * The resources of the stack, on the synthesized template: Lambdas, logs, the rotation state machine
- * and its alarm, the scan schedule, the topic and the keys.
+ * The resources of the stack, on the synthesized template: Lambdas (and their bundles), logs, the
+ * rotation and offboarding state machines and their alarms, the snapshot bucket, the HTTP API, the
+ * scan schedule, the topic and the keys. The one bundling synth of the infra tests is here.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
-import { parseConfig } from '../../functions/shared/config';
+import { CHANGING_STEP_TIMEOUT_SECONDS } from '../../functions/offboarding/domain';
+import { MAX_OBSERVATION_DAYS as SERVICE_MAX_OBSERVATION_DAYS } from '../../functions/offboarding/service';
+import { parseConfig, rotationTiming } from '../../functions/shared/config';
 import { KEY_ROTATION_ASL_FILE, ROTATION_STEPS } from '../../infra/constructs/key-rotation';
+import { API_ROUTES, MAX_OBSERVATION_DAYS, USER_NAME_PATTERN } from '../../infra/constructs/lifecycle-api';
+import { OFFBOARDING_ASL_FILE, OFFBOARDING_STEPS } from '../../infra/constructs/offboarding';
 import { aslPlaceholders } from '../../infra/constructs/state-machine-definition';
 import { logicalId, render, synth, type Json, type Synthesized } from './support';
+
+const REPO_ROOT = join(__dirname, '..', '..');
 
 const ONE_YEAR_IN_DAYS = 365;
 
@@ -17,6 +27,7 @@ interface FunctionProps {
   Architectures: string[];
   Handler: string;
   Role: unknown;
+  Timeout: number;
   Code: { S3Key: string };
   LoggingConfig?: { LogGroup?: { Ref?: string } };
   Environment: { Variables: Record<string, unknown> };
@@ -26,6 +37,59 @@ function functionProps(s: Synthesized): [string, FunctionProps][] {
   return Object.entries(s.template.findResources('AWS::Lambda::Function')).map(([id, r]) => [id, r.Properties as FunctionProps]);
 }
 
+function bundleFile(s: Synthesized, props: FunctionProps): string {
+  return join(s.assemblyDir, `asset.${props.Code.S3Key.replace(/\.zip$/, '')}`, 'index.js');
+}
+
+interface AslTask {
+  Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+}
+
+function aslStates(file: string): Record<string, AslTask> {
+  return (JSON.parse(readFileSync(join(REPO_ROOT, file), 'utf8')) as { States: Record<string, AslTask> }).States;
+}
+
+/**
+ * Runs one export of a bundled Lambda in a fresh Node process (as the Lambda runtime would load it)
+ * and answers the name of the error it throws.
+ */
+function errorNameFromBundle(file: string, exportName: string, event: unknown, env: Record<string, string>): Promise<string> {
+  const script = `
+    const mod = require(process.argv[1]);
+    Promise.resolve()
+      .then(() => mod[process.argv[2]](JSON.parse(process.argv[3])))
+      .then(() => console.log(JSON.stringify({ name: 'no error' })), (e) => console.log(JSON.stringify({ name: e.name })));`;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['-e', script, file, exportName, JSON.stringify(event)],
+      {
+        timeout: 30_000,
+        env: {
+          PATH: process.env.PATH ?? '',
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          NOTIFICATION_TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:notifications',
+          POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+          NODE_OPTIONS: '--no-warnings',
+          ...env,
+        },
+      },
+      (error, stdout) => {
+        const line = stdout.trim().split('\n').at(-1) ?? '';
+        try {
+          resolve((JSON.parse(line) as { name: string }).name);
+        } catch {
+          reject(error ?? new Error(`no result from the bundle: ${stdout}`));
+        }
+      },
+    );
+  });
+}
+
 describe('the stack with the default config', () => {
   let s: Synthesized;
   beforeAll(() => {
@@ -33,7 +97,7 @@ describe('the stack with the default config', () => {
   });
 
   describe('Lambda functions', () => {
-    it('are the six rotation steps and the scan, on nodejs22.x and arm64', () => {
+    it('are the six rotation steps, the scan, the seven offboarding steps and the API, on nodejs22.x and arm64', () => {
       // Act
       const fns = functionProps(s);
       // Assess
@@ -43,9 +107,17 @@ describe('the stack with the default config', () => {
           'index.createAndStore',
           'index.deactivateOldKey',
           'index.finishRotation',
-          'index.handler',
+          'index.handler', // scan
           'index.notify',
           'index.prepare',
+          'index.validateOffboarding',
+          'index.snapshotUser',
+          'index.disableUser',
+          'index.checkStillDisabled',
+          'index.deleteUser',
+          'index.restoreUser',
+          'index.notify', // offboarding
+          'index.handler', // api
         ].sort(),
       );
       for (const [, p] of fns) {
@@ -61,7 +133,7 @@ describe('the stack with the default config', () => {
       const used = functionProps(s).map(([, p]) => p.LoggingConfig?.LogGroup?.Ref);
       // Assess
       expect(used.every((id) => id !== undefined)).toBe(true);
-      expect(new Set(used).size).toBe(7);
+      expect(new Set(used).size).toBe(15);
       for (const id of used) {
         expect(logGroups[id!]).toMatchObject({
           Properties: { RetentionInDays: ONE_YEAR_IN_DAYS },
@@ -74,8 +146,21 @@ describe('the stack with the default config', () => {
       // Prepare
       const topic = s.stack.resolve(s.stack.notifications.topic.topicArn);
       const secretsKey = s.stack.resolve(s.stack.secretsKey.key.keyArn);
-      const machine = s.stack.resolve(s.stack.keyRotation.stateMachine.stateMachineArn);
-      for (const [, p] of functionProps(s)) {
+      const rotation = s.stack.resolve(s.stack.keyRotation.stateMachine.stateMachineArn);
+      const offboarding = s.stack.resolve(s.stack.offboarding.stateMachine.stateMachineArn);
+      const bucket = s.stack.resolve(s.stack.offboarding.bucket.bucketName);
+      const extra = new Map<string, Record<string, unknown>>([
+        [logicalId(s.stack, s.stack.dailyScan.function.function), { ROTATION_STATE_MACHINE_ARN: rotation }],
+        [
+          logicalId(s.stack, s.stack.api.function.function),
+          { ROTATION_STATE_MACHINE_ARN: rotation, OFFBOARDING_STATE_MACHINE_ARN: offboarding, SNAPSHOT_BUCKET: bucket },
+        ],
+        ...Object.values(s.stack.offboarding.functions).map(
+          (f) => [logicalId(s.stack, f.function), { SNAPSHOT_BUCKET: bucket }] as [string, Record<string, unknown>],
+        ),
+      ]);
+      const shared = ['LIFECYCLE_CONFIG', 'NOTIFICATION_TOPIC_ARN', 'SECRETS_KMS_KEY_ID', 'AUTOMATION_USER_NAMES', 'LOG_LEVEL'];
+      for (const [id, p] of functionProps(s)) {
         // Act
         const env = p.Environment.Variables;
         // Assess
@@ -85,8 +170,8 @@ describe('the stack with the default config', () => {
         expect(env.AUTOMATION_USER_NAMES).toBe('');
         expect(env.LOG_LEVEL).toBe('INFO');
         expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
-        if (p.Handler === 'index.handler') expect(env.ROTATION_STATE_MACHINE_ARN).toEqual(machine);
-        else expect(env.ROTATION_STATE_MACHINE_ARN).toBeUndefined();
+        const rest = Object.fromEntries(Object.entries(env).filter(([k]) => !shared.includes(k) && k !== 'NODE_OPTIONS'));
+        expect([id, rest]).toEqual([id, extra.get(id) ?? {}]);
       }
     });
 
@@ -104,6 +189,65 @@ describe('the stack with the default config', () => {
         // The SDK is bundled (pinned by package-lock.json), not taken from the Lambda runtime.
         expect(code).toContain('aws-sdk-js');
         expect(code).not.toMatch(/require\("@aws-sdk\/client-/);
+      }
+    });
+
+    it('keep the class names of the errors the state machines match on, in the minified bundle', async () => {
+      // Prepare: the bundle of a rotation step, run as the Lambda runtime would load it
+      const prepare = functionProps(s).find(([id]) => id === logicalId(s.stack, s.stack.keyRotation.functions.prepare.function))!;
+      const file = bundleFile(s, prepare[1]);
+      const request = {
+        userName: 'alice',
+        accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        executionName: 'rotate-alice-AKIAIOSFODNN7EXAMPLE',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        timing: rotationTiming(parseConfig({})),
+      };
+      // Act: an IAM endpoint that refuses connections is a transient failure; no userName is bad input
+      const transient = await errorNameFromBundle(file, 'prepare', request, { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+      const invalid = await errorNameFromBundle(file, 'prepare', {}, {});
+      // Assess: the names the ASL Retry/Catch list, not what minification would have made of them
+      expect(readFileSync(join(REPO_ROOT, KEY_ROTATION_ASL_FILE), 'utf8')).toContain('"TransientAwsError"');
+      expect(transient).toBe('TransientAwsError');
+      expect(invalid).toBe('ValidationError');
+    });
+
+    it('throw OffboardingCancelledError from the offboarding bundle when a cancel won', async () => {
+      // Prepare: an S3 stand-in whose every object is the decision record of a cancel
+      const server: Server = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ decision: 'cancel', at: '2026-01-01T00:00:00.000Z', by: 'api', executionName: 'restore-x' }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const disable = functionProps(s).find(
+        ([id]) => id === logicalId(s.stack, s.stack.offboarding.functions.disableUser.function),
+      )!;
+      const state = {
+        status: 'ready',
+        action: 'offboard',
+        userName: 'alice',
+        userId: 'AIDAEXAMPLE',
+        executionName: 'offboard-alice-AIDAEXAMPLE',
+        startedAt: '2026-01-01T00:00:00.000Z',
+        reason: 'left the company',
+        requestedBy: 'hr',
+        timing: { observationSeconds: 60, checkIntervalSeconds: 10 },
+        snapshot: { key: 'k', takenAt: '2026-01-01T00:00:00.000Z', reused: false, counts: {} },
+      };
+      try {
+        // Act
+        const name = await errorNameFromBundle(bundleFile(s, disable[1]), 'disableUser', state, {
+          AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+          SNAPSHOT_BUCKET: 'snapshots',
+        });
+        // Assess: the Disable state's Catch sends exactly this name to StoppedByCancel
+        expect(aslStates(OFFBOARDING_ASL_FILE).Disable).toMatchObject({
+          Catch: expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['OffboardingCancelledError'] })]),
+        });
+        expect(name).toBe('OffboardingCancelledError');
+      } finally {
+        server.close();
       }
     });
   });
@@ -201,6 +345,398 @@ describe('the stack with the default config', () => {
     });
   });
 
+  describe('the offboarding state machine', () => {
+    function machine(): Json {
+      return s.template.findResources('AWS::StepFunctions::StateMachine')[logicalId(s.stack, s.stack.offboarding.stateMachine)]!
+        .Properties as Json;
+    }
+
+    it('substitutes every placeholder of the ASL file with one of the seven offboarding functions', () => {
+      // Prepare
+      const fnIds = Object.values(s.stack.offboarding.functions).map((f) => logicalId(s.stack, f.function));
+      const placeholders = aslPlaceholders(readFileSync(join(REPO_ROOT, OFFBOARDING_ASL_FILE), 'utf8'));
+      // Act
+      const substitutions = machine().DefinitionSubstitutions as Record<string, { 'Fn::GetAtt': [string, string] }>;
+      // Assess
+      expect(Object.keys(substitutions).sort()).toEqual(placeholders);
+      expect(placeholders).toEqual(
+        [
+          'CheckStillDisabledFunctionArn',
+          'DeleteUserFunctionArn',
+          'DisableUserFunctionArn',
+          'OffboardingNotifyFunctionArn',
+          'RestoreUserFunctionArn',
+          'SnapshotUserFunctionArn',
+          'ValidateOffboardingFunctionArn',
+        ].sort(),
+      );
+      for (const [placeholder, value] of Object.entries(substitutions)) {
+        const step = Object.entries(OFFBOARDING_STEPS).find(([, v]) => v.placeholder === placeholder)![0];
+        expect(value).toEqual({
+          'Fn::GetAtt': [
+            logicalId(s.stack, s.stack.offboarding.functions[step as keyof typeof OFFBOARDING_STEPS].function),
+            'Arn',
+          ],
+        });
+      }
+      expect(new Set(Object.values(substitutions).map((v) => v['Fn::GetAtt'][0]))).toEqual(new Set(fnIds));
+    });
+
+    it('deploys a definition left without `${` once CloudFormation substitutes', () => {
+      // Prepare
+      const props = machine();
+      const location = props.DefinitionS3Location as { Key: string };
+      const text = readFileSync(join(s.assemblyDir, `asset.${location.Key}`), 'utf8');
+      const substitutions = props.DefinitionSubstitutions as Record<string, { 'Fn::GetAtt': [string, string] }>;
+      // Act
+      const deployed = text.replace(/\$\{([A-Za-z0-9_]+)\}/g, (match, name: string) =>
+        substitutions[name] ? `arn:aws:lambda:eu-west-1:111111111111:function:${substitutions[name]['Fn::GetAtt'][0]}` : match,
+      );
+      const definition = JSON.parse(deployed) as { States: Record<string, AslTask> };
+      // Assess
+      expect(deployed).not.toContain('${');
+      const tasks = Object.values(definition.States).filter((st) => st.Type === 'Task');
+      expect(tasks).toHaveLength(7);
+      expect(new Set(tasks.map((t) => t.Resource!.split(':function:')[1])).size).toBe(7);
+    });
+
+    it('gives every step Lambda a timeout well inside its Task state timeout', () => {
+      // Prepare: TimeoutSeconds per function, straight from the ASL file
+      const states = Object.values(aslStates(OFFBOARDING_ASL_FILE)).filter((st) => st.Type === 'Task');
+      const byId = new Map(functionProps(s));
+      for (const [step, fn] of Object.entries(s.stack.offboarding.functions)) {
+        const placeholder = OFFBOARDING_STEPS[step as keyof typeof OFFBOARDING_STEPS].placeholder;
+        const stateTimeout = Math.min(
+          ...states.filter((st) => st.Resource === '${' + placeholder + '}').map((st) => st.TimeoutSeconds!),
+        );
+        // Act
+        const timeout = byId.get(logicalId(s.stack, fn.function))!.Timeout;
+        // Assess: the Lambda gives up first, with room for a cold start's init phase (up to 10 s)
+        expect([step, timeout <= stateTimeout - 20]).toEqual([step, true]);
+      }
+    });
+
+    it('ends Disable and CheckStillDisabled before a restore stops waiting for them', () => {
+      // Prepare
+      const byId = new Map(functionProps(s));
+      const { disableUser, checkStillDisabled } = s.stack.offboarding.functions;
+      for (const fn of [disableUser, checkStillDisabled]) {
+        // Act
+        const timeout = byId.get(logicalId(s.stack, fn.function))!.Timeout;
+        // Assess: invocation time (timeout) plus cold-start init (up to 10 s) within the restore's settle wait
+        expect(timeout + 10).toBeLessThanOrEqual(CHANGING_STEP_TIMEOUT_SECONDS);
+      }
+    });
+
+    it('logs ALL events to a log group with a retention, with X-Ray tracing', () => {
+      // Act
+      const props = machine();
+      // Assess
+      expect(props).toMatchObject({
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: {
+          Level: 'ALL',
+          IncludeExecutionData: false,
+          Destinations: [
+            {
+              CloudWatchLogsLogGroup: {
+                LogGroupArn: { 'Fn::GetAtt': [logicalId(s.stack, s.stack.offboarding.logGroup), 'Arn'] },
+              },
+            },
+          ],
+        },
+      });
+      expect(s.template.findResources('AWS::Logs::LogGroup')[logicalId(s.stack, s.stack.offboarding.logGroup)]).toMatchObject({
+        Properties: { RetentionInDays: ONE_YEAR_IN_DAYS },
+        DeletionPolicy: 'Retain',
+      });
+    });
+
+    it('raises an alarm to the notification topic when an execution fails', () => {
+      // Act + Assess
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/States',
+        MetricName: 'ExecutionsFailed',
+        Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(s.stack, s.stack.offboarding.stateMachine) } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: logicalId(s.stack, s.stack.notifications.topic) }],
+      });
+    });
+  });
+
+  describe('the snapshot bucket', () => {
+    function bucket(construct: Parameters<typeof logicalId>[1]): Json {
+      return s.template.findResources('AWS::S3::Bucket')[logicalId(s.stack, construct)]!;
+    }
+    function policyStatements(construct: Parameters<typeof logicalId>[1]): Json[] {
+      const id = logicalId(s.stack, construct);
+      const policy = Object.values(s.template.findResources('AWS::S3::BucketPolicy')).find(
+        (p) => (p.Properties as { Bucket: { Ref: string } }).Bucket.Ref === id,
+      )!;
+      return (policy.Properties as { PolicyDocument: { Statement: Json[] } }).PolicyDocument.Statement;
+    }
+
+    it('is encrypted, versioned, private, kept when the stack is deleted, and logs access', () => {
+      // Act
+      const resource = bucket(s.stack.offboarding.bucket);
+      // Assess
+      expect(resource).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {
+          VersioningConfiguration: { Status: 'Enabled' },
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+          PublicAccessBlockConfiguration: {
+            BlockPublicAcls: true,
+            BlockPublicPolicy: true,
+            IgnorePublicAcls: true,
+            RestrictPublicBuckets: true,
+          },
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+          LoggingConfiguration: {
+            DestinationBucketName: { Ref: logicalId(s.stack, s.stack.offboarding.accessLogsBucket) },
+            LogFilePrefix: 'snapshot-bucket/',
+          },
+        },
+      });
+      // No lifecycle rule: nothing expires the records or their earlier versions.
+      expect((resource.Properties as Json).LifecycleConfiguration).toBeUndefined();
+    });
+
+    it('refuses every request without TLS (and below TLS 1.2), and lets nobody else in', () => {
+      // Act
+      const statements = policyStatements(s.stack.offboarding.bucket);
+      // Assess
+      expect(statements).toEqual([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 's3:*',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+        expect.objectContaining({
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+        }),
+      ]);
+    });
+
+    it('has an access-log bucket only the S3 logging service of this bucket writes to, expiring with the log retention', () => {
+      // Act
+      const resource = bucket(s.stack.offboarding.accessLogsBucket);
+      const allows = policyStatements(s.stack.offboarding.accessLogsBucket).filter((st) => st.Effect === 'Allow');
+      // Assess
+      expect(resource).toMatchObject({
+        DeletionPolicy: 'Retain',
+        Properties: {
+          BucketEncryption: {
+            ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+          PublicAccessBlockConfiguration: { BlockPublicAcls: true, RestrictPublicBuckets: true },
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+          LifecycleConfiguration: { Rules: [{ ExpirationInDays: ONE_YEAR_IN_DAYS, Status: 'Enabled' }] },
+        },
+      });
+      expect(allows).toEqual([
+        expect.objectContaining({
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Action: 's3:PutObject',
+          Condition: {
+            ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [logicalId(s.stack, s.stack.offboarding.bucket), 'Arn'] } },
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+          },
+        }),
+      ]);
+    });
+  });
+
+  describe('the HTTP API', () => {
+    interface MethodProps {
+      HttpMethod: string;
+      AuthorizationType: string;
+      ResourceId: { Ref: string };
+      RequestValidatorId?: { Ref: string };
+      RequestModels?: Record<string, { Ref: string }>;
+      RequestParameters?: Record<string, boolean>;
+      Integration: { Type: string; IntegrationHttpMethod: string; Uri: unknown };
+    }
+
+    /** Every method as "VERB /path", with its properties (paths rebuilt from the Resource tree). */
+    function methods(): Map<string, MethodProps> {
+      const resources = s.template.findResources('AWS::ApiGateway::Resource');
+      const pathOf = (id: string): string => {
+        const r = resources[id];
+        if (!r) return '';
+        const props = r.Properties as { PathPart: string; ParentId: { Ref?: string } };
+        return `${pathOf(props.ParentId.Ref ?? '')}/${props.PathPart}`;
+      };
+      return new Map(
+        Object.values(s.template.findResources('AWS::ApiGateway::Method')).map((m) => {
+          const props = m.Properties as MethodProps;
+          return [`${props.HttpMethod} ${pathOf(props.ResourceId.Ref)}`, props];
+        }),
+      );
+    }
+
+    it('has exactly the routes the API handler dispatches', () => {
+      // Prepare: the route keys of functions/api/handler.ts
+      const handler = readFileSync(join(REPO_ROOT, 'functions/api/handler.ts'), 'utf8');
+      const handled = [...handler.matchAll(/^\s*'((?:GET|POST|PUT|PATCH|DELETE) \/[^']*)':/gm)].map((m) => m[1]);
+      // Act
+      const deployed = [...methods().keys()];
+      // Assess
+      expect(deployed.sort()).toEqual([...API_ROUTES].sort());
+      expect(handled.sort()).toEqual([...API_ROUTES].sort());
+    });
+
+    it('requires AWS_IAM on every method and proxies each to the API function', () => {
+      // Prepare
+      const fn = logicalId(s.stack, s.stack.api.function.function);
+      for (const [route, props] of methods()) {
+        // Act + Assess
+        expect([route, props.AuthorizationType]).toEqual([route, 'AWS_IAM']);
+        expect(props.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+        expect(JSON.stringify(props.Integration.Uri)).toContain(`"${fn}","Arn"`);
+      }
+    });
+
+    it('validates every request: JSON-schema models for the POST bodies, required userName path parameters', () => {
+      // Prepare
+      const validator = logicalId(s.stack, s.stack.api.requestValidator);
+      const models = {
+        'POST /offboardings': logicalId(s.stack, s.stack.api.offboardingRequestModel),
+        'POST /rotations': logicalId(s.stack, s.stack.api.rotationRequestModel),
+      } as Record<string, string>;
+      // Act
+      const all = methods();
+      // Assess
+      s.template.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+        ValidateRequestBody: true,
+        ValidateRequestParameters: true,
+      });
+      for (const [route, props] of all) {
+        expect([route, props.RequestValidatorId]).toEqual([route, { Ref: validator }]);
+        if (models[route]) expect(props.RequestModels).toEqual({ 'application/json': { Ref: models[route] } });
+        else expect(props.RequestModels).toBeUndefined();
+        if (route.includes('{userName}')) expect(props.RequestParameters).toEqual({ 'method.request.path.userName': true });
+      }
+    });
+
+    it('describes the POST bodies exactly: known fields only, user name pattern, bounded strings and days', () => {
+      // Act
+      const schemaOf = (model: Parameters<typeof logicalId>[1]) =>
+        (s.template.findResources('AWS::ApiGateway::Model')[logicalId(s.stack, model)]!.Properties as { Schema: Json }).Schema;
+      // Assess
+      expect(schemaOf(s.stack.api.offboardingRequestModel)).toEqual({
+        $schema: 'http://json-schema.org/draft-04/schema#',
+        title: 'OffboardingRequest',
+        type: 'object',
+        required: ['userName', 'reason'],
+        additionalProperties: false,
+        properties: {
+          userName: { type: 'string', pattern: '^[\\w+=,.@-]{1,64}$' },
+          reason: { type: 'string', minLength: 1, maxLength: 1000 },
+          requestedBy: { type: 'string', minLength: 1, maxLength: 256 },
+          observationDays: { type: 'integer', minimum: 1, maximum: 360 },
+        },
+      });
+      expect(schemaOf(s.stack.api.rotationRequestModel)).toEqual({
+        $schema: 'http://json-schema.org/draft-04/schema#',
+        title: 'RotationRequest',
+        type: 'object',
+        required: ['userName'],
+        additionalProperties: false,
+        properties: { userName: { type: 'string', pattern: '^[\\w+=,.@-]{1,64}$' } },
+      });
+      // The same limits as the code behind it.
+      expect(MAX_OBSERVATION_DAYS).toBe(SERVICE_MAX_OBSERVATION_DAYS);
+      const pattern = new RegExp(USER_NAME_PATTERN);
+      expect(['ci.deployer@corp', 'a', 'x'.repeat(64), 'a+b=c,d_e-f'].every((n) => pattern.test(n))).toBe(true);
+      expect(['', 'x'.repeat(65), 'has space', 'slash/name', 'semi;colon'].some((n) => pattern.test(n))).toBe(false);
+    });
+
+    it('logs access as JSON with the IAM caller to a log group with a retention, traces and throttles the stage', () => {
+      // Act
+      const stage = s.template.findResources('AWS::ApiGateway::Stage');
+      // Assess
+      expect(Object.keys(stage)).toHaveLength(1);
+      const props = Object.values(stage)[0]!.Properties as {
+        AccessLogSetting: { DestinationArn: unknown; Format: string };
+        MethodSettings: Json[];
+        TracingEnabled: boolean;
+        StageName: string;
+      };
+      expect(render(props.AccessLogSetting.DestinationArn)).toContain(
+        `:log-group:{Ref:${logicalId(s.stack, s.stack.api.accessLogGroup)}}`,
+      );
+      const format = JSON.parse(props.AccessLogSetting.Format) as Record<string, string>;
+      expect(format).toMatchObject({
+        requestId: '$context.requestId',
+        userArn: '$context.identity.userArn',
+        caller: '$context.identity.caller',
+        status: '$context.status',
+        resourcePath: '$context.resourcePath',
+        validationError: '$context.error.validationErrorString',
+      });
+      expect(props.TracingEnabled).toBe(true);
+      expect(props.StageName).toBe('v1');
+      expect(props.MethodSettings).toEqual([
+        expect.objectContaining({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ThrottlingRateLimit: 10,
+          ThrottlingBurstLimit: 20,
+          MetricsEnabled: true,
+          LoggingLevel: 'ERROR',
+          DataTraceEnabled: false,
+        }),
+      ]);
+      expect(s.template.findResources('AWS::Logs::LogGroup')[logicalId(s.stack, s.stack.api.accessLogGroup)]).toMatchObject({
+        Properties: { RetentionInDays: ONE_YEAR_IN_DAYS },
+        DeletionPolicy: 'Retain',
+      });
+      // The stage waits for the account's logging role, or its deployment could fail.
+      expect(Object.values(stage)[0]!.DependsOn).toEqual(
+        expect.arrayContaining([logicalId(s.stack, s.stack.api.node.findChild('Account'))]),
+      );
+    });
+
+    it('lets API Gateway invoke the function only for its own methods on this stage, without console test calls', () => {
+      // Act
+      const permissions = Object.values(s.template.findResources('AWS::Lambda::Permission')).map(
+        (p) => p.Properties as { Principal: string; FunctionName: unknown; SourceArn: unknown },
+      );
+      // Assess
+      expect(permissions).toHaveLength(API_ROUTES.length);
+      for (const p of permissions) {
+        expect(p.Principal).toBe('apigateway.amazonaws.com');
+        expect(p.FunctionName).toEqual({ 'Fn::GetAtt': [logicalId(s.stack, s.stack.api.function.function), 'Arn'] });
+        expect(render(p.SourceArn)).toContain(`/{Ref:${logicalId(s.stack, s.stack.api.api.deploymentStage)}}/`);
+        expect(render(p.SourceArn)).not.toContain('test-invoke-stage');
+      }
+    });
+
+    it('raises an alarm to the notification topic when the API answers 5xx', () => {
+      // Act + Assess
+      s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5XXError',
+        Dimensions: [{ Name: 'ApiName', Value: Match.anyValue() }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        AlarmActions: [{ Ref: logicalId(s.stack, s.stack.notifications.topic) }],
+      });
+    });
+  });
+
   describe('the daily scan', () => {
     it('is scheduled with the configured expression and invokes the scan function with {"dryRun": false}', () => {
       // Act + Assess
@@ -284,16 +820,25 @@ describe('the stack with the default config', () => {
     });
   });
 
-  it('outputs what operators need: topic, state machine, scan function (for the CLI) and secrets key', () => {
+  it('outputs what operators and the CLI need: topic, state machines, scan function, secrets key, bucket, API URL', () => {
     // Act
     const outputs = s.template.findOutputs('*');
     // Assess
     expect(Object.keys(outputs).sort()).toEqual([
+      'ApiUrl',
       'NotificationTopicArn',
+      'OffboardingStateMachineArn',
       'RotationStateMachineArn',
       'ScanFunctionName',
       'SecretsKmsKeyArn',
+      'SnapshotBucketName',
     ]);
+    expect(outputs.OffboardingStateMachineArn!.Value).toEqual({ Ref: logicalId(s.stack, s.stack.offboarding.stateMachine) });
+    expect(outputs.SnapshotBucketName!.Value).toEqual({ Ref: logicalId(s.stack, s.stack.offboarding.bucket) });
+    expect(render(outputs.ApiUrl!.Value)).toBe(
+      `https://{Ref:${logicalId(s.stack, s.stack.api.api)}}.execute-api.{Ref:AWS::Region}.{Ref:AWS::URLSuffix}/` +
+        `{Ref:${logicalId(s.stack, s.stack.api.api.deploymentStage)}}/`,
+    );
   });
 });
 

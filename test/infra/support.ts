@@ -20,8 +20,9 @@ export interface Synthesized {
 
 export interface SynthOptions {
   /**
-   * Bundle the Lambdas with esbuild. Synths that only look at IAM or config skip it; the main synth
-   * of stack, permissions and nag tests bundles, so the bundling path is what those tests check.
+   * Bundle the Lambdas with esbuild. Bundling changes only the code assets, not the template's
+   * IAM, resources or cdk-nag findings, so only stack.test.ts (which reads the bundles) bundles; the
+   * others skip it to keep the infra tests fast on small machines.
    * @default true
    */
   readonly bundle?: boolean;

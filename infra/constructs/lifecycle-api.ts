@@ -1,0 +1,364 @@
+/**
+ * The HTTP API: an API Gateway REST API with AWS_IAM authorization on every method, request
+ * validation (JSON-schema models for the POST bodies, required path parameters), access logs, X-Ray
+ * tracing and stage throttling, in front of one Lambda (export `handler` of functions/api/lambda.ts)
+ * through Lambda proxy integrations. The routes are those of functions/api/handler.ts.
+ */
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { acknowledge, iam5Resource } from '../nag';
+import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
+import type { ManagedUserAccess } from './managed-user-access';
+import type { Notifications } from './notifications';
+import type { Offboarding } from './offboarding';
+import type { SecretsKey } from './secrets-key';
+import { executionArnPattern } from './state-machine-definition';
+
+/** IAM user names: 1-64 of letters, digits and + = , . @ _ - (the handler checks the same). */
+export const USER_NAME_PATTERN = '^[\\w+=,.@-]{1,64}$';
+
+/**
+ * Longest observation period a request may ask for: MAX_OBSERVATION_DAYS of
+ * functions/offboarding/service.ts (kept here so synth does not load the SDK; a test pins the two).
+ */
+export const MAX_OBSERVATION_DAYS = 360;
+
+/** Every route of the API: method and resource path, as functions/api/handler.ts dispatches them. */
+export const API_ROUTES = [
+  'POST /offboardings',
+  'GET /offboardings/{userName}',
+  'DELETE /offboardings/{userName}',
+  'POST /rotations',
+  'POST /rotations/{userName}/rollback',
+  'GET /users/{userName}',
+] as const;
+
+export interface LifecycleApiProps {
+  /** Environment and log settings shared by every Lambda of the stack. */
+  readonly functionSettings: LifecycleFunctionSettings;
+  /** IAM permissions on managed users (path/tag scope, protected-user Deny statements). */
+  readonly userAccess: ManagedUserAccess;
+  /** Its server-error alarm notifies the topic (the API itself publishes nothing). */
+  readonly notifications: Notifications;
+  /** Key and grants of the per-user secrets (the user view reads which key is AWSCURRENT). */
+  readonly secrets: SecretsKey;
+  /** The rotation workflow: POST /rotations starts it, the user view and rollback look it up. */
+  readonly rotationStateMachine: sfn.StateMachine;
+  /** The offboarding capability: its workflow and its records. */
+  readonly offboarding: Offboarding;
+  /**
+   * How long access logs are kept.
+   * @default the functions' log retention (one year)
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Steady-state requests per second the stage accepts (across all callers). The API is for
+   * operators and HR/ticketing integrations, not for traffic.
+   * @default 10
+   */
+  readonly throttlingRateLimit?: number;
+  /**
+   * Burst the stage accepts above the rate.
+   * @default 20
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * API Gateway writes the access and execution logs of every REST API in a region through one role,
+   * set in the region's API Gateway account settings; without it the stage cannot log and its
+   * deployment fails. `true` sets that account setting to a role of this stack (kept when the stack is
+   * deleted, so the setting never points at a deleted role). Pass `false` where the account's
+   * baseline (landing zone) already sets it, to leave that setting alone.
+   * @default true
+   */
+  readonly manageAccountLoggingRole?: boolean;
+}
+
+export class LifecycleApi extends Construct {
+  /** The REST API (stage `v1`). */
+  readonly api: apigateway.RestApi;
+  /** The one Lambda behind every route. */
+  readonly function: LifecycleFunction;
+  /** Access logs of the stage (JSON, one line per request, with the IAM caller). */
+  readonly accessLogGroup: logs.LogGroup;
+  /** Validates required path parameters and, where a model is set, the JSON body. */
+  readonly requestValidator: apigateway.RequestValidator;
+  /** Body of POST /offboardings. */
+  readonly offboardingRequestModel: apigateway.Model;
+  /** Body of POST /rotations. */
+  readonly rotationRequestModel: apigateway.Model;
+  /** Alarms when the API answers 5xx (the handler turns unexpected errors into 500). */
+  readonly serverErrorsAlarm: cloudwatch.Alarm;
+  /** The region's API Gateway logging role, when this stack manages it (manageAccountLoggingRole). */
+  readonly accountLoggingRole?: iam.Role;
+
+  constructor(scope: Construct, id: string, props: LifecycleApiProps) {
+    super(scope, id);
+    const { userAccess, secrets, offboarding, rotationStateMachine } = props;
+    const offboardingStateMachine = offboarding.stateMachine;
+
+    this.function = new LifecycleFunction(this, 'Handler', {
+      ...props.functionSettings,
+      entry: 'functions/api/lambda.ts',
+      handler: 'handler',
+      description: 'api: offboarding, rotation, rollback and user status requests',
+      // API Gateway stops waiting for an integration after 29 s.
+      timeout: Duration.seconds(29),
+      extraEnvironment: {
+        ROTATION_STATE_MACHINE_ARN: rotationStateMachine.stateMachineArn,
+        OFFBOARDING_STATE_MACHINE_ARN: offboardingStateMachine.stateMachineArn,
+        SNAPSHOT_BUCKET: offboarding.bucket.bucketName,
+      },
+    });
+    const role = this.function.role;
+
+    // Exactly the calls the handler makes (functions/api/*.ts, functions/offboarding/service.ts,
+    // functions/rotation/start.ts and rollback.ts). The test suite pins this set.
+    userAccess.grant(role, {
+      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'],
+      write: ['iam:UpdateAccessKey'], // rollback reactivates the exact key the running rotation retired
+    });
+    // The user view reads the AWSCURRENT version only to name its access key id; the API never
+    // returns the secret (functions/api/user-view.ts).
+    secrets.grantRead(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'StartWorkflows',
+        actions: ['states:StartExecution'],
+        resources: [rotationStateMachine.stateMachineArn, offboardingStateMachine.stateMachineArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListWorkflows', // running executions of a user (user view, rollback)
+        actions: ['states:ListExecutions'],
+        resources: [rotationStateMachine.stateMachineArn, offboardingStateMachine.stateMachineArn],
+      }),
+    );
+    const rotationExecutions = executionArnPattern(rotationStateMachine);
+    const offboardingExecutions = executionArnPattern(offboardingStateMachine);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'DescribeWorkflowExecutions',
+        actions: ['states:DescribeExecution'],
+        resources: [rotationExecutions, offboardingExecutions],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'StopOffboardings', // a cancel stops the offboarding before its restore starts; rotations are never stopped
+        actions: ['states:StopExecution'],
+        resources: [offboardingExecutions],
+      }),
+    );
+    for (const executions of [rotationExecutions, offboardingExecutions]) {
+      acknowledge(role, {
+        id: iam5Resource(role, executions),
+        reason:
+          'Execution names are derived from the user at run time (rotate-<user>-<keyId>, offboard-<user>-<userId>, ' +
+          "restore-...); the wildcard is limited to executions of this stack's state machine, for DescribeExecution " +
+          'and (offboarding only) StopExecution.',
+      });
+    }
+    // Status reads the records; a cancel writes the decision record before it stops the offboarding.
+    offboarding.grantRecords(role, { read: true, write: true });
+
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? props.functionSettings.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: props.functionSettings.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    this.api = new apigateway.RestApi(this, 'Api', {
+      description: 'iam-user-lifecycle: offboarding, key rotation, rollback and user status (AWS_IAM)',
+      endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
+      // The account's logging role is managed below, without the AWS managed policy CDK would attach.
+      cloudWatchRole: false,
+      defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
+      deployOptions: {
+        stageName: 'v1',
+        tracingEnabled: true,
+        metricsEnabled: true,
+        // Execution logs of errors only, and never request or response bodies.
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        throttlingRateLimit: props.throttlingRateLimit ?? 10,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? 20,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigateway.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: apigateway.AccessLogField.contextRequestId(),
+            extendedRequestId: apigateway.AccessLogField.contextExtendedRequestId(),
+            requestTime: apigateway.AccessLogField.contextRequestTime(),
+            httpMethod: apigateway.AccessLogField.contextHttpMethod(),
+            resourcePath: apigateway.AccessLogField.contextResourcePath(),
+            path: apigateway.AccessLogField.contextPath(),
+            status: apigateway.AccessLogField.contextStatus(),
+            responseLatency: apigateway.AccessLogField.contextResponseLatency(),
+            callerAccountId: apigateway.AccessLogField.contextIdentityAccountId(),
+            caller: apigateway.AccessLogField.contextIdentityCaller(),
+            userArn: apigateway.AccessLogField.contextIdentityUserArn(),
+            sourceIp: apigateway.AccessLogField.contextIdentitySourceIp(),
+            userAgent: apigateway.AccessLogField.contextIdentityUserAgent(),
+            errorMessage: apigateway.AccessLogField.contextErrorMessage(),
+            validationError: apigateway.AccessLogField.contextErrorValidationErrorString(),
+            integrationStatus: apigateway.AccessLogField.contextIntegrationStatus(),
+            integrationError: apigateway.AccessLogField.contextIntegrationErrorMessage(),
+            xrayTraceId: apigateway.AccessLogField.contextXrayTraceId(),
+          }),
+        ),
+      },
+    });
+    // RestApi adds an "Endpoint" output of its own; the stack outputs the URL once, as ApiUrl.
+    this.api.node.tryRemoveChild('Endpoint');
+    if (props.manageAccountLoggingRole ?? true) {
+      this.accountLoggingRole = this.accountLogging();
+    }
+
+    this.requestValidator = this.api.addRequestValidator('Validator', {
+      requestValidatorName: 'body-and-parameters',
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const userName: apigateway.JsonSchema = { type: apigateway.JsonSchemaType.STRING, pattern: USER_NAME_PATTERN };
+    this.offboardingRequestModel = this.api.addModel('OffboardingRequest', {
+      contentType: 'application/json',
+      modelName: 'OffboardingRequest',
+      description: 'POST /offboardings',
+      schema: {
+        schema: apigateway.JsonSchemaVersion.DRAFT4,
+        title: 'OffboardingRequest',
+        type: apigateway.JsonSchemaType.OBJECT,
+        required: ['userName', 'reason'],
+        additionalProperties: false,
+        properties: {
+          userName,
+          reason: { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 1000 },
+          requestedBy: { type: apigateway.JsonSchemaType.STRING, minLength: 1, maxLength: 256 },
+          observationDays: { type: apigateway.JsonSchemaType.INTEGER, minimum: 1, maximum: MAX_OBSERVATION_DAYS },
+        },
+      },
+    });
+    this.rotationRequestModel = this.api.addModel('RotationRequest', {
+      contentType: 'application/json',
+      modelName: 'RotationRequest',
+      description: 'POST /rotations',
+      schema: {
+        schema: apigateway.JsonSchemaVersion.DRAFT4,
+        title: 'RotationRequest',
+        type: apigateway.JsonSchemaType.OBJECT,
+        required: ['userName'],
+        additionalProperties: false,
+        properties: { userName },
+      },
+    });
+
+    // One integration, one Lambda permission per method (this stage's method and path only); no
+    // test-invoke permission, since console test calls skip the IAM authorization.
+    const integration = new apigateway.LambdaIntegration(this.function.function, { proxy: true, allowTestInvoke: false });
+    const withBody = (model: apigateway.IModel): apigateway.MethodOptions => ({
+      requestValidator: this.requestValidator,
+      requestModels: { 'application/json': model },
+    });
+    const withUserName: apigateway.MethodOptions = {
+      requestValidator: this.requestValidator,
+      requestParameters: { 'method.request.path.userName': true },
+    };
+
+    const offboardings = this.api.root.addResource('offboardings');
+    offboardings.addMethod('POST', integration, withBody(this.offboardingRequestModel));
+    const offboardingOfUser = offboardings.addResource('{userName}');
+    offboardingOfUser.addMethod('GET', integration, withUserName);
+    offboardingOfUser.addMethod('DELETE', integration, withUserName);
+
+    const rotations = this.api.root.addResource('rotations');
+    rotations.addMethod('POST', integration, withBody(this.rotationRequestModel));
+    rotations.addResource('{userName}').addResource('rollback').addMethod('POST', integration, withUserName);
+
+    this.api.root.addResource('users').addResource('{userName}').addMethod('GET', integration, withUserName);
+
+    acknowledge(
+      this.api,
+      {
+        id: 'AwsSolutions-APIG3',
+        reason:
+          'Every method requires AWS_IAM (SigV4) authorization, so API Gateway rejects unsigned and unauthorized ' +
+          'requests before any integration runs; the stage is throttled. A WAF web ACL would add cost and no ' +
+          'protection an IAM-authenticated operator API needs; attach one if the account mandates it.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          'Callers are IAM principals (people through SSO roles, HR or ticketing systems through their roles), ' +
+          'authorized with AWS_IAM on every method; there is no Cognito user pool in this design.',
+      },
+    );
+
+    this.serverErrorsAlarm = new cloudwatch.Alarm(this, 'ServerErrorsAlarm', {
+      alarmDescription:
+        'The lifecycle API answered 5xx (an unexpected error in the API function, or the function timed out). ' +
+        'Read the API function logs and the access logs.',
+      metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.serverErrorsAlarm.addAlarmAction(new SnsAction(props.notifications.topic));
+  }
+
+  /**
+   * The API Gateway account setting (one per region) with a role of this stack. The role serves every
+   * REST API of the region, so it gets the actions of the AWS managed policy
+   * AmazonAPIGatewayPushToCloudWatchLogs, limited to this account's log groups in this region.
+   */
+  private accountLogging(): iam.Role {
+    const stack = Stack.of(this);
+    const logGroups = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const role = new iam.Role(this, 'AccountLoggingRole', {
+      description: 'iam-user-lifecycle: API Gateway writes REST API access and execution logs of this region',
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteApiGatewayLogs',
+        actions: [
+          'logs:CreateLogGroup',
+          'logs:CreateLogStream',
+          'logs:DescribeLogGroups',
+          'logs:DescribeLogStreams',
+          'logs:PutLogEvents',
+          'logs:GetLogEvents',
+          'logs:FilterLogEvents',
+        ],
+        resources: [logGroups],
+      }),
+    );
+    acknowledge(role, {
+      id: iam5Resource(role, logGroups),
+      reason:
+        'This is the API Gateway account-level logging role of the region: API Gateway uses it for the access and ' +
+        'execution logs of every REST API here, and creates the execution log groups itself (API-Gateway-Execution-' +
+        "Logs_<api>/<stage>). Limited to log groups of this account and region, with the managed policy's actions.",
+    });
+    // Kept on stack deletion: the account setting outlives this stack and must not point at a deleted role.
+    role.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const account = new apigateway.CfnAccount(this, 'Account', { cloudWatchRoleArn: role.roleArn });
+    this.api.deploymentStage.node.addDependency(account);
+    return role;
+  }
+
+  /** The base URL of the stage (`https://<id>.execute-api.<region>.amazonaws.com/v1/`). */
+  get url(): string {
+    return this.api.url;
+  }
+}
