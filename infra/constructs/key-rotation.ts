@@ -3,10 +3,7 @@
  * only what its step calls), the Step Functions state machine of statemachines/key-rotation.asl.json,
  * its logs and tracing, and an alarm when an execution fails.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -14,8 +11,7 @@ import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-f
 import type { ManagedUserAccess } from './managed-user-access';
 import type { Notifications } from './notifications';
 import type { SecretsKey } from './secrets-key';
-import { aslDefinition } from './state-machine-definition';
-import { acknowledge } from '../nag';
+import { createWorkflowStateMachine } from './workflow-state-machine';
 
 export const KEY_ROTATION_ASL_FILE = 'statemachines/key-rotation.asl.json';
 const ENTRY = 'functions/rotation/lambda.ts';
@@ -123,50 +119,23 @@ export class KeyRotation extends Construct {
 
     notifications.grantPublish(functions.notify.role);
 
-    this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
-      retention: props.logRetention ?? props.functionSettings.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      removalPolicy: props.functionSettings.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-
-    const substitutions = Object.fromEntries(
-      (Object.keys(ROTATION_STEPS) as RotationStep[]).map((step) => [
-        ROTATION_STEPS[step].placeholder,
-        functions[step].function.functionArn,
-      ]),
-    );
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      ...aslDefinition(KEY_ROTATION_ASL_FILE, substitutions),
-      stateMachineType: sfn.StateMachineType.STANDARD,
+    const workflow = createWorkflowStateMachine(this, {
+      aslFile: KEY_ROTATION_ASL_FILE,
+      steps: Object.fromEntries(
+        (Object.keys(ROTATION_STEPS) as RotationStep[]).map((step) => [ROTATION_STEPS[step].placeholder, functions[step]]),
+      ),
       comment: 'iam-user-lifecycle key rotation',
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: props.includeExecutionData ?? false },
-    });
-    // The ASL invokes the unqualified function ARNs, so no "<arn>:*" (versions, aliases) as grantInvoke would add.
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'InvokeRotationSteps',
-        actions: ['lambda:InvokeFunction'],
-        resources: Object.values(functions).map((f) => f.function.functionArn),
-      }),
-    );
-    acknowledge(this.stateMachine.role, {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Added by CDK for execution logging and X-Ray tracing: the CloudWatch Logs log-delivery actions ' +
-        '(logs:CreateLogDelivery, logs:PutResourcePolicy, ...) and xray:PutTraceSegments/PutTelemetryRecords/' +
-        'GetSampling* support no resource-level permissions. The role can otherwise only invoke the six rotation functions.',
-    });
-
-    this.failedExecutionsAlarm = new cloudwatch.Alarm(this, 'FailedExecutionsAlarm', {
+      invokeSid: 'InvokeRotationSteps',
       alarmDescription:
         'A key rotation execution failed. rotation.failed was published with the error; the user keeps a stored, ' +
         'active key. Read the execution history, fix the cause, then start the rotation again.',
-      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      notifications,
+      logRetention: props.logRetention ?? props.functionSettings.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      ...(props.functionSettings.logRemovalPolicy ? { logRemovalPolicy: props.functionSettings.logRemovalPolicy } : {}),
+      ...(props.includeExecutionData !== undefined ? { includeExecutionData: props.includeExecutionData } : {}),
     });
-    this.failedExecutionsAlarm.addAlarmAction(new SnsAction(notifications.topic));
+    this.stateMachine = workflow.stateMachine;
+    this.logGroup = workflow.logGroup;
+    this.failedExecutionsAlarm = workflow.failedExecutionsAlarm;
   }
 }

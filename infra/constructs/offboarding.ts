@@ -6,7 +6,6 @@
  */
 import { Duration, FeatureFlags, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -19,7 +18,8 @@ import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-f
 import type { ManagedUserAccess } from './managed-user-access';
 import type { Notifications } from './notifications';
 import type { SecretsKey } from './secrets-key';
-import { aslDefinition, aslTaskTimeouts } from './state-machine-definition';
+import { aslTaskTimeouts } from './state-machine-definition';
+import { createWorkflowStateMachine } from './workflow-state-machine';
 
 export const OFFBOARDING_ASL_FILE = 'statemachines/offboarding.asl.json';
 const ENTRY = 'functions/offboarding/lambda.ts';
@@ -303,52 +303,28 @@ export class Offboarding extends Construct {
 
     notifications.grantPublish(notify.role);
 
-    this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
-      retention,
-      removalPolicy: props.functionSettings.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-
     checkTimeouts();
-    const substitutions = Object.fromEntries(
-      (Object.keys(OFFBOARDING_STEPS) as OffboardingStep[]).map((step) => [
-        OFFBOARDING_STEPS[step].placeholder,
-        functions[step].function.functionArn,
-      ]),
-    );
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      ...aslDefinition(OFFBOARDING_ASL_FILE, substitutions),
-      stateMachineType: sfn.StateMachineType.STANDARD,
+    const workflow = createWorkflowStateMachine(this, {
+      aslFile: OFFBOARDING_ASL_FILE,
+      steps: Object.fromEntries(
+        (Object.keys(OFFBOARDING_STEPS) as OffboardingStep[]).map((step) => [
+          OFFBOARDING_STEPS[step].placeholder,
+          functions[step],
+        ]),
+      ),
       comment: 'iam-user-lifecycle staged offboarding and its cancellation (restore)',
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: props.includeExecutionData ?? false },
-    });
-    // The ASL invokes the unqualified function ARNs, so no "<arn>:*" (versions, aliases) as grantInvoke would add.
-    this.stateMachine.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'InvokeOffboardingSteps',
-        actions: ['lambda:InvokeFunction'],
-        resources: Object.values(functions).map((f) => f.function.functionArn),
-      }),
-    );
-    acknowledge(this.stateMachine.role, {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Added by CDK for execution logging and X-Ray tracing: the CloudWatch Logs log-delivery actions ' +
-        '(logs:CreateLogDelivery, logs:PutResourcePolicy, ...) and xray:PutTraceSegments/PutTelemetryRecords/' +
-        'GetSampling* support no resource-level permissions. The role can otherwise only invoke the seven offboarding functions.',
-    });
-
-    this.failedExecutionsAlarm = new cloudwatch.Alarm(this, 'FailedExecutionsAlarm', {
+      invokeSid: 'InvokeOffboardingSteps',
       alarmDescription:
         'An offboarding (or its restore) failed. offboarding.failed was published with the error. Read the execution ' +
         'history and the status record in the snapshot bucket; every step is safe to run again.',
-      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      notifications,
+      logRetention: retention,
+      ...(props.functionSettings.logRemovalPolicy ? { logRemovalPolicy: props.functionSettings.logRemovalPolicy } : {}),
+      ...(props.includeExecutionData !== undefined ? { includeExecutionData: props.includeExecutionData } : {}),
     });
-    this.failedExecutionsAlarm.addAlarmAction(new SnsAction(notifications.topic));
+    this.stateMachine = workflow.stateMachine;
+    this.logGroup = workflow.logGroup;
+    this.failedExecutionsAlarm = workflow.failedExecutionsAlarm;
   }
 
   /**
