@@ -21,6 +21,7 @@ import type { SecretStore } from '../shared/secret-store';
 import type { WorkflowPort } from '../shared/workflows';
 import { NoRunningWorkflowError, NothingToRollBackError, rollbackRotation } from '../rotation/rollback';
 import { startRotation } from '../rotation/start';
+import { MAX_OBSERVATION_DAYS } from '../offboarding/service';
 import { userView } from './user-view';
 import { parseJsonObject, requireUserName, optionalString, optionalPositiveInteger } from './validation';
 
@@ -86,7 +87,7 @@ export function makeApiHandler(deps: ApiDeps) {
       const reason = optionalString(body.reason, 'reason', 1000);
       if (!reason) throw new ValidationError('reason is required');
       const onBehalfOf = optionalString(body.requestedBy, 'requestedBy', 256);
-      const observationDays = optionalPositiveInteger(body.observationDays, 'observationDays', 365);
+      const observationDays = optionalPositiveInteger(body.observationDays, 'observationDays', MAX_OBSERVATION_DAYS);
       const result = await deps.offboarding.start({
         userName,
         reason,

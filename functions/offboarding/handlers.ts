@@ -18,7 +18,7 @@ import {
   type NotificationType,
   type Notifier,
 } from '../shared/notifier';
-import { decideScope } from '../shared/scope';
+import { assertManaged, decideScope } from '../shared/scope';
 import type { SecretStore } from '../shared/secret-store';
 import type { SnapshotStore } from '../shared/snapshot-store';
 import {
@@ -861,6 +861,9 @@ export function makeOffboardingHandlers(deps: OffboardingDeps) {
       const snap = await records.get<UserSnapshot>(keys.snapshot);
       const user = await iam.getUser(userName);
       if (user.userId !== userId) throw new UserReplacedError(userName, userId, user.userId);
+      // Restoring grants group memberships and policies; IAM cannot scope some of those by user, so
+      // the code refuses a user that became protected or left the managed scope meanwhile.
+      assertManaged(user, config, deps.automationUserNames);
       const current = await iam.inventory(userName, { policyDocuments: true });
       const plan = snap
         ? planRestore(snap, current)

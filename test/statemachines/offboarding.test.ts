@@ -34,6 +34,7 @@ import {
   UpdateSSHPublicKeyCommand,
   UploadSSHPublicKeyCommand,
   type IAMClient,
+  TagUserCommand,
 } from '@aws-sdk/client-iam';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
@@ -570,6 +571,30 @@ describe('offboarding state machine', () => {
     expect(await exists(() => iam.send(new GetUserCommand({ UserName: user.userName })))).toBe(false);
     expectNoSecrets(h, user.secretAccessKey);
     expect(JSON.stringify(h.workflows.allHistories())).not.toContain('ssh-rsa');
+  });
+
+  it('does not restore a user that became protected during the offboarding', async () => {
+    // Prepare
+    const h = harness();
+    const iam = h.clients.iam;
+    const user = await createUser(h, 'offb-protect');
+    await startOffboarding(h.service, { userName: user.userName, reason: 'left', observationDays: 150 });
+    await waitFor('offboarding.disabled', () => sentFor(h, user.userName).find((n) => n.type === 'offboarding.disabled'));
+    await iam.send(
+      new TagUserCommand({ UserName: user.userName, Tags: [{ Key: 'iam-lifecycle:protected', Value: 'now break-glass' }] }),
+    );
+    // Act
+    const cancel = await cancelOffboarding(h.service, user.userName, { requestedBy: 'test' });
+    const restore = await h.workflows.wait('offboarding', cancel.restoreExecutionName);
+    // Assess: nothing was granted back; the failure is notified
+    expect(restore.status).toBe('FAILED');
+    expect(sentFor(h, user.userName).find((n) => n.type === 'offboarding.failed')).toMatchObject({
+      errorName: 'ProtectedUserError',
+    });
+    expect((await keyStatuses(iam, user.userName))[user.activeKeyId]).toBe('Inactive');
+    expect((await iam.send(new ListUserPoliciesCommand({ UserName: user.userName }))).PolicyNames).toContain(
+      'iam-lifecycle-offboarding-deny',
+    );
   });
 
   it('refuses to cancel once deletion has begun, and after the user is deleted', async () => {
