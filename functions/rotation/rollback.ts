@@ -27,7 +27,9 @@ export async function findRunning(workflows: WorkflowPort, kind: WorkflowKind, u
   const running = await workflows.list(kind, { runningOnly: true });
   const clean = executionName(PREFIX[kind], userName) === `${PREFIX[kind]}-${userName}`;
   const candidates = clean ? running.filter((e) => e.name.startsWith(`${PREFIX[kind]}-${userName}-`)) : running;
-  const described = await Promise.all(candidates.map((e) => (e.input !== undefined ? e : workflows.describe(kind, e.name))));
+  const described = await Promise.all(
+    candidates.map(async (e) => (e.input !== undefined ? e : workflows.describe(kind, e.name))),
+  );
   return described.filter(
     (e): e is ExecutionSummary => e !== undefined && e.status === 'RUNNING' && inputUserName(e) === userName,
   );
