@@ -1,0 +1,103 @@
+/** The iam-lifecycle CLI in local mode (`--endpoint`), as an operator would call it. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../functions/cli/main';
+import { seedUser } from '../../functions/local/seed';
+import { parseConfig } from '../../functions/shared/config';
+import { SecretStore } from '../../functions/shared/secret-store';
+import { IamGateway } from '../../functions/shared/iam-gateway';
+import { motoEndpoint, testClients, uniqueName } from '../support/aws';
+
+const PATH = '/cli-it/';
+const CONFIG = { timeScale: 86400 * 7, managedUsers: { pathPrefix: PATH }, maxKeyAgeDays: 7 };
+
+function configFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'cli-it-')), 'config.json');
+  writeFileSync(file, JSON.stringify(CONFIG));
+  return file;
+}
+
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(
+    args,
+    (l) => out.push(l),
+    (l) => err.push(l),
+  );
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('iam-lifecycle (local mode)', () => {
+  const clients = testClients();
+  const secrets = new SecretStore(clients.secrets);
+  const iam = new IamGateway(clients.iam);
+  const config = parseConfig(CONFIG);
+  const seed = (keys = 1) => seedUser({ iam: clients.iam, secrets, config }, { userName: uniqueName('cli'), path: PATH, keys });
+
+  it('rotate <user> runs the rotation to the end and leaves the stored key', async () => {
+    // Prepare
+    const user = await seed();
+    // Act
+    const result = await run(['rotate', user.userName, '--endpoint', motoEndpoint(), '--config', configFile()]);
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(`started: rotate-${user.userName}-${user.accessKeyIds[0]}`);
+    expect(result.out).toMatch(/finished SUCCEEDED: .*"status":"completed"/);
+    const keys = await iam.listAccessKeys(user.userName);
+    expect(keys.map((k) => k.accessKeyId)).toEqual([(await secrets.currentKey(user.secretName!))!.accessKeyId]);
+  });
+
+  it('refuses bad input with a clear message and exit code 2, changing nothing', async () => {
+    // Prepare
+    const twoKeys = await seed(2);
+    const endpoint = ['--endpoint', motoEndpoint(), '--config', configFile()];
+    // Act
+    const results = await Promise.all([
+      run(['rotate', twoKeys.userName, ...endpoint]),
+      run(['rotate', uniqueName('ghost'), ...endpoint]),
+      run(['rotate', ...endpoint]),
+      run(['offboard', twoKeys.userName, ...endpoint]),
+      run(['frobnicate']),
+      run(['scan', '--time-scale', '0.5', ...endpoint]),
+      run(['scan', '--no-such-flag']),
+    ]);
+    // Assess
+    expect(results.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2, 2]);
+    expect(results[0]!.err).toMatch(/two active access keys .*deactivate the one no longer used first/);
+    expect(results[1]!.err).toMatch(/UserNotFoundError: user .* does not exist/);
+    expect(results[2]!.err).toMatch(/missing argument: rotate <userName>/);
+    expect(results[3]!.err).toMatch(/offboard needs --reason/);
+    expect(results[4]!.err).toMatch(/unknown command "frobnicate"/);
+    expect(results[5]!.err).toMatch(/--time-scale must be a number >= 1/);
+    expect((await iam.listAccessKeys(twoKeys.userName)).map((k) => k.status)).toEqual(['Active', 'Active']);
+  });
+
+  it('a bad --config file is refused with every problem listed', async () => {
+    // Prepare
+    const file = join(mkdtempSync(join(tmpdir(), 'cli-it-')), 'bad.json');
+    writeFileSync(file, JSON.stringify({ maxKeyAgeDays: -1, cutoverDeadlineAction: 'panic' }));
+    // Act
+    const result = await run(['scan', '--dry-run', '--endpoint', motoEndpoint(), '--config', file]);
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/maxKeyAgeDays must be a positive number.*cutoverDeadlineAction must be "notify" or "deactivate"/);
+  });
+
+  it('status <user> --json shows keys and the secret’s key id, never the secret', async () => {
+    // Prepare
+    const user = await seed();
+    const secret = (await secrets.readCredentials(user.secretName!))!.credentials.secretAccessKey;
+    // Act
+    const result = await run(['status', user.userName, '--json', '--endpoint', motoEndpoint(), '--config', configFile()]);
+    // Assess
+    expect(result.code).toBe(0);
+    const parsed = JSON.parse(result.out) as { user: { accessKeys: unknown[] }; offboarding: { phase: string } };
+    expect(parsed.user.accessKeys).toEqual([
+      expect.objectContaining({ accessKeyId: user.accessKeyIds[0], isSecretCurrent: true }),
+    ]);
+    expect(parsed.offboarding.phase).toBe('not-offboarded');
+    expect(result.out).not.toContain(secret);
+  });
+});
