@@ -9,7 +9,6 @@
  * (functions/offboarding/local.ts) emulates exactly those two APIs in memory, like AWS would.
  */
 import { createHmac } from 'node:crypto';
-import { generateKeyPairSync } from 'node:crypto';
 import {
   AddUserToGroupCommand,
   AttachUserPolicyCommand,
@@ -49,6 +48,7 @@ import { IamUserAdmin } from '../../functions/shared/iam-user-admin';
 import { containsSecretLikeValue, RecordingNotifier } from '../../functions/shared/notifier';
 import { SecretStore } from '../../functions/shared/secret-store';
 import { SnapshotStore } from '../../functions/shared/snapshot-store';
+import { exists, sshRsaPublicKey, waitFor } from '../support/iam-fixtures';
 import { testClients, uniqueName } from '../support/aws';
 
 jest.setTimeout(90_000);
@@ -77,21 +77,6 @@ const TEST_CERTIFICATE = [
   '-----END CERTIFICATE-----',
 ].join('\n');
 
-function sshRsaPublicKey(): string {
-  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
-  const field = (buf: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(buf.length);
-    return Buffer.concat([len, buf]);
-  };
-  const mpint = (b64url: string) => {
-    const raw = Buffer.from(b64url, 'base64url');
-    return field((raw[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw);
-  };
-  return `ssh-rsa ${Buffer.concat([field(Buffer.from('ssh-rsa')), mpint(jwk.e), mpint(jwk.n)]).toString('base64')} offboarding-it`;
-}
-
 /** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) from a Base32 seed: EnableMFADevice wants two consecutive codes. */
 function totp(base32Seed: string, step: number): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -107,26 +92,6 @@ function totp(base32Seed: string, step: number): string {
 
 const POLICY = (action: string) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
-
-async function gone(send: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await send();
-    return false;
-  } catch (error) {
-    if ((error as Error).name === 'NoSuchEntityException') return true;
-    throw error;
-  }
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 it('offboards a user with every kind of attachment: unusable after Disable, everything gone in AWS order at the end', async () => {
   // Prepare: clients with the moto gap emulation and a recorder of every IAM and Secrets Manager call
@@ -242,7 +207,7 @@ it('offboards a user with every kind of attachment: unusable after Disable, ever
       [key2.AccessKeyId, 'Inactive'],
     ].sort(),
   );
-  expect(await gone(() => iam.send(new GetLoginProfileCommand({ UserName: userName })))).toBe(true);
+  expect(await exists(() => iam.send(new GetLoginProfileCommand({ UserName: userName })))).toBe(false);
   expect((await iam.send(new ListSSHPublicKeysCommand({ UserName: userName }))).SSHPublicKeys!.map((k) => k.Status)).toEqual([
     'Inactive',
   ]);
@@ -281,7 +246,7 @@ it('offboards a user with every kind of attachment: unusable after Disable, ever
 
   // Assert 2: the user and every dependency are gone
   expect(result.status).toBe('SUCCEEDED');
-  expect(await gone(() => iam.send(new GetUserCommand({ UserName: userName })))).toBe(true);
+  expect(await exists(() => iam.send(new GetUserCommand({ UserName: userName })))).toBe(false);
   const devices = (await iam.send(new ListVirtualMFADevicesCommand({}))).VirtualMFADevices ?? [];
   expect(devices.map((d) => d.SerialNumber)).not.toContain(mfa.SerialNumber);
   for (const group of groups) {

@@ -6,7 +6,6 @@
  * Time: parseConfig({ timeScale: 86400 * 15 }) makes the 30-day observation last 2 s and the
  * check interval 1 s; `observationDays` stretches it where a test must act during observation.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import {
   AttachUserPolicyCommand,
   AddUserToGroupCommand,
@@ -67,6 +66,7 @@ import { IamUserAdmin } from '../../functions/shared/iam-user-admin';
 import { containsSecretLikeValue, RecordingNotifier, type Notification } from '../../functions/shared/notifier';
 import { SecretStore } from '../../functions/shared/secret-store';
 import { SnapshotStore } from '../../functions/shared/snapshot-store';
+import { exists, sshRsaPublicKey, waitFor } from '../support/iam-fixtures';
 import { testClients, uniqueName } from '../support/aws';
 
 jest.setTimeout(90_000);
@@ -145,23 +145,6 @@ function harness(
   return { clients, admin, records, notifications, workflows, service, calls, config };
 }
 
-/** An ssh-rsa public key line (what UploadSSHPublicKey takes), from a fresh RSA key pair. */
-function sshRsaPublicKey(): string {
-  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = publicKey.export({ format: 'jwk' }) as { n: string; e: string };
-  const field = (buf: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(buf.length);
-    return Buffer.concat([len, buf]);
-  };
-  const mpint = (b64url: string) => {
-    const raw = Buffer.from(b64url, 'base64url');
-    return field((raw[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), raw]) : raw);
-  };
-  const blob = Buffer.concat([field(Buffer.from('ssh-rsa')), mpint(jwk.e), mpint(jwk.n)]);
-  return `ssh-rsa ${blob.toString('base64')} offboarding-test`;
-}
-
 const APP_POLICY = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::example-bucket/*' }],
@@ -220,16 +203,6 @@ async function createUser(
   };
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 function sentFor(h: Harness, userName: string): Notification[] {
   return h.notifications.sent.filter((n) => n.userName === userName);
 }
@@ -237,16 +210,6 @@ function sentFor(h: Harness, userName: string): Notification[] {
 /** The IAM calls for one user, from call number `from` on (to leave out the test's own set-up). */
 function callsFor(h: Harness, userName: string, from = 0): Call[] {
   return h.calls.slice(from).filter((c) => c.userName === userName);
-}
-
-async function exists(send: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await send();
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'NoSuchEntityException') return false;
-    throw error;
-  }
 }
 
 async function keyStatuses(iam: IAMClient, userName: string): Promise<Record<string, string>> {
