@@ -94,7 +94,7 @@ export function planCreation(
   };
 }
 
-export type CutoverDecision = 'confirmed' | 'waiting' | 'overdue-notify' | 'overdue-deactivate';
+export type CutoverDecision = 'confirmed' | 'waiting' | 'overdue-notify' | 'overdue-deactivate' | 'abandoned';
 
 export interface CutoverObservation {
   readonly now: Date;

@@ -229,9 +229,23 @@ export function makeRotationHandlers(deps: RotationDeps) {
   async function checkCutover(state: RotationState): Promise<CutoverState> {
     return step(deps, 'checkCutover', async () => {
       if (!state.newKey) throw new ValidationError('checkCutover needs newKey');
-      const [oldUsed, newUsed] = await Promise.all([iam.lastUsed(state.oldAccessKeyId), iam.lastUsed(state.newKey.accessKeyId)]);
       const now = clock();
       const previous = state.cutover;
+      // An offboarding that started meanwhile has disabled both keys on purpose: stop waiting.
+      const offboarding = offboardingPhaseOf(await iam.listUserTags(state.userName));
+      if (offboarding !== undefined) {
+        const reason = `user ${state.userName} is being offboarded (${offboarding}); the rotation stops and leaves its keys to the offboarding`;
+        await notifier.publish({
+          type: 'rotation.abandoned',
+          userName: state.userName,
+          oldAccessKeyId: state.oldAccessKeyId,
+          newAccessKeyId: state.newKey.accessKeyId,
+          reason,
+        });
+        logger.warn('rotation abandoned: user is being offboarded', { userName: state.userName });
+        return { decision: 'abandoned', reason, checks: (previous?.checks ?? 0) + 1, checkedAt: now.toISOString() };
+      }
+      const [oldUsed, newUsed] = await Promise.all([iam.lastUsed(state.oldAccessKeyId), iam.lastUsed(state.newKey.accessKeyId)]);
       const verdict = decideCutover({
         now,
         rotationStartedAt: new Date(state.startedAt),

@@ -10,6 +10,7 @@ export type NotificationType =
   | 'rotation.cutover-overdue'
   | 'rotation.key-deactivated'
   | 'rotation.rolled-back'
+  | 'rotation.abandoned'
   | 'rotation.completed'
   | 'rotation.failed'
   | 'scan.completed'

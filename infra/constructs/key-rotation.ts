@@ -107,7 +107,8 @@ export class KeyRotation extends Construct {
     });
     secrets.grantStore(functions.createAndStore.role);
 
-    userAccess.grant(functions.checkCutover.role, { read: ['iam:GetAccessKeyLastUsed'] });
+    // ListUserTags: a rotation stops waiting when the user is being offboarded.
+    userAccess.grant(functions.checkCutover.role, { read: ['iam:ListUserTags', 'iam:GetAccessKeyLastUsed'] });
     notifications.grantPublish(functions.checkCutover.role);
 
     userAccess.grant(functions.deactivateOldKey.role, { read: ['iam:ListAccessKeys'], write: ['iam:UpdateAccessKey'] });

@@ -82,7 +82,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'kms:GenerateDataKey on secrets key',
     'kms:Decrypt on secrets key',
   ],
-  checkCutover: [...LOGS, 'iam:GetAccessKeyLastUsed on managed users', ...PUBLISH],
+  checkCutover: [...LOGS, 'iam:ListUserTags on managed users', 'iam:GetAccessKeyLastUsed on managed users', ...PUBLISH],
   deactivateOldKey: [
     ...LOGS,
     'iam:ListAccessKeys on managed users',

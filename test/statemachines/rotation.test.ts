@@ -3,7 +3,7 @@
  * real handlers against moto. A week lasts a second: every wait is 1 s, the cutover deadline 2 s.
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
+import { TagUserCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { seedUser } from '../../functions/local/seed';
 import { clientConfig } from '../../functions/shared/aws';
 import { parseConfig, type LifecycleConfig } from '../../functions/shared/config';
@@ -285,6 +285,30 @@ describe('key-rotation.asl.json', () => {
     expect(summary.output).toMatchObject({ status: 'completed' });
     expect(created).toBe(1);
     expect(await h.iam.listAccessKeys(user.userName)).toHaveLength(1);
+  });
+
+  it('stops waiting for cutover when the user is being offboarded, leaving its keys to the offboarding', async () => {
+    // Prepare: the old key is in use, so the rotation waits for the new key
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, {});
+    const creds = (await h.secrets.readCredentials(user.secretName!))!.credentials;
+    await useKey(creds.accessKeyId, creds.secretAccessKey);
+    const started = await startRotation(h.workflows, baseConfig, {
+      userName: user.userName,
+      accessKeyId: creds.accessKeyId,
+      requestedBy: 'test',
+    });
+    await h.nextNotification('rotation.started');
+    // Act: an offboarding disables the user
+    await h.clients.iam.send(
+      new TagUserCommand({ UserName: user.userName, Tags: [{ Key: 'iam-lifecycle:offboarding', Value: 'disabled' }] }),
+    );
+    const summary = await h.workflows.wait('rotation', started.executionName);
+    // Assess
+    expect(summary.status).toBe('SUCCEEDED');
+    expect(summary.output).toMatchObject({ cutover: { decision: 'abandoned' } });
+    expect(h.notifications.sent.map((n) => n.type)).toEqual(['rotation.started', 'rotation.abandoned']);
+    expect(await h.iam.listAccessKeys(user.userName)).toHaveLength(2); // nothing deleted by the rotation
   });
 
   it('a failing step is caught: rotation.failed is sent and the user keeps a stored, active key', async () => {
