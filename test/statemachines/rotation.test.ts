@@ -61,6 +61,23 @@ describe('key-rotation.asl.json', () => {
       'rotation.key-deactivated',
       'rotation.completed',
     ]);
+    // A key never used confirms at once: no wait before the first (and only) cutover check.
+    const entered = h.workflows
+      .history('rotation', summary.name)
+      .filter((e) => e.type === 'StateEntered')
+      .map((e) => e.stateName);
+    expect(entered).toEqual([
+      'Prepare',
+      'IsReady',
+      'CreateAndStoreKey',
+      'NotifyStarted',
+      'CheckCutover',
+      'CutoverDecision',
+      'DeactivateOldKey',
+      'ObserveGracePeriod',
+      'FinishRotation',
+      'Done',
+    ]);
   });
 
   it('a duplicate start of the same rotation is refused, not run twice', async () => {
