@@ -33,10 +33,12 @@ function isNotFound(error: unknown): boolean {
 }
 
 /**
- * Secrets Manager wants a 32-64 character ClientRequestToken. The workflow's execution name is the
- * idempotency key; it is hashed so names of any length map to one valid token.
+ * The idempotency token of a store is the workflow's execution name, so a retry of the same
+ * execution's store is a no-op. Secrets Manager wants 32-64 characters: a name that does not fit
+ * is replaced by its SHA-256 (hex, first 64), still one token per execution.
  */
 export function requestTokenFor(executionName: string): string {
+  if (executionName.length >= 32 && executionName.length <= 64) return executionName;
   return createHash('sha256').update(executionName).digest('hex').slice(0, 64);
 }
 

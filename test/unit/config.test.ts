@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG, parseConfig, rotationTiming } from '../../functions/shared/config';
+import { requestTokenFor } from '../../functions/shared/secret-store';
 import { ConfigError } from '../../functions/shared/errors';
 
 describe('parseConfig', () => {
@@ -59,5 +60,16 @@ describe('rotationTiming', () => {
 
   it('uses real seconds when not scaled', () => {
     expect(rotationTiming(DEFAULT_CONFIG).quietPeriodSeconds).toBe(24 * 3600);
+  });
+});
+
+describe('requestTokenFor', () => {
+  it('uses the execution name as the Secrets Manager token when it fits, a stable hash otherwise', () => {
+    const fits = 'rotate-ci-deployer-AKIAIOSFODNN7EXAMPLE';
+    expect(requestTokenFor(fits)).toBe(fits);
+    const short = requestTokenFor('rotate-a-AKIA12');
+    const long = requestTokenFor(`rotate-${'x'.repeat(60)}-AKIAIOSFODNN7EXAMPLE`);
+    expect([short.length, long.length]).toEqual([64, 64]);
+    expect(requestTokenFor('rotate-a-AKIA12')).toBe(short);
   });
 });
