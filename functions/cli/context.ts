@@ -13,6 +13,7 @@ import { SecretStore } from '../shared/secret-store';
 import { StepFunctionsWorkflows, type WorkflowPort } from '../shared/workflows';
 import { createLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from '../local/environment';
 import type { Notification, Notifier } from '../shared/notifier';
+import { describeNotification } from './notifications';
 
 export interface GlobalOptions {
   readonly endpoint?: string;
@@ -54,8 +55,7 @@ export interface CliContext {
 export function printingNotifier(print: (line: string) => void): Notifier {
   return {
     publish: async (n: Notification) => {
-      const { type, ...rest } = n;
-      print(`notification ${type} ${JSON.stringify(rest)}`);
+      print(`notification ${describeNotification(n)}`);
     },
   };
 }

@@ -12,6 +12,7 @@ import type { Notification } from '../shared/notifier';
 import { localContext, loadCliConfig } from './context';
 import { formatScan, runScan } from './scan';
 import { runOffboardingDemo } from './demo-offboarding';
+import { describeNotification } from './notifications';
 
 /** The demo's configuration: the production defaults, scaled, with a short grace period. */
 export const DEMO_CONFIG = {
@@ -158,24 +159,5 @@ export async function runDemo({ print, configFile }: DemoOptions): Promise<numbe
   } finally {
     await Promise.all(workloads.map((w) => w.stop()));
     await moto.stop();
-  }
-}
-
-function describeNotification(n: Notification): string {
-  switch (n.type) {
-    case 'rotation.started':
-      return `${n.userName}: new key ${String(n.newAccessKeyId)} stored in ${String(n.secretName)}; waiting for cutover`;
-    case 'rotation.key-deactivated':
-      return `${n.userName}: cutover confirmed, old key ${String(n.accessKeyId)} deactivated (deleted after ${String(n.deleteAfter)})`;
-    case 'rotation.completed':
-      return `${n.userName}: old key ${String(n.deletedAccessKeyId)} deleted; rotation completed`;
-    case 'rotation.blocked':
-      return `${n.userName}: rotation refused: ${String(n.reason)}`;
-    case 'scan.completed':
-      return `scan completed (notification sent with the plan; never secrets)`;
-    default: {
-      const { type, ...rest } = n;
-      return `${type} ${JSON.stringify(rest)}`;
-    }
   }
 }

@@ -199,7 +199,19 @@ function formatOffboarding(s: OffboardingStatus): string {
   const lines = [`offboarding of ${s.userName}: ${s.phase}${s.executionName ? ` (${s.executionName})` : ''}`];
   if (s.reason) lines.push(`  reason: ${s.reason}${s.requestedBy ? `, requested by ${s.requestedBy}` : ''}`);
   if (s.disabledAt) lines.push(`  disabled at ${s.disabledAt}; deletion due ${s.deleteAfter ?? 'unknown'}`);
-  if (s.disabled) lines.push(`  disabled: ${JSON.stringify(s.disabled)}`);
+  if (s.disabled) {
+    const d = s.disabled;
+    const ids = (label: string, values: readonly string[]) => (values.length > 0 ? [`${label} ${values.join(', ')}`] : []);
+    const parts = [
+      ...(d.consolePasswordDeleted ? ['console password deleted'] : []),
+      ...ids('access keys', d.accessKeyIds),
+      ...ids('SSH keys', d.sshPublicKeyIds),
+      ...ids('signing certificates', d.signingCertificateIds),
+      ...ids('service credentials', d.serviceSpecificCredentialIds),
+      `deny policy ${d.denyPolicyName} (sessions issued before ${d.sessionsIssuedBefore} denied)`,
+    ];
+    lines.push(`  disabled: ${parts.join('; ')}`);
+  }
   if (s.reenabledCount) lines.push(`  re-enabled and disabled again ${s.reenabledCount} time(s)`);
   if (s.deletedAt) lines.push(`  user deleted at ${s.deletedAt}; final record ${s.finalRecordKey ?? ''}`);
   if (s.cancel) lines.push(`  cancelled: ${JSON.stringify(s.cancel)}`);

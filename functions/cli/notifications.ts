@@ -1,0 +1,43 @@
+/** One readable line per notification, for the CLI's local mode and the demo (the SNS message is JSON). */
+import type { Notification } from '../shared/notifier';
+
+const list = (value: unknown) => (Array.isArray(value) && value.length > 0 ? value.join(', ') : 'none');
+
+export function describeNotification(n: Notification): string {
+  const who = n.userName ?? '';
+  switch (n.type) {
+    case 'rotation.started':
+      return `${who}: new key ${String(n.newAccessKeyId)} stored in ${String(n.secretName)}; waiting for cutover`;
+    case 'rotation.key-deactivated':
+      return `${who}: cutover confirmed, old key ${String(n.accessKeyId)} deactivated (deleted after ${String(n.deleteAfter)})`;
+    case 'rotation.completed':
+      return `${who}: old key ${String(n.deletedAccessKeyId)} deleted; rotation completed`;
+    case 'rotation.blocked':
+    case 'rotation.abandoned':
+    case 'rotation.rolled-back':
+    case 'rotation.cutover-overdue':
+      return `${who}: ${n.type}: ${String(n.reason)}`;
+    case 'rotation.failed':
+    case 'offboarding.failed':
+      return `${who}: ${n.type}: ${String(n.errorName)}: ${String(n.errorMessage)}`;
+    case 'scan.completed':
+      return 'scan completed (notification sent with the plan; never secrets)';
+    case 'offboarding.started':
+      return `${who}: offboarding started (${String(n.reason)}); snapshot taken`;
+    case 'offboarding.disabled':
+      return (
+        `${who}: disabled at ${String(n.disabledAt)}: password ${n.consolePasswordDeleted ? 'deleted' : 'none'}, ` +
+        `access keys ${list(n.accessKeyIds)} deactivated, deny policy ${String(n.denyPolicy)} attached; deletion due ${String(n.deleteAfter)}`
+      );
+    case 'offboarding.completed':
+      return `${who}: deleted at ${String(n.deletedAt)} after removing ${Object.entries(
+        (n.removed as Record<string, number>) ?? {},
+      )
+        .map(([op, count]) => `${op} x${count}`)
+        .join(', ')}`;
+    default: {
+      const { type, ...rest } = n;
+      return `${type} ${JSON.stringify(rest)}`;
+    }
+  }
+}
