@@ -12,7 +12,7 @@ import { containsSecretLikeValue, RecordingNotifier } from '../../functions/shar
 import { countApiCalls, type ApiCallCounter } from '../../functions/scan/api-calls';
 import { IamCredentialReportSource } from '../../functions/scan/credential-report';
 import { makeScanHandler, type ScanHandler, type ScanSummary } from '../../functions/scan/handler';
-import { motoEndpoint, testClients, uniqueName } from '../support/aws';
+import { motoEndpoint, testClients, uniqueName, useKey } from '../support/aws';
 
 const { iam } = testClients();
 const run = uniqueName('scan');
@@ -46,8 +46,11 @@ async function createUser(userName: string, path = prefix, tags: Record<string, 
   );
 }
 
+const secretKeys = new Map<string, string>();
+
 async function createKey(userName: string): Promise<string> {
   const out = await iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+  secretKeys.set(out.AccessKey!.AccessKeyId!, out.AccessKey!.SecretAccessKey!);
   return out.AccessKey!.AccessKeyId!;
 }
 
@@ -191,6 +194,9 @@ describe('daily scan against moto', () => {
   }
 
   it('starts one rotation per stale user, then reports them as already running', async () => {
+    // Prepare: the stale keys are in use, so each rotation waits until its workload uses the new key
+    await useKey(keys.rotate!, secretKeys.get(keys.rotate!)!);
+    await useKey(keys.makeRoom!, secretKeys.get(keys.makeRoom!)!);
     // Act
     const first = await scan({});
     await Promise.all(first.started.filter((s) => mine.has(s.userName)).map((s) => waitingForCutover(s.executionName)));
@@ -229,7 +235,11 @@ describe('daily scan against moto', () => {
   });
 
   it('finds nothing left to rotate once the rotations have finished', async () => {
-    // Prepare
+    // Prepare: the workloads move to their new keys, so cutover is confirmed
+    for (const userName of [users.rotate, users.makeRoom]) {
+      const current = (await env.secrets.readCredentials(`${config.secretPrefix}/${userName}`))!.credentials;
+      await useKey(current.accessKeyId, current.secretAccessKey);
+    }
     const finished = await env.workflows.waitForAll();
     expect(finished.map((e) => [e.name, e.status])).toEqual(
       expect.arrayContaining([
