@@ -20,7 +20,7 @@ import { assertManaged } from '../shared/scope';
 import type { SecretStore } from '../shared/secret-store';
 import type { WorkflowPort } from '../shared/workflows';
 import { NoRunningWorkflowError, NothingToRollBackError, rollbackRotation } from '../rotation/rollback';
-import { startRotation } from '../rotation/start';
+import { assertNoOtherRotation, startRotation } from '../rotation/start';
 import { MAX_OBSERVATION_DAYS } from '../offboarding/service';
 import { userView } from './user-view';
 import { parseJsonObject, requireUserName, optionalString, optionalPositiveInteger } from './validation';
@@ -126,6 +126,7 @@ export function makeApiHandler(deps: ApiDeps) {
         );
       if (active.length === 0) throw new ValidationError(`user ${userName} has no active access key to rotate`);
       const accessKeyId = active[0]!.accessKeyId;
+      await assertNoOtherRotation(deps.workflows, userName, accessKeyId);
       const result = await startRotation(deps.workflows, deps.config, { userName, accessKeyId, requestedBy: `api:${caller}` });
       return respond(result.started ? 202 : 200, {
         userName,

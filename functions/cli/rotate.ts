@@ -3,7 +3,7 @@ import { ValidationError } from '../shared/errors';
 import type { IamGateway } from '../shared/iam-gateway';
 import type { ExecutionSummary, WorkflowKind, WorkflowPort } from '../shared/workflows';
 import type { LifecycleConfig } from '../shared/config';
-import { startRotation } from '../rotation/start';
+import { assertNoOtherRotation, startRotation } from '../rotation/start';
 
 /**
  * Fixes the exact key to retire up front (safety rule 1): the user's single active key, or the one
@@ -42,6 +42,7 @@ export async function rotateUser(
   waitFor?: (executionName: string) => Promise<ExecutionSummary>,
 ): Promise<RotateOutcome> {
   const accessKeyId = await chooseKeyToRotate(deps.iam, request.userName, request.accessKeyId);
+  await assertNoOtherRotation(deps.workflows, request.userName, accessKeyId);
   const result = await startRotation(deps.workflows, deps.config, {
     userName: request.userName,
     accessKeyId,

@@ -204,8 +204,20 @@ export function makeRotationHandlers(deps: RotationDeps) {
           reused: false,
         };
       } catch (error) {
-        // Do not leak an unstored key, unless the store did land and only its answer was lost.
-        const nowStored = await secrets.currentKey(secretName).catch(() => undefined);
+        // Do not leak an unstored key, unless the store did land and only its answer was lost. Only
+        // delete when a successful read shows another key stored: when in doubt, leave the key to the
+        // next attempt, whose planCreation tells "already stored" from "created but not stored".
+        let nowStored;
+        try {
+          nowStored = await secrets.currentKey(secretName);
+        } catch (readError) {
+          logger.error('could not tell whether the new key was stored; leaving it to the next attempt', {
+            userName,
+            accessKeyId: created.accessKeyId,
+            errorName: (readError as Error).name,
+          });
+          throw error;
+        }
         if (nowStored?.accessKeyId === created.accessKeyId) {
           return {
             accessKeyId: created.accessKeyId,

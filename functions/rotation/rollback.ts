@@ -7,6 +7,7 @@
 import { executionName } from '../shared/execution-names';
 import { LifecycleError, ValidationError } from '../shared/errors';
 import type { IamGateway } from '../shared/iam-gateway';
+import { offboardingPhaseOf } from '../shared/scope';
 import type { ExecutionSummary, WorkflowKind, WorkflowPort } from '../shared/workflows';
 
 export class NothingToRollBackError extends LifecycleError {}
@@ -49,6 +50,11 @@ export async function rollbackRotation(
   if (!userName) throw new ValidationError('userName is required');
   const running = await findRunning(deps.workflows, 'rotation', userName);
   if (running.length === 0) throw new NoRunningWorkflowError(`no rotation of ${userName} is running`);
+  const user = await deps.iam.getUser(userName);
+  const offboarding = offboardingPhaseOf(user.tags);
+  if (offboarding !== undefined) {
+    throw new NothingToRollBackError(`user ${userName} is being offboarded (${offboarding}); its keys stay disabled`);
+  }
   const keys = await deps.iam.listAccessKeys(userName);
   for (const execution of running) {
     const oldKeyId = (execution.input as { accessKeyId?: string }).accessKeyId;

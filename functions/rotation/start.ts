@@ -11,6 +11,7 @@ import { rotationTiming, type LifecycleConfig } from '../shared/config';
 import { WorkflowConflictError } from '../shared/errors';
 import { executionName } from '../shared/execution-names';
 import type { ExecutionSummary, StartResult, WorkflowPort } from '../shared/workflows';
+import { findRunning } from './rollback';
 
 export interface RotationStartRequest {
   readonly userName: string;
@@ -76,4 +77,21 @@ export async function startRotation(
   }
   const result = await workflows.start('rotation', lookup.nextName, rotationInput(config, request));
   return { ...result, executionName: lookup.nextName };
+}
+
+/**
+ * On-demand starts (API, CLI) must not overlap another rotation of the same user: during a grace
+ * period the user's single active key is the new one, and rotating it would remove the inactive key
+ * the running rotation keeps for rollback. The scan only picks stale keys, so it cannot overlap.
+ */
+export async function assertNoOtherRotation(workflows: WorkflowPort, userName: string, accessKeyId: string): Promise<void> {
+  const running = await findRunning(workflows, 'rotation', userName);
+  const other = running.find((e) => (e.input as { accessKeyId?: string } | undefined)?.accessKeyId !== accessKeyId);
+  if (other) {
+    const otherKey = (other.input as { accessKeyId?: string }).accessKeyId ?? 'unknown';
+    throw new WorkflowConflictError(
+      `rotation ${other.name} of ${userName} (key ${otherKey}) is still running; start another one when it has ended`,
+      other.name,
+    );
+  }
 }

@@ -180,12 +180,15 @@ describe('HTTP API', () => {
     const fresh = (await env.secrets.readCredentials(bot.secretName!))!.credentials;
     await useKey(fresh.accessKeyId, fresh.secretAccessKey);
     await next('rotation.key-deactivated');
+    const overlap = await call('POST', '/rotations', { body: { userName: bot.userName } });
     // Act
     const rollback = await call('POST', '/rotations/{userName}/rollback', { userName: bot.userName });
     const [summary] = await env.workflows.waitForAll();
     // Assess
     expect(none).toMatchObject({ status: 404, body: { error: 'NoRunningWorkflowError' } });
     expect(early).toMatchObject({ status: 409, body: { error: 'NothingToRollBackError' } });
+    // The new key is the only active one now; rotating it would delete the rollback key.
+    expect(overlap).toMatchObject({ status: 409, body: { error: 'WorkflowConflictError' } });
     expect(rollback).toMatchObject({ status: 200, body: { reactivatedAccessKeyId: bot.accessKeyIds[0] } });
     expect(summary!.output).toMatchObject({ status: 'rolled-back' });
     const keys = await env.iam.listAccessKeys(bot.userName);

@@ -124,3 +124,27 @@ describe('rotation handlers on AWS errors', () => {
     expect(JSON.stringify(result)).not.toContain(SECRET);
   });
 });
+
+describe('rotation handlers on a double fault', () => {
+  it('keeps the new key when the store may have landed and the check read fails too', async () => {
+    // Prepare
+    const { iamMock, smMock, handlers } = setup();
+    iamMock
+      .on(ListAccessKeysCommand)
+      .resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAOLD', Status: 'Active', CreateDate: new Date(0) }] });
+    iamMock.on(CreateAccessKeyCommand).resolves({
+      AccessKey: { UserName: 'bot', AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active', CreateDate: new Date() },
+    });
+    smMock
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: JSON.stringify({ accessKeyId: 'AKIAOLD', secretAccessKey: 'x' }), VersionId: 'v1' })
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
+    smMock.on(DescribeSecretCommand).resolves({ Name: state.secretName });
+    smMock.on(PutSecretValueCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'ECONNRESET', $metadata: {} }));
+    // Act
+    const error = await handlers.createAndStore(state).catch((e: Error) => e);
+    // Assess: retried by the state machine, and the key that may be AWSCURRENT is not deleted
+    expect(error).toMatchObject({ name: 'TransientAwsError' });
+    expect(iamMock.commandCalls(DeleteAccessKeyCommand)).toHaveLength(0);
+  });
+});
