@@ -16,7 +16,7 @@ import {
   WorkflowConflictError,
 } from '../shared/errors';
 import type { IamGateway } from '../shared/iam-gateway';
-import { assertManaged } from '../shared/scope';
+import { assertExactSpelling, assertManaged } from '../shared/scope';
 import type { SecretStore } from '../shared/secret-store';
 import type { WorkflowPort } from '../shared/workflows';
 import { NoRunningWorkflowError, NothingToRollBackError, rollbackRotation } from '../rotation/rollback';
@@ -116,6 +116,7 @@ export function makeApiHandler(deps: ApiDeps) {
       const userName = requireUserName(body.userName);
       // Refuse up front what the workflow would refuse, so the caller gets the answer now.
       const user = await deps.iam.getUser(userName);
+      assertExactSpelling(userName, user.userName);
       assertManaged(user, deps.config, deps.automationUserNames);
       const keys = await deps.iam.listAccessKeys(userName);
       const active = keys.filter((k) => k.status === 'Active');

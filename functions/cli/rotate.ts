@@ -1,5 +1,6 @@
 /** `iam-lifecycle rotate <userName>`: rotate the user's one active key now, on demand. */
 import { ValidationError } from '../shared/errors';
+import { assertExactSpelling } from '../shared/scope';
 import type { IamGateway } from '../shared/iam-gateway';
 import type { ExecutionSummary, WorkflowKind, WorkflowPort } from '../shared/workflows';
 import type { LifecycleConfig } from '../shared/config';
@@ -41,6 +42,8 @@ export async function rotateUser(
   request: { userName: string; accessKeyId?: string; requestedBy: string },
   waitFor?: (executionName: string) => Promise<ExecutionSummary>,
 ): Promise<RotateOutcome> {
+  const user = await deps.iam.getUser(request.userName);
+  assertExactSpelling(request.userName, user.userName);
   const accessKeyId = await chooseKeyToRotate(deps.iam, request.userName, request.accessKeyId);
   await assertNoOtherRotation(deps.workflows, request.userName, accessKeyId);
   const result = await startRotation(deps.workflows, deps.config, {

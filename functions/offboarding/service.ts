@@ -10,7 +10,7 @@
 import { offboardingTiming, type LifecycleConfig } from '../shared/config';
 import { UserNotFoundError, ValidationError, WorkflowConflictError } from '../shared/errors';
 import type { IamUserAdmin } from '../shared/iam-user-admin';
-import { assertManaged } from '../shared/scope';
+import { assertExactSpelling, assertManaged } from '../shared/scope';
 import type { SnapshotStore } from '../shared/snapshot-store';
 import type { ExecutionStatus, ExecutionSummary, WorkflowPort } from '../shared/workflows';
 import {
@@ -193,6 +193,7 @@ export async function startOffboarding(
 
   const user = await deps.iam.findUser(userName);
   if (!user) throw new UserNotFoundError(userName);
+  assertExactSpelling(userName, user.userName);
   assertManaged(user, deps.config, deps.automationUserNames);
 
   const timing = offboardingTiming(deps.config, observationDays);
@@ -265,6 +266,7 @@ export async function cancelOffboarding(
   const clock = deps.clock ?? (() => new Date());
 
   const user = await deps.iam.findUser(userName);
+  if (user) assertExactSpelling(userName, user.userName);
   if (!user) {
     const latest = await latestStatusRecord(deps, userName);
     if (latest?.phase === 'completed' || latest?.phase === 'deleting') {
@@ -383,6 +385,7 @@ function phaseOf(
 export async function offboardingStatus(deps: OffboardingServiceDeps, userNameInput: string): Promise<OffboardingStatus> {
   const userName = checkUserName(userNameInput);
   const user = await deps.iam.findUser(userName);
+  if (user) assertExactSpelling(userName, user.userName);
 
   let executionName: string | undefined;
   let summary: ExecutionSummary | undefined;

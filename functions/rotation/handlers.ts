@@ -133,6 +133,12 @@ export function makeRotationHandlers(deps: RotationDeps) {
         if (error instanceof UserNotFoundError) return blocked('unknown-user', error.message);
         throw error;
       }
+      if (user.userName !== userName) {
+        return blocked(
+          'invalid-request',
+          `IAM spells this user "${user.userName}" (names are case-insensitive); use that exact name`,
+        );
+      }
       const scope = decideScope(user, config, deps.automationUserNames);
       if (scope.kind === 'protected') return blocked('protected-user', `user ${userName} is protected (${scope.why})`);
       if (scope.kind === 'out-of-scope') return blocked('out-of-scope', `user ${userName} is not managed (${scope.why})`);

@@ -1,6 +1,6 @@
 /** Which users the automation may touch. Pure: the same rule runs in code and shapes IAM policy. */
 import type { LifecycleConfig } from './config';
-import { OutOfScopeError, ProtectedUserError } from './errors';
+import { OutOfScopeError, ProtectedUserError, ValidationError } from './errors';
 
 export interface ScopeSubject {
   readonly userName: string;
@@ -79,4 +79,17 @@ export const OFFBOARDING_STATE_TAG = 'iam-lifecycle:offboarding';
  */
 export function offboardingPhaseOf(tags: Readonly<Record<string, string>>): string | undefined {
   return Object.prototype.hasOwnProperty.call(tags, OFFBOARDING_STATE_TAG) ? tags[OFFBOARDING_STATE_TAG] : undefined;
+}
+
+/**
+ * IAM user names are case-insensitive (`alice` and `Alice` are one user), but secret names,
+ * execution names and record keys are not. Requests must use the spelling IAM has, so one user can
+ * never get two secrets or two concurrent workflows.
+ */
+export function assertExactSpelling(requested: string, actual: string): void {
+  if (requested !== actual) {
+    throw new ValidationError(
+      `IAM spells this user "${actual}" (names are case-insensitive); use that exact name, not "${requested}"`,
+    );
+  }
 }

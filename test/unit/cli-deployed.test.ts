@@ -4,9 +4,15 @@
  * APIs with the right payloads.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { GetUserCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { DescribeExecutionCommand, ExecutionDoesNotExist, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { main } from '../../functions/cli/main';
 
@@ -82,14 +88,26 @@ describe('iam-lifecycle against the deployed stack', () => {
   it('rotate <user> starts the deployed state machine for the exact key with the deployed timings', async () => {
     // Prepare
     const { sfn, iam } = mockStack();
+    iam.on(GetUserCommand).resolves({
+      User: {
+        UserName: 'ci-bot',
+        UserId: 'AIDA1',
+        Arn: 'arn:aws:iam::111122223333:user/ci-bot',
+        Path: '/',
+        CreateDate: new Date(0),
+        Tags: [],
+      },
+    });
     iam
       .on(ListAccessKeysCommand)
       .resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAEXAMPLEKEY000001', Status: 'Active', CreateDate: new Date(0) }] });
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
     sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
     // Act
     const result = await run(['rotate', 'ci-bot']);
     // Assess
+    expect(result.err).toBe('');
     expect(result.code).toBe(0);
     const start = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
     expect(start).toMatchObject({ stateMachineArn: MACHINE, name: 'rotate-ci-bot-AKIAEXAMPLEKEY000001' });

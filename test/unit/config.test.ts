@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG, parseConfig, rotationTiming } from '../../functions/shared/config';
+import { assertExactSpelling } from '../../functions/shared/scope';
 import { requestTokenFor } from '../../functions/shared/secret-store';
 import { ConfigError } from '../../functions/shared/errors';
 
@@ -71,5 +72,12 @@ describe('requestTokenFor', () => {
     const long = requestTokenFor(`rotate-${'x'.repeat(60)}-AKIAIOSFODNN7EXAMPLE`);
     expect([short.length, long.length]).toEqual([64, 64]);
     expect(requestTokenFor('rotate-a-AKIA12')).toBe(short);
+  });
+});
+
+describe('assertExactSpelling', () => {
+  it('refuses another spelling of a case-insensitive IAM user name, naming the right one', () => {
+    expect(() => assertExactSpelling('ci-deployer', 'ci-deployer')).not.toThrow();
+    expect(() => assertExactSpelling('CI-Deployer', 'ci-deployer')).toThrow(/IAM spells this user "ci-deployer"/);
   });
 });
