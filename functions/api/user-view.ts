@@ -36,7 +36,9 @@ export async function userView(
   userName: string,
 ): Promise<UserView> {
   const user = await deps.iam.getUser(userName);
-  const keys = await deps.iam.listAccessKeys(userName);
+  const scope = decideScope(user, deps.config, deps.automationUserNames);
+  // Keys of users this automation does not manage are not its business (and its role may not read them).
+  const keys = scope.kind === 'managed' ? await deps.iam.listAccessKeys(userName) : [];
   const secretName = secretNameFor(deps.config, userName);
   const [current, lastUsed, rotations, offboardings] = await Promise.all([
     deps.secrets.currentKey(secretName),
@@ -45,7 +47,6 @@ export async function userView(
     findRunning(deps.workflows, 'offboarding', userName).catch(() => []),
   ]);
   const now = deps.clock().getTime();
-  const scope = decideScope(user, deps.config, deps.automationUserNames);
   return {
     userName: user.userName,
     arn: user.arn,

@@ -104,6 +104,8 @@ export interface CutoverObservation {
   readonly oldKeyUsedBefore: boolean;
   readonly oldKeyLastUsedAt?: Date;
   readonly newKeyLastUsedAt?: Date;
+  /** When the old key was created: IAM's last-used data lags by hours, so young keys prove little. */
+  readonly oldKeyCreatedAt?: Date;
   /** When the last cutover-overdue notification went out (escalation repeats every deadline period). */
   readonly lastOverdueNoticeAt?: Date;
 }
@@ -125,7 +127,14 @@ export function decideCutover(o: CutoverObservation): CutoverVerdict {
 
   // A workload that has ever used the old key must be seen on the new one before cutover counts.
   const oldKeyEverUsed = o.oldKeyUsedBefore || o.oldKeyLastUsedAt !== undefined;
-  if (!oldKeyEverUsed) return { decision: 'confirmed', reason: 'the old key was never used' };
+  if (!oldKeyEverUsed) {
+    const age = o.oldKeyCreatedAt ? o.now.getTime() - o.oldKeyCreatedAt.getTime() : Number.POSITIVE_INFINITY;
+    if (age >= quietMs) return { decision: 'confirmed', reason: 'the old key was never used' };
+    return {
+      decision: 'waiting',
+      reason: 'the old key shows no use, but it is younger than the quiet period and last-used data can lag',
+    };
+  }
   if (oldIsQuiet && newIsUsed) {
     return {
       decision: 'confirmed',

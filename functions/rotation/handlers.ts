@@ -42,6 +42,7 @@ export interface RotationState {
   readonly oldAccessKeyId: string;
   readonly oldKeyUsedBefore: boolean;
   readonly oldKeyLastUsedAt?: string;
+  readonly oldKeyCreatedAt?: string;
   readonly removedInactiveKeyId?: string;
   readonly secretName: string;
   readonly executionName: string;
@@ -160,6 +161,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
         userName,
         oldAccessKeyId: accessKeyId,
         oldKeyUsedBefore: oldKeyLastUsedAt !== undefined,
+        oldKeyCreatedAt: keys.find((k) => k.accessKeyId === accessKeyId)!.createdAt.toISOString(),
         ...(oldKeyLastUsedAt ? { oldKeyLastUsedAt: oldKeyLastUsedAt.toISOString() } : {}),
         ...(plan.removeInactiveKeyId ? { removedInactiveKeyId: plan.removeInactiveKeyId } : {}),
         secretName: secretNameFor(config, userName),
@@ -272,6 +274,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
         ...(oldUsed ? { oldKeyLastUsedAt: oldUsed } : {}),
         ...(newUsed ? { newKeyLastUsedAt: newUsed } : {}),
         ...(previous?.lastOverdueNoticeAt ? { lastOverdueNoticeAt: new Date(previous.lastOverdueNoticeAt) } : {}),
+        ...(state.oldKeyCreatedAt ? { oldKeyCreatedAt: new Date(state.oldKeyCreatedAt) } : {}),
       });
       let lastOverdueNoticeAt = previous?.lastOverdueNoticeAt;
       if (verdict.decision === 'overdue-notify' || verdict.decision === 'overdue-deactivate') {

@@ -96,6 +96,7 @@ export class KeyRotation extends Construct {
     // Exactly the calls each handler makes (functions/rotation/handlers.ts via iam-gateway.ts and
     // secret-store.ts). The test suite pins these sets.
     userAccess.grant(functions.prepare.role, {
+      identifyAnyUser: true,
       read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'],
       write: ['iam:DeleteAccessKey'], // removes an inactive key to make room, when configured
     });

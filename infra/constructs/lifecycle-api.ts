@@ -120,6 +120,7 @@ export class LifecycleApi extends Construct {
     // Exactly the calls the handler makes (functions/api/*.ts, functions/offboarding/service.ts,
     // functions/rotation/start.ts and rollback.ts). The test suite pins this set.
     userAccess.grant(role, {
+      identifyAnyUser: true,
       read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'],
       write: ['iam:UpdateAccessKey'], // rollback reactivates the exact key the running rotation retired
     });

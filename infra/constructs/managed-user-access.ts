@@ -97,6 +97,13 @@ export interface IamUserAccess {
     readonly actions: readonly IamTaggingAction[];
     readonly tagKeys: readonly string[];
   };
+  /**
+   * Also allow iam:GetUser and iam:ListUserTags on every user, so a step that is handed a user name
+   * can tell "outside the managed path" (refused with a reason) from "does not exist", instead of
+   * failing with AccessDenied. Read-only; the protection Deny statements still apply.
+   * @default false
+   */
+  readonly identifyAnyUser?: boolean;
 }
 
 /** Group membership actions; IAM authorizes them on the group's ARN. */
@@ -181,6 +188,20 @@ export class ManagedUserAccess {
       principal.addToPrincipalPolicy(
         new iam.PolicyStatement({ sid: 'ReadManagedUsers', actions: read, resources: [...this.managedUserArns] }),
       );
+    }
+    const anyUser = this.userArn('*');
+    // With pathPrefix "/" the managed users are every user already.
+    if (access.identifyAnyUser && !this.managedUserArns.includes(anyUser)) {
+      principal.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: 'IdentifyAnyUser', actions: ['iam:GetUser', 'iam:ListUserTags'], resources: [anyUser] }),
+      );
+      acknowledge(role, {
+        id: iam5Resource(role, anyUser),
+        reason:
+          'Read-only iam:GetUser and iam:ListUserTags on every user, so a step handed a user name outside the managed ' +
+          'path refuses it with a reason (out of scope, protected) instead of failing with AccessDenied. No write or ' +
+          'credential read is allowed outside the managed path.',
+      });
     }
     if (write.length > 0) {
       principal.addToPrincipalPolicy(

@@ -228,7 +228,7 @@ export class Offboarding extends Construct {
 
     const { validateOffboarding, snapshotUser, disableUser, checkStillDisabled, deleteUser, restoreUser, notify } = functions;
 
-    userAccess.grant(validateOffboarding.role, { read: user });
+    userAccess.grant(validateOffboarding.role, { read: user, identifyAnyUser: true });
     notifications.grantPublish(validateOffboarding.role);
 
     userAccess.grant(snapshotUser.role, {

@@ -555,11 +555,28 @@ describe('IAM permissions shaped by the config', () => {
       (st) =>
         st.Effect === 'Allow' &&
         !NON_USER_WRITE_SIDS.includes(st.Sid ?? '') &&
+        st.Sid !== 'IdentifyAnyUser' &&
         asArray(st.Action).some((a) => a.startsWith('iam:') && !a.includes('CredentialReport')),
     );
     // Assess
     expect(userStatements.length).toBe(USER_READ_ROLES + USER_WRITE_ROLES + TAG_LIMITED_ROLES);
     for (const st of userStatements) expect(asArray(st.Resource).map(render)).toEqual([userArn('service-accounts/*')]);
+  });
+
+  it('lets only the steps handed a user name read any user (GetUser, ListUserTags), to refuse out-of-scope users clearly', () => {
+    // Act
+    const identify = allIdentityStatements(s.template).filter((st) => st.Sid === 'IdentifyAnyUser');
+    const roles = [
+      s.stack.keyRotation.functions.prepare,
+      s.stack.offboarding.functions.validateOffboarding,
+      s.stack.api.function,
+    ].map((fn) => statementsOfRole(s, fn.role).filter((st) => st.Sid === 'IdentifyAnyUser'));
+    // Assess
+    expect(identify).toHaveLength(3);
+    for (const [st] of roles) {
+      expect(st).toMatchObject({ Effect: 'Allow', Action: ['iam:GetUser', 'iam:ListUserTags'] });
+      expect(asArray(st!.Resource).map(render)).toEqual([userArn('*')]);
+    }
   });
 
   it('requires the managed tag on every IAM write, and not on reads', () => {

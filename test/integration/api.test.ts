@@ -203,7 +203,13 @@ describe('HTTP API', () => {
     // Act
     const view = await call('GET', '/users/{userName}', { userName: bot.userName });
     const unknown = await call('GET', '/users/{userName}', { userName: uniqueName('ghost') });
+    const guarded = await seed({ tags: { 'iam-lifecycle:protected': 'break-glass' } });
+    const protectedView = await call('GET', '/users/{userName}', { userName: guarded.userName });
     // Assess
+    expect(protectedView).toMatchObject({
+      status: 200,
+      body: { management: { kind: 'protected', why: 'tagged iam-lifecycle:protected' }, accessKeys: [] },
+    });
     expect(view).toMatchObject({
       status: 200,
       body: {

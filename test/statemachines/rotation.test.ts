@@ -46,9 +46,10 @@ async function run(h: RotationHarness, config: LifecycleConfig, userName: string
 
 describe('key-rotation.asl.json', () => {
   it('happy path: never-used key is replaced, stored, deactivated, deleted', async () => {
-    // Prepare
+    // Prepare: a key older than the quiet period (1 s here), so "never used" can be trusted
     const h = rotationHarness(baseConfig);
     const user = await seed(h, baseConfig, {});
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     // Act
     const { summary } = await run(h, baseConfig, user.userName, user.accessKeyIds[0]!);
     // Assess

@@ -80,7 +80,15 @@ describe('decideCutover', () => {
   const base = { rotationStartedAt: T0, timing };
 
   it('confirms at once when the old key was never used', () => {
-    expect(decideCutover({ ...base, now: hours(6), oldKeyUsedBefore: false }).decision).toBe('confirmed');
+    expect(decideCutover({ ...base, now: hours(6), oldKeyUsedBefore: false, oldKeyCreatedAt: hours(-90 * 24) }).decision).toBe(
+      'confirmed',
+    );
+  });
+
+  it('does not trust "never used" for a key younger than the quiet period (last-used data lags)', () => {
+    const young = { ...base, oldKeyUsedBefore: false, oldKeyCreatedAt: hours(-2) };
+    expect(decideCutover({ ...young, now: hours(0) }).decision).toBe('waiting');
+    expect(decideCutover({ ...young, now: hours(22) }).decision).toBe('confirmed');
   });
 
   it('waits while the old key is still in use', () => {
