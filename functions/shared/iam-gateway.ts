@@ -100,8 +100,14 @@ export class IamGateway {
 
   /** When the key last signed a request, or undefined when it never did. */
   async lastUsed(accessKeyId: string): Promise<Date | undefined> {
-    const out = await this.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
-    return out.AccessKeyLastUsed?.LastUsedDate ?? undefined;
+    try {
+      const out = await this.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
+      return out.AccessKeyLastUsed?.LastUsedDate ?? undefined;
+    } catch (error) {
+      // A key deleted meanwhile (by a person or an offboarding) is not in use any more.
+      if (isNoSuchEntity(error)) return undefined;
+      throw error;
+    }
   }
 
   async createAccessKey(userName: string): Promise<NewAccessKey> {

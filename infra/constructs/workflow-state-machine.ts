@@ -37,6 +37,8 @@ export interface WorkflowStateMachine {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
   readonly failedExecutionsAlarm: cloudwatch.Alarm;
+  /** Executions that hit Step Functions' one-year limit (a rotation left waiting for cutover). */
+  readonly timedOutExecutionsAlarm: cloudwatch.Alarm;
 }
 
 /** Creates the resources in `scope` (ids StateMachineLogs, StateMachine, FailedExecutionsAlarm). */
@@ -81,5 +83,17 @@ export function createWorkflowStateMachine(scope: Construct, props: WorkflowStat
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
   failedExecutionsAlarm.addAlarmAction(new SnsAction(props.notifications.topic));
-  return { stateMachine, logGroup, failedExecutionsAlarm };
+
+  const timedOutExecutionsAlarm = new cloudwatch.Alarm(scope, 'TimedOutExecutionsAlarm', {
+    alarmDescription:
+      'An execution reached the Step Functions time limit (one year) without finishing, e.g. a rotation whose ' +
+      'cutover never happened under cutoverDeadlineAction "notify". Look at the user and decide by hand.',
+    metric: stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  timedOutExecutionsAlarm.addAlarmAction(new SnsAction(props.notifications.topic));
+  return { stateMachine, logGroup, failedExecutionsAlarm, timedOutExecutionsAlarm };
 }

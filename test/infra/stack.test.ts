@@ -343,6 +343,18 @@ describe('the stack with the default config', () => {
         AlarmActions: [{ Ref: logicalId(s.stack, s.stack.notifications.topic) }],
       });
     });
+
+    it('raises an alarm when an execution of either workflow reaches the one-year time limit', () => {
+      for (const machine of [s.stack.keyRotation.stateMachine, s.stack.offboarding.stateMachine]) {
+        s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/States',
+          MetricName: 'ExecutionsTimedOut',
+          Dimensions: [{ Name: 'StateMachineArn', Value: { Ref: logicalId(s.stack, machine) } }],
+          Threshold: 1,
+          AlarmActions: [{ Ref: logicalId(s.stack, s.stack.notifications.topic) }],
+        });
+      }
+    });
   });
 
   describe('the offboarding state machine', () => {
