@@ -4,7 +4,6 @@
  * (FinishRotation), so nothing is deleted. The secret keeps the new key as AWSCURRENT; the old value
  * is still AWSPREVIOUS for workloads that must go back to it.
  */
-import { executionName } from '../shared/execution-names';
 import { LifecycleError, ValidationError } from '../shared/errors';
 import type { IamGateway } from '../shared/iam-gateway';
 import { offboardingPhaseOf } from '../shared/scope';
@@ -21,13 +20,15 @@ function inputUserName(summary: ExecutionSummary | undefined): string | undefine
 }
 
 /**
- * Running executions of a kind for one user. Names start with `<prefix>-<userName>-` when the user
- * name needs no mapping (the common case), which avoids describing every running execution.
+ * Running executions of a kind for one user. Names start with `<prefix>-<userName>-` (characters
+ * Step Functions does not allow mapped to `_`), which avoids describing every running execution;
+ * only a name long enough to have been shortened needs the full scan.
  */
 export async function findRunning(workflows: WorkflowPort, kind: WorkflowKind, userName: string): Promise<ExecutionSummary[]> {
-  const running = await workflows.list(kind, { runningOnly: true });
-  const clean = executionName(PREFIX[kind], userName) === `${PREFIX[kind]}-${userName}`;
-  const candidates = clean ? running.filter((e) => e.name.startsWith(`${PREFIX[kind]}-${userName}-`)) : running;
+  const running = await workflows.list(kind, { runningOnly: true, max: 10_000 });
+  const namePrefix = `${PREFIX[kind]}-${userName.replace(/[^A-Za-z0-9_-]/g, '_')}-`;
+  const shortened = namePrefix.length > 50;
+  const candidates = shortened ? running : running.filter((e) => e.name.startsWith(namePrefix));
   const described = await Promise.all(
     candidates.map(async (e) => (e.input !== undefined ? e : workflows.describe(kind, e.name))),
   );

@@ -1,0 +1,41 @@
+import { findRunning } from '../../functions/rotation/rollback';
+import type { ExecutionSummary, WorkflowPort } from '../../functions/shared/workflows';
+
+function port(executions: { name: string; userName: string; status?: ExecutionSummary['status'] }[]) {
+  const described: string[] = [];
+  const summaries = executions.map((e): ExecutionSummary => ({
+    kind: 'rotation',
+    name: e.name,
+    executionArn: `arn:${e.name}`,
+    status: e.status ?? 'RUNNING',
+    startDate: new Date(0),
+  }));
+  const workflows: WorkflowPort = {
+    start: async () => ({ executionArn: '', started: true }),
+    stop: async () => true,
+    list: async (_kind, options) => summaries.filter((s) => !options?.runningOnly || s.status === 'RUNNING'),
+    describe: async (_kind, name) => {
+      described.push(name);
+      const e = executions.find((x) => x.name === name)!;
+      return { ...summaries.find((s) => s.name === name)!, input: { userName: e.userName } };
+    },
+  };
+  return { workflows, described };
+}
+
+describe('findRunning', () => {
+  it('finds the running rotations of one user, also for names with characters Step Functions maps', async () => {
+    // Prepare
+    const { workflows, described } = port([
+      { name: 'rotate-ci_bot_corp-AKIA1', userName: 'ci.bot@corp' },
+      { name: 'rotate-ci_bot_corp-AKIA2', userName: 'ci_bot_corp' }, // another user, same mapped prefix
+      { name: 'rotate-other-AKIA3', userName: 'other' },
+      { name: 'rotate-ci_bot_corp-AKIA4', userName: 'ci.bot@corp', status: 'SUCCEEDED' },
+    ]);
+    // Act
+    const found = await findRunning(workflows, 'rotation', 'ci.bot@corp');
+    // Assess: only same-prefix executions were described, and the input decides
+    expect(found.map((e) => e.name)).toEqual(['rotate-ci_bot_corp-AKIA1']);
+    expect(described.sort()).toEqual(['rotate-ci_bot_corp-AKIA1', 'rotate-ci_bot_corp-AKIA2']);
+  });
+});
