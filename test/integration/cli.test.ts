@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../functions/cli/main';
+import { runCli } from '../support/cli';
 import { seedUser } from '../../functions/local/seed';
 import { parseConfig } from '../../functions/shared/config';
 import { SecretStore } from '../../functions/shared/secret-store';
@@ -18,17 +18,6 @@ function configFile(): string {
   return file;
 }
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    args,
-    (l) => out.push(l),
-    (l) => err.push(l),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
 describe('iam-lifecycle (local mode)', () => {
   const clients = testClients();
   const secrets = new SecretStore(clients.secrets);
@@ -40,7 +29,7 @@ describe('iam-lifecycle (local mode)', () => {
     // Prepare
     const user = await seed();
     // Act
-    const result = await run(['rotate', user.userName, '--endpoint', motoEndpoint(), '--config', configFile()]);
+    const result = await runCli(['rotate', user.userName, '--endpoint', motoEndpoint(), '--config', configFile()]);
     // Assess
     expect(result.code).toBe(0);
     expect(result.out).toContain(`started: rotate-${user.userName}-${user.accessKeyIds[0]}`);
@@ -55,13 +44,13 @@ describe('iam-lifecycle (local mode)', () => {
     const endpoint = ['--endpoint', motoEndpoint(), '--config', configFile()];
     // Act
     const results = await Promise.all([
-      run(['rotate', twoKeys.userName, ...endpoint]),
-      run(['rotate', uniqueName('ghost'), ...endpoint]),
-      run(['rotate', ...endpoint]),
-      run(['offboard', twoKeys.userName, ...endpoint]),
-      run(['frobnicate']),
-      run(['scan', '--time-scale', '0.5', ...endpoint]),
-      run(['scan', '--no-such-flag']),
+      runCli(['rotate', twoKeys.userName, ...endpoint]),
+      runCli(['rotate', uniqueName('ghost'), ...endpoint]),
+      runCli(['rotate', ...endpoint]),
+      runCli(['offboard', twoKeys.userName, ...endpoint]),
+      runCli(['frobnicate']),
+      runCli(['scan', '--time-scale', '0.5', ...endpoint]),
+      runCli(['scan', '--no-such-flag']),
     ]);
     // Assess
     expect(results.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2, 2]);
@@ -79,7 +68,7 @@ describe('iam-lifecycle (local mode)', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'cli-it-')), 'bad.json');
     writeFileSync(file, JSON.stringify({ maxKeyAgeDays: -1, cutoverDeadlineAction: 'panic' }));
     // Act
-    const result = await run(['scan', '--dry-run', '--endpoint', motoEndpoint(), '--config', file]);
+    const result = await runCli(['scan', '--dry-run', '--endpoint', motoEndpoint(), '--config', file]);
     // Assess
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/maxKeyAgeDays must be a positive number.*cutoverDeadlineAction must be "notify" or "deactivate"/);
@@ -90,7 +79,7 @@ describe('iam-lifecycle (local mode)', () => {
     const user = await seed();
     const secret = (await secrets.readCredentials(user.secretName!))!.credentials.secretAccessKey;
     // Act
-    const result = await run(['status', user.userName, '--json', '--endpoint', motoEndpoint(), '--config', configFile()]);
+    const result = await runCli(['status', user.userName, '--json', '--endpoint', motoEndpoint(), '--config', configFile()]);
     // Assess
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.out) as { user: { accessKeys: unknown[] }; offboarding: { phase: string } };

@@ -14,7 +14,7 @@ import {
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
-import { main } from '../../functions/cli/main';
+import { runCli } from '../support/cli';
 
 const MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:Rotation';
 const DEPLOYED_CONFIG = { maxKeyAgeDays: 60, cutoverCheckIntervalHours: 12, cutoverQuietPeriodHours: 48 };
@@ -43,17 +43,6 @@ function mockStack() {
   return { cfn, lambda, sfn, iam };
 }
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(
-    args,
-    (l) => out.push(l),
-    (l) => err.push(l),
-  );
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
 describe('iam-lifecycle against the deployed stack', () => {
   beforeEach(() => {
     process.env.AWS_REGION = 'eu-west-1';
@@ -76,7 +65,7 @@ describe('iam-lifecycle against the deployed stack', () => {
     };
     lambda.on(InvokeCommand).resolves({ Payload: Buffer.from(JSON.stringify(summary)) as never, StatusCode: 200 });
     // Act
-    const result = await run(['scan', '--dry-run']);
+    const result = await runCli(['scan', '--dry-run']);
     // Assess
     expect(result.code).toBe(0);
     const invoke = lambda.commandCalls(InvokeCommand)[0]!.args[0].input;
@@ -105,7 +94,7 @@ describe('iam-lifecycle against the deployed stack', () => {
     sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
     // Act
-    const result = await run(['rotate', 'ci-bot']);
+    const result = await runCli(['rotate', 'ci-bot']);
     // Assess
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
@@ -126,7 +115,7 @@ describe('iam-lifecycle against the deployed stack', () => {
       .on(DescribeStacksCommand, { StackName: 'Nope' })
       .rejects(Object.assign(new Error('Stack with id Nope does not exist'), { name: 'ValidationError' }));
     // Act
-    const result = await run(['scan', '--stack', 'Nope']);
+    const result = await runCli(['scan', '--stack', 'Nope']);
     // Assess
     expect(result.code).toBe(1);
     expect(result.err).toContain('Stack with id Nope does not exist');
