@@ -40,7 +40,7 @@ export interface OffboardingApi {
 
 export interface ApiDeps {
   readonly iam: IamGateway;
-  readonly secrets: Pick<SecretStore, 'currentKey'>;
+  readonly secrets: Pick<SecretStore, 'currentKeyIdFromTags'>;
   readonly workflows: WorkflowPort;
   readonly config: LifecycleConfig;
   readonly clock: () => Date;

@@ -27,7 +27,7 @@ export interface UserView {
 export async function userView(
   deps: {
     iam: IamGateway;
-    secrets: Pick<SecretStore, 'currentKey'>;
+    secrets: Pick<SecretStore, 'currentKeyIdFromTags'>;
     workflows: WorkflowPort;
     config: LifecycleConfig;
     clock: () => Date;
@@ -41,7 +41,7 @@ export async function userView(
   const keys = scope.kind === 'managed' ? await deps.iam.listAccessKeys(userName) : [];
   const secretName = secretNameFor(deps.config, userName);
   const [current, lastUsed, rotations, offboardings] = await Promise.all([
-    deps.secrets.currentKey(secretName),
+    deps.secrets.currentKeyIdFromTags(secretName),
     Promise.all(keys.map((k) => deps.iam.lastUsed(k.accessKeyId))),
     findRunning(deps.workflows, 'rotation', userName),
     findRunning(deps.workflows, 'offboarding', userName).catch(() => []),
@@ -58,9 +58,9 @@ export async function userView(
       createdAt: k.createdAt.toISOString(),
       ageDays: Math.floor(((now - k.createdAt.getTime()) / 86_400_000) * deps.config.timeScale * 10) / 10,
       lastUsedAt: lastUsed[i]?.toISOString() ?? null,
-      isSecretCurrent: current?.accessKeyId === k.accessKeyId,
+      isSecretCurrent: current === k.accessKeyId,
     })),
-    secret: { name: secretName, currentAccessKeyId: current?.accessKeyId ?? null },
+    secret: { name: secretName, currentAccessKeyId: current ?? null },
     runningWorkflows: [...rotations, ...offboardings].map((e) => ({
       kind: e.kind,
       executionName: e.name,

@@ -12,9 +12,24 @@ import {
   PutSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
+  TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { createHash } from 'node:crypto';
 import type { NewAccessKey } from './iam-gateway';
+
+/** Tags on every secret this store writes; the CDK app limits secretsmanager:TagResource to these keys. */
+export const SECRET_TAGS = {
+  managedBy: 'iam-lifecycle:managed-by',
+  user: 'iam-lifecycle:user',
+  /**
+   * The access key id in AWSCURRENT, so a reader (the API's user view) can tell which key is stored
+   * from DescribeSecret alone, without permission to decrypt the secret. Informational only: the
+   * workflows always read the value itself.
+   */
+  accessKeyId: 'iam-lifecycle:access-key-id',
+} as const;
+
+export const SECRET_TAG_KEYS: readonly string[] = Object.values(SECRET_TAGS);
 
 export interface StoredKeyRef {
   readonly accessKeyId: string;
@@ -72,6 +87,17 @@ export class SecretStore {
     }
   }
 
+  /** The AWSCURRENT key id as recorded in the secret's tag (DescribeSecret: no value, no KMS). */
+  async currentKeyIdFromTags(secretName: string): Promise<string | undefined> {
+    try {
+      const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretName }));
+      return out.Tags?.find((t) => t.Key === SECRET_TAGS.accessKeyId)?.Value;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
   async exists(secretName: string): Promise<boolean> {
     try {
       await this.client.send(new DescribeSecretCommand({ SecretId: secretName }));
@@ -98,6 +124,11 @@ export class SecretStore {
       const out = await this.client.send(
         new PutSecretValueCommand({ SecretId: secretName, SecretString: secretString, ClientRequestToken: requestToken }),
       );
+      // The tag only informs readers; the stored value is what counts, so a failed tag update is not
+      // a failed store (a stale tag shows in the user view until the next rotation).
+      await this.client
+        .send(new TagResourceCommand({ SecretId: secretName, Tags: [{ Key: SECRET_TAGS.accessKeyId, Value: key.accessKeyId }] }))
+        .catch(() => undefined);
       return { accessKeyId: key.accessKeyId, versionId: out.VersionId ?? requestToken };
     }
     const out = await this.client.send(
@@ -108,8 +139,9 @@ export class SecretStore {
         Description: `Access key of IAM user ${userName}, rotated by iam-user-lifecycle`,
         ...(this.kmsKeyId ? { KmsKeyId: this.kmsKeyId } : {}),
         Tags: [
-          { Key: 'iam-lifecycle:managed-by', Value: 'iam-user-lifecycle' },
-          { Key: 'iam-lifecycle:user', Value: userName },
+          { Key: SECRET_TAGS.managedBy, Value: 'iam-user-lifecycle' },
+          { Key: SECRET_TAGS.user, Value: userName },
+          { Key: SECRET_TAGS.accessKeyId, Value: key.accessKeyId },
         ],
       }),
     );

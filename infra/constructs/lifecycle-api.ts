@@ -126,7 +126,8 @@ export class LifecycleApi extends Construct {
     });
     // The user view reads the AWSCURRENT version only to name its access key id; the API never
     // returns the secret (functions/api/user-view.ts).
-    secrets.grantRead(role);
+    // The user view learns the stored key id from the secret's tag: metadata only, never the value.
+    secrets.grantDescribe(role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'StartWorkflows',

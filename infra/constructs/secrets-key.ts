@@ -9,6 +9,7 @@ import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { SECRET_TAG_KEYS } from '../../functions/shared/secret-store';
 import { acknowledge, iam5Resource } from '../nag';
 
 export interface SecretsKeyProps {
@@ -22,8 +23,8 @@ export interface SecretsKeyProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
-/** Tags the secret store puts on every secret it creates (functions/shared/secret-store.ts). */
-export const SECRET_TAG_KEYS = ['iam-lifecycle:managed-by', 'iam-lifecycle:user'] as const;
+/** Tags the secret store puts on the secrets it writes (functions/shared/secret-store.ts). */
+export { SECRET_TAG_KEYS } from '../../functions/shared/secret-store';
 
 export class SecretsKey extends Construct {
   /** The key (automatic rotation on). */

@@ -188,8 +188,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...LOGS,
     ...USER,
     ...onUsers('ListAccessKeys', 'GetAccessKeyLastUsed', 'UpdateAccessKey'),
-    'secretsmanager:GetSecretValue on managed secrets',
-    'kms:Decrypt on secrets key',
+    'secretsmanager:DescribeSecret on managed secrets',
     'states:StartExecution on rotation state machine',
     'states:StartExecution on offboarding state machine',
     'states:ListExecutions on rotation state machine',
@@ -428,11 +427,11 @@ describe('IAM permissions with the default config', () => {
     // Prepare
     const prefixPattern = `arn:${PARTITION}:secretsmanager:{Ref:AWS::Region}:${ACCOUNT}:secret:iam-user-lifecycle/*`;
     const secretsKey = render(s.stack.resolve(s.stack.secretsKey.key.keyArn));
-    for (const fn of [
-      s.stack.keyRotation.functions.createAndStore,
-      s.stack.keyRotation.functions.deactivateOldKey,
-      s.stack.api.function,
-    ]) {
+    // The API reads only secret metadata (DescribeSecret), so it has no KMS grant at all.
+    expect(
+      statementsOfRole(s, s.stack.api.function.role).filter((st) => asArray(st.Resource).map(render).includes(secretsKey)),
+    ).toEqual([]);
+    for (const fn of [s.stack.keyRotation.functions.createAndStore, s.stack.keyRotation.functions.deactivateOldKey]) {
       // Act
       const kms = statementsOfRole(s, fn.role).filter((st) => asArray(st.Resource).map(render).includes(secretsKey));
       // Assess
@@ -456,7 +455,9 @@ describe('IAM permissions with the default config', () => {
       render(s.stack.resolve(s.stack.secretsKey.key.keyArn)),
     );
     expect(tag.Condition).toEqual({
-      'ForAllValues:StringEquals': { 'aws:TagKeys': ['iam-lifecycle:managed-by', 'iam-lifecycle:user'] },
+      'ForAllValues:StringEquals': {
+        'aws:TagKeys': ['iam-lifecycle:managed-by', 'iam-lifecycle:user', 'iam-lifecycle:access-key-id'],
+      },
     });
   });
 

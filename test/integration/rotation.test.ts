@@ -79,6 +79,8 @@ describe('key rotation against moto with a live workload', () => {
     expect(keys[0]).toMatchObject({ accessKeyId: current!.credentials.accessKeyId, status: 'Active' });
     expect(keys[0]!.accessKeyId).not.toBe(oldKeyId);
     expect(previous!.credentials.accessKeyId).toBe(oldKeyId);
+    // Readers without decrypt permission (the API's user view) see the same key id in the tag.
+    expect(await env.secrets.currentKeyIdFromTags(seeded.secretName!)).toBe(current!.credentials.accessKeyId);
     expect(stats.keysUsed).toEqual([oldKeyId, current!.credentials.accessKeyId]);
     expect(env.notifications.sent.map((n) => n.type)).toEqual([
       'rotation.started',
