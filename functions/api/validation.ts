@@ -1,8 +1,6 @@
 /** Request body validation: strict JSON objects, known fields only, clear messages. */
 import { ValidationError } from '../shared/errors';
-
-/** IAM user names: 1-64 of letters, digits and + = , . @ _ - */
-const USER_NAME = /^[\w+=,.@-]{1,64}$/;
+import { isValidUserName } from '../shared/scope';
 
 export function parseJsonObject(body: string | null | undefined, allowed: readonly string[]): Record<string, unknown> {
   if (body === null || body === undefined || body.trim() === '')
@@ -25,7 +23,7 @@ export function parseJsonObject(body: string | null | undefined, allowed: readon
 }
 
 export function requireUserName(value: unknown): string {
-  if (typeof value !== 'string' || !USER_NAME.test(value)) {
+  if (!isValidUserName(value)) {
     throw new ValidationError('userName must be an IAM user name (1-64 characters: letters, digits, + = , . @ _ -)');
   }
   return value;

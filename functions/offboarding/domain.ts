@@ -45,9 +45,7 @@ export function restoreExecutionName(offboardingName: string, attempt = 1): stri
 }
 
 /** IAM user names: 1-64 of A-Z a-z 0-9 + = , . @ _ - */
-export function isValidUserName(value: unknown): value is string {
-  return typeof value === 'string' && /^[\w+=,.@-]{1,64}$/.test(value);
-}
+export { isValidUserName } from '../shared/scope';
 
 export interface RecordKeys {
   readonly prefix: string;

@@ -10,6 +10,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { secretNameFor, type LifecycleConfig } from '../shared/config';
 import { classifyError, ValidationError, WorkflowConflictError } from '../shared/errors';
+import { failureFields, requireString, runStep } from '../shared/steps';
 import type { IamUser, IamUserAdmin } from '../shared/iam-user-admin';
 import {
   containsSecretLikeValue,
@@ -269,16 +270,6 @@ export type FinalRecord = CompletedRecord | CancelledRecord;
 
 // ---- helpers ----------------------------------------------------------------------------------
 
-/** Error messages end up in notifications and history: never let a secret-looking value through. */
-export function redact(text: string): string {
-  return redactSecretLikeValues(text);
-}
-
-function requireString(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new ValidationError(`${name} is required`);
-  return value;
-}
-
 /** A reason is free text that goes into notifications and history, so it is bounded and checked. */
 export function checkReason(value: unknown): string {
   if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError('reason is required');
@@ -302,18 +293,6 @@ function checkRequestedBy(value: unknown): string {
   return value;
 }
 
-/** Lambda failures reach Catch as {Error, Cause}; Cause is JSON {errorMessage,...} on AWS, text locally. */
-export function failureFields(error: { Error?: string; Cause?: string }): { errorName: string; errorMessage: string } {
-  let message = error.Cause ?? '';
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: string };
-    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // plain text cause
-  }
-  return { errorName: error.Error ?? 'Error', errorMessage: redact(message).slice(0, 1000) };
-}
-
 function isSecretScheduledForDeletion(error: unknown): boolean {
   const e = error as Error | undefined;
   return e?.name === 'InvalidRequestException' && /marked (for )?delet/i.test(e.message);
@@ -326,19 +305,7 @@ const NOTIFY_TYPES = new Set<NotificationType>(['offboarding.failed']);
 export function makeOffboardingHandlers(deps: OffboardingDeps) {
   const { iam, records, secrets, notifier, config, clock, logger } = deps;
 
-  /** Runs a step and turns transient AWS failures into TransientAwsError for the state machine. */
-  async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      const classified = classifyError(error);
-      logger.error(`offboarding step ${name} failed`, {
-        errorName: classified.name,
-        errorMessage: redact(classified.message),
-      });
-      throw classified;
-    }
-  }
+  const step = <T>(name: string, fn: () => Promise<T>) => runStep(logger, `offboarding step ${name}`, fn);
 
   /** The user, only if it is still the one the workflow started with. */
   async function sameUser(userName: string, userId: string): Promise<IamUser> {
@@ -416,7 +383,7 @@ export function makeOffboardingHandlers(deps: OffboardingDeps) {
       logger.warn('could not tag the user; going on without the offboarding tags', {
         userName,
         errorName: classified.name,
-        errorMessage: redact(classified.message),
+        errorMessage: redactSecretLikeValues(classified.message),
       });
       return false;
     }
@@ -859,8 +826,7 @@ export function makeOffboardingHandlers(deps: OffboardingDeps) {
       }
 
       const snap = await records.get<UserSnapshot>(keys.snapshot);
-      const user = await iam.getUser(userName);
-      if (user.userId !== userId) throw new UserReplacedError(userName, userId, user.userId);
+      const user = await sameUser(userName, userId);
       // Restoring grants group memberships and policies; IAM cannot scope some of those by user, so
       // the code refuses a user that became protected or left the managed scope meanwhile.
       assertManaged(user, config, deps.automationUserNames);

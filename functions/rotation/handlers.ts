@@ -8,7 +8,8 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { checkRotationTiming, secretNameFor, type LifecycleConfig, type RotationTiming } from '../shared/config';
-import { classifyError, KeyStateError, SafetyCheckError, UserNotFoundError, ValidationError } from '../shared/errors';
+import { KeyStateError, SafetyCheckError, UserNotFoundError, ValidationError } from '../shared/errors';
+import { failureFields, requireString, runStep } from '../shared/steps';
 import type { IamGateway } from '../shared/iam-gateway';
 import type { Notification, NotificationType, Notifier } from '../shared/notifier';
 import { decideScope, offboardingPhaseOf } from '../shared/scope';
@@ -94,27 +95,12 @@ function iso(date: Date | undefined): string | undefined {
   return date ? date.toISOString() : undefined;
 }
 
-function requireString(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new ValidationError(`${name} is required`);
-  return value;
-}
-
-/** Runs a step and turns transient AWS failures into TransientAwsError for the state machine. */
-async function step<T>(deps: RotationDeps, name: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    const classified = classifyError(error);
-    deps.logger.error(`rotation step ${name} failed`, { errorName: classified.name, errorMessage: classified.message });
-    throw classified;
-  }
-}
-
 export function makeRotationHandlers(deps: RotationDeps) {
   const { iam, secrets, notifier, config, clock, logger } = deps;
+  const step = <T>(name: string, fn: () => Promise<T>) => runStep(logger, `rotation step ${name}`, fn);
 
   async function prepare(request: RotationRequest): Promise<RotationState | BlockedResult> {
-    return step(deps, 'prepare', async () => {
+    return step('prepare', async () => {
       const userName = requireString(request?.userName, 'userName');
       const accessKeyId = requireString(request?.accessKeyId, 'accessKeyId');
       const executionName = requireString(request.executionName, 'executionName');
@@ -177,7 +163,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
   }
 
   async function createAndStore(state: RotationState): Promise<NewKeyRef> {
-    return step(deps, 'createAndStore', async () => {
+    return step('createAndStore', async () => {
       const { userName, oldAccessKeyId, secretName } = state;
       const keys = await iam.listAccessKeys(userName);
       const stored = await secrets.currentKey(secretName);
@@ -247,7 +233,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
   }
 
   async function checkCutover(state: RotationState): Promise<CutoverState> {
-    return step(deps, 'checkCutover', async () => {
+    return step('checkCutover', async () => {
       if (!state.newKey) throw new ValidationError('checkCutover needs newKey');
       const now = clock();
       const previous = state.cutover;
@@ -304,7 +290,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
   }
 
   async function deactivateOldKey(state: RotationState): Promise<NonNullable<RotationState['deactivation']>> {
-    return step(deps, 'deactivateOldKey', async () => {
+    return step('deactivateOldKey', async () => {
       const newKey = state.newKey;
       if (!newKey) throw new ValidationError('deactivateOldKey needs newKey');
       // Safety rule 2: the replacement must be stored and active before the old key goes.
@@ -337,7 +323,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
   }
 
   async function finishRotation(state: RotationState): Promise<FinishResult> {
-    return step(deps, 'finishRotation', async () => {
+    return step('finishRotation', async () => {
       const newKey = state.newKey;
       if (!newKey) throw new ValidationError('finishRotation needs newKey');
       const keys = await iam.listAccessKeys(state.userName);
@@ -378,7 +364,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
     state?: Partial<RotationState>;
     error?: { Error?: string; Cause?: string };
   }) {
-    return step(deps, 'notify', async () => {
+    return step('notify', async () => {
       if (!NOTIFY_TYPES.has(input?.type))
         throw new ValidationError(`notify: unsupported notification type ${String(input?.type)}`);
       const s = input.state ?? {};
@@ -401,18 +387,6 @@ export function makeRotationHandlers(deps: RotationDeps) {
 }
 
 export type RotationHandlers = ReturnType<typeof makeRotationHandlers>;
-
-/** Lambda failures reach Catch as {Error, Cause}; Cause is JSON {errorMessage,...} on AWS, text locally. */
-export function failureFields(error: { Error?: string; Cause?: string }): { errorName: string; errorMessage: string } {
-  let message = error.Cause ?? '';
-  try {
-    const parsed = JSON.parse(message) as { errorMessage?: string };
-    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // plain text cause
-  }
-  return { errorName: error.Error ?? 'Error', errorMessage: message.slice(0, 1000) };
-}
 
 /** Task state name in key-rotation.asl.json -> step. The local runner binds these. */
 export function rotationTaskBindings(handlers: RotationHandlers) {

@@ -8,6 +8,11 @@ export interface ScopeSubject {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** IAM user names: 1-64 of letters, digits and + = , . @ _ - */
+export function isValidUserName(value: unknown): value is string {
+  return typeof value === 'string' && /^[\w+=,.@-]{1,64}$/.test(value);
+}
+
 export type ScopeDecision =
   | { readonly kind: 'managed' }
   | { readonly kind: 'protected'; readonly why: string }

@@ -19,7 +19,9 @@ import {
   type CredentialState,
   type UserSnapshot,
 } from '../../functions/offboarding/domain';
-import { checkReason, failureFields, redact } from '../../functions/offboarding/handlers';
+import { checkReason } from '../../functions/offboarding/handlers';
+import { redactSecretLikeValues as redact } from '../../functions/shared/notifier';
+import { failureFields } from '../../functions/shared/steps';
 import { ConfigError, ValidationError } from '../../functions/shared/errors';
 import type { UserInventory } from '../../functions/shared/iam-user-admin';
 
