@@ -1,11 +1,9 @@
 /** The lifecycle view of one user (GET /users/{userName}, `iam-lifecycle status`): never a secret. */
-import type { LifecycleConfig } from '../shared/config';
-import { secretNameFor } from '../shared/config';
+import { secretNameFor, type LifecycleConfig } from '../shared/config';
 import type { IamGateway } from '../shared/iam-gateway';
 import { decideScope } from '../shared/scope';
 import type { SecretStore } from '../shared/secret-store';
-import type { WorkflowPort } from '../shared/workflows';
-import { findRunning } from '../rotation/rollback';
+import { findRunning, type WorkflowPort } from '../shared/workflows';
 
 export interface UserView {
   readonly userName: string;

@@ -26,7 +26,6 @@ import {
   checkReason,
   checkUserName,
   type DecisionRecord,
-  type DisabledItems,
   type FinalRecord,
   type OffboardRequest,
   type RestoreRequest,
@@ -88,7 +87,24 @@ export type OffboardingPhase =
   | 'failed'
   | 'stopped';
 
-export interface OffboardingStatus {
+/**
+ * The status view: the progress fields of the status record (./handlers StatusRecord, e.g.
+ * `deleteAfter`, when deletion is due), plus what the execution and the user tell.
+ */
+export interface OffboardingStatus extends Pick<
+  StatusRecord,
+  | 'snapshotKey'
+  | 'snapshotTakenAt'
+  | 'disabledAt'
+  | 'deleteAfter'
+  | 'disabled'
+  | 'checks'
+  | 'lastCheckAt'
+  | 'reenabledCount'
+  | 'deletingSince'
+  | 'deletedAt'
+  | 'finalRecordKey'
+> {
   readonly userName: string;
   readonly userExists: boolean;
   readonly userId?: string;
@@ -101,18 +117,6 @@ export interface OffboardingStatus {
   readonly stoppedAt?: string;
   readonly reason?: string;
   readonly requestedBy?: string;
-  readonly snapshotKey?: string;
-  readonly snapshotTakenAt?: string;
-  readonly disabledAt?: string;
-  /** When deletion is due (end of observation). */
-  readonly deleteAfter?: string;
-  readonly disabled?: DisabledItems;
-  readonly checks?: number;
-  readonly lastCheckAt?: string;
-  readonly reenabledCount?: number;
-  readonly deletingSince?: string;
-  readonly deletedAt?: string;
-  readonly finalRecordKey?: string;
   readonly cancel?: {
     readonly restoreExecutionName: string;
     readonly status?: ExecutionStatus;

@@ -7,35 +7,10 @@
 import { LifecycleError, ValidationError } from '../shared/errors';
 import type { IamGateway } from '../shared/iam-gateway';
 import { offboardingPhaseOf } from '../shared/scope';
-import type { ExecutionSummary, WorkflowKind, WorkflowPort } from '../shared/workflows';
+import { findRunning, type WorkflowPort } from '../shared/workflows';
 
 export class NothingToRollBackError extends LifecycleError {}
 export class NoRunningWorkflowError extends LifecycleError {}
-
-const PREFIX: Record<WorkflowKind, string> = { rotation: 'rotate', offboarding: 'offboard' };
-
-function inputUserName(summary: ExecutionSummary | undefined): string | undefined {
-  const input = summary?.input as { userName?: unknown } | undefined;
-  return typeof input?.userName === 'string' ? input.userName : undefined;
-}
-
-/**
- * Running executions of a kind for one user. Names start with `<prefix>-<userName>-` (characters
- * Step Functions does not allow mapped to `_`), which avoids describing every running execution;
- * only a name long enough to have been shortened needs the full scan.
- */
-export async function findRunning(workflows: WorkflowPort, kind: WorkflowKind, userName: string): Promise<ExecutionSummary[]> {
-  const running = await workflows.list(kind, { runningOnly: true, max: 10_000 });
-  const namePrefix = `${PREFIX[kind]}-${userName.replace(/[^A-Za-z0-9_-]/g, '_')}-`;
-  const shortened = namePrefix.length > 50;
-  const candidates = shortened ? running : running.filter((e) => e.name.startsWith(namePrefix));
-  const described = await Promise.all(
-    candidates.map(async (e) => (e.input !== undefined ? e : workflows.describe(kind, e.name))),
-  );
-  return described.filter(
-    (e): e is ExecutionSummary => e !== undefined && e.status === 'RUNNING' && inputUserName(e) === userName,
-  );
-}
 
 export interface RollbackResult {
   readonly userName: string;

@@ -10,8 +10,7 @@
 import { rotationTiming, type LifecycleConfig } from '../shared/config';
 import { WorkflowConflictError } from '../shared/errors';
 import { executionName } from '../shared/execution-names';
-import type { ExecutionSummary, StartResult, WorkflowPort } from '../shared/workflows';
-import { findRunning } from './rollback';
+import { findRunning, type ExecutionSummary, type StartResult, type WorkflowPort } from '../shared/workflows';
 
 export interface RotationStartRequest {
   readonly userName: string;
@@ -55,12 +54,17 @@ export async function findRotation(workflows: WorkflowPort, userName: string, ac
   return latest ? { latest } : {};
 }
 
+/**
+ * @param lookup what findRotation returned for this key, when the caller just looked (the scan does,
+ *        to tell "already running" from "blocked"), so the attempts are not described twice.
+ */
 export async function startRotation(
   workflows: WorkflowPort,
   config: LifecycleConfig,
   request: RotationStartRequest,
+  lookup?: RotationLookup,
 ): Promise<StartResult & { executionName: string }> {
-  const lookup = await findRotation(workflows, request.userName, request.accessKeyId);
+  lookup ??= await findRotation(workflows, request.userName, request.accessKeyId);
   if (lookup.latest?.status === 'RUNNING') {
     return {
       executionArn: lookup.latest.executionArn,

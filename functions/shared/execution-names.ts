@@ -8,9 +8,13 @@ import { createHash } from 'node:crypto';
 
 const MAX_LENGTH = 80;
 
+function toNameChars(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
 export function executionName(kind: string, ...parts: string[]): string {
   const raw = [kind, ...parts].join('-');
-  const clean = raw.replace(/[^A-Za-z0-9_-]/g, '_');
+  const clean = toNameChars(raw);
   if (clean === raw && raw.length <= MAX_LENGTH) return raw;
   const hash = createHash('sha256').update(raw).digest('hex').slice(0, 10);
   return `${clean.slice(0, MAX_LENGTH - hash.length - 1)}-${hash}`;
@@ -18,4 +22,16 @@ export function executionName(kind: string, ...parts: string[]): string {
 
 export function rotationExecutionName(userName: string, accessKeyId: string): string {
   return executionName('rotate', userName, accessKeyId);
+}
+
+/** The name prefix each workflow kind uses, e.g. `rotate-<user>-<keyId>`, `offboard-<user>-<userId>`. */
+export const EXECUTION_NAME_PREFIX = { rotation: 'rotate', offboarding: 'offboard' } as const;
+
+/**
+ * What every execution name of this kind for this user starts with, or undefined when the prefix is
+ * long enough that executionName may have cut it (then only the execution input tells the user).
+ */
+export function userExecutionNamePrefix(kind: string, userName: string): string | undefined {
+  const prefix = `${kind}-${toNameChars(userName)}-`;
+  return prefix.length > 50 ? undefined : prefix;
 }

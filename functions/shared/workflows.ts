@@ -12,6 +12,8 @@ import {
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 
+import { EXECUTION_NAME_PREFIX, userExecutionNamePrefix } from './execution-names';
+
 export type WorkflowKind = 'rotation' | 'offboarding';
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
@@ -155,4 +157,26 @@ export function workflowsFromEnv(sfn: SFNClient, env: NodeJS.ProcessEnv = proces
     ...(env.ROTATION_STATE_MACHINE_ARN ? { rotation: env.ROTATION_STATE_MACHINE_ARN } : {}),
     ...(env.OFFBOARDING_STATE_MACHINE_ARN ? { offboarding: env.OFFBOARDING_STATE_MACHINE_ARN } : {}),
   });
+}
+
+function inputUserName(summary: ExecutionSummary | undefined): string | undefined {
+  const input = summary?.input as { userName?: unknown } | undefined;
+  return typeof input?.userName === 'string' ? input.userName : undefined;
+}
+
+/**
+ * Running executions of a kind for one user. Filtering by the user's name prefix avoids describing
+ * every running execution; only a name long enough to have been cut needs the full scan. The
+ * execution input decides (two user names can map to the same prefix).
+ */
+export async function findRunning(workflows: WorkflowPort, kind: WorkflowKind, userName: string): Promise<ExecutionSummary[]> {
+  const running = await workflows.list(kind, { runningOnly: true, max: 10_000 });
+  const namePrefix = userExecutionNamePrefix(EXECUTION_NAME_PREFIX[kind], userName);
+  const candidates = namePrefix === undefined ? running : running.filter((e) => e.name.startsWith(namePrefix));
+  const described = await Promise.all(
+    candidates.map(async (e) => (e.input !== undefined ? e : workflows.describe(kind, e.name))),
+  );
+  return described.filter(
+    (e): e is ExecutionSummary => e !== undefined && e.status === 'RUNNING' && inputUserName(e) === userName,
+  );
 }

@@ -1,4 +1,4 @@
-import { findRunning } from '../../functions/rotation/rollback';
+import { findRunning } from '../../functions/shared/workflows';
 import type { ExecutionSummary, WorkflowPort } from '../../functions/shared/workflows';
 
 function port(executions: { name: string; userName: string; status?: ExecutionSummary['status'] }[]) {
