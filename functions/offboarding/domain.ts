@@ -5,7 +5,7 @@
  * No AWS calls and no clock: callers pass in what they read and the current time.
  */
 import { ConfigError } from '../shared/errors';
-import { executionName } from '../shared/execution-names';
+import { attemptExecutionName } from '../shared/execution-names';
 import type {
   AccessKeyRecord,
   CredentialStatus,
@@ -34,14 +34,12 @@ export const OFFBOARDING_TAG_KEYS: readonly string[] = [OFFBOARDING_TAG, OFFBOAR
  * the same name, so Step Functions refuses a duplicate start.
  */
 export function offboardingExecutionName(userName: string, userId: string, attempt = 1): string {
-  return attempt <= 1
-    ? executionName('offboard', userName, userId)
-    : executionName('offboard', userName, userId, String(attempt));
+  return attemptExecutionName('offboard', [userName, userId], attempt);
 }
 
 /** The restore (cancel) execution of one offboarding execution. */
 export function restoreExecutionName(offboardingName: string, attempt = 1): string {
-  return attempt <= 1 ? executionName('restore', offboardingName) : executionName('restore', offboardingName, String(attempt));
+  return attemptExecutionName('restore', [offboardingName], attempt);
 }
 
 /** IAM user names: 1-64 of A-Z a-z 0-9 + = , . @ _ - */

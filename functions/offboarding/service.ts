@@ -12,7 +12,7 @@ import { UserNotFoundError, ValidationError, WorkflowConflictError } from '../sh
 import type { IamUserAdmin } from '../shared/iam-user-admin';
 import { assertExactSpelling, assertManaged } from '../shared/scope';
 import type { SnapshotStore } from '../shared/snapshot-store';
-import type { ExecutionStatus, ExecutionSummary, WorkflowPort } from '../shared/workflows';
+import { findAttempts, type Attempt, type ExecutionStatus, type ExecutionSummary, type WorkflowPort } from '../shared/workflows';
 import {
   OFFBOARDING_TAG,
   offboardingExecutionName,
@@ -134,26 +134,17 @@ export const MAX_OBSERVATION_DAYS = 360;
 /** Attempts per user (or restores per offboarding) before a person must look; each lookup is one DescribeExecution. */
 const MAX_ATTEMPTS = 20;
 
-interface Attempt {
-  readonly name: string;
-  readonly attempt: number;
-  readonly summary: ExecutionSummary;
-}
-
 /** Executions named by attempt number: 1, 2, ... until the first name never used. */
 async function attempts(
   workflows: WorkflowPort,
   nameOf: (attempt: number) => string,
   what: string,
-): Promise<{ found: Attempt[]; nextName: string; nextAttempt: number }> {
-  const found: Attempt[] = [];
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const name = nameOf(attempt);
-    const summary = await workflows.describe('offboarding', name);
-    if (!summary) return { found, nextName: name, nextAttempt: attempt };
-    found.push({ name, attempt, summary });
+): Promise<{ found: Attempt[]; nextName: string }> {
+  const { found, nextName } = await findAttempts(workflows, 'offboarding', nameOf, MAX_ATTEMPTS);
+  if (nextName === undefined) {
+    throw new WorkflowConflictError(`${what} has been attempted ${MAX_ATTEMPTS} times; a person must look`, nameOf(MAX_ATTEMPTS));
   }
-  throw new WorkflowConflictError(`${what} has been attempted ${MAX_ATTEMPTS} times; a person must look`, nameOf(MAX_ATTEMPTS));
+  return { found, nextName };
 }
 
 function offboardingAttempts(workflows: WorkflowPort, userName: string, userId: string) {

@@ -9,8 +9,8 @@
  */
 import { rotationTiming, type LifecycleConfig } from '../shared/config';
 import { WorkflowConflictError } from '../shared/errors';
-import { executionName } from '../shared/execution-names';
-import { findRunning, type ExecutionSummary, type StartResult, type WorkflowPort } from '../shared/workflows';
+import { rotationExecutionName } from '../shared/execution-names';
+import { findAttempts, findRunning, type ExecutionSummary, type StartResult, type WorkflowPort } from '../shared/workflows';
 
 export interface RotationStartRequest {
   readonly userName: string;
@@ -26,12 +26,6 @@ export interface RotationExecutionInput extends RotationStartRequest {
 /** Attempts per key before a person must look (each ended attempt had its notification). */
 export const MAX_ROTATION_ATTEMPTS = 10;
 
-export function rotationAttemptName(userName: string, accessKeyId: string, attempt: number): string {
-  return attempt <= 1
-    ? executionName('rotate', userName, accessKeyId)
-    : executionName('rotate', userName, accessKeyId, String(attempt));
-}
-
 export function rotationInput(config: LifecycleConfig, request: RotationStartRequest): RotationExecutionInput {
   return { ...request, timing: rotationTiming(config) };
 }
@@ -44,14 +38,14 @@ export interface RotationLookup {
 }
 
 export async function findRotation(workflows: WorkflowPort, userName: string, accessKeyId: string): Promise<RotationLookup> {
-  let latest: ExecutionSummary | undefined;
-  for (let attempt = 1; attempt <= MAX_ROTATION_ATTEMPTS; attempt += 1) {
-    const name = rotationAttemptName(userName, accessKeyId, attempt);
-    const summary = await workflows.describe('rotation', name);
-    if (!summary) return { ...(latest ? { latest } : {}), nextName: name };
-    latest = summary;
-  }
-  return latest ? { latest } : {};
+  const { found, nextName } = await findAttempts(
+    workflows,
+    'rotation',
+    (attempt) => rotationExecutionName(userName, accessKeyId, attempt),
+    MAX_ROTATION_ATTEMPTS,
+  );
+  const latest = found.at(-1)?.summary;
+  return { ...(latest ? { latest } : {}), ...(nextName ? { nextName } : {}) };
 }
 
 /**

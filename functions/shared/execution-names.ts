@@ -20,8 +20,17 @@ export function executionName(kind: string, ...parts: string[]): string {
   return `${clean.slice(0, MAX_LENGTH - hash.length - 1)}-${hash}`;
 }
 
-export function rotationExecutionName(userName: string, accessKeyId: string): string {
-  return executionName('rotate', userName, accessKeyId);
+/**
+ * Step Functions keeps a name taken for 90 days after its execution ends, so work that must be
+ * tried again gets numbered names: `<name>`, then `<name>-2`, `<name>-3`, ... Each stays
+ * deterministic, so two starters racing for the same attempt still get one execution.
+ */
+export function attemptExecutionName(kind: string, parts: readonly string[], attempt: number): string {
+  return attempt <= 1 ? executionName(kind, ...parts) : executionName(kind, ...parts, String(attempt));
+}
+
+export function rotationExecutionName(userName: string, accessKeyId: string, attempt = 1): string {
+  return attemptExecutionName('rotate', [userName, accessKeyId], attempt);
 }
 
 /** The name prefix each workflow kind uses, e.g. `rotate-<user>-<keyId>`, `offboard-<user>-<userId>`. */

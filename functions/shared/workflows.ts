@@ -180,3 +180,30 @@ export async function findRunning(workflows: WorkflowPort, kind: WorkflowKind, u
     (e): e is ExecutionSummary => e !== undefined && e.status === 'RUNNING' && inputUserName(e) === userName,
   );
 }
+
+export interface Attempt {
+  readonly name: string;
+  readonly attempt: number;
+  readonly summary: ExecutionSummary;
+}
+
+/**
+ * The executions of numbered attempts (see attemptExecutionName): attempt 1, 2, ... until the first
+ * name never used, which is `nextName`; undefined when all `maxAttempts` names are used. One
+ * DescribeExecution per attempt.
+ */
+export async function findAttempts(
+  workflows: WorkflowPort,
+  kind: WorkflowKind,
+  nameOf: (attempt: number) => string,
+  maxAttempts: number,
+): Promise<{ found: Attempt[]; nextName?: string }> {
+  const found: Attempt[] = [];
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const name = nameOf(attempt);
+    const summary = await workflows.describe(kind, name);
+    if (!summary) return { found, nextName: name };
+    found.push({ name, attempt, summary });
+  }
+  return { found };
+}
