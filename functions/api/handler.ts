@@ -16,11 +16,10 @@ import {
   WorkflowConflictError,
 } from '../shared/errors';
 import type { IamGateway } from '../shared/iam-gateway';
-import { assertExactSpelling, assertManaged } from '../shared/scope';
 import type { SecretStore } from '../shared/secret-store';
 import type { WorkflowPort } from '../shared/workflows';
 import { NoRunningWorkflowError, NothingToRollBackError, rollbackRotation } from '../rotation/rollback';
-import { assertNoOtherRotation, startRotation } from '../rotation/start';
+import { startOnDemandRotation } from '../rotation/on-demand';
 import { MAX_OBSERVATION_DAYS } from '../offboarding/service';
 import { userView } from './user-view';
 import { parseJsonObject, requireUserName, optionalString, optionalPositiveInteger } from './validation';
@@ -114,24 +113,10 @@ export function makeApiHandler(deps: ApiDeps) {
     'POST /rotations': async (event, caller) => {
       const body = parseJsonObject(event.body, ['userName']);
       const userName = requireUserName(body.userName);
-      // Refuse up front what the workflow would refuse, so the caller gets the answer now.
-      const user = await deps.iam.getUser(userName);
-      assertExactSpelling(userName, user.userName);
-      assertManaged(user, deps.config, deps.automationUserNames);
-      const keys = await deps.iam.listAccessKeys(userName);
-      const active = keys.filter((k) => k.status === 'Active');
-      if (active.length > 1)
-        throw new TooManyActiveKeysError(
-          userName,
-          active.map((k) => k.accessKeyId),
-        );
-      if (active.length === 0) throw new ValidationError(`user ${userName} has no active access key to rotate`);
-      const accessKeyId = active[0]!.accessKeyId;
-      await assertNoOtherRotation(deps.workflows, userName, accessKeyId);
-      const result = await startRotation(deps.workflows, deps.config, { userName, accessKeyId, requestedBy: `api:${caller}` });
+      const result = await startOnDemandRotation(deps, { userName, requestedBy: `api:${caller}` });
       return respond(result.started ? 202 : 200, {
         userName,
-        accessKeyId,
+        accessKeyId: result.accessKeyId,
         executionName: result.executionName,
         started: result.started,
       });

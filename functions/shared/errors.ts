@@ -50,8 +50,8 @@ export class TooManyActiveKeysError extends LifecycleError {
     readonly accessKeyIds: readonly string[],
   ) {
     super(
-      `user ${userName} has two active access keys (${accessKeyIds.join(', ')}); rotation needs a free slot, ` +
-        'a person must decide which key to retire',
+      `user ${userName} has two active access keys (${accessKeyIds.join(', ')}); rotation needs a free slot: ` +
+        'deactivate the one no longer used first',
     );
   }
 }
