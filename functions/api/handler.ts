@@ -6,19 +6,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { LifecycleConfig } from '../shared/config';
-import {
-  LifecycleError,
-  OutOfScopeError,
-  ProtectedUserError,
-  TooManyActiveKeysError,
-  UserNotFoundError,
-  ValidationError,
-  WorkflowConflictError,
-} from '../shared/errors';
+import { LifecycleError, UserNotFoundError, ValidationError } from '../shared/errors';
 import type { IamGateway } from '../shared/iam-gateway';
 import type { SecretStore } from '../shared/secret-store';
 import type { WorkflowPort } from '../shared/workflows';
-import { NoRunningWorkflowError, NothingToRollBackError, rollbackRotation } from '../rotation/rollback';
+import { NoRunningWorkflowError, rollbackRotation } from '../rotation/rollback';
 import { startOnDemandRotation } from '../rotation/on-demand';
 import { MAX_OBSERVATION_DAYS } from '../offboarding/service';
 import { userView } from './user-view';
@@ -62,18 +54,13 @@ function callerOf(event: APIGatewayProxyEvent): string {
   return identity?.userArn ?? identity?.caller ?? 'unknown';
 }
 
+/**
+ * Bad input is 400, a missing user or workflow 404; every other refusal (protected or out-of-scope
+ * user, a conflicting workflow, two active keys, nothing to roll back) is a named error and 409.
+ */
 function statusFor(error: unknown): number {
   if (error instanceof ValidationError) return 400;
   if (error instanceof UserNotFoundError || error instanceof NoRunningWorkflowError) return 404;
-  if (
-    error instanceof ProtectedUserError ||
-    error instanceof OutOfScopeError ||
-    error instanceof WorkflowConflictError ||
-    error instanceof TooManyActiveKeysError ||
-    error instanceof NothingToRollBackError
-  ) {
-    return 409;
-  }
   if (error instanceof LifecycleError) return 409;
   return 500;
 }
