@@ -6,7 +6,6 @@
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -16,7 +15,7 @@ import { acknowledge, iam5Resource } from '../nag';
 import { Construct } from 'constructs';
 import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
 import type { ManagedUserAccess } from './managed-user-access';
-import type { Notifications } from './notifications';
+import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
 import { executionArnPattern } from './state-machine-definition';
 
 /** What the schedule sends the scan Lambda. */
@@ -136,16 +135,12 @@ export class DailyScan extends Construct {
       }),
     });
 
-    this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-      alarmDescription:
-        'The access key scan failed, so no rotation was started by it. Read the scan function logs; the next ' +
+    this.errorsAlarm = props.notifications.alarmOnAny(
+      this,
+      'ErrorsAlarm',
+      this.function.function.metricErrors(FIVE_MINUTE_SUM),
+      'The access key scan failed, so no rotation was started by it. Read the scan function logs; the next ' +
         'scheduled run retries.',
-      metric: this.function.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.errorsAlarm.addAlarmAction(new SnsAction(props.notifications.topic));
+    );
   }
 }

@@ -7,7 +7,6 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -15,7 +14,7 @@ import { Construct } from 'constructs';
 import { acknowledge, iam5Resource } from '../nag';
 import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
 import type { ManagedUserAccess } from './managed-user-access';
-import type { Notifications } from './notifications';
+import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
 import type { Offboarding } from './offboarding';
 import type { SecretsKey } from './secrets-key';
 import { executionArnPattern } from './state-machine-definition';
@@ -300,17 +299,13 @@ export class LifecycleApi extends Construct {
       },
     );
 
-    this.serverErrorsAlarm = new cloudwatch.Alarm(this, 'ServerErrorsAlarm', {
-      alarmDescription:
-        'The lifecycle API answered 5xx (an unexpected error in the API function, or the function timed out). ' +
+    this.serverErrorsAlarm = props.notifications.alarmOnAny(
+      this,
+      'ServerErrorsAlarm',
+      this.api.metricServerError(FIVE_MINUTE_SUM),
+      'The lifecycle API answered 5xx (an unexpected error in the API function, or the function timed out). ' +
         'Read the API function logs and the access logs.',
-      metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.serverErrorsAlarm.addAlarmAction(new SnsAction(props.notifications.topic));
+    );
   }
 
   /**

@@ -3,7 +3,9 @@
  * alarms of the stack. Encrypted with its own customer managed key, because CloudWatch alarms (and
  * later EventBridge) cannot publish to a topic encrypted with the AWS managed aws/sns key.
  */
-import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -21,6 +23,9 @@ export interface NotificationsProps {
    */
   readonly keyRemovalPolicy?: RemovalPolicy;
 }
+
+/** Metric options of the alarms: occurrences summed over five minutes. */
+export const FIVE_MINUTE_SUM = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM } as const;
 
 export class Notifications extends Construct {
   /** The notification topic (SSE-KMS, SSL-only topic policy). */
@@ -49,6 +54,23 @@ export class Notifications extends Construct {
       'cloudwatch.amazonaws.com',
       stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
     );
+  }
+
+  /**
+   * An alarm in `scope` that fires on the first occurrence of `metric` (use FIVE_MINUTE_SUM) and
+   * notifies this topic. `description` tells the person reading it what to do.
+   */
+  alarmOnAny(scope: Construct, id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(scope, id, {
+      alarmDescription: description,
+      metric,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(this.topic));
+    return alarm;
   }
 
   /**

@@ -3,16 +3,15 @@
  * step functions' ARNs substituted, logs (level ALL) and X-Ray tracing, permission to invoke exactly
  * its step functions, and an alarm on failed executions that notifies the topic.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { acknowledge } from '../nag';
 import type { LifecycleFunction } from './lifecycle-function';
-import type { Notifications } from './notifications';
+import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
 import { aslDefinition } from './state-machine-definition';
 
 export interface WorkflowStateMachineProps {
@@ -74,26 +73,18 @@ export function createWorkflowStateMachine(scope: Construct, props: WorkflowStat
       `GetSampling* support no resource-level permissions. The role can otherwise only invoke its ${functions.length} step functions.`,
   });
 
-  const failedExecutionsAlarm = new cloudwatch.Alarm(scope, 'FailedExecutionsAlarm', {
-    alarmDescription: props.alarmDescription,
-    metric: stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
-  failedExecutionsAlarm.addAlarmAction(new SnsAction(props.notifications.topic));
-
-  const timedOutExecutionsAlarm = new cloudwatch.Alarm(scope, 'TimedOutExecutionsAlarm', {
-    alarmDescription:
-      'An execution reached the Step Functions time limit (one year) without finishing, e.g. a rotation whose ' +
+  const failedExecutionsAlarm = props.notifications.alarmOnAny(
+    scope,
+    'FailedExecutionsAlarm',
+    stateMachine.metricFailed(FIVE_MINUTE_SUM),
+    props.alarmDescription,
+  );
+  const timedOutExecutionsAlarm = props.notifications.alarmOnAny(
+    scope,
+    'TimedOutExecutionsAlarm',
+    stateMachine.metricTimedOut(FIVE_MINUTE_SUM),
+    'An execution reached the Step Functions time limit (one year) without finishing, e.g. a rotation whose ' +
       'cutover never happened under cutoverDeadlineAction "notify". Look at the user and decide by hand.',
-    metric: stateMachine.metricTimedOut({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
-    threshold: 1,
-    evaluationPeriods: 1,
-    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-  });
-  timedOutExecutionsAlarm.addAlarmAction(new SnsAction(props.notifications.topic));
+  );
   return { stateMachine, logGroup, failedExecutionsAlarm, timedOutExecutionsAlarm };
 }
