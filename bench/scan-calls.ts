@@ -30,6 +30,7 @@ const noWorkflows: WorkflowPort = {
   describe: async () => undefined,
   list: async () => [],
   stop: async () => false,
+  executionArn: (_kind, name) => `arn:local:${name}`,
 };
 
 interface Row {

@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { parseConfig, type LifecycleConfig } from '../functions/shared/config';
 import { DailyScan } from './constructs/daily-scan';
+import { workflowIdentity } from './constructs/workflow-identity';
 import { KeyRotation } from './constructs/key-rotation';
 import { LifecycleApi } from './constructs/lifecycle-api';
 import type { LifecycleFunctionSettings } from './constructs/lifecycle-function';
@@ -89,8 +90,13 @@ export class IamUserLifecycleStack extends Stack {
     this.notifications = new Notifications(this, 'Notifications');
     this.secretsKey = new SecretsKey(this, 'SecretsKey', { secretPrefix: this.config.secretPrefix });
     this.userAccess = new ManagedUserAccess(this, { config: this.config, automationUserNames });
+    const rotationIdentity = workflowIdentity(this, 'rotation');
+    const offboardingIdentity = workflowIdentity(this, 'offboarding');
     this.functionSettings = {
       environment: {
+        // Known before the state machines exist (fixed names): steps check they run inside their own.
+        ROTATION_STATE_MACHINE_ARN: rotationIdentity.stateMachineArn,
+        OFFBOARDING_STATE_MACHINE_ARN: offboardingIdentity.stateMachineArn,
         LIFECYCLE_CONFIG: JSON.stringify(this.config),
         NOTIFICATION_TOPIC_ARN: this.notifications.topic.topicArn,
         SECRETS_KMS_KEY_ID: this.secretsKey.key.keyArn,
@@ -102,6 +108,7 @@ export class IamUserLifecycleStack extends Stack {
 
     this.keyRotation = new KeyRotation(this, 'KeyRotation', {
       functionSettings: this.functionSettings,
+      identity: rotationIdentity,
       userAccess: this.userAccess,
       notifications: this.notifications,
       secrets: this.secretsKey,
@@ -116,6 +123,7 @@ export class IamUserLifecycleStack extends Stack {
     });
     this.offboarding = new Offboarding(this, 'Offboarding', {
       functionSettings: this.functionSettings,
+      identity: offboardingIdentity,
       userAccess: this.userAccess,
       notifications: this.notifications,
       secrets: this.secretsKey,

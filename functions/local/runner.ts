@@ -99,7 +99,7 @@ export class LocalWorkflows implements WorkflowPort {
     return `${kind}/${name}`;
   }
 
-  private arn(kind: WorkflowKind, name: string): string {
+  executionArn(kind: WorkflowKind, name: string): string {
     return `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:local-${kind}:${name}`;
   }
 
@@ -109,7 +109,7 @@ export class LocalWorkflows implements WorkflowPort {
     const entry = this.machines.get(kind);
     if (!entry) throw new Error(`no local ${kind} workflow is configured`);
 
-    const executionArn = this.arn(kind, name);
+    const executionArn = this.executionArn(kind, name);
     const startDate = new Date();
     const history: HistoryEvent[] = [];
     const record = (event: HistoryEvent) => {

@@ -43,6 +43,8 @@ export interface WorkflowPort {
   /** Executions of a kind, newest first (only RUNNING ones when `runningOnly`). */
   list(kind: WorkflowKind, options?: { runningOnly?: boolean; max?: number }): Promise<ExecutionSummary[]>;
   stop(kind: WorkflowKind, name: string, reason: { error: string; cause: string }): Promise<boolean>;
+  /** The ARN an execution of this name of this kind's state machine has (it may not exist). */
+  executionArn(kind: WorkflowKind, name: string): string;
 }
 
 function parseJson(text: string | undefined): unknown {
@@ -67,7 +69,7 @@ export class StepFunctionsWorkflows implements WorkflowPort {
     return arn;
   }
 
-  private executionArn(kind: WorkflowKind, name: string): string {
+  executionArn(kind: WorkflowKind, name: string): string {
     // arn:aws:states:region:account:stateMachine:Name -> arn:aws:states:region:account:execution:Name:exec
     return `${this.machineArn(kind).replace(':stateMachine:', ':execution:')}:${name}`;
   }

@@ -12,6 +12,7 @@ import type { ManagedUserAccess } from './managed-user-access';
 import type { Notifications } from './notifications';
 import type { SecretsKey } from './secrets-key';
 import { createWorkflowStateMachine } from './workflow-state-machine';
+import type { WorkflowIdentity } from './workflow-identity';
 
 export const KEY_ROTATION_ASL_FILE = 'statemachines/key-rotation.asl.json';
 const ENTRY = 'functions/rotation/lambda.ts';
@@ -43,6 +44,8 @@ export type RotationStep = keyof typeof ROTATION_STEPS;
 export interface KeyRotationProps {
   /** Environment and log settings shared by every Lambda of the stack. */
   readonly functionSettings: LifecycleFunctionSettings;
+  /** Fixed name and ARN of this workflow's state machine (its steps check they run inside it). */
+  readonly identity: WorkflowIdentity;
   /** IAM permissions on managed users (path/tag scope, protected-user Deny statements). */
   readonly userAccess: ManagedUserAccess;
   /** The notification topic: steps publish to it, the failed-executions alarm notifies it. */
@@ -122,6 +125,7 @@ export class KeyRotation extends Construct {
     notifications.grantPublish(functions.notify.role);
 
     const workflow = createWorkflowStateMachine(this, {
+      stateMachineName: props.identity.stateMachineName,
       aslFile: KEY_ROTATION_ASL_FILE,
       steps: Object.fromEntries(
         (Object.keys(ROTATION_STEPS) as RotationStep[]).map((step) => [ROTATION_STEPS[step].placeholder, functions[step]]),

@@ -20,6 +20,7 @@ import type { Notifications } from './notifications';
 import type { SecretsKey } from './secrets-key';
 import { aslTaskTimeouts } from './state-machine-definition';
 import { createWorkflowStateMachine } from './workflow-state-machine';
+import type { WorkflowIdentity } from './workflow-identity';
 
 export const OFFBOARDING_ASL_FILE = 'statemachines/offboarding.asl.json';
 const ENTRY = 'functions/offboarding/lambda.ts';
@@ -94,6 +95,8 @@ export interface RecordsAccess {
 export interface OffboardingProps {
   /** Environment and log settings shared by every Lambda of the stack. */
   readonly functionSettings: LifecycleFunctionSettings;
+  /** Fixed name and ARN of this workflow's state machine (its steps check they run inside it). */
+  readonly identity: WorkflowIdentity;
   /** IAM permissions on managed users (path/tag scope, protected-user Deny statements). */
   readonly userAccess: ManagedUserAccess;
   /** The notification topic: steps publish to it, the failed-executions alarm notifies it. */
@@ -305,6 +308,7 @@ export class Offboarding extends Construct {
 
     checkTimeouts();
     const workflow = createWorkflowStateMachine(this, {
+      stateMachineName: props.identity.stateMachineName,
       aslFile: OFFBOARDING_ASL_FILE,
       steps: Object.fromEntries(
         (Object.keys(OFFBOARDING_STEPS) as OffboardingStep[]).map((step) => [

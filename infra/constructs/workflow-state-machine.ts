@@ -15,6 +15,11 @@ import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
 import { aslDefinition } from './state-machine-definition';
 
 export interface WorkflowStateMachineProps {
+  /**
+   * Fixed state machine name (see workflow-identity.ts): its ARN is then known to the step functions.
+   * @default a name CloudFormation generates
+   */
+  readonly stateMachineName?: string;
   /** ASL file, relative to the repository root. */
   readonly aslFile: string;
   /** ASL placeholder name (without `${}`) -> the function bound to it. */
@@ -53,6 +58,7 @@ export function createWorkflowStateMachine(scope: Construct, props: WorkflowStat
   const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
     ...aslDefinition(props.aslFile, substitutions),
     stateMachineType: sfn.StateMachineType.STANDARD,
+    ...(props.stateMachineName ? { stateMachineName: props.stateMachineName } : {}),
     comment: props.comment,
     tracingEnabled: true,
     logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: props.includeExecutionData ?? false },

@@ -3,6 +3,7 @@
  * rotation and offboarding state machines and their alarms, the snapshot bucket, the HTTP API, the
  * scan schedule, the topic and the keys. The one bundling synth of the infra tests is here.
  */
+import { workflowIdentity } from '../../infra/constructs/workflow-identity';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -160,6 +161,11 @@ describe('the stack with the default config', () => {
         ),
       ]);
       const shared = ['LIFECYCLE_CONFIG', 'NOTIFICATION_TOPIC_ARN', 'SECRETS_KMS_KEY_ID', 'AUTOMATION_USER_NAMES', 'LOG_LEVEL'];
+      // Every step knows its state machine's fixed ARN (execution guard); scan and API use the resource's own.
+      const fixedArns = {
+        ROTATION_STATE_MACHINE_ARN: s.stack.resolve(workflowIdentity(s.stack, 'rotation').stateMachineArn),
+        OFFBOARDING_STATE_MACHINE_ARN: s.stack.resolve(workflowIdentity(s.stack, 'offboarding').stateMachineArn),
+      };
       for (const [id, p] of functionProps(s)) {
         // Act
         const env = p.Environment.Variables;
@@ -171,7 +177,7 @@ describe('the stack with the default config', () => {
         expect(env.LOG_LEVEL).toBe('INFO');
         expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
         const rest = Object.fromEntries(Object.entries(env).filter(([k]) => !shared.includes(k) && k !== 'NODE_OPTIONS'));
-        expect([id, rest]).toEqual([id, extra.get(id) ?? {}]);
+        expect([id, rest]).toEqual([id, { ...fixedArns, ...extra.get(id) }]);
       }
     });
 

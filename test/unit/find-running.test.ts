@@ -13,6 +13,7 @@ function port(executions: { name: string; userName: string; status?: ExecutionSu
   const workflows: WorkflowPort = {
     start: async () => ({ executionArn: '', started: true }),
     stop: async () => true,
+    executionArn: (_kind, name) => `arn:${name}`,
     list: async (_kind, options) => summaries.filter((s) => !options?.runningOnly || s.status === 'RUNNING'),
     describe: async (_kind, name) => {
       described.push(name);

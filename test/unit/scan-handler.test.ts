@@ -31,6 +31,9 @@ class FakeWorkflows implements WorkflowPort {
   async stop() {
     return false;
   }
+  executionArn(_kind: WorkflowKind, name: string) {
+    return `arn:${name}`;
+  }
 }
 
 interface FakeUser {
