@@ -8,6 +8,7 @@ import { LOCAL_CREDENTIALS, makeClients, type AwsClients } from '../shared/aws';
 import type { LifecycleConfig } from '../shared/config';
 import { IamGateway } from '../shared/iam-gateway';
 import { RecordingNotifier, type Notifier } from '../shared/notifier';
+import { makeReadersFor } from '../shared/secret-access';
 import { SecretStore } from '../shared/secret-store';
 import { makeRotationHandlers, rotationTaskBindings, type RotationHandlers } from '../rotation/handlers';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
@@ -66,7 +67,11 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     credentials: LOCAL_CREDENTIALS,
   });
   const iam = new IamGateway(clients.iam);
-  const secrets = new SecretStore(clients.secrets);
+  // Locally no stack role exists: the policy written denies GetSecretValue to all but the readers.
+  const secrets = new SecretStore(clients.secrets, undefined, {
+    writerArns: [],
+    readersFor: makeReadersFor(options.config.secretReaders, iam),
+  });
   const notifications = new RecordingNotifier(options.forwardNotifications);
   const logger =
     options.logger ??

@@ -18,7 +18,8 @@ export type BlockCode =
   | 'two-active-keys'
   | 'no-room'
   | 'invalid-request'
-  | 'being-offboarded';
+  | 'being-offboarded'
+  | 'foreign-secret';
 
 /**
  * Decides whether the exact key `accessKeyId` can be rotated given all keys of the user.

@@ -137,6 +137,11 @@ export function makeRotationHandlers(deps: RotationDeps) {
       const keys = await iam.listAccessKeys(userName);
       const plan = planPreparation(keys, accessKeyId, config.removeInactiveKeyToMakeRoom);
       if (plan.kind === 'blocked') return blocked(plan.code, plan.reason);
+      // Never write into a secret this stack did not create: refuse before any key changes.
+      const foreign = await secrets.foreignReason(secretNameFor(config, userName), userName);
+      if (foreign !== undefined) {
+        return blocked('foreign-secret', `secret ${secretNameFor(config, userName)} was not created by iam-user-lifecycle (${foreign})`);
+      }
       if (plan.removeInactiveKeyId) {
         await iam.deleteAccessKey(userName, plan.removeInactiveKeyId);
         logger.info('deleted inactive key to make room', { userName, accessKeyId: plan.removeInactiveKeyId });
@@ -293,11 +298,15 @@ export function makeRotationHandlers(deps: RotationDeps) {
     return step('deactivateOldKey', async () => {
       const newKey = state.newKey;
       if (!newKey) throw new ValidationError('deactivateOldKey needs newKey');
-      // Safety rule 2: the replacement must be stored and active before the old key goes.
-      const stored = await secrets.currentKey(state.secretName);
-      if (stored?.accessKeyId !== newKey.accessKeyId) {
+      // Safety rule 2: the replacement must be stored and active before the old key goes. Read from
+      // the secret's metadata (the version createAndStore recorded is AWSCURRENT), never decrypted.
+      const notCurrent = await secrets.whyNotCurrent(state.secretName, {
+        accessKeyId: newKey.accessKeyId,
+        versionId: newKey.secretVersionId,
+      });
+      if (notCurrent !== undefined) {
         throw new SafetyCheckError(
-          `secret ${state.secretName} does not hold the new key ${newKey.accessKeyId} as AWSCURRENT; not deactivating ${state.oldAccessKeyId}`,
+          `secret ${state.secretName} does not hold the new key ${newKey.accessKeyId} as AWSCURRENT (${notCurrent}); not deactivating ${state.oldAccessKeyId}`,
         );
       }
       const keys = await iam.listAccessKeys(state.userName);

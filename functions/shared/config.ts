@@ -6,6 +6,7 @@
  * Every field is optional in the JSON; missing fields take the documented defaults below.
  */
 import { ConfigError } from './errors';
+import { DEFAULT_SECRET_READERS, parseSecretReaders, type SecretReaders } from './secret-access';
 
 export type CutoverDeadlineAction = 'notify' | 'deactivate';
 
@@ -63,6 +64,12 @@ export interface LifecycleConfig {
   readonly protectedUsers: ProtectedUsers;
   /** Secrets are named `<secretPrefix>/<userName>`. @default 'iam-user-lifecycle' */
   readonly secretPrefix: string;
+  /**
+   * Who may read each user's secret (GetSecretValue); everyone else is denied by the secret's
+   * resource policy. Role ARNs by user name, plus those a user tag lists (space or comma separated).
+   * @default { byUser: {}, tagKey: 'iam-lifecycle:secret-reader' }
+   */
+  readonly secretReaders: SecretReaders;
   /** How long an offboarded user is kept disabled before deletion. @default 30 */
   readonly offboardingObservationDays: number;
   /** How often offboarding checks that nothing was re-enabled during observation. @default 24 */
@@ -94,6 +101,7 @@ export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
   managedUsers: Object.freeze({ pathPrefix: '/' }),
   protectedUsers: Object.freeze({ userNames: Object.freeze([]) as readonly string[], tagKey: 'iam-lifecycle:protected' }),
   secretPrefix: 'iam-user-lifecycle',
+  secretReaders: DEFAULT_SECRET_READERS,
   offboardingObservationDays: 30,
   offboardingCheckIntervalHours: 24,
   scanSchedule: 'rate(1 day)',
@@ -170,6 +178,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
   } else if (merged.secretPrefix.endsWith('/')) {
     problems.push('secretPrefix must not end with "/" (secrets are named <secretPrefix>/<userName>)');
   }
+  const secretReaders = parseSecretReaders(problems, merged.secretReaders);
   if (typeof merged.scanSchedule !== 'string' || !/^(rate|cron)\(.+\)$/.test(merged.scanSchedule)) {
     problems.push('scanSchedule must be an EventBridge Scheduler rate(...) or cron(...) expression');
   }
@@ -186,6 +195,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     managedUsers,
     protectedUsers,
     secretPrefix: merged.secretPrefix as string,
+    secretReaders,
     offboardingObservationDays: observation,
     offboardingCheckIntervalHours: offboardingInterval,
     scanSchedule: merged.scanSchedule as string,

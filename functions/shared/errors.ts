@@ -130,3 +130,16 @@ export function classifyError(error: unknown): Error {
 export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
 }
+
+/**
+ * A secret under the managed name that this stack did not create (missing its tags, another KMS
+ * key, a resource policy that grants): it is never written to or overwritten.
+ */
+export class ForeignSecretError extends LifecycleError {
+  constructor(
+    readonly secretName: string,
+    readonly why: string,
+  ) {
+    super(`secret ${secretName} was not created by iam-user-lifecycle (${why}); not writing to it`);
+  }
+}

@@ -8,6 +8,7 @@ import { IamGateway } from './iam-gateway';
 import { makeLogger } from './logger';
 import { SnsNotifier, type Notifier } from './notifier';
 import { automationUserNamesFromEnv } from './scope';
+import { makeReadersFor } from './secret-access';
 import { SecretStore } from './secret-store';
 
 export interface Runtime {
@@ -26,14 +27,26 @@ function required(env: NodeJS.ProcessEnv, name: string): string {
   return value;
 }
 
+function listFromEnv(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
 export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
   const config = configFromEnv(env);
   const clients = makeClients(targetFromEnv(env));
+  const iam = new IamGateway(clients.iam);
   return {
     config,
     clients,
-    iam: new IamGateway(clients.iam),
-    secrets: new SecretStore(clients.secrets, env.SECRETS_KMS_KEY_ID),
+    iam,
+    secrets: new SecretStore(clients.secrets, env.SECRETS_KMS_KEY_ID, {
+      // Set on the Lambdas that store keys: their own role ARNs, the only writers of the secrets.
+      writerArns: listFromEnv(env.SECRET_WRITER_ROLE_ARNS),
+      readersFor: makeReadersFor(config.secretReaders, iam),
+    }),
     notifier: new SnsNotifier(clients.sns, required(env, 'NOTIFICATION_TOPIC_ARN')),
     automationUserNames: automationUserNamesFromEnv(env),
     clock: () => new Date(),

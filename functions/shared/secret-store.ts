@@ -8,14 +8,18 @@ import {
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
+  GetResourcePolicyCommand,
   GetSecretValueCommand,
+  PutResourcePolicyCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
   TagResourceCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { createHash } from 'node:crypto';
+import { ForeignSecretError } from './errors';
 import type { NewAccessKey } from './iam-gateway';
+import { accessKeyIdOfVersion, foreignSecretReason, secretResourcePolicy, versionIdFor } from './secret-access';
 
 /** Tags on every secret this store writes; the CDK app limits secretsmanager:TagResource to these keys. */
 export const SECRET_TAGS = {
@@ -23,8 +27,9 @@ export const SECRET_TAGS = {
   user: 'iam-lifecycle:user',
   /**
    * The access key id in AWSCURRENT, so a reader (the API's user view) can tell which key is stored
-   * from DescribeSecret alone, without permission to decrypt the secret. Informational only: the
-   * workflows always read the value itself.
+   * from DescribeSecret alone, without permission to decrypt the secret. The version id of what the
+   * store writes names the key too (secret-access.ts versionIdFor) and is what the workflows trust;
+   * the tag is how secrets stored before that are read.
    */
   accessKeyId: 'iam-lifecycle:access-key-id',
 } as const;
@@ -57,16 +62,113 @@ export function requestTokenFor(executionName: string): string {
   return createHash('sha256').update(executionName).digest('hex').slice(0, 64);
 }
 
+/** Who may read and write the secrets this store writes (see secret-access.ts). */
+export interface SecretAccess {
+  /** The stack's roles that write secrets (role ARNs); empty locally, where no role exists. */
+  readonly writerArns: readonly string[];
+  /** The principals that may read `userName`'s secret (config `secretReaders` and the user's tag). */
+  readonly readersFor: (userName: string) => Promise<readonly string[]>;
+}
+
+/** What DescribeSecret says about a secret: no value, no KMS call. */
+interface SecretMetadata {
+  readonly arn: string;
+  readonly tags: Record<string, string>;
+  readonly kmsKeyId?: string;
+  /** The version that holds AWSCURRENT, if any. */
+  readonly currentVersionId?: string;
+}
+
+export const MANAGED_BY_VALUE = 'iam-user-lifecycle';
+
 export class SecretStore {
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly kmsKeyId?: string,
+    private readonly access?: SecretAccess,
   ) {}
 
-  /** The access key id held in AWSCURRENT, or undefined if the secret does not exist. */
+  private async metadata(secretName: string): Promise<SecretMetadata | undefined> {
+    try {
+      const out = await this.client.send(new DescribeSecretCommand({ SecretId: secretName }));
+      const tags: Record<string, string> = {};
+      for (const tag of out.Tags ?? []) tags[tag.Key ?? ''] = tag.Value ?? '';
+      const current = Object.entries(out.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'));
+      return {
+        arn: out.ARN ?? '',
+        tags,
+        ...(out.KmsKeyId ? { kmsKeyId: out.KmsKeyId } : {}),
+        ...(current ? { currentVersionId: current[0] } : {}),
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The access key id held in AWSCURRENT, or undefined if the secret does not exist, holds nothing
+   * or is not this stack's. Read from metadata (DescribeSecret), never by decrypting: the version id
+   * names the key (versionIdFor); for a version written before that, the key-id tag does.
+   */
   async currentKey(secretName: string): Promise<StoredKeyRef | undefined> {
-    const value = await this.readCredentials(secretName, 'AWSCURRENT');
-    return value ? { accessKeyId: value.credentials.accessKeyId, versionId: value.versionId } : undefined;
+    const meta = await this.metadata(secretName);
+    if (!meta?.currentVersionId || meta.tags[SECRET_TAGS.managedBy] !== MANAGED_BY_VALUE) return undefined;
+    const accessKeyId = accessKeyIdOfVersion(meta.currentVersionId) ?? meta.tags[SECRET_TAGS.accessKeyId];
+    return accessKeyId ? { accessKeyId, versionId: meta.currentVersionId } : undefined;
+  }
+
+  /**
+   * Why `expected` is not the stored AWSCURRENT key, or undefined when it is: AWSCURRENT must be
+   * exactly the version the store recorded, and that version (or, for a version id that does not
+   * name a key, the key-id tag) must name the key. Metadata only: no GetSecretValue, no KMS.
+   */
+  async whyNotCurrent(secretName: string, expected: StoredKeyRef): Promise<string | undefined> {
+    const meta = await this.metadata(secretName);
+    if (!meta) return `secret ${secretName} does not exist`;
+    if (meta.tags[SECRET_TAGS.managedBy] !== MANAGED_BY_VALUE) return `secret ${secretName} is not this stack's`;
+    if (meta.currentVersionId !== expected.versionId) {
+      return `AWSCURRENT of ${secretName} is not the version ${expected.versionId} that stored ${expected.accessKeyId}`;
+    }
+    const named = accessKeyIdOfVersion(meta.currentVersionId) ?? meta.tags[SECRET_TAGS.accessKeyId];
+    if (named !== expected.accessKeyId) return `AWSCURRENT of ${secretName} does not hold ${expected.accessKeyId}`;
+    return undefined;
+  }
+
+  /**
+   * Why the existing secret `secretName` is not one this stack created for `userName`, or undefined
+   * when it is ours or does not exist (DescribeSecret and GetResourcePolicy; no value is read).
+   */
+  async foreignReason(secretName: string, userName: string): Promise<string | undefined> {
+    const meta = await this.metadata(secretName);
+    if (!meta) return undefined;
+    return this.foreignReasonOf(secretName, userName, meta);
+  }
+
+  private async foreignReasonOf(secretName: string, userName: string, meta: SecretMetadata): Promise<string | undefined> {
+    const policy = await this.client.send(new GetResourcePolicyCommand({ SecretId: secretName }));
+    return foreignSecretReason(
+      { tags: meta.tags, ...(meta.kmsKeyId ? { kmsKeyId: meta.kmsKeyId } : {}), ...(policy.ResourcePolicy ? { policy: policy.ResourcePolicy } : {}) },
+      {
+        userName,
+        managedBy: MANAGED_BY_VALUE,
+        tagKeys: { managedBy: SECRET_TAGS.managedBy, user: SECRET_TAGS.user },
+        ...(this.kmsKeyId ? { kmsKeyId: this.kmsKeyId } : {}),
+      },
+    );
+  }
+
+  /** Writes the resource policy (readers, writers) again, so a change of readers converges on every store. */
+  private async applyPolicy(secretArn: string, secretName: string, userName: string): Promise<void> {
+    if (!this.access) return;
+    const readers = await this.access.readersFor(userName);
+    await this.client.send(
+      new PutResourcePolicyCommand({
+        SecretId: secretName,
+        ResourcePolicy: secretResourcePolicy({ secretArn, readers, writers: this.access.writerArns }),
+        BlockPublicPolicy: true,
+      }),
+    );
   }
 
   /** The full credentials (for the workload using them; never for workflow state). */
@@ -110,7 +212,10 @@ export class SecretStore {
 
   /**
    * Stores the key as AWSCURRENT (Secrets Manager moves the previous AWSCURRENT to AWSPREVIOUS).
-   * The same `requestToken` makes a retry of the same store a no-op.
+   * The same `requestToken` makes a retry of the same store a no-op. A secret of that name that
+   * this stack did not create is refused (ForeignSecretError) and left as it is. A new secret is
+   * created empty, gets its resource policy, and only then receives the key; an existing one gets
+   * its policy re-applied (readers may have changed) before the new value lands.
    */
   async storeKey(secretName: string, userName: string, key: NewAccessKey, requestToken: string): Promise<StoredKeyRef> {
     const value: StoredCredentials = {
@@ -119,33 +224,36 @@ export class SecretStore {
       secretAccessKey: key.secretAccessKey,
       createdAt: key.createdAt.toISOString(),
     };
-    const secretString = JSON.stringify(value);
-    if (await this.exists(secretName)) {
-      const out = await this.client.send(
-        new PutSecretValueCommand({ SecretId: secretName, SecretString: secretString, ClientRequestToken: requestToken }),
+    const versionId = versionIdFor(key.accessKeyId, requestToken);
+    let meta = await this.metadata(secretName);
+    if (meta) {
+      const foreign = await this.foreignReasonOf(secretName, userName, meta);
+      if (foreign) throw new ForeignSecretError(secretName, foreign);
+    } else {
+      const created = await this.client.send(
+        new CreateSecretCommand({
+          Name: secretName,
+          Description: `Access key of IAM user ${userName}, rotated by iam-user-lifecycle`,
+          ...(this.kmsKeyId ? { KmsKeyId: this.kmsKeyId } : {}),
+          Tags: [
+            { Key: SECRET_TAGS.managedBy, Value: MANAGED_BY_VALUE },
+            { Key: SECRET_TAGS.user, Value: userName },
+            { Key: SECRET_TAGS.accessKeyId, Value: key.accessKeyId },
+          ],
+        }),
       );
-      // The tag only informs readers; the stored value is what counts, so a failed tag update is not
-      // a failed store (a stale tag shows in the user view until the next rotation).
-      await this.client
-        .send(new TagResourceCommand({ SecretId: secretName, Tags: [{ Key: SECRET_TAGS.accessKeyId, Value: key.accessKeyId }] }))
-        .catch(() => undefined);
-      return { accessKeyId: key.accessKeyId, versionId: out.VersionId ?? requestToken };
+      meta = { arn: created.ARN ?? '', tags: {} };
     }
+    await this.applyPolicy(meta.arn, secretName, userName);
     const out = await this.client.send(
-      new CreateSecretCommand({
-        Name: secretName,
-        SecretString: secretString,
-        ClientRequestToken: requestToken,
-        Description: `Access key of IAM user ${userName}, rotated by iam-user-lifecycle`,
-        ...(this.kmsKeyId ? { KmsKeyId: this.kmsKeyId } : {}),
-        Tags: [
-          { Key: SECRET_TAGS.managedBy, Value: 'iam-user-lifecycle' },
-          { Key: SECRET_TAGS.user, Value: userName },
-          { Key: SECRET_TAGS.accessKeyId, Value: key.accessKeyId },
-        ],
-      }),
+      new PutSecretValueCommand({ SecretId: secretName, SecretString: JSON.stringify(value), ClientRequestToken: versionId }),
     );
-    return { accessKeyId: key.accessKeyId, versionId: out.VersionId ?? requestToken };
+    // The version id names the key and is what the workflows check; the tag serves readers of
+    // metadata (the user view), so a failed tag update is not a failed store.
+    await this.client
+      .send(new TagResourceCommand({ SecretId: secretName, Tags: [{ Key: SECRET_TAGS.accessKeyId, Value: key.accessKeyId }] }))
+      .catch(() => undefined);
+    return { accessKeyId: key.accessKeyId, versionId: out.VersionId ?? versionId };
   }
 
   /** Deletes the secret (offboarding). Returns false when it did not exist. */
