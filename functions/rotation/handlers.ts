@@ -140,7 +140,10 @@ export function makeRotationHandlers(deps: RotationDeps) {
       // Never write into a secret this stack did not create: refuse before any key changes.
       const foreign = await secrets.foreignReason(secretNameFor(config, userName), userName);
       if (foreign !== undefined) {
-        return blocked('foreign-secret', `secret ${secretNameFor(config, userName)} was not created by iam-user-lifecycle (${foreign})`);
+        return blocked(
+          'foreign-secret',
+          `secret ${secretNameFor(config, userName)} was not created by iam-user-lifecycle (${foreign})`,
+        );
       }
       if (plan.removeInactiveKeyId) {
         await iam.deleteAccessKey(userName, plan.removeInactiveKeyId);

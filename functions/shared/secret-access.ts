@@ -217,7 +217,12 @@ function keyIdOf(keyRef: string): string {
  */
 export function foreignSecretReason(
   facts: SecretFacts,
-  expected: { readonly userName: string; readonly kmsKeyId?: string; readonly managedBy: string; readonly tagKeys: { managedBy: string; user: string } },
+  expected: {
+    readonly userName: string;
+    readonly kmsKeyId?: string;
+    readonly managedBy: string;
+    readonly tagKeys: { managedBy: string; user: string };
+  },
 ): string | undefined {
   if (facts.tags[expected.tagKeys.managedBy] !== expected.managedBy) {
     return `it does not carry the tag ${expected.tagKeys.managedBy}=${expected.managedBy}`;

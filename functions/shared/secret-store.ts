@@ -148,7 +148,11 @@ export class SecretStore {
   private async foreignReasonOf(secretName: string, userName: string, meta: SecretMetadata): Promise<string | undefined> {
     const policy = await this.client.send(new GetResourcePolicyCommand({ SecretId: secretName }));
     return foreignSecretReason(
-      { tags: meta.tags, ...(meta.kmsKeyId ? { kmsKeyId: meta.kmsKeyId } : {}), ...(policy.ResourcePolicy ? { policy: policy.ResourcePolicy } : {}) },
+      {
+        tags: meta.tags,
+        ...(meta.kmsKeyId ? { kmsKeyId: meta.kmsKeyId } : {}),
+        ...(policy.ResourcePolicy ? { policy: policy.ResourcePolicy } : {}),
+      },
       {
         userName,
         managedBy: MANAGED_BY_VALUE,

@@ -8,10 +8,11 @@ import {
 } from '@aws-sdk/client-iam';
 import {
   DescribeSecretCommand,
+  GetResourcePolicyCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
-  ResourceNotFoundException,
   SecretsManagerClient,
+  type DescribeSecretCommandOutput,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig, rotationTiming } from '../../functions/shared/config';
@@ -38,6 +39,20 @@ function setup() {
     logger: silent,
   });
   return { iamMock, smMock, notifier, handlers };
+}
+
+/** DescribeSecret of this stack's secret whose AWSCURRENT version `versionId` holds `accessKeyId`. */
+function described(accessKeyId: string, versionId: string): Partial<DescribeSecretCommandOutput> {
+  return {
+    Name: 'iam-user-lifecycle/bot',
+    ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:iam-user-lifecycle/bot-AbCdEf',
+    Tags: [
+      { Key: 'iam-lifecycle:managed-by', Value: 'iam-user-lifecycle' },
+      { Key: 'iam-lifecycle:user', Value: 'bot' },
+      { Key: 'iam-lifecycle:access-key-id', Value: accessKeyId },
+    ],
+    VersionIdsToStages: { [versionId]: ['AWSCURRENT'] },
+  };
 }
 
 const state: RotationState = {
@@ -83,8 +98,8 @@ describe('rotation handlers on AWS errors', () => {
       AccessKey: { UserName: 'bot', AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active', CreateDate: new Date() },
     });
     iamMock.on(DeleteAccessKeyCommand).resolves({});
-    smMock.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: 'no secret', $metadata: {} }));
-    smMock.on(DescribeSecretCommand).resolves({ Name: state.secretName });
+    smMock.on(DescribeSecretCommand).resolves(described('AKIAOLD', 'v1'));
+    smMock.on(GetResourcePolicyCommand).resolves({});
     smMock.on(PutSecretValueCommand).rejects(
       Object.assign(new Error('Access denied to KMS key'), {
         name: 'AccessDeniedException',
@@ -111,16 +126,18 @@ describe('rotation handlers on AWS errors', () => {
       AccessKey: { UserName: 'bot', AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active', CreateDate: new Date() },
     });
     smMock
-      .on(GetSecretValueCommand)
-      .resolvesOnce({ SecretString: JSON.stringify({ accessKeyId: 'AKIAOLD', secretAccessKey: 'x' }), VersionId: 'v1' })
-      .resolves({ SecretString: JSON.stringify({ accessKeyId: 'AKIANEW', secretAccessKey: SECRET }), VersionId: 'v2' });
-    smMock.on(DescribeSecretCommand).resolves({ Name: state.secretName });
+      .on(DescribeSecretCommand)
+      .resolvesOnce(described('AKIAOLD', 'v1')) // createAndStore's reconcile
+      .resolvesOnce(described('AKIAOLD', 'v1')) // storeKey's ownership check
+      .resolves(described('AKIANEW', 'v2')); // the store landed
+    smMock.on(GetResourcePolicyCommand).resolves({});
     smMock.on(PutSecretValueCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'ECONNRESET', $metadata: {} }));
     // Act
     const result = await handlers.createAndStore(state);
     // Assess
     expect(result).toMatchObject({ accessKeyId: 'AKIANEW', secretVersionId: 'v2' });
     expect(iamMock.commandCalls(DeleteAccessKeyCommand)).toHaveLength(0);
+    expect(smMock.commandCalls(GetSecretValueCommand)).toHaveLength(0); // told from metadata, never decrypted
     expect(JSON.stringify(result)).not.toContain(SECRET);
   });
 });
@@ -136,10 +153,11 @@ describe('rotation handlers on a double fault', () => {
       AccessKey: { UserName: 'bot', AccessKeyId: 'AKIANEW', SecretAccessKey: SECRET, Status: 'Active', CreateDate: new Date() },
     });
     smMock
-      .on(GetSecretValueCommand)
-      .resolvesOnce({ SecretString: JSON.stringify({ accessKeyId: 'AKIAOLD', secretAccessKey: 'x' }), VersionId: 'v1' })
+      .on(DescribeSecretCommand)
+      .resolvesOnce(described('AKIAOLD', 'v1'))
+      .resolvesOnce(described('AKIAOLD', 'v1'))
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
-    smMock.on(DescribeSecretCommand).resolves({ Name: state.secretName });
+    smMock.on(GetResourcePolicyCommand).resolves({});
     smMock.on(PutSecretValueCommand).rejects(Object.assign(new Error('socket hang up'), { name: 'ECONNRESET', $metadata: {} }));
     // Act
     const error = await handlers.createAndStore(state).catch((e: Error) => e);
