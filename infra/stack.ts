@@ -156,7 +156,7 @@ export class IamUserLifecycleStack extends Stack {
     new CfnOutput(this, 'ScanFunctionName', { value: this.dailyScan.function.function.functionName });
     new CfnOutput(this, 'SecretsKmsKeyArn', {
       value: this.secretsKey.key.keyArn,
-      description: 'Workloads reading their secret need kms:Decrypt on this key',
+      description: 'Encrypts the stored keys; usable only through Secrets Manager (a reader needs no kms permission)',
     });
   }
 }

@@ -104,19 +104,23 @@ export class KeyRotation extends Construct {
       write: ['iam:DeleteAccessKey'], // removes an inactive key to make room, when configured
     });
     notifications.grantPublish(functions.prepare.role);
+    secrets.grantInspect(functions.prepare.role); // refuses a secret the stack did not create
 
     userAccess.grant(functions.createAndStore.role, {
-      read: ['iam:ListAccessKeys'],
+      // ListUserTags: the user's secret-reader tag, for the secret's resource policy
+      read: ['iam:ListAccessKeys', 'iam:ListUserTags'],
       write: ['iam:CreateAccessKey', 'iam:DeleteAccessKey'], // delete: a key created but never stored
     });
     secrets.grantStore(functions.createAndStore.role);
+    // The only writer of the secrets: their resource policy denies every write to anyone else.
+    functions.createAndStore.function.addEnvironment('SECRET_WRITER_ROLE_ARNS', functions.createAndStore.role.roleArn);
 
     // ListUserTags: a rotation stops waiting when the user is being offboarded.
     userAccess.grant(functions.checkCutover.role, { read: ['iam:ListUserTags', 'iam:GetAccessKeyLastUsed'] });
     notifications.grantPublish(functions.checkCutover.role);
 
     userAccess.grant(functions.deactivateOldKey.role, { read: ['iam:ListAccessKeys'], write: ['iam:UpdateAccessKey'] });
-    secrets.grantRead(functions.deactivateOldKey.role); // checks the new key is AWSCURRENT first
+    secrets.grantDescribe(functions.deactivateOldKey.role); // checks the new key is AWSCURRENT first (metadata only)
     notifications.grantPublish(functions.deactivateOldKey.role);
 
     userAccess.grant(functions.finishRotation.role, { read: ['iam:ListAccessKeys'], write: ['iam:DeleteAccessKey'] });

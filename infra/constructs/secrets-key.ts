@@ -1,9 +1,11 @@
 /**
  * The customer managed KMS key of the per-user secrets (`<secretPrefix>/<userName>`), and the grants
- * on those secrets. Secrets Manager uses the key on the caller's behalf, so every KMS permission here
- * is limited to calls made through Secrets Manager for secrets under the prefix. Workloads that read
- * their secret need secretsmanager:GetSecretValue on it and kms:Decrypt on this key (outside this
- * stack: the key policy delegates to IAM in this account).
+ * on those secrets. The key policy does not delegate use of the key to identity policies: it can
+ * encrypt and decrypt only through Secrets Manager, for secrets under the prefix, for callers in
+ * this account; the account root administers it without any usage action. Who may read a secret is
+ * decided by the secret's own resource policy (functions/shared/secret-access.ts), written by the
+ * store: a workload reads its secret by being listed as a reader (config `secretReaders`) and
+ * holding secretsmanager:GetSecretValue on it; no kms permission in its identity policy is needed.
  */
 import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -26,6 +28,28 @@ export interface SecretsKeyProps {
 /** Tags the secret store puts on the secrets it writes (functions/shared/secret-store.ts). */
 export { SECRET_TAG_KEYS } from '../../functions/shared/secret-store';
 
+/** Key administration, for the account root (so the key can be managed), without any usage action. */
+export const KEY_ADMIN_ACTIONS: readonly string[] = [
+  'kms:Describe*',
+  'kms:List*',
+  'kms:Get*',
+  'kms:Enable*',
+  'kms:Disable*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Delete*',
+  'kms:CreateAlias',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
+
+/** What Secrets Manager calls on a caller's behalf to encrypt (store) and decrypt (read) a secret. */
+export const KEY_USE_ACTIONS: readonly string[] = ['kms:GenerateDataKey', 'kms:Decrypt'];
+
 export class SecretsKey extends Construct {
   /** The key (automatic rotation on). */
   readonly key: kms.Key;
@@ -34,45 +58,65 @@ export class SecretsKey extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsKeyProps) {
     super(scope, id);
-    this.key = new kms.Key(this, 'Key', {
-      description: `iam-user-lifecycle: encrypts the access keys stored in Secrets Manager under ${props.secretPrefix}/`,
-      enableKeyRotation: true,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    });
+    const stack = Stack.of(this);
     // Secrets Manager appends "-" and six random characters to every secret ARN, hence the wildcard.
-    this.secretArnPattern = Stack.of(this).formatArn({
+    this.secretArnPattern = stack.formatArn({
       service: 'secretsmanager',
       resource: 'secret',
       resourceName: `${props.secretPrefix}/*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-  }
-
-  /** Read the stored key (GetSecretValue) and decrypt it. */
-  grantRead(role: iam.IRole): void {
-    const principal = role.grantPrincipal;
-    principal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadManagedSecrets',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [this.secretArnPattern],
+    this.key = new kms.Key(this, 'Key', {
+      description: `iam-user-lifecycle: encrypts the access keys stored in Secrets Manager under ${props.secretPrefix}/`,
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AdministerWithoutUse',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: [...KEY_ADMIN_ACTIONS],
+            resources: ['*'],
+          }),
+          new iam.PolicyStatement({
+            sid: 'UseOnlyThroughSecretsManagerForManagedSecrets',
+            principals: [new iam.AnyPrincipal()],
+            actions: [...KEY_USE_ACTIONS],
+            resources: ['*'],
+            conditions: {
+              StringEquals: {
+                'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com`,
+                'kms:CallerAccount': stack.account,
+              },
+              StringLike: { 'kms:EncryptionContext:SecretARN': this.secretArnPattern },
+            },
+          }),
+        ],
       }),
-    );
-    principal.addToPrincipalPolicy(this.keyStatement('DecryptManagedSecrets', ['kms:Decrypt']));
-    this.acknowledgeSecretPattern(role);
+    });
   }
 
   /**
-   * Create or update the per-user secrets: DescribeSecret, GetSecretValue, PutSecretValue; CreateSecret
-   * only with this key; TagResource only with the store's own tag keys; KMS data keys for encryption.
+   * Create or update the per-user secrets: DescribeSecret, GetResourcePolicy, PutSecretValue;
+   * CreateSecret only with this key; TagResource only with the store's own tag keys;
+   * PutResourcePolicy only with BlockPublicPolicy. No GetSecretValue and no KMS statement: the store
+   * tells which key is stored from metadata, and the key policy lets Secrets Manager encrypt.
    */
   grantStore(role: iam.IRole): void {
     const principal = role.grantPrincipal;
     principal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'StoreManagedSecrets',
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy', 'secretsmanager:PutSecretValue'],
         resources: [this.secretArnPattern],
+      }),
+    );
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ProtectManagedSecrets',
+        actions: ['secretsmanager:PutResourcePolicy'],
+        resources: [this.secretArnPattern],
+        conditions: { Bool: { 'secretsmanager:BlockPublicPolicy': 'true' } },
       }),
     );
     principal.addToPrincipalPolicy(
@@ -91,7 +135,21 @@ export class SecretsKey extends Construct {
         conditions: { 'ForAllValues:StringEquals': { 'aws:TagKeys': [...SECRET_TAG_KEYS] } },
       }),
     );
-    principal.addToPrincipalPolicy(this.keyStatement('EncryptManagedSecrets', ['kms:GenerateDataKey', 'kms:Decrypt']));
+    this.acknowledgeSecretPattern(role);
+  }
+
+  /**
+   * Whether a user's secret exists and is this stack's (DescribeSecret, GetResourcePolicy): metadata
+   * and the resource policy, never the value.
+   */
+  grantInspect(role: iam.IRole): void {
+    role.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'InspectManagedSecrets',
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy'],
+        resources: [this.secretArnPattern],
+      }),
+    );
     this.acknowledgeSecretPattern(role);
   }
 
@@ -131,18 +189,6 @@ export class SecretsKey extends Construct {
       reason:
         'One secret per managed user, named <secretPrefix>/<userName> and created at run time; Secrets Manager ' +
         'appends a random suffix to every secret ARN. The wildcard covers only secrets under the configured prefix.',
-    });
-  }
-
-  private keyStatement(sid: string, actions: string[]): iam.PolicyStatement {
-    return new iam.PolicyStatement({
-      sid,
-      actions,
-      resources: [this.key.keyArn],
-      conditions: {
-        StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
-        StringLike: { 'kms:EncryptionContext:SecretARN': this.secretArnPattern },
-      },
     });
   }
 }
