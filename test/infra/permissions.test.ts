@@ -16,6 +16,7 @@ import {
   type Statement,
   type Synthesized,
 } from './support';
+import { evaluate, type PolicyStatementJson } from '../support/policy-eval';
 
 const PARTITION = '{Ref:AWS::Partition}';
 const ACCOUNT = '{Ref:AWS::AccountId}';
@@ -204,6 +205,17 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...WRITE_RECORDS,
   ],
 };
+
+/** Renders every CloudFormation token inside a policy statement (render() only handles one value). */
+function deepRender(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(deepRender);
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && ['Ref', 'Fn::GetAtt', 'Fn::Join'].includes(keys[0]!)) return render(value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepRender(v)]));
+  }
+  return value;
+}
 
 function functionsOf(s: Synthesized): Record<string, LifecycleFunction> {
   return {
@@ -427,26 +439,95 @@ describe('IAM permissions with the default config', () => {
     s.template.hasResourceProperties('AWS::ApiGateway::Account', { CloudWatchRoleArn: { 'Fn::GetAtt': [id, 'Arn'] } });
   });
 
-  it('grants KMS on the secrets key only through Secrets Manager, for secrets under the prefix', () => {
+  it('grants no role any KMS action on the secrets key: Secrets Manager uses it under the key policy', () => {
     // Prepare
-    const prefixPattern = `arn:${PARTITION}:secretsmanager:{Ref:AWS::Region}:${ACCOUNT}:secret:iam-user-lifecycle/*`;
     const secretsKey = render(s.stack.resolve(s.stack.secretsKey.key.keyArn));
-    // The API reads only secret metadata (DescribeSecret), so it has no KMS grant at all.
-    expect(
-      statementsOfRole(s, s.stack.api.function.role).filter((st) => asArray(st.Resource).map(render).includes(secretsKey)),
-    ).toEqual([]);
-    for (const fn of [s.stack.keyRotation.functions.createAndStore, s.stack.keyRotation.functions.deactivateOldKey]) {
+    for (const fn of Object.values(functionsOf(s))) {
       // Act
-      const kms = statementsOfRole(s, fn.role).filter((st) => asArray(st.Resource).map(render).includes(secretsKey));
+      const onKey = statementsOfRole(s, fn.role).filter((st) => asArray(st.Resource).map(render).includes(secretsKey));
       // Assess
-      expect(kms).toHaveLength(1);
-      expect(render((kms[0]!.Condition!.StringEquals as Record<string, unknown>)['kms:ViaService'])).toBe(
-        'secretsmanager.{Ref:AWS::Region}.amazonaws.com',
-      );
-      expect(render((kms[0]!.Condition!.StringLike as Record<string, unknown>)['kms:EncryptionContext:SecretARN'])).toBe(
-        prefixPattern,
-      );
+      expect(onKey).toEqual([]);
     }
+  });
+
+  describe('the secrets key policy, evaluated', () => {
+    const SECRET = `arn:${PARTITION}:secretsmanager:{Ref:AWS::Region}:${ACCOUNT}:secret:iam-user-lifecycle/bot-AbCdEf`;
+    const VIA_SM = 'secretsmanager.{Ref:AWS::Region}.amazonaws.com';
+    const POWER_USER = `arn:${PARTITION}:iam::${ACCOUNT}:role/PowerUser`;
+    const keyPolicy = () => {
+      const key = s.template.findResources('AWS::KMS::Key');
+      const id = logicalId(s.stack, s.stack.secretsKey.key);
+      const statements = (key[id]!.Properties.KeyPolicy as { Statement: PolicyStatementJson[] }).Statement;
+      // The account root principal stands for every identity policy in the account (delegation).
+      return statements.map((st) => deepRender(st) as PolicyStatementJson);
+    };
+    // Root delegation: a principal of the account gets what a statement naming the root allows,
+    // if its identity policy allows it too (PowerUserAccess allows every kms action).
+    const decide = (action: string, context: Record<string, string> = {}) => {
+      const statements = keyPolicy();
+      const asRoot = evaluate(statements, { action, principalArn: `arn:${PARTITION}:iam::${ACCOUNT}:root`, context });
+      const asCaller = evaluate(statements, { action, principalArn: POWER_USER, context });
+      if (asRoot === 'explicit-deny' || asCaller === 'explicit-deny') return 'explicit-deny';
+      return asRoot === 'allowed' || asCaller === 'allowed' ? 'allowed' : 'implicit-deny';
+    };
+
+    it.each([
+      ['kms:Decrypt', {}],
+      ['kms:Decrypt', { 'kms:CallerAccount': ACCOUNT, 'kms:EncryptionContext:SecretARN': SECRET }],
+      ['kms:GenerateDataKey', { 'kms:CallerAccount': ACCOUNT }],
+      ['kms:Encrypt', { 'kms:ViaService': VIA_SM, 'kms:CallerAccount': ACCOUNT, 'kms:EncryptionContext:SecretARN': SECRET }],
+      ['kms:ReEncryptFrom', { 'kms:ViaService': VIA_SM, 'kms:CallerAccount': ACCOUNT }],
+      ['kms:CreateGrant', {}],
+      [
+        'kms:Decrypt',
+        { 'kms:ViaService': VIA_SM, 'kms:CallerAccount': '999999999999', 'kms:EncryptionContext:SecretARN': SECRET },
+      ],
+      [
+        'kms:Decrypt',
+        {
+          'kms:ViaService': VIA_SM,
+          'kms:CallerAccount': ACCOUNT,
+          'kms:EncryptionContext:SecretARN': SECRET.replace('iam-user-lifecycle/', 'other/'),
+        },
+      ],
+      ['kms:Decrypt', { 'kms:ViaService': 's3.{Ref:AWS::Region}.amazonaws.com', 'kms:CallerAccount': ACCOUNT }],
+    ])('refuses %s with context %j', (action, context) => {
+      // Act / Assess
+      expect(decide(action, context)).not.toBe('allowed');
+    });
+
+    it.each(['kms:Decrypt', 'kms:GenerateDataKey'])(
+      'allows %s through Secrets Manager, for a managed secret, from this account (the secret policy decides who)',
+      (action) => {
+        // Act / Assess
+        expect(
+          decide(action, { 'kms:ViaService': VIA_SM, 'kms:CallerAccount': ACCOUNT, 'kms:EncryptionContext:SecretARN': SECRET }),
+        ).toBe('allowed');
+      },
+    );
+
+    it.each(['kms:PutKeyPolicy', 'kms:DescribeKey', 'kms:ScheduleKeyDeletion', 'kms:EnableKeyRotation'])(
+      'leaves %s to the account (key administration)',
+      (action) => {
+        // Act / Assess
+        expect(decide(action)).toBe('allowed');
+      },
+    );
+  });
+
+  it('makes createAndStore the only writer of the secrets and keeps their policies from granting', () => {
+    // Prepare
+    const createAndStore = s.stack.keyRotation.functions.createAndStore;
+    const props = s.template.findResources('AWS::Lambda::Function')[logicalId(s.stack, createAndStore.function)]!.Properties as {
+      Environment: { Variables: Record<string, unknown> };
+    };
+    // Act
+    const put = statementsOfRole(s, createAndStore.role).find((st) =>
+      asArray(st.Action).includes('secretsmanager:PutResourcePolicy'),
+    )!;
+    // Assess
+    expect(props.Environment.Variables.SECRET_WRITER_ROLE_ARNS).toEqual(s.stack.resolve(createAndStore.role.roleArn));
+    expect(put.Condition).toEqual({ Bool: { 'secretsmanager:BlockPublicPolicy': 'true' } });
   });
 
   it('lets createAndStore create secrets only with the stack key, and tag them only with the store tags', () => {

@@ -159,6 +159,11 @@ describe('the stack with the default config', () => {
         ...Object.values(s.stack.offboarding.functions).map(
           (f) => [logicalId(s.stack, f.function), { SNAPSHOT_BUCKET: bucket }] as [string, Record<string, unknown>],
         ),
+        // The one writer of the secrets names itself in their resource policy.
+        [
+          logicalId(s.stack, s.stack.keyRotation.functions.createAndStore.function),
+          { SECRET_WRITER_ROLE_ARNS: s.stack.resolve(s.stack.keyRotation.functions.createAndStore.role.roleArn) },
+        ],
       ]);
       const shared = ['LIFECYCLE_CONFIG', 'NOTIFICATION_TOPIC_ARN', 'SECRETS_KMS_KEY_ID', 'AUTOMATION_USER_NAMES', 'LOG_LEVEL'];
       // Every step knows its state machine's fixed ARN (execution guard); scan and API use the resource's own.
