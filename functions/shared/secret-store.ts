@@ -55,7 +55,8 @@ function isNotFound(error: unknown): boolean {
 /**
  * The idempotency token of a store is the workflow's execution name, so a retry of the same
  * execution's store is a no-op. Secrets Manager wants 32-64 characters: a name that does not fit
- * is replaced by its SHA-256 (hex, first 64), still one token per execution.
+ * is replaced by its SHA-256 (hex, first 64), still one token per execution. The store turns it
+ * and the key id into the version id it writes (secret-access.ts versionIdFor).
  */
 export function requestTokenFor(executionName: string): string {
   if (executionName.length >= 32 && executionName.length <= 64) return executionName;
