@@ -115,7 +115,7 @@ describe('stored keys are readable by their workload only', () => {
     expect(policy.Statement[0]!.Condition).toEqual({ StringNotEquals: { 'aws:PrincipalArn': [CI_ROLE] } });
     // ... and no step decrypted the secret to learn which key it holds
     expect(commands).toContain('PutSecretValueCommand');
-    expect(commands).toContain('PutResourcePolicyCommand');
+    expect(commands.indexOf('PutResourcePolicyCommand')).toBeLessThan(commands.indexOf('PutSecretValueCommand'));
     expect(commands).not.toContain('GetSecretValueCommand');
   });
 
@@ -207,6 +207,33 @@ describe('stored keys are readable by their workload only', () => {
     expect((error as Error).name).toBe('ForeignSecretError');
     expect((await env.iam.listAccessKeys(userName)).map((k) => k.accessKeyId)).toEqual(user.accessKeyIds);
     expect(await valueOf(env, user.secretName!)).toBe(before);
+  });
+
+  it('a new secret is created empty and gets its policy before it holds a key', async () => {
+    // Prepare
+    const userName = uniqueName('st-new');
+    const config = configFor(userName);
+    const env = createLocalEnvironment({ endpoint: motoEndpoint(), config, logger: silent });
+    const sent: { name: string; input: Record<string, unknown> }[] = [];
+    env.clients.secrets.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push({ name: String(context.commandName), input: args.input as Record<string, unknown> });
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordSecretsInputs' },
+    );
+    // Act
+    await seedUser({ iam: env.clients.iam, secrets: env.secrets, config }, { userName, path: PATH });
+    // Assess
+    const writes = sent.filter((c) => c.name !== 'DescribeSecretCommand');
+    expect(writes.map((c) => c.name)).toEqual([
+      'CreateSecretCommand',
+      'PutResourcePolicyCommand',
+      'PutSecretValueCommand',
+      'TagResourceCommand',
+    ]);
+    expect(writes[0]!.input).not.toHaveProperty('SecretString');
+    expect(writes[1]!.input).toMatchObject({ BlockPublicPolicy: true });
   });
 
   it('a secret encrypted with another KMS key is refused by the store and left unchanged', async () => {
