@@ -268,6 +268,35 @@ describe('stored keys are readable by their workload only', () => {
     expect((await clients.secrets.send(new DescribeSecretCommand({ SecretId: secretName }))).VersionIdsToStages).toEqual(before);
   });
 
+  it('a secret stored before version ids named the key is read from its key-id tag (in-flight rotations survive an upgrade)', async () => {
+    // Prepare: what the previous store wrote: version id = request token, key id only in the tag
+    const clients = testClients();
+    const userName = uniqueName('st-legacy');
+    const secretName = `iam-user-lifecycle/${userName}`;
+    const token = `rotate-${userName}-AKIAOLDKEY0000000000`.padEnd(40, '0');
+    await clients.secrets.send(
+      new CreateSecretCommand({
+        Name: secretName,
+        SecretString: JSON.stringify({ userName, accessKeyId: 'AKIANEWKEY0000000000', secretAccessKey: 'x' }),
+        ClientRequestToken: token,
+        Tags: [
+          { Key: 'iam-lifecycle:managed-by', Value: 'iam-user-lifecycle' },
+          { Key: 'iam-lifecycle:user', Value: userName },
+          { Key: 'iam-lifecycle:access-key-id', Value: 'AKIANEWKEY0000000000' },
+        ],
+      }),
+    );
+    const store = new SecretStore(clients.secrets);
+    // Act
+    const current = await store.currentKey(secretName);
+    const same = await store.whyNotCurrent(secretName, { accessKeyId: 'AKIANEWKEY0000000000', versionId: token });
+    const other = await store.whyNotCurrent(secretName, { accessKeyId: 'AKIAOTHERKEY00000000', versionId: token });
+    // Assess
+    expect(current).toEqual({ accessKeyId: 'AKIANEWKEY0000000000', versionId: token });
+    expect(same).toBeUndefined();
+    expect(other).toContain('does not hold AKIAOTHERKEY00000000');
+  });
+
   it('deactivateOldKey refuses when AWSCURRENT is not the version the store recorded, without decrypting', async () => {
     // Prepare: a stored new key, then AWSCURRENT moved back to the seeded version
     const userName = uniqueName('st-stage');
