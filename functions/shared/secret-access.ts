@@ -203,6 +203,10 @@ export interface SecretFacts {
   readonly kmsKeyId?: string;
   /** The resource policy JSON, if any. */
   readonly policy?: string;
+  /** Regions the secret is replicated to (a replica is encrypted with a key of the creator's choice). */
+  readonly replicaRegions?: readonly string[];
+  /** The AWS service that manages the secret, if any. */
+  readonly owningService?: string;
 }
 
 function keyIdOf(keyRef: string): string {
@@ -212,8 +216,9 @@ function keyIdOf(keyRef: string): string {
 
 /**
  * Why an existing secret is not one this stack created for `userName`, or undefined when it is:
- * the stack's tags, the stack's KMS key (when one is configured), and a resource policy that
- * grants nothing (this stack's policy only denies; an Allow statement means someone else wrote it).
+ * the stack's tags, no managing service, no replica, the stack's KMS key (when one is configured),
+ * and a resource policy that grants nothing (this stack's policy only denies; an Allow statement
+ * means someone else wrote it).
  */
 export function foreignSecretReason(
   facts: SecretFacts,
@@ -229,6 +234,10 @@ export function foreignSecretReason(
   }
   if (facts.tags[expected.tagKeys.user] !== expected.userName) {
     return `its tag ${expected.tagKeys.user} does not name ${expected.userName}`;
+  }
+  if (facts.owningService) return `it is managed by ${facts.owningService}`;
+  if (facts.replicaRegions && facts.replicaRegions.length > 0) {
+    return `it is replicated to ${facts.replicaRegions.join(', ')}`;
   }
   if (expected.kmsKeyId && (!facts.kmsKeyId || keyIdOf(facts.kmsKeyId) !== keyIdOf(expected.kmsKeyId))) {
     return "it is not encrypted with the stack's KMS key";

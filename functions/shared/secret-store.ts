@@ -76,6 +76,8 @@ interface SecretMetadata {
   readonly arn: string;
   readonly tags: Record<string, string>;
   readonly kmsKeyId?: string;
+  readonly replicaRegions: string[];
+  readonly owningService?: string;
   /** The version that holds AWSCURRENT, if any. */
   readonly currentVersionId?: string;
 }
@@ -99,6 +101,8 @@ export class SecretStore {
         arn: out.ARN ?? '',
         tags,
         ...(out.KmsKeyId ? { kmsKeyId: out.KmsKeyId } : {}),
+        replicaRegions: (out.ReplicationStatus ?? []).map((r) => r.Region ?? '?'),
+        ...(out.OwningService ? { owningService: out.OwningService } : {}),
         ...(current ? { currentVersionId: current[0] } : {}),
       };
     } catch (error) {
@@ -151,7 +155,9 @@ export class SecretStore {
     return foreignSecretReason(
       {
         tags: meta.tags,
+        replicaRegions: meta.replicaRegions,
         ...(meta.kmsKeyId ? { kmsKeyId: meta.kmsKeyId } : {}),
+        ...(meta.owningService ? { owningService: meta.owningService } : {}),
         ...(policy.ResourcePolicy ? { policy: policy.ResourcePolicy } : {}),
       },
       {
@@ -247,7 +253,7 @@ export class SecretStore {
           ],
         }),
       );
-      meta = { arn: created.ARN ?? '', tags: {} };
+      meta = { arn: created.ARN ?? '', tags: {}, replicaRegions: [] };
     }
     await this.applyPolicy(meta.arn, secretName, userName);
     const out = await this.client.send(

@@ -122,6 +122,7 @@ describe('stored keys are readable by their workload only', () => {
   it.each([
     ['without the stack tag', undefined],
     ['with the stack tags but a policy that grants', 'allow'],
+    ['with the stack tags but replicated to another region', 'replica'],
   ] as const)(
     'a secret created by someone else (%s) is refused before any key is created, and left unchanged',
     async (_label, variant) => {
@@ -138,7 +139,8 @@ describe('stored keys are readable by their workload only', () => {
         new CreateSecretCommand({
           Name: secretName,
           SecretString: 'planted by someone else',
-          ...(variant === 'allow'
+          ...(variant === 'replica' ? { AddReplicaRegions: [{ Region: 'eu-west-1' }] } : {}),
+          ...(variant !== undefined
             ? {
                 Tags: [
                   { Key: 'iam-lifecycle:managed-by', Value: 'iam-user-lifecycle' },

@@ -153,6 +153,8 @@ describe('foreignSecretReason', () => {
       'resource policy grants access',
     ],
     ['an unreadable policy', { tags: ours, kmsKeyId: '1111', policy: '{' }, 'cannot be read'],
+    ['a replica in another region', { tags: ours, kmsKeyId: '1111', replicaRegions: ['eu-west-1'] }, 'replicated to eu-west-1'],
+    ['a managing service', { tags: ours, kmsKeyId: '1111', owningService: 'rds' }, 'managed by rds'],
   ])('refuses a secret with %s', (_label, facts, reason) => {
     // Act / Assess
     expect(foreignSecretReason(facts, expected)).toContain(reason);
