@@ -2,6 +2,7 @@
  * Least privilege, checked on the synthesized template: the exact permissions of every role, no
  * wildcard allows anywhere, IAM writes only on managed users, and the protected-user Deny statements.
  */
+import { workflowIdentity } from '../../infra/constructs/workflow-identity';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { OFFBOARDING_TAG_KEYS } from '../../functions/offboarding/domain';
 import { isIamWriteAction, PROTECTED_USER_READABLE_ACTIONS } from '../../infra/constructs/managed-user-access';
@@ -68,10 +69,14 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'iam:GetAccessKeyLastUsed on managed users',
     'iam:DeleteAccessKey on managed users',
     ...PUBLISH,
+    'states:DescribeExecution on rotation executions',
+    'secretsmanager:GetSecretValue on managed secrets',
+    'kms:Decrypt on secrets key',
   ],
   createAndStore: [
     ...LOGS,
     'iam:ListAccessKeys on managed users',
+    'iam:GetAccessKeyLastUsed on managed users',
     'iam:CreateAccessKey on managed users',
     'iam:DeleteAccessKey on managed users',
     'secretsmanager:DescribeSecret on managed secrets',
@@ -81,6 +86,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'secretsmanager:TagResource on managed secrets',
     'kms:GenerateDataKey on secrets key',
     'kms:Decrypt on secrets key',
+    ...PUBLISH,
   ],
   checkCutover: [...LOGS, 'iam:ListUserTags on managed users', 'iam:GetAccessKeyLastUsed on managed users', ...PUBLISH],
   deactivateOldKey: [
@@ -227,6 +233,8 @@ function resourceLabeler(s: Synthesized, fn: LifecycleFunction): (resource: unkn
     [userArn('*').replace('user/*', 'group/*'), 'groups'],
     [userArn('*').replace('user/*', 'mfa/*'), 'virtual MFA devices'],
     ...stack.userAccess.managedUserArns.map((arn) => [render(stack.resolve(arn)), 'managed users'] as [string, string]),
+    // The fixed-name form steps use to look at their own state machine's executions.
+    [render(stack.resolve(workflowIdentity(stack, 'rotation').executionArnPattern)), 'rotation executions'],
   ]);
   const rotation = logicalId(stack, stack.keyRotation.stateMachine);
   const offboarding = logicalId(stack, stack.offboarding.stateMachine);

@@ -41,6 +41,7 @@ export function rotationHarness(
     config,
     clock: () => new Date(),
     logger: silentLogger,
+    workflows: () => workflows,
   });
   const handlers = options.wrap ? options.wrap(real) : real;
   const workflows = new LocalWorkflows(
