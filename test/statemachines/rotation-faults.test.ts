@@ -10,10 +10,11 @@ import { uniqueName, useKey } from '../support/aws';
 import { CreateAccessKeyCommand, DeleteAccessKeyCommand } from '@aws-sdk/client-iam';
 import { KeyStateError } from '../../functions/shared/errors';
 import type { RotationState } from '../../functions/rotation/handlers';
-import { FaultInjector, type Fault } from '../support/faults';
+import { FAULT_KINDS, FaultInjector, type Fault } from '../support/faults';
 import { rotationHarness, type RotationHarness } from '../support/rotation-harness';
 
 const PATH = '/rotation-faults/';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const config = parseConfig({ timeScale: 86400 * 7, managedUsers: { pathPrefix: PATH } });
 
 async function seeded(h: RotationHarness, cfg: LifecycleConfig) {
@@ -24,11 +25,19 @@ async function seeded(h: RotationHarness, cfg: LifecycleConfig) {
   return { ...user, oldKeyId: user.accessKeyIds[0]!, secretName: user.secretName! };
 }
 
-/** Runs one rotation with the fault armed once the user is seeded. */
-async function rotateWithFault(fault: Fault | undefined) {
-  const h = rotationHarness(config, { retryIntervalOverrides: { Prepare: 10, CreateAndStoreKey: 10, DeactivateOldKey: 10 } });
+const RETRY_FAST = { Prepare: 10, CreateAndStoreKey: 10, CheckCutover: 10, DeactivateOldKey: 10, FinishRotation: 10 };
+
+/** A harness with every client call counted, and a seeded user (its key is the one to rotate). */
+async function prepareRun(options: { waitTimeOverrides?: Record<string, number> } = {}) {
+  const h = rotationHarness(config, { retryIntervalOverrides: RETRY_FAST, ...options });
   const injector = new FaultInjector().install(h.clients.iam, h.clients.secrets);
   const user = await seeded(h, config);
+  return { h, injector, user };
+}
+
+/** Runs one rotation of a prepared user with the fault armed from its first call. */
+async function runWithFault(run: Awaited<ReturnType<typeof prepareRun>>, fault: Fault | undefined) {
+  const { h, injector, user } = run;
   injector.calls.length = 0;
   injector.arm(fault);
   const started = await startRotation(h.workflows, config, {
@@ -38,7 +47,11 @@ async function rotateWithFault(fault: Fault | undefined) {
   });
   const summary = await h.workflows.wait('rotation', started.executionName);
   injector.arm(undefined);
-  return { h, injector, user, summary };
+  return { ...run, summary };
+}
+
+async function rotateWithFault(fault: Fault | undefined) {
+  return runWithFault(await prepareRun(), fault);
 }
 
 describe('rotation under injected faults (real SDK retries against moto)', () => {
@@ -198,3 +211,69 @@ async function runOnce(h: RotationHarness, user: { userName: string; oldKeyId: s
   });
   return { started, summary: await h.workflows.wait('rotation', started.executionName) };
 }
+
+/**
+ * One fault per run, aimed at call number N of the rotation (IAM and Secrets Manager calls counted
+ * together, SDK retries included), for each fault kind. Every run must end either completed, with
+ * exactly one key that is the secret's AWSCURRENT, or failed cleanly: the old key still active and
+ * stored, and no other key left behind.
+ */
+describe('fault-injection matrix: one fault per call of a rotation, four kinds (sampled)', () => {
+  const BATCH = 12;
+  // No waiting for the grace period: the matrix is about the calls, not the clock.
+  const fast = { waitTimeOverrides: { ObserveGracePeriod: 0, WaitForCutover: 100 } };
+
+  it('every run ends completed with one stored key, or failed with the old key active and stored and nothing left over', async () => {
+    // Prepare: the calls of an undisturbed rotation, then one seeded user per (call, kind)
+    const baselineRun = await prepareRun(fast);
+    await sleep(1100); // older than the quiet period: a never-used key confirms at the first check
+    const baseline = await runWithFault(baselineRun, undefined);
+    expect(baseline.summary.status).toBe('SUCCEEDED');
+    const callCount = baseline.injector.calls.length;
+    expect(callCount).toBeGreaterThan(12);
+    const faults: Fault[] = [];
+    // Sampled to keep the runtime modest: a lost answer at every call (the fault retries cannot
+    // simply absorb), and each of the three faults before the call at every third call in turn.
+    const before = FAULT_KINDS.filter((k) => k !== 'answer-lost');
+    for (let callIndex = 0; callIndex < callCount; callIndex++) {
+      faults.push({ kind: 'answer-lost', callIndex }, { kind: before[callIndex % before.length]!, callIndex });
+    }
+    const runs: Awaited<ReturnType<typeof prepareRun>>[] = [];
+    for (let i = 0; i < faults.length; i += BATCH)
+      runs.push(...(await Promise.all(faults.slice(i, i + BATCH).map(() => prepareRun(fast)))));
+    await sleep(1100);
+    // Act
+    const results = [];
+    for (let i = 0; i < faults.length; i += BATCH) {
+      const batch = faults.slice(i, i + BATCH).map(async (fault, j) => {
+        const r = await runWithFault(runs[i + j]!, fault);
+        const keys = await r.h.iam.listAccessKeys(r.user.userName);
+        const stored = await r.h.secrets.currentKey(r.user.secretName);
+        return { ...r, fault, keys, stored };
+      });
+      results.push(...(await Promise.all(batch)));
+    }
+    // Assess
+    const bad = results
+      .map((r) => {
+        const label = `${r.fault.kind} at call ${r.fault.callIndex} (${r.injector.injected.join(', ') || 'not reached'})`;
+        const active = r.keys.filter((k) => k.status === 'Active');
+        if (r.summary.status === 'SUCCEEDED') {
+          const ok = r.keys.length === 1 && active.length === 1 && active[0]!.accessKeyId === r.stored?.accessKeyId;
+          return ok ? undefined : `${label}: completed but keys ${JSON.stringify(r.keys)} vs stored ${r.stored?.accessKeyId}`;
+        }
+        const clean =
+          r.keys.length === 1 && active[0]?.accessKeyId === r.user.oldKeyId && r.stored?.accessKeyId === r.user.oldKeyId;
+        return clean
+          ? undefined
+          : `${label}: ${r.summary.status}, keys ${JSON.stringify(r.keys)}, stored ${r.stored?.accessKeyId}`;
+      })
+      .filter((x): x is string => x !== undefined);
+    expect(bad).toEqual([]);
+    // Every fault really hit its call (the runs make the same calls as the baseline).
+    expect(results.filter((r) => r.injector.injected.length !== 1).map((r) => `${r.fault.kind}@${r.fault.callIndex}`)).toEqual(
+      [],
+    );
+    expect(new Set(results.map((r) => r.injector.injected[0]?.split(' ')[1])).size).toBeGreaterThanOrEqual(10);
+  }, 90_000);
+});

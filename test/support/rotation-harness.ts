@@ -22,7 +22,11 @@ const silentLogger = { info: () => undefined, warn: () => undefined, error: () =
 
 export function rotationHarness(
   config: LifecycleConfig,
-  options: { wrap?: (handlers: RotationHandlers) => RotationHandlers; retryIntervalOverrides?: Record<string, number> } = {},
+  options: {
+    wrap?: (handlers: RotationHandlers) => RotationHandlers;
+    retryIntervalOverrides?: Record<string, number>;
+    waitTimeOverrides?: Record<string, number>;
+  } = {},
 ): RotationHarness {
   const clients = testClients();
   const iam = new IamGateway(clients.iam);
@@ -46,7 +50,10 @@ export function rotationHarness(
   const handlers = options.wrap ? options.wrap(real) : real;
   const workflows = new LocalWorkflows(
     { rotation: { aslFile: 'key-rotation.asl.json', tasks: rotationTaskBindings(handlers) } },
-    options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {},
+    {
+      ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
+      ...(options.waitTimeOverrides ? { waitTimeOverrides: options.waitTimeOverrides } : {}),
+    },
   );
   return {
     clients,
