@@ -88,7 +88,8 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     logger,
     automationUserNames: options.automationUserNames ?? [],
   };
-  const rotation = makeRotationHandlers(common);
+  // A getter: the runner that implements the port is built below, from these handlers.
+  const rotation = makeRotationHandlers({ ...common, workflows: () => workflows });
   if (options.emulateMotoGaps ?? true) new MotoIamGaps().install(clients.iam);
   const bucket = options.snapshotBucket ?? 'iam-user-lifecycle-local-records';
   const records = new SnapshotStore(clients.s3, bucket);

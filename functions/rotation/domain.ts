@@ -6,7 +6,7 @@ import type { RotationTiming } from '../shared/config';
 import type { AccessKeyInfo } from '../shared/iam-gateway';
 
 export type PreparePlan =
-  | { readonly kind: 'ready'; readonly removeInactiveKeyId?: string }
+  | { readonly kind: 'ready'; readonly removeInactiveKeyId?: string; readonly removeOrphanKeyId?: string }
   | { readonly kind: 'blocked'; readonly reason: string; readonly code: BlockCode };
 
 export type BlockCode =
@@ -29,6 +29,7 @@ export function planPreparation(
   keys: readonly AccessKeyInfo[],
   accessKeyId: string,
   removeInactiveKeyToMakeRoom: boolean,
+  orphanEvidence?: OrphanEvidence,
 ): PreparePlan {
   const old = keys.find((k) => k.accessKeyId === accessKeyId);
   if (!old) return { kind: 'blocked', code: 'key-not-found', reason: `access key ${accessKeyId} does not belong to the user` };
@@ -43,6 +44,9 @@ export function planPreparation(
   if (others.length === 0) return { kind: 'ready' };
   const activeOthers = others.filter((k) => k.status === 'Active');
   if (activeOthers.length > 0) {
+    const orphan =
+      activeOthers.length === 1 && orphanEvidence ? isOrphanOfEarlierAttempt(activeOthers[0]!, orphanEvidence) : false;
+    if (orphan) return { kind: 'ready', removeOrphanKeyId: activeOthers[0]!.accessKeyId };
     return {
       kind: 'blocked',
       code: 'two-active-keys',
@@ -60,23 +64,70 @@ export function planPreparation(
   return { kind: 'ready', removeInactiveKeyId: inactive.accessKeyId };
 }
 
+/**
+ * IAM reports CreateDate in whole seconds, and the execution's start time comes from another
+ * service's clock: a key counts as created inside a time window from this much before its start.
+ */
+export const CLOCK_SKEW_ALLOWANCE_MS = 2000;
+
+/** When an execution of the rotation ran (from Step Functions, never from the input). */
+export interface AttemptWindow {
+  readonly executionName: string;
+  readonly startedAt: Date;
+  /** Undefined while the execution runs. */
+  readonly stoppedAt?: Date;
+}
+
+/** What tells a key left behind by an earlier attempt of this rotation from anybody else's key. */
+export interface OrphanEvidence {
+  /** Earlier, ended attempts of the rotation of the same exact key. */
+  readonly earlierAttempts: readonly AttemptWindow[];
+  /** The key id in the secret's AWSCURRENT (undefined: no secret). */
+  readonly storedAccessKeyId: string | undefined;
+  /** GetAccessKeyLastUsed of the candidate keys (absent or undefined: never used). */
+  readonly lastUsedAt: Readonly<Record<string, Date | undefined>>;
+}
+
+function createdWithin(key: AccessKeyInfo, from: Date, to?: Date): boolean {
+  const created = key.createdAt.getTime();
+  if (created < from.getTime() - CLOCK_SKEW_ALLOWANCE_MS) return false;
+  return to === undefined || created <= to.getTime() + CLOCK_SKEW_ALLOWANCE_MS;
+}
+
+/**
+ * A key an earlier attempt created and then lost (its CreateAccessKey answer never arrived, or the
+ * attempt died before storing it): created inside that attempt's window, never used, not stored.
+ * Nobody can hold its secret, so removing it cannot cut off a workload.
+ */
+export function isOrphanOfEarlierAttempt(key: AccessKeyInfo, evidence: OrphanEvidence): boolean {
+  if (key.accessKeyId === evidence.storedAccessKeyId) return false;
+  if (evidence.lastUsedAt[key.accessKeyId] !== undefined) return false;
+  return evidence.earlierAttempts.some((w) => w.stoppedAt !== undefined && createdWithin(key, w.startedAt, w.stoppedAt));
+}
+
 export type CreatePlan =
   | { readonly kind: 'create' }
   | { readonly kind: 'already-stored'; readonly accessKeyId: string }
   | { readonly kind: 'delete-unstored-then-create'; readonly accessKeyId: string }
-  | { readonly kind: 'refuse'; readonly reason: string };
+  /** `foreignKeyId`: a key somebody else created; it is reported and never deleted. */
+  | { readonly kind: 'refuse'; readonly reason: string; readonly foreignKeyId?: string };
 
 /**
- * Makes "create the new key and store it" safe to retry after a crash at any point:
+ * Makes "create the new key and store it" safe to retry after a crash or a lost answer at any point:
  * - a key already stored by this rotation is reused (never a third key);
- * - a key created by an earlier attempt but never stored is deleted and created again;
- * - a key this rotation did not create (older than the rotation) is never touched.
+ * - a key created since this rotation began, never used and never stored, can only be this
+ *   rotation's own (a CreateAccessKey whose answer was lost, or an attempt that died before the
+ *   store): it is deleted and created again;
+ * - any other key (created before the rotation, or already used by somebody) is never touched.
+ *
+ * @param lastUsedAt GetAccessKeyLastUsed of the keys that may be deleted (see `keysToCheckForUse`).
  */
 export function planCreation(
   keys: readonly AccessKeyInfo[],
   oldAccessKeyId: string,
   storedAccessKeyId: string | undefined,
   rotationStartedAt: Date,
+  lastUsedAt: Readonly<Record<string, Date | undefined>> = {},
 ): CreatePlan {
   if (!keys.some((k) => k.accessKeyId === oldAccessKeyId)) {
     return { kind: 'refuse', reason: `the key being retired (${oldAccessKeyId}) no longer exists` };
@@ -85,14 +136,34 @@ export function planCreation(
   const other = others[0];
   if (!other) return { kind: 'create' };
   if (other.accessKeyId === storedAccessKeyId) return { kind: 'already-stored', accessKeyId: other.accessKeyId };
-  // IAM reports CreateDate in whole seconds; allow for that when comparing with the start time.
-  if (other.createdAt.getTime() >= rotationStartedAt.getTime() - 1000) {
-    return { kind: 'delete-unstored-then-create', accessKeyId: other.accessKeyId };
+  if (!createdWithin(other, rotationStartedAt)) {
+    return {
+      kind: 'refuse',
+      foreignKeyId: other.accessKeyId,
+      reason: `key ${other.accessKeyId} was created before this rotation began and is not stored: the rotation did not create it and leaves it alone; a person must decide`,
+    };
   }
-  return {
-    kind: 'refuse',
-    reason: `key ${other.accessKeyId} appeared that this rotation did not create and is not stored; refusing to guess`,
-  };
+  const used = lastUsedAt[other.accessKeyId];
+  if (used !== undefined) {
+    return {
+      kind: 'refuse',
+      foreignKeyId: other.accessKeyId,
+      reason: `key ${other.accessKeyId} was created while this rotation ran but has been used (${used.toISOString()}): somebody else created it, so the rotation leaves it alone; a person must decide`,
+    };
+  }
+  return { kind: 'delete-unstored-then-create', accessKeyId: other.accessKeyId };
+}
+
+/** The keys whose use planCreation must know before it may call one of them this rotation's own. */
+export function keysToCheckForUse(
+  keys: readonly AccessKeyInfo[],
+  oldAccessKeyId: string,
+  storedAccessKeyId: string | undefined,
+  rotationStartedAt: Date,
+): string[] {
+  return keys
+    .filter((k) => k.accessKeyId !== oldAccessKeyId && k.accessKeyId !== storedAccessKeyId && createdWithin(k, rotationStartedAt))
+    .map((k) => k.accessKeyId);
 }
 
 export type CutoverDecision = 'confirmed' | 'waiting' | 'overdue-notify' | 'overdue-deactivate' | 'abandoned';

@@ -10,11 +10,22 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { checkRotationTiming, secretNameFor, type LifecycleConfig, type RotationTiming } from '../shared/config';
 import { KeyStateError, SafetyCheckError, UserNotFoundError, ValidationError } from '../shared/errors';
 import { failureFields, requireString, runStep } from '../shared/steps';
-import type { IamGateway } from '../shared/iam-gateway';
+import type { AccessKeyInfo, IamGateway, NewAccessKey } from '../shared/iam-gateway';
 import type { Notification, NotificationType, Notifier } from '../shared/notifier';
 import { decideScope, offboardingPhaseOf } from '../shared/scope';
 import { requestTokenFor, type SecretStore } from '../shared/secret-store';
-import { decideCutover, planCreation, planFinish, planPreparation, type BlockCode, type CutoverDecision } from './domain';
+import type { WorkflowPort } from '../shared/workflows';
+import {
+  decideCutover,
+  keysToCheckForUse,
+  planCreation,
+  planFinish,
+  planPreparation,
+  type BlockCode,
+  type CutoverDecision,
+  type OrphanEvidence,
+} from './domain';
+import { earlierAttemptWindows } from './attempts';
 
 export interface RotationDeps {
   readonly iam: IamGateway;
@@ -25,6 +36,20 @@ export interface RotationDeps {
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** The automation's own IAM user names: always protected. */
   readonly automationUserNames?: readonly string[];
+  /**
+   * Where Prepare reads when earlier attempts of the same rotation ran (a getter: locally the
+   * runner is built after the handlers). Without it, a key an earlier attempt lost is not
+   * recognised and the rotation is refused as `two-active-keys`.
+   */
+  readonly workflows?: () => WorkflowPort;
+}
+
+/** CreateAccessKey tries per createAndStore when each meets the two-key limit after a lost answer. */
+const MAX_CREATE_RECONCILES = 3;
+
+function isLimitExceeded(error: unknown): boolean {
+  const name = (error as Error | undefined)?.name;
+  return name === 'LimitExceededException' || name === 'LimitExceeded';
 }
 
 export interface RotationRequest {
@@ -45,6 +70,8 @@ export interface RotationState {
   readonly oldKeyLastUsedAt?: string;
   readonly oldKeyCreatedAt?: string;
   readonly removedInactiveKeyId?: string;
+  /** A never-used, never-stored key an earlier attempt of this rotation created and lost. */
+  readonly removedOrphanKeyId?: string;
   readonly secretName: string;
   readonly executionName: string;
   readonly startedAt: string;
@@ -99,6 +126,23 @@ export function makeRotationHandlers(deps: RotationDeps) {
   const { iam, secrets, notifier, config, clock, logger } = deps;
   const step = <T>(name: string, fn: () => Promise<T>) => runStep(logger, `rotation step ${name}`, fn);
 
+  /** Facts on the user's other active key, or undefined when earlier attempts cannot be read. */
+  async function orphanEvidence(
+    userName: string,
+    accessKeyId: string,
+    executionName: string,
+    keys: readonly AccessKeyInfo[],
+  ): Promise<OrphanEvidence | undefined> {
+    if (!deps.workflows) return undefined;
+    const earlierAttempts = await earlierAttemptWindows(deps.workflows(), userName, accessKeyId, executionName);
+    if (earlierAttempts.length === 0) return undefined;
+    const others = keys.filter((k) => k.accessKeyId !== accessKeyId && k.status === 'Active');
+    const lastUsedAt: Record<string, Date | undefined> = {};
+    for (const k of others) lastUsedAt[k.accessKeyId] = await iam.lastUsed(k.accessKeyId);
+    const stored = await secrets.currentKey(secretNameFor(config, userName));
+    return { earlierAttempts, storedAccessKeyId: stored?.accessKeyId, lastUsedAt };
+  }
+
   async function prepare(request: RotationRequest): Promise<RotationState | BlockedResult> {
     return step('prepare', async () => {
       const userName = requireString(request?.userName, 'userName');
@@ -135,7 +179,12 @@ export function makeRotationHandlers(deps: RotationDeps) {
       }
 
       const keys = await iam.listAccessKeys(userName);
-      const plan = planPreparation(keys, accessKeyId, config.removeInactiveKeyToMakeRoom);
+      let plan = planPreparation(keys, accessKeyId, config.removeInactiveKeyToMakeRoom);
+      if (plan.kind === 'blocked' && plan.code === 'two-active-keys') {
+        // Perhaps a key an earlier attempt of this rotation created and lost: look before refusing.
+        const evidence = await orphanEvidence(userName, accessKeyId, executionName, keys);
+        if (evidence) plan = planPreparation(keys, accessKeyId, config.removeInactiveKeyToMakeRoom, evidence);
+      }
       if (plan.kind === 'blocked') return blocked(plan.code, plan.reason);
       // Never write into a secret this stack did not create: refuse before any key changes.
       const foreign = await secrets.foreignReason(secretNameFor(config, userName), userName);
@@ -146,8 +195,33 @@ export function makeRotationHandlers(deps: RotationDeps) {
         );
       }
       if (plan.removeInactiveKeyId) {
+        await notifier.publish({
+          type: 'rotation.key-removed',
+          userName,
+          accessKeyId: plan.removeInactiveKeyId,
+          oldAccessKeyId: accessKeyId,
+          why: 'make-room',
+          reason: `inactive key ${plan.removeInactiveKeyId} is deleted to make room for the new key (removeInactiveKeyToMakeRoom)`,
+          executionName,
+        });
         await iam.deleteAccessKey(userName, plan.removeInactiveKeyId);
         logger.info('deleted inactive key to make room', { userName, accessKeyId: plan.removeInactiveKeyId });
+      }
+      if (plan.removeOrphanKeyId) {
+        await notifier.publish({
+          type: 'rotation.key-removed',
+          userName,
+          accessKeyId: plan.removeOrphanKeyId,
+          oldAccessKeyId: accessKeyId,
+          why: 'orphan-of-earlier-attempt',
+          reason: `key ${plan.removeOrphanKeyId} was created during an earlier attempt of this rotation, never used and never stored (its CreateAccessKey answer was lost): nobody holds its secret, so it is deleted`,
+          executionName,
+        });
+        await iam.deleteAccessKey(userName, plan.removeOrphanKeyId);
+        logger.warn('deleted a key an earlier attempt created but never stored', {
+          userName,
+          accessKeyId: plan.removeOrphanKeyId,
+        });
       }
       const oldKeyLastUsedAt = await iam.lastUsed(accessKeyId);
       const state: RotationState = {
@@ -158,6 +232,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
         oldKeyCreatedAt: keys.find((k) => k.accessKeyId === accessKeyId)!.createdAt.toISOString(),
         ...(oldKeyLastUsedAt ? { oldKeyLastUsedAt: oldKeyLastUsedAt.toISOString() } : {}),
         ...(plan.removeInactiveKeyId ? { removedInactiveKeyId: plan.removeInactiveKeyId } : {}),
+        ...(plan.removeOrphanKeyId ? { removedOrphanKeyId: plan.removeOrphanKeyId } : {}),
         secretName: secretNameFor(config, userName),
         executionName,
         startedAt: startedAt.toISOString(),
@@ -173,10 +248,41 @@ export function makeRotationHandlers(deps: RotationDeps) {
   async function createAndStore(state: RotationState): Promise<NewKeyRef> {
     return step('createAndStore', async () => {
       const { userName, oldAccessKeyId, secretName } = state;
-      const keys = await iam.listAccessKeys(userName);
+      const startedAt = new Date(state.startedAt);
       const stored = await secrets.currentKey(secretName);
-      const plan = planCreation(keys, oldAccessKeyId, stored?.accessKeyId, new Date(state.startedAt));
-      if (plan.kind === 'refuse') throw new KeyStateError(plan.reason);
+      // Plans from the keys as they are now. A key this rotation may call its own is first checked
+      // for use: a used key is somebody else's, reported and never deleted.
+      const reconcile = async () => {
+        const keys = await iam.listAccessKeys(userName);
+        const lastUsedAt: Record<string, Date | undefined> = {};
+        for (const id of keysToCheckForUse(keys, oldAccessKeyId, stored?.accessKeyId, startedAt)) {
+          lastUsedAt[id] = await iam.lastUsed(id);
+        }
+        const plan = planCreation(keys, oldAccessKeyId, stored?.accessKeyId, startedAt, lastUsedAt);
+        if (plan.kind === 'refuse') {
+          if (plan.foreignKeyId) {
+            await notifier.publish({
+              type: 'rotation.foreign-key',
+              userName,
+              accessKeyId: plan.foreignKeyId,
+              oldAccessKeyId,
+              reason: plan.reason,
+              executionName: state.executionName,
+            });
+          }
+          throw new KeyStateError(plan.reason);
+        }
+        if (plan.kind === 'delete-unstored-then-create') {
+          await iam.deleteAccessKey(userName, plan.accessKeyId);
+          logger.warn('deleted a key this rotation created but never stored (lost answer or earlier attempt)', {
+            userName,
+            accessKeyId: plan.accessKeyId,
+          });
+        }
+        return { keys, plan };
+      };
+
+      const { keys, plan } = await reconcile();
       if (plan.kind === 'already-stored') {
         const key = keys.find((k) => k.accessKeyId === plan.accessKeyId);
         logger.info('new key already stored by an earlier attempt', { userName, accessKeyId: plan.accessKeyId });
@@ -187,15 +293,26 @@ export function makeRotationHandlers(deps: RotationDeps) {
           reused: true,
         };
       }
-      if (plan.kind === 'delete-unstored-then-create') {
-        await iam.deleteAccessKey(userName, plan.accessKeyId);
-        logger.warn('deleted a key created by an earlier attempt that was never stored', {
-          userName,
-          accessKeyId: plan.accessKeyId,
-        });
-      }
 
-      const created = await iam.createAccessKey(userName);
+      // CreateAccessKey is not idempotent: when its answer is lost the SDK retries, and the retry
+      // meets IAM's two-key limit because the first call did create a key. That key fills the slot
+      // and nobody holds its secret: reconcile (delete it) and create again, a bounded number of times.
+      const createKey = async (): Promise<NewAccessKey> => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            return await iam.createAccessKey(userName);
+          } catch (error) {
+            if (!isLimitExceeded(error) || attempt >= MAX_CREATE_RECONCILES) throw error;
+            logger.warn('CreateAccessKey hit the two-key limit: an earlier answer was probably lost; reconciling', {
+              userName,
+              attempt,
+            });
+            const again = await reconcile();
+            if (again.plan.kind !== 'delete-unstored-then-create') throw error;
+          }
+        }
+      };
+      const created = await createKey();
       try {
         const ref = await secrets.storeKey(secretName, userName, created, requestTokenFor(state.executionName));
         logger.info('new key created and stored', { userName, accessKeyId: created.accessKeyId, secretName });

@@ -1,11 +1,13 @@
 /** Lambda entry points of the rotation workflow (one function per step, each with its own role). */
 import { makeLogger, once, runtimeFromEnv } from '../shared/runtime';
+import { workflowsFromEnv } from '../shared/workflows';
 import { makeRotationHandlers, type RotationHandlers } from './handlers';
 
 const logger = makeLogger('key-rotation');
 const handlers = once<RotationHandlers>(() => {
   const rt = runtimeFromEnv();
-  return makeRotationHandlers({ ...rt, logger });
+  const workflows = workflowsFromEnv(rt.clients.sfn);
+  return makeRotationHandlers({ ...rt, logger, workflows: () => workflows });
 });
 
 export const prepare: RotationHandlers['prepare'] = (event) => handlers().prepare(event);

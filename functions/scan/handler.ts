@@ -13,15 +13,17 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LifecycleConfig } from '../shared/config';
 import { errorName, UserNotFoundError, ValidationError } from '../shared/errors';
 import { rotationExecutionName } from '../shared/execution-names';
-import { isNoSuchEntity, type IamGateway } from '../shared/iam-gateway';
+import { isNoSuchEntity, type AccessKeyInfo, type IamGateway } from '../shared/iam-gateway';
 import type { Notifier } from '../shared/notifier';
-import type { WorkflowPort } from '../shared/workflows';
+import { findRunning, type ExecutionSummary, type WorkflowPort } from '../shared/workflows';
 import { findRotation, startRotation } from '../rotation/start';
 import type { ApiCallCounter } from './api-calls';
 import { parseCredentialReport, type CredentialReportSource, type ReportProblem } from './credential-report';
 import {
   checkTags,
+  holdForPreviousRotation,
   planCandidate,
+  type PreviousRotation,
   selectCandidates,
   type BlockedRotation,
   type PlannedRotation,
@@ -170,6 +172,29 @@ export function makeScanHandler(deps: ScanDeps) {
       }
     };
 
+    /** Running rotations of the user, and the latest rotation of each of its inactive keys. */
+    const previousRotations = async (
+      userName: string,
+      accessKeyId: string,
+      keys: readonly AccessKeyInfo[],
+    ): Promise<PreviousRotation[]> => {
+      const toPrevious = (e: ExecutionSummary): PreviousRotation => ({
+        executionName: e.name,
+        accessKeyId: String((e.input as { accessKeyId?: unknown } | undefined)?.accessKeyId ?? ''),
+        status: e.status,
+        ...(e.stopDate ? { stoppedAt: e.stopDate } : {}),
+      });
+      const running = (await findRunning(workflows, 'rotation', userName)).map(toPrevious);
+      const inactive = keys.filter((k) => k.status === 'Inactive' && k.accessKeyId !== accessKeyId);
+      const latestOfInactive = await Promise.all(
+        inactive.map(async (k) => {
+          const latest = (await findRotation(workflows, userName, k.accessKeyId)).latest;
+          return latest ? [{ ...toPrevious(latest), accessKeyId: k.accessKeyId }] : [];
+        }),
+      );
+      return [...running, ...latestOfInactive.flat()];
+    };
+
     const examine = async (candidate: ScanCandidate): Promise<void> => {
       const { userName } = candidate;
       const notFound = () =>
@@ -192,7 +217,7 @@ export function makeScanHandler(deps: ScanDeps) {
           if (error instanceof UserNotFoundError) return void notFound();
           throw error;
         }
-        const decision = planCandidate(candidate, keys, config, startedAt);
+        let decision = planCandidate(candidate, keys, config, startedAt);
         if (decision.kind === 'skip') return void skipped.push(decision.skipped);
 
         const accessKeyId = decision.kind === 'rotate' ? decision.rotation.accessKeyId : decision.blocked.accessKeyId;
@@ -202,6 +227,25 @@ export function makeScanHandler(deps: ScanDeps) {
         const lookup = await findRotation(workflows, userName, accessKeyId);
         if (lookup.latest?.status === 'RUNNING') {
           return void alreadyRunning.push({ userName, accessKeyId, executionName: lookup.latest.name });
+        }
+        // Two active keys, the second created while the previous attempt ran: probably a key that
+        // attempt created and lost; the next attempt's Prepare recognises and removes it.
+        const latest = lookup.latest;
+        if (decision.kind === 'blocked' && decision.blocked.code === 'two-active-keys' && latest?.stopDate) {
+          const window = { executionName: latest.name, startedAt: latest.startDate, stoppedAt: latest.stopDate };
+          decision = planCandidate(candidate, keys, config, startedAt, [window]);
+          if (decision.kind === 'skip') return void skipped.push(decision.skipped);
+        }
+        if (decision.kind === 'rotate') {
+          const hold = holdForPreviousRotation(
+            userName,
+            accessKeyId,
+            keys,
+            await previousRotations(userName, accessKeyId, keys),
+            config,
+            startedAt,
+          );
+          if (hold) return void skipped.push(hold);
         }
         const ref: RotationRef = {
           userName,

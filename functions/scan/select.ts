@@ -7,10 +7,11 @@
  * selector must be checked) and, if its tags allow it, one ListAccessKeys call (the report has no key
  * ids). Users without a stale active key, protected by name, or outside the path prefix cost nothing.
  */
-import { maxKeyAgeMs, type LifecycleConfig } from '../shared/config';
+import { maxKeyAgeMs, rotationTiming, type LifecycleConfig } from '../shared/config';
 import type { AccessKeyInfo } from '../shared/iam-gateway';
 import { decideScope, offboardingPhaseOf } from '../shared/scope';
-import { planPreparation, type BlockCode } from '../rotation/domain';
+import { planPreparation, type AttemptWindow, type BlockCode } from '../rotation/domain';
+import type { ExecutionStatus } from '../shared/workflows';
 import type { ReportUser } from './credential-report';
 
 const DAY_MS = 86_400_000;
@@ -22,7 +23,8 @@ export type SkipCode =
   | 'key-changed-since-report'
   | 'user-not-found'
   | 'being-offboarded'
-  | 'deferred';
+  | 'deferred'
+  | 'previous-rotation-in-grace';
 
 /** A user with a stale key that the scan deliberately leaves alone, and why. */
 export interface SkippedUser {
@@ -147,6 +149,11 @@ export interface PlannedRotation {
   readonly keyAgeDays: number;
   /** Prepare will delete this inactive key to make room (removeInactiveKeyToMakeRoom). */
   readonly removesInactiveKeyId?: string;
+  /**
+   * A second active key created while the previous attempt of this rotation ran: probably a key that
+   * attempt created and lost. Prepare removes it only if it was never used and is not stored.
+   */
+  readonly mayRemoveLostKeyId?: string;
 }
 
 export interface BlockedRotation {
@@ -188,6 +195,7 @@ export function planCandidate(
   keys: readonly AccessKeyInfo[],
   config: LifecycleConfig,
   now: Date,
+  earlierAttempts: readonly AttemptWindow[] = [],
 ): CandidatePlan {
   const maxAge = maxKeyAgeMs(config);
   const stale: AccessKeyInfo[] = [];
@@ -210,7 +218,14 @@ export function planCandidate(
       },
     };
   }
-  const preparation = planPreparation(keys, oldest.accessKeyId, config.removeInactiveKeyToMakeRoom);
+  // The scan cannot tell use or storage (Prepare checks both): a key created inside an earlier
+  // attempt is enough to let Prepare look, instead of reporting two-active-keys forever.
+  const preparation = planPreparation(
+    keys,
+    oldest.accessKeyId,
+    config.removeInactiveKeyToMakeRoom,
+    earlierAttempts.length > 0 ? { earlierAttempts, storedAccessKeyId: undefined, lastUsedAt: {} } : undefined,
+  );
   if (preparation.kind === 'blocked') {
     return {
       kind: 'blocked',
@@ -231,6 +246,64 @@ export function planCandidate(
       keyCreatedAt: oldest.createdAt.toISOString(),
       keyAgeDays: Math.floor(((ageMs * config.timeScale) / DAY_MS) * 10) / 10,
       ...(preparation.removeInactiveKeyId ? { removesInactiveKeyId: preparation.removeInactiveKeyId } : {}),
+      ...(preparation.removeOrphanKeyId ? { mayRemoveLostKeyId: preparation.removeOrphanKeyId } : {}),
     },
   };
+}
+
+/** A rotation execution that matters to the next one of the same user (from the workflow engine). */
+export interface PreviousRotation {
+  readonly executionName: string;
+  /** The key that rotation retires (and deactivates after cutover). */
+  readonly accessKeyId: string;
+  readonly status: ExecutionStatus;
+  readonly stoppedAt?: Date;
+}
+
+/**
+ * Fourth stage, before a start: the user's previous rotation must be over, grace period included.
+ * During its grace period a rotation keeps the old key inactive so a person can roll back; a new
+ * rotation would have Prepare delete that key to make room, or rotate the key just handed out.
+ *
+ * Held when a rotation of another of the user's keys is still running, or when the user has an
+ * inactive key whose own rotation ended less than deactivatedGracePeriodDays ago. IAM records no
+ * deactivation time; the deactivation happened before that execution stopped, so its stop time is a
+ * safe bound. An inactive key no rotation of ours deactivated is not held (Prepare's make-room rule
+ * applies, and announces the deletion).
+ *
+ * @param rotations running rotations of the user, and the latest rotation of each inactive key.
+ */
+export function holdForPreviousRotation(
+  userName: string,
+  accessKeyId: string,
+  keys: readonly AccessKeyInfo[],
+  rotations: readonly PreviousRotation[],
+  config: LifecycleConfig,
+  now: Date,
+): SkippedUser | undefined {
+  const hold = (executionName: string, reason: string): SkippedUser => ({
+    userName,
+    accessKeyId,
+    code: 'previous-rotation-in-grace',
+    reason,
+    executionName,
+  });
+  const running = rotations.find((r) => r.status === 'RUNNING' && r.accessKeyId !== accessKeyId);
+  if (running) {
+    return hold(
+      running.executionName,
+      `rotation ${running.executionName} of key ${running.accessKeyId} is still running (cutover or grace period); the next scan looks again`,
+    );
+  }
+  const graceMs = rotationTiming(config).gracePeriodSeconds * 1000;
+  for (const key of keys.filter((k) => k.status === 'Inactive')) {
+    const own = rotations.find((r) => r.accessKeyId === key.accessKeyId && r.status !== 'RUNNING' && r.stoppedAt);
+    if (own?.stoppedAt && now.getTime() - own.stoppedAt.getTime() < graceMs) {
+      return hold(
+        own.executionName,
+        `inactive key ${key.accessKeyId} was deactivated by rotation ${own.executionName}, which ended ${own.stoppedAt.toISOString()}: still inside deactivatedGracePeriodDays, it stays for rollback`,
+      );
+    }
+  }
+  return undefined;
 }

@@ -243,6 +243,23 @@ function parseProtected(problems: string[], raw: unknown): ProtectedUsers {
     problems.push('protectedUsers.userNames must be a list of user names');
   }
   if (typeof tagKey !== 'string' || tagKey.length === 0) problems.push('protectedUsers.tagKey must be a non-empty string');
+  if (Array.isArray(userNames)) {
+    // IAM user names are case-insensitive: two spellings name one user, and the IAM policy's Deny
+    // (ARN matching is case-sensitive) would cover only the spellings listed.
+    const byLower = new Map<string, string[]>();
+    for (const name of userNames.filter((n): n is string => typeof n === 'string')) {
+      const spellings = byLower.get(name.toLowerCase()) ?? [];
+      if (!spellings.includes(name)) spellings.push(name);
+      byLower.set(name.toLowerCase(), spellings);
+    }
+    for (const spellings of byLower.values()) {
+      if (spellings.length > 1) {
+        problems.push(
+          `protectedUsers.userNames lists one user under ${spellings.length} spellings (${spellings.map((n) => `"${n}"`).join(', ')}); IAM user names are case-insensitive: keep only the spelling IAM has`,
+        );
+      }
+    }
+  }
   return Object.freeze({
     userNames: Object.freeze([...(Array.isArray(userNames) ? (userNames as string[]) : [])]),
     tagKey: tagKey as string,

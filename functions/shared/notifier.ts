@@ -13,6 +13,8 @@ export type NotificationType =
   | 'rotation.abandoned'
   | 'rotation.completed'
   | 'rotation.failed'
+  | 'rotation.key-removed'
+  | 'rotation.foreign-key'
   | 'scan.completed'
   | 'offboarding.started'
   | 'offboarding.blocked'

@@ -13,6 +13,15 @@ export function isValidUserName(value: unknown): value is string {
   return typeof value === 'string' && /^[\w+=,.@-]{1,64}$/.test(value);
 }
 
+/** IAM compares user names case-insensitively; so must every check of a name against a list. */
+export function sameUserName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+export function includesUserName(names: readonly string[], userName: string): boolean {
+  return names.some((name) => sameUserName(name, userName));
+}
+
 export type ScopeDecision =
   | { readonly kind: 'managed' }
   | { readonly kind: 'protected'; readonly why: string }
@@ -27,10 +36,11 @@ export function decideScope(
   config: Pick<LifecycleConfig, 'managedUsers' | 'protectedUsers'>,
   extraProtectedNames: readonly string[] = [],
 ): ScopeDecision {
-  if (config.protectedUsers.userNames.includes(user.userName)) {
+  // IAM user names are case-insensitive: `BreakGlass` and `breakglass` are one user.
+  if (includesUserName(config.protectedUsers.userNames, user.userName)) {
     return { kind: 'protected', why: 'listed in protectedUsers.userNames' };
   }
-  if (extraProtectedNames.includes(user.userName)) {
+  if (includesUserName(extraProtectedNames, user.userName)) {
     return { kind: 'protected', why: 'one of the automation’s own principals' };
   }
   if (Object.prototype.hasOwnProperty.call(user.tags, config.protectedUsers.tagKey)) {

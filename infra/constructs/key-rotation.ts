@@ -7,12 +7,13 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { acknowledge, iam5Resource } from '../nag';
 import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
 import type { ManagedUserAccess } from './managed-user-access';
 import type { Notifications } from './notifications';
 import type { SecretsKey } from './secrets-key';
 import { createWorkflowStateMachine } from './workflow-state-machine';
-import type { WorkflowIdentity } from './workflow-identity';
+import { grantExecutionCheck, type WorkflowIdentity } from './workflow-identity';
 
 export const KEY_ROTATION_ASL_FILE = 'statemachines/key-rotation.asl.json';
 const ENTRY = 'functions/rotation/lambda.ts';
@@ -101,19 +102,30 @@ export class KeyRotation extends Construct {
     userAccess.grant(functions.prepare.role, {
       identifyAnyUser: true,
       read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'],
-      write: ['iam:DeleteAccessKey'], // removes an inactive key to make room, when configured
+      // Deletes an inactive key to make room (when configured) or a key an earlier attempt lost.
+      write: ['iam:DeleteAccessKey'],
     });
     notifications.grantPublish(functions.prepare.role);
-    secrets.grantInspect(functions.prepare.role); // refuses a secret the stack did not create
+    secrets.grantInspect(functions.prepare.role); // refuses a secret the stack did not create; reads which key it holds
+    // A lost key is recognised by when earlier attempts ran (DescribeExecution) and by the secret
+    // not holding it (DescribeSecret metadata).
+    grantExecutionCheck(functions.prepare.role, props.identity);
+    acknowledge(functions.prepare.role, {
+      id: iam5Resource(this, props.identity.executionArnPattern),
+      reason:
+        'DescribeExecution on the executions of this rotation state machine only: Prepare reads when earlier attempts of the same rotation ran (execution names are per key, so no narrower ARN exists in advance)',
+    });
 
+    // GetAccessKeyLastUsed: a key used by somebody is never taken for this rotation's own.
     userAccess.grant(functions.createAndStore.role, {
       // ListUserTags: the user's secret-reader tag, for the secret's resource policy
-      read: ['iam:ListAccessKeys', 'iam:ListUserTags'],
+      read: ['iam:ListAccessKeys', 'iam:ListUserTags', 'iam:GetAccessKeyLastUsed'],
       write: ['iam:CreateAccessKey', 'iam:DeleteAccessKey'], // delete: a key created but never stored
     });
     secrets.grantStore(functions.createAndStore.role);
     // The only writer of the secrets: their resource policy denies every write to anyone else.
     functions.createAndStore.function.addEnvironment('SECRET_WRITER_ROLE_ARNS', functions.createAndStore.role.roleArn);
+    notifications.grantPublish(functions.createAndStore.role); // reports a key somebody else created
 
     // ListUserTags: a rotation stops waiting when the user is being offboarded.
     userAccess.grant(functions.checkCutover.role, { read: ['iam:ListUserTags', 'iam:GetAccessKeyLastUsed'] });

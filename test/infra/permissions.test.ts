@@ -2,6 +2,7 @@
  * Least privilege, checked on the synthesized template: the exact permissions of every role, no
  * wildcard allows anywhere, IAM writes only on managed users, and the protected-user Deny statements.
  */
+import { workflowIdentity } from '../../infra/constructs/workflow-identity';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { OFFBOARDING_TAG_KEYS } from '../../functions/offboarding/domain';
 import { isIamWriteAction, PROTECTED_USER_READABLE_ACTIONS } from '../../infra/constructs/managed-user-access';
@@ -69,9 +70,10 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'iam:GetAccessKeyLastUsed on managed users',
     'iam:DeleteAccessKey on managed users',
     ...PUBLISH,
-    // is the user's secret the stack's own? (metadata and resource policy, never the value)
+    // is the user's secret the stack's own, and which key does it hold? (metadata, never the value)
     'secretsmanager:DescribeSecret on managed secrets',
     'secretsmanager:GetResourcePolicy on managed secrets',
+    'states:DescribeExecution on rotation executions',
   ],
   // No GetSecretValue and no kms: which key is stored is read from metadata; the key policy lets
   // Secrets Manager encrypt on the store's behalf.
@@ -79,6 +81,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...LOGS,
     'iam:ListAccessKeys on managed users',
     'iam:ListUserTags on managed users',
+    'iam:GetAccessKeyLastUsed on managed users',
     'iam:CreateAccessKey on managed users',
     'iam:DeleteAccessKey on managed users',
     'secretsmanager:DescribeSecret on managed secrets',
@@ -87,6 +90,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'secretsmanager:PutSecretValue on managed secrets',
     'secretsmanager:CreateSecret on managed secrets',
     'secretsmanager:TagResource on managed secrets',
+    ...PUBLISH,
   ],
   checkCutover: [...LOGS, 'iam:ListUserTags on managed users', 'iam:GetAccessKeyLastUsed on managed users', ...PUBLISH],
   deactivateOldKey: [
@@ -243,6 +247,8 @@ function resourceLabeler(s: Synthesized, fn: LifecycleFunction): (resource: unkn
     [userArn('*').replace('user/*', 'group/*'), 'groups'],
     [userArn('*').replace('user/*', 'mfa/*'), 'virtual MFA devices'],
     ...stack.userAccess.managedUserArns.map((arn) => [render(stack.resolve(arn)), 'managed users'] as [string, string]),
+    // The fixed-name form steps use to look at their own state machine's executions.
+    [render(stack.resolve(workflowIdentity(stack, 'rotation').executionArnPattern)), 'rotation executions'],
   ]);
   const rotation = logicalId(stack, stack.keyRotation.stateMachine);
   const offboarding = logicalId(stack, stack.offboarding.stateMachine);

@@ -171,6 +171,14 @@ describe('key-rotation.asl.json', () => {
     const keys = await h.iam.listAccessKeys(user.userName);
     expect(keys).toHaveLength(1);
     expect([oldKey, inactiveKey]).not.toContain(keys[0]!.accessKeyId);
+    // Deleting a key is never silent (issue #6): the removal is announced before it happens.
+    expect(h.notifications.sent.map((n) => n.type)).toEqual([
+      'rotation.key-removed',
+      'rotation.started',
+      'rotation.key-deactivated',
+      'rotation.completed',
+    ]);
+    expect(h.notifications.sent[0]).toMatchObject({ userName: user.userName, accessKeyId: inactiveKey, why: 'make-room' });
   });
 
   it('cutover overdue under "notify": escalates and keeps waiting with the old key active', async () => {

@@ -22,7 +22,11 @@ const silentLogger = { info: () => undefined, warn: () => undefined, error: () =
 
 export function rotationHarness(
   config: LifecycleConfig,
-  options: { wrap?: (handlers: RotationHandlers) => RotationHandlers; retryIntervalOverrides?: Record<string, number> } = {},
+  options: {
+    wrap?: (handlers: RotationHandlers) => RotationHandlers;
+    retryIntervalOverrides?: Record<string, number>;
+    waitTimeOverrides?: Record<string, number>;
+  } = {},
 ): RotationHarness {
   const clients = testClients();
   const iam = new IamGateway(clients.iam);
@@ -41,11 +45,15 @@ export function rotationHarness(
     config,
     clock: () => new Date(),
     logger: silentLogger,
+    workflows: () => workflows,
   });
   const handlers = options.wrap ? options.wrap(real) : real;
   const workflows = new LocalWorkflows(
     { rotation: { aslFile: 'key-rotation.asl.json', tasks: rotationTaskBindings(handlers) } },
-    options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {},
+    {
+      ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
+      ...(options.waitTimeOverrides ? { waitTimeOverrides: options.waitTimeOverrides } : {}),
+    },
   );
   return {
     clients,

@@ -23,6 +23,10 @@ describe('parseConfig', () => {
     [{ maxKeyAgeDayz: 3 }, /unknown config field "maxKeyAgeDayz"/],
     [{ managedUsers: { pathPrefix: 'bots' } }, /pathPrefix must be an IAM path/],
     [{ secretPrefix: 'x/' }, /secretPrefix must not end with/],
+    [
+      { protectedUsers: { userNames: ['BreakGlass', 'admin', 'breakglass'] } },
+      /protectedUsers.userNames lists one user under 2 spellings \("BreakGlass", "breakglass"\); IAM user names are case-insensitive/,
+    ],
   ])('rejects %j', (raw, message) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError);
     expect(() => parseConfig(raw)).toThrow(message);

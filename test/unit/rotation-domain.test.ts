@@ -1,4 +1,12 @@
-import { decideCutover, planCreation, planFinish, planPreparation } from '../../functions/rotation/domain';
+import {
+  CLOCK_SKEW_ALLOWANCE_MS,
+  decideCutover,
+  isOrphanOfEarlierAttempt,
+  keysToCheckForUse,
+  planCreation,
+  planFinish,
+  planPreparation,
+} from '../../functions/rotation/domain';
 import type { RotationTiming } from '../../functions/shared/config';
 import type { AccessKeyInfo } from '../../functions/shared/iam-gateway';
 
@@ -40,6 +48,35 @@ describe('planPreparation (key selection)', () => {
     expect(plan.kind === 'blocked' && plan.reason).toContain('AKIAOTHER');
   });
 
+  describe('a second active key an earlier attempt lost', () => {
+    const attempt1 = { executionName: 'rotate-bot-AKIAOLD', startedAt: hours(10), stoppedAt: hours(10.01) };
+    const lostKey = key('AKIALOST', 'Active', new Date(hours(10).getTime() + 5000));
+    const evidence = { earlierAttempts: [attempt1], storedAccessKeyId: 'AKIAOLD', lastUsedAt: {} };
+
+    it('is removed when created inside an earlier attempt, never used and not stored', () => {
+      expect(planPreparation([key('AKIAOLD'), lostKey], 'AKIAOLD', false, evidence)).toEqual({
+        kind: 'ready',
+        removeOrphanKeyId: 'AKIALOST',
+      });
+    });
+
+    it.each([
+      ['it was used', { ...evidence, lastUsedAt: { AKIALOST: hours(11) } }],
+      ['it is the stored key', { ...evidence, storedAccessKeyId: 'AKIALOST' }],
+      [
+        'no earlier attempt ran when it was created',
+        { ...evidence, earlierAttempts: [{ ...attempt1, startedAt: hours(20), stoppedAt: hours(21) }] },
+      ],
+      ['the earlier attempt has no stop date', { ...evidence, earlierAttempts: [{ executionName: 'x', startedAt: hours(9) }] }],
+    ])('is kept (two-active-keys) when %s', (_label, facts) => {
+      expect(planPreparation([key('AKIAOLD'), lostKey], 'AKIAOLD', true, facts)).toMatchObject({
+        kind: 'blocked',
+        code: 'two-active-keys',
+      });
+      expect(isOrphanOfEarlierAttempt(lostKey, facts)).toBe(false);
+    });
+  });
+
   it('refuses a key that is not the user’s, or not active', () => {
     expect(planPreparation([key('AKIAOLD')], 'AKIANOPE', true)).toMatchObject({ code: 'key-not-found' });
     expect(planPreparation([key('AKIAOLD', 'Inactive')], 'AKIAOLD', true)).toMatchObject({ code: 'key-not-active' });
@@ -69,6 +106,35 @@ describe('planCreation (idempotent create-and-store)', () => {
   it('never deletes a key older than the rotation that it did not create', () => {
     const keys = [key('AKIAOLD'), key('AKIAFOREIGN', 'Active', hours(-48))];
     expect(planCreation(keys, 'AKIAOLD', undefined, started)).toMatchObject({ kind: 'refuse' });
+  });
+
+  it('never deletes a key created during the rotation that has been used: it is reported as somebody else’s', () => {
+    const keys = [key('AKIAOLD'), key('AKIAUSED', 'Active', hours(1))];
+    const plan = planCreation(keys, 'AKIAOLD', 'AKIAOLD', started, { AKIAUSED: hours(2) });
+    expect(plan).toMatchObject({ kind: 'refuse', foreignKeyId: 'AKIAUSED' });
+  });
+
+  it('reports a key created before the rotation began as somebody else’s (clock-skew allowance of 2 s)', () => {
+    const justBefore = new Date(started.getTime() - CLOCK_SKEW_ALLOWANCE_MS);
+    const tooEarly = new Date(started.getTime() - CLOCK_SKEW_ALLOWANCE_MS - 1000);
+    expect(planCreation([key('AKIAOLD'), key('AKIAX', 'Active', justBefore)], 'AKIAOLD', undefined, started)).toEqual({
+      kind: 'delete-unstored-then-create',
+      accessKeyId: 'AKIAX',
+    });
+    expect(planCreation([key('AKIAOLD'), key('AKIAX', 'Active', tooEarly)], 'AKIAOLD', undefined, started)).toMatchObject({
+      kind: 'refuse',
+      foreignKeyId: 'AKIAX',
+    });
+  });
+
+  it('asks for the use of exactly the keys it might delete', () => {
+    const keys = [
+      key('AKIAOLD'),
+      key('AKIASTORED', 'Active', hours(1)),
+      key('AKIANEW', 'Active', hours(1)),
+      key('AKIAPRE', 'Active', hours(-5)),
+    ];
+    expect(keysToCheckForUse(keys, 'AKIAOLD', 'AKIASTORED', started)).toEqual(['AKIANEW']);
   });
 
   it('refuses when the key being retired vanished', () => {

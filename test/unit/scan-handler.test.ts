@@ -200,6 +200,81 @@ describe('makeScanHandler', () => {
     expect(workflows.starts.map((s: { name: string }) => s.name)).toEqual([`${name}-2`]);
   });
 
+  describe('the previous rotation of the user is still in its grace period', () => {
+    const prevName = rotationExecutionName('graced', 'AKIAPREV00000000001');
+    const users = {
+      graced: { keys: [key('AKIACUR000000000001', 100 * DAY), key('AKIAPREV00000000001', 300 * DAY, 'Inactive')] },
+    };
+
+    it('starts nothing while that rotation still runs', async () => {
+      // Prepare
+      const { scan, workflows } = setup(users);
+      await workflows.start('rotation', prevName, { userName: 'graced', accessKeyId: 'AKIAPREV00000000001' });
+      workflows.starts.length = 0;
+      // Act
+      const summary = await scan({});
+      // Assess
+      expect(workflows.starts).toEqual([]);
+      expect(summary.skipped).toEqual([
+        expect.objectContaining({ userName: 'graced', code: 'previous-rotation-in-grace', executionName: prevName }),
+      ]);
+    });
+
+    it('starts nothing while the key it deactivated is younger than the grace period, and starts after', async () => {
+      // Prepare
+      const ended = (stopDate: Date): ExecutionSummary => ({
+        kind: 'rotation',
+        name: prevName,
+        executionArn: `arn:${prevName}`,
+        status: 'SUCCEEDED',
+        startDate: new Date(stopDate.getTime() - DAY),
+        stopDate,
+        input: { userName: 'graced', accessKeyId: 'AKIAPREV00000000001' },
+      });
+      const recent = setup(users);
+      recent.workflows.executions.set(prevName, ended(new Date(NOW.getTime() - 2 * DAY)));
+      const old = setup(users);
+      old.workflows.executions.set(prevName, ended(new Date(NOW.getTime() - 8 * DAY)));
+      // Act
+      const held = await recent.scan({});
+      const free = await old.scan({});
+      // Assess
+      expect(recent.workflows.starts).toEqual([]);
+      expect(held.skipped).toEqual([expect.objectContaining({ code: 'previous-rotation-in-grace' })]);
+      expect(free.started).toEqual([expect.objectContaining({ userName: 'graced', accessKeyId: 'AKIACUR000000000001' })]);
+    });
+  });
+
+  it('starts a next attempt when the second active key was created while the previous attempt ran (a key it lost)', async () => {
+    // Prepare: attempt 1 failed; the key it created (answer lost) is the second active key
+    const lostCreated = new Date(NOW.getTime() - DAY);
+    const { scan, workflows } = setup({
+      lost: {
+        keys: [
+          key('AKIAOLD000000000001', 100 * DAY),
+          { accessKeyId: 'AKIALOST00000000001', status: 'Active', createdAt: lostCreated },
+        ],
+      },
+    });
+    const name = rotationExecutionName('lost', 'AKIAOLD000000000001');
+    workflows.executions.set(name, {
+      kind: 'rotation',
+      name,
+      executionArn: `arn:${name}`,
+      status: 'FAILED',
+      startDate: new Date(lostCreated.getTime() - 2000),
+      stopDate: new Date(lostCreated.getTime() + 60_000),
+    });
+    // Act
+    const summary = await scan({});
+    // Assess
+    expect(summary.blocked).toEqual([]);
+    expect(summary.plan).toEqual([
+      expect.objectContaining({ accessKeyId: 'AKIAOLD000000000001', mayRemoveLostKeyId: 'AKIALOST00000000001' }),
+    ]);
+    expect(workflows.starts.map((x) => x.name)).toEqual([`${name}-2`]);
+  });
+
   it('publishes rotation.blocked for a user with two active keys and starts nothing for it', async () => {
     const { scan, workflows, notifier } = setup({
       both: { keys: [key('AKIABOTH00000000001', 100 * DAY), key('AKIABOTH00000000002', 120 * DAY)] },

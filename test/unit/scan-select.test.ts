@@ -1,7 +1,14 @@
 import { maxKeyAgeMs, parseConfig } from '../../functions/shared/config';
 import type { AccessKeyInfo } from '../../functions/shared/iam-gateway';
 import type { ReportKeySlot, ReportUser } from '../../functions/scan/credential-report';
-import { checkTags, planCandidate, selectCandidates, type ScanCandidate } from '../../functions/scan/select';
+import {
+  checkTags,
+  holdForPreviousRotation,
+  planCandidate,
+  selectCandidates,
+  type PreviousRotation,
+  type ScanCandidate,
+} from '../../functions/scan/select';
 
 const NOW = new Date('2024-06-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -201,6 +208,19 @@ describe('planCandidate', () => {
     });
   });
 
+  it('lets Prepare look at a second active key created while the previous attempt ran (probably a key it lost)', () => {
+    // Prepare
+    const keys = [key('AKIAOLD', 100 * DAY), key('AKIALOST', 2 * DAY)];
+    const attempt = { executionName: 'rotate-u-AKIAOLD', startedAt: ago(2 * DAY + 5000), stoppedAt: ago(2 * DAY - 60_000) };
+    const elsewhere = { ...attempt, startedAt: ago(10 * DAY), stoppedAt: ago(9 * DAY) };
+    // Act
+    const inside = planCandidate(candidate(100 * DAY), keys, config, NOW, [attempt]);
+    const outside = planCandidate(candidate(100 * DAY), keys, config, NOW, [elsewhere]);
+    // Assess
+    expect(inside).toMatchObject({ kind: 'rotate', rotation: { accessKeyId: 'AKIAOLD', mayRemoveLostKeyId: 'AKIALOST' } });
+    expect(outside).toMatchObject({ kind: 'blocked', blocked: { code: 'two-active-keys' } });
+  });
+
   it('reports no room when an inactive key may not be removed', () => {
     const strict = parseConfig({ ...config, removeInactiveKeyToMakeRoom: false });
     const keys = [key('AKIAOLD', 100 * DAY), key('AKIAOFF', 300 * DAY, 'Inactive')];
@@ -226,5 +246,39 @@ describe('planCandidate', () => {
     const plan = planCandidate(candidate(100 * DAY), [key('AKIAOTHER', 100 * DAY + 1500)], config, NOW);
 
     expect(plan.kind).toBe('skip');
+  });
+});
+
+describe('holdForPreviousRotation (grace period of the previous rotation)', () => {
+  const graceMs = config.deactivatedGracePeriodDays * DAY;
+  const keys: AccessKeyInfo[] = [
+    { accessKeyId: 'AKIACUR', status: 'Active', createdAt: ago(100 * DAY) },
+    { accessKeyId: 'AKIAPREV', status: 'Inactive', createdAt: ago(300 * DAY) },
+  ];
+  const ended = (stoppedAgoMs: number): PreviousRotation => ({
+    executionName: 'rotate-u-AKIAPREV',
+    accessKeyId: 'AKIAPREV',
+    status: 'SUCCEEDED',
+    stoppedAt: ago(stoppedAgoMs),
+  });
+
+  it('holds while a rotation of another key of the user is still running', () => {
+    const running: PreviousRotation = { executionName: 'rotate-u-AKIAPREV', accessKeyId: 'AKIAPREV', status: 'RUNNING' };
+    expect(holdForPreviousRotation('u', 'AKIACUR', keys, [running], config, NOW)).toMatchObject({
+      code: 'previous-rotation-in-grace',
+      executionName: 'rotate-u-AKIAPREV',
+    });
+  });
+
+  it('holds while the inactive key was deactivated by a rotation that ended less than the grace period ago', () => {
+    expect(holdForPreviousRotation('u', 'AKIACUR', keys, [ended(graceMs - 1000)], config, NOW)).toMatchObject({
+      code: 'previous-rotation-in-grace',
+      accessKeyId: 'AKIACUR',
+    });
+  });
+
+  it('does not hold once the grace period has passed, or for an inactive key no rotation deactivated', () => {
+    expect(holdForPreviousRotation('u', 'AKIACUR', keys, [ended(graceMs + 1000)], config, NOW)).toBeUndefined();
+    expect(holdForPreviousRotation('u', 'AKIACUR', keys, [], config, NOW)).toBeUndefined();
   });
 });
