@@ -17,6 +17,7 @@ import { makeOffboardingHandlers, type OffboardingHandlers } from '../offboardin
 import { MotoIamGaps, offboardingWorkflowDefinition } from '../offboarding/local';
 import type { OffboardingServiceDeps } from '../offboarding/service';
 import { LocalWorkflows, type HistoryEvent } from './runner';
+import { WorkflowExecutionGuard } from '../shared/execution-guard';
 import type { WorkflowKind } from '../shared/workflows';
 
 export type StepLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -83,7 +84,17 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     logger,
     automationUserNames: options.automationUserNames ?? [],
   };
-  const rotation = makeRotationHandlers(common);
+  // The runner is built after the handlers it runs: the guard and Prepare reach it through a getter.
+  let workflowsRef: LocalWorkflows | undefined;
+  const localWorkflows = (): LocalWorkflows => {
+    if (!workflowsRef) throw new Error('local workflows are not ready');
+    return workflowsRef;
+  };
+  const rotation = makeRotationHandlers({
+    ...common,
+    guard: new WorkflowExecutionGuard(localWorkflows),
+    workflows: localWorkflows,
+  });
   if (options.emulateMotoGaps ?? true) new MotoIamGaps().install(clients.iam);
   const bucket = options.snapshotBucket ?? 'iam-user-lifecycle-local-records';
   const records = new SnapshotStore(clients.s3, bucket);
@@ -100,6 +111,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
     },
   );
+  workflowsRef = workflows;
   const offboardingService: OffboardingServiceDeps = {
     iam: admin,
     records,

@@ -94,7 +94,8 @@ export function planCreation(
   };
 }
 
-export type CutoverDecision = 'confirmed' | 'waiting' | 'overdue-notify' | 'overdue-deactivate' | 'abandoned';
+/** `continue-later`: still waiting, and this execution has run the checks it may (functions/shared/execution-limits). */
+export type CutoverDecision = 'confirmed' | 'waiting' | 'overdue-notify' | 'overdue-deactivate' | 'abandoned' | 'continue-later';
 
 export interface CutoverObservation {
   readonly now: Date;

@@ -54,6 +54,7 @@ export async function startOnDemandRotation(
     userName: request.userName,
     accessKeyId,
     requestedBy: request.requestedBy,
+    trigger: 'on-demand',
   });
   return { ...result, accessKeyId };
 }

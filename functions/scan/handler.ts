@@ -225,7 +225,12 @@ export function makeScanHandler(deps: ScanDeps) {
         plan.push({ ...decision.rotation, executionName: ref.executionName });
         if (dryRun) return;
 
-        const result = await startRotation(workflows, config, { userName, accessKeyId, requestedBy: 'scan' }, lookup);
+        const result = await startRotation(
+          workflows,
+          config,
+          { userName, accessKeyId, requestedBy: 'scan', trigger: 'scheduled' },
+          lookup,
+        );
         if (result.started) {
           started.push({ ...ref, executionName: result.executionName });
           logger.info('rotation started by scan', { ...ref, executionName: result.executionName });

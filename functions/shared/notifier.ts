@@ -13,6 +13,7 @@ export type NotificationType =
   | 'rotation.abandoned'
   | 'rotation.completed'
   | 'rotation.failed'
+  | 'rotation.continued'
   | 'scan.completed'
   | 'offboarding.started'
   | 'offboarding.blocked'

@@ -40,7 +40,7 @@ async function useKey(accessKeyId: string, secretAccessKey: string) {
 }
 
 async function run(h: RotationHarness, config: LifecycleConfig, userName: string, accessKeyId: string) {
-  const started = await startRotation(h.workflows, config, { userName, accessKeyId, requestedBy: 'test' });
+  const started = await startRotation(h.workflows, config, { userName, accessKeyId, requestedBy: 'test', trigger: 'on-demand' });
   return { started, summary: await h.workflows.wait('rotation', started.executionName) };
 }
 
@@ -90,11 +90,13 @@ describe('key-rotation.asl.json', () => {
       userName: user.userName,
       accessKeyId: user.accessKeyIds[0]!,
       requestedBy: 'a',
+      trigger: 'on-demand',
     });
     const second = await startRotation(h.workflows, baseConfig, {
       userName: user.userName,
       accessKeyId: user.accessKeyIds[0]!,
       requestedBy: 'b',
+      trigger: 'on-demand',
     });
     await h.workflows.wait('rotation', first.executionName);
     // Assess
@@ -184,6 +186,7 @@ describe('key-rotation.asl.json', () => {
       userName: user.userName,
       accessKeyId: creds.accessKeyId,
       requestedBy: 'test',
+      trigger: 'on-demand',
     });
     const overdue = await h.nextNotification('rotation.cutover-overdue');
     const running = await h.workflows.describe('rotation', started.executionName);
@@ -230,6 +233,7 @@ describe('key-rotation.asl.json', () => {
       userName: user.userName,
       accessKeyId: oldKey,
       requestedBy: 'test',
+      trigger: 'on-demand',
     });
     await h.nextNotification('rotation.key-deactivated');
     await h.clients.iam.send(new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: oldKey, Status: 'Active' }));
@@ -315,6 +319,7 @@ describe('key-rotation.asl.json', () => {
       userName: user.userName,
       accessKeyId: creds.accessKeyId,
       requestedBy: 'test',
+      trigger: 'on-demand',
     });
     await h.nextNotification('rotation.started');
     // Act: an offboarding disables the user
@@ -339,6 +344,7 @@ describe('key-rotation.asl.json', () => {
       userName: user.userName,
       accessKeyId: creds.accessKeyId,
       requestedBy: 'test',
+      trigger: 'on-demand',
     });
     const notice = await h.nextNotification('rotation.started');
     await h.clients.iam.send(

@@ -5,6 +5,7 @@ import { RecordingNotifier, type Notification, type Notifier } from '../../funct
 import { SecretStore } from '../../functions/shared/secret-store';
 import type { LifecycleConfig } from '../../functions/shared/config';
 import { makeRotationHandlers, rotationTaskBindings, type RotationHandlers } from '../../functions/rotation/handlers';
+import { WorkflowExecutionGuard } from '../../functions/shared/execution-guard';
 import { testClients } from './aws';
 
 export interface RotationHarness {
@@ -34,7 +35,12 @@ export function rotationHarness(
     },
   };
   const notifications = new RecordingNotifier(hook);
+  // Built after the handlers (they are bound to its Task states): reached through a getter.
+  let workflows: LocalWorkflows | undefined;
+  const port = () => workflows!;
   const real = makeRotationHandlers({
+    guard: new WorkflowExecutionGuard(port),
+    workflows: port,
     iam,
     secrets,
     notifier: notifications,
@@ -43,7 +49,7 @@ export function rotationHarness(
     logger: silentLogger,
   });
   const handlers = options.wrap ? options.wrap(real) : real;
-  const workflows = new LocalWorkflows(
+  workflows = new LocalWorkflows(
     { rotation: { aslFile: 'key-rotation.asl.json', tasks: rotationTaskBindings(handlers) } },
     options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {},
   );
@@ -53,7 +59,7 @@ export function rotationHarness(
     secrets,
     notifications,
     handlers,
-    workflows,
+    workflows: workflows,
     nextNotification: (type) => {
       const seen = notifications.sent.find((n) => n.type === type);
       if (seen) return Promise.resolve(seen);
