@@ -16,7 +16,7 @@ import { rotationExecutionName } from '../shared/execution-names';
 import { isNoSuchEntity, type IamGateway } from '../shared/iam-gateway';
 import type { Notifier } from '../shared/notifier';
 import type { WorkflowPort } from '../shared/workflows';
-import { findRotation, startRotation } from '../rotation/start';
+import { continuedOutputOf, findRotation, startRotation } from '../rotation/start';
 import type { ApiCallCounter } from './api-calls';
 import { parseCredentialReport, type CredentialReportSource, type ReportProblem } from './credential-report';
 import {
@@ -192,7 +192,7 @@ export function makeScanHandler(deps: ScanDeps) {
           if (error instanceof UserNotFoundError) return void notFound();
           throw error;
         }
-        const decision = planCandidate(candidate, keys, config, startedAt);
+        let decision = planCandidate(candidate, keys, config, startedAt);
         if (decision.kind === 'skip') return void skipped.push(decision.skipped);
 
         const accessKeyId = decision.kind === 'rotate' ? decision.rotation.accessKeyId : decision.blocked.accessKeyId;
@@ -202,6 +202,11 @@ export function makeScanHandler(deps: ScanDeps) {
         const lookup = await findRotation(workflows, userName, accessKeyId);
         if (lookup.latest?.status === 'RUNNING') {
           return void alreadyRunning.push({ userName, accessKeyId, executionName: lookup.latest.name });
+        }
+        // A rotation that ended `continued` (still waiting for cutover when its execution had run
+        // the checks it may) holds two active keys on purpose: resume it as its next attempt.
+        if (decision.kind === 'blocked' && continuedOutputOf(lookup.latest)?.oldAccessKeyId === accessKeyId) {
+          decision = { kind: 'rotate', rotation: resumedRotation(userName, accessKeyId, keys, startedAt, config) };
         }
         const ref: RotationRef = {
           userName,
@@ -288,6 +293,23 @@ export function makeScanHandler(deps: ScanDeps) {
       ...(iamCalls !== undefined ? { iamCalls } : {}),
     });
     return summary;
+  };
+}
+
+function resumedRotation(
+  userName: string,
+  accessKeyId: string,
+  keys: readonly { accessKeyId: string; createdAt: Date }[],
+  now: Date,
+  config: LifecycleConfig,
+): PlannedRotation {
+  const createdAt = keys.find((k) => k.accessKeyId === accessKeyId)?.createdAt ?? now;
+  const ageMs = now.getTime() - createdAt.getTime();
+  return {
+    userName,
+    accessKeyId,
+    keyCreatedAt: createdAt.toISOString(),
+    keyAgeDays: Math.floor(((ageMs * config.timeScale) / 86_400_000) * 10) / 10,
   };
 }
 

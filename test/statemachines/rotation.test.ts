@@ -363,3 +363,96 @@ describe('key-rotation.asl.json', () => {
     expect(keys.find((k) => k.accessKeyId === creds.accessKeyId)?.status).toBe('Active');
   });
 });
+
+describe('key-rotation.asl.json: a rotation that may wait forever ends cleanly and is resumed', () => {
+  // Two checks per execution (a tiny stand-in for the computed limit), notify at the deadline.
+  const config = parseConfig({ ...baseConfig, cutoverChecksPerExecution: 2 });
+
+  it('ends `continued` after its checks, then a new attempt resumes the same keys without a new key', async () => {
+    // Prepare: the old key is in use and the new key is not picked up yet
+    const h = rotationHarness(config);
+    const user = await seed(h, config, {});
+    const creds = (await h.secrets.readCredentials(user.secretName!))!.credentials;
+    await useKey(creds.accessKeyId, creds.secretAccessKey);
+    // Act 1: the first attempt runs its two checks and ends
+    const first = await startRotation(h.workflows, config, {
+      userName: user.userName,
+      accessKeyId: creds.accessKeyId,
+      requestedBy: 'test',
+      trigger: 'scheduled',
+    });
+    const firstSummary = await h.workflows.wait('rotation', first.executionName);
+    // Assess 1
+    expect(firstSummary.status).toBe('SUCCEEDED');
+    const output = firstSummary.output as { status: string; newAccessKeyId: string; startedAt: string; deadlineAt: string };
+    expect(output).toMatchObject({ status: 'continued', oldAccessKeyId: creds.accessKeyId, trigger: 'scheduled' });
+    const checks = h.workflows
+      .history('rotation', first.executionName)
+      .filter((e) => e.type === 'StateEntered' && e.stateName === 'CheckCutover');
+    expect(checks).toHaveLength(2);
+    expect(h.notifications.sent.map((n) => n.type)).toEqual(['rotation.started', 'rotation.continued']);
+    const keysBetween = await h.iam.listAccessKeys(user.userName);
+    expect(keysBetween.map((k) => [k.accessKeyId, k.status]).sort()).toEqual(
+      [
+        [creds.accessKeyId, 'Active'],
+        [output.newAccessKeyId, 'Active'],
+      ].sort(),
+    );
+
+    // Act 2: the workload moves to the new key; the next start resumes the rotation
+    const fresh = (await h.secrets.readCredentials(user.secretName!))!.credentials;
+    expect(fresh.accessKeyId).toBe(output.newAccessKeyId);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the old key's quiet period
+    await useKey(fresh.accessKeyId, fresh.secretAccessKey);
+    const second = await startRotation(h.workflows, config, {
+      userName: user.userName,
+      accessKeyId: creds.accessKeyId,
+      requestedBy: 'scan',
+      trigger: 'scheduled',
+    });
+    const secondSummary = await h.workflows.wait('rotation', second.executionName);
+    // Assess 2: a new numbered attempt for the same exact keys, the original start and deadline
+    expect(second.executionName).toBe(`${first.executionName}-2`);
+    expect(secondSummary.output).toMatchObject({
+      status: 'completed',
+      retiredAccessKeyId: creds.accessKeyId,
+      currentAccessKeyId: output.newAccessKeyId,
+    });
+    const prepared = h.workflows
+      .history('rotation', second.executionName)
+      .find((e) => e.type === 'StateExited' && e.stateName === 'Prepare')!.output as {
+      status: string;
+      startedAt: string;
+      deadlineAt: string;
+      resumedFrom: string;
+    };
+    expect(prepared).toMatchObject({
+      status: 'resumed',
+      startedAt: output.startedAt,
+      deadlineAt: output.deadlineAt,
+      resumedFrom: first.executionName,
+    });
+    const entered = h.workflows
+      .history('rotation', second.executionName)
+      .filter((e) => e.type === 'StateEntered')
+      .map((e) => e.stateName);
+    expect(entered).not.toContain('CreateAndStoreKey');
+    expect((await h.iam.listAccessKeys(user.userName)).map((k) => k.accessKeyId)).toEqual([output.newAccessKeyId]);
+    expect(h.notifications.sent.filter((n) => n.type === 'rotation.started')).toHaveLength(1);
+  });
+
+  it('two active keys are still refused when the previous attempt did not end `continued`', async () => {
+    // Prepare: an attempt that ended another way (blocked), and a second active key nobody stored
+    const h = rotationHarness(config);
+    const user = await seed(h, config, { keys: 2 });
+    const oldKey = user.accessKeyIds[0]!;
+    const first = await run(h, config, user.userName, oldKey);
+    expect(first.summary.output).toMatchObject({ status: 'blocked', code: 'two-active-keys' });
+    // Act
+    const again = await run(h, config, user.userName, oldKey);
+    // Assess
+    expect(again.started.executionName).toBe(`${first.started.executionName}-2`);
+    expect(again.summary.output).toMatchObject({ status: 'blocked', code: 'two-active-keys' });
+    expect((await h.iam.listAccessKeys(user.userName)).map((k) => k.status)).toEqual(['Active', 'Active']);
+  });
+});
