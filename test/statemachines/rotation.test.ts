@@ -8,6 +8,7 @@ import { seedUser } from '../../functions/local/seed';
 import { clientConfig } from '../../functions/shared/aws';
 import { parseConfig, type LifecycleConfig } from '../../functions/shared/config';
 import { TransientAwsError } from '../../functions/shared/errors';
+import { rollbackRotation, RollbackRefusedError } from '../../functions/rotation/rollback';
 import { startRotation } from '../../functions/rotation/start';
 import type { RotationState } from '../../functions/rotation/handlers';
 import { motoEndpoint, uniqueName } from '../support/aws';
@@ -454,5 +455,37 @@ describe('key-rotation.asl.json: a rotation that may wait forever ends cleanly a
     expect(again.started.executionName).toBe(`${first.started.executionName}-2`);
     expect(again.summary.output).toMatchObject({ status: 'blocked', code: 'two-active-keys' });
     expect((await h.iam.listAccessKeys(user.userName)).map((k) => k.status)).toEqual(['Active', 'Active']);
+  });
+});
+
+describe('rollback of a rotation started because its key was exposed', () => {
+  it.each([
+    ['exposure', 'refused'],
+    ['on-demand', 'allowed'],
+  ] as const)('trigger %s: rollback is %s', async (trigger, expected) => {
+    // Prepare: a rotation in its grace period (old key deactivated)
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, {});
+    const oldKey = user.accessKeyIds[0]!;
+    const started = await startRotation(h.workflows, baseConfig, {
+      userName: user.userName,
+      accessKeyId: oldKey,
+      requestedBy: 'test',
+      trigger,
+    });
+    await h.nextNotification('rotation.key-deactivated');
+    // Act
+    const outcome = await rollbackRotation({ iam: h.iam, workflows: h.workflows }, user.userName).catch((e: Error) => e);
+    const keysAfter = await h.iam.listAccessKeys(user.userName);
+    await h.workflows.wait('rotation', started.executionName);
+    // Assess
+    if (expected === 'refused') {
+      expect(outcome).toBeInstanceOf(RollbackRefusedError);
+      expect((outcome as Error).message).toContain('exposed key');
+      expect(keysAfter.find((k) => k.accessKeyId === oldKey)?.status).toBe('Inactive');
+    } else {
+      expect(outcome).toMatchObject({ reactivatedAccessKeyId: oldKey });
+      expect(keysAfter.find((k) => k.accessKeyId === oldKey)?.status).toBe('Active');
+    }
   });
 });
