@@ -12,7 +12,9 @@ import type { ManagedUserAccess } from './managed-user-access';
 import type { Notifications } from './notifications';
 import type { SecretsKey } from './secrets-key';
 import { createWorkflowStateMachine } from './workflow-state-machine';
-import type { WorkflowIdentity } from './workflow-identity';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { acknowledge, iam5Resource } from '../nag';
+import { grantExecutionCheck, type WorkflowIdentity } from './workflow-identity';
 
 export const KEY_ROTATION_ASL_FILE = 'statemachines/key-rotation.asl.json';
 const ENTRY = 'functions/rotation/lambda.ts';
@@ -105,24 +107,57 @@ export class KeyRotation extends Construct {
     });
     notifications.grantPublish(functions.prepare.role);
 
+    // Resuming a rotation that ended `continued`: Prepare lists this state machine's attempts for the
+    // key and checks the secret's AWSCURRENT is the earlier attempt's new key.
+    functions.prepare.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListOwnRotationExecutions',
+        actions: ['states:ListExecutions'],
+        resources: [props.identity.stateMachineArn],
+      }),
+    );
+    secrets.grantRead(functions.prepare.role);
+
+    // GetUser/ListUserTags: every state-changing step re-checks the user id, scope and protection.
     userAccess.grant(functions.createAndStore.role, {
-      read: ['iam:ListAccessKeys'],
+      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys'],
       write: ['iam:CreateAccessKey', 'iam:DeleteAccessKey'], // delete: a key created but never stored
     });
     secrets.grantStore(functions.createAndStore.role);
 
     // ListUserTags: a rotation stops waiting when the user is being offboarded.
-    userAccess.grant(functions.checkCutover.role, { read: ['iam:ListUserTags', 'iam:GetAccessKeyLastUsed'] });
+    userAccess.grant(functions.checkCutover.role, {
+      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:GetAccessKeyLastUsed'],
+    });
     notifications.grantPublish(functions.checkCutover.role);
 
-    userAccess.grant(functions.deactivateOldKey.role, { read: ['iam:ListAccessKeys'], write: ['iam:UpdateAccessKey'] });
+    userAccess.grant(functions.deactivateOldKey.role, {
+      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys'],
+      write: ['iam:UpdateAccessKey'],
+    });
     secrets.grantRead(functions.deactivateOldKey.role); // checks the new key is AWSCURRENT first
     notifications.grantPublish(functions.deactivateOldKey.role);
 
-    userAccess.grant(functions.finishRotation.role, { read: ['iam:ListAccessKeys'], write: ['iam:DeleteAccessKey'] });
+    userAccess.grant(functions.finishRotation.role, {
+      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys'],
+      write: ['iam:DeleteAccessKey'],
+    });
     notifications.grantPublish(functions.finishRotation.role);
 
     notifications.grantPublish(functions.notify.role);
+
+    // Safety rule 8: each state-changing step confirms it runs inside a live execution of this state
+    // machine for its user (functions/shared/execution-guard.ts).
+    for (const step of ['prepare', 'createAndStore', 'checkCutover', 'deactivateOldKey', 'finishRotation'] as const) {
+      const role = functions[step].role;
+      grantExecutionCheck(role, props.identity);
+      acknowledge(role, {
+        id: iam5Resource(role, props.identity.executionArnPattern),
+        reason:
+          'The step describes the execution that invoked it ($$.Execution.Id, named at run time); the wildcard is ' +
+          'limited to executions of the rotation state machine, and only for states:DescribeExecution (read-only).',
+      });
+    }
 
     const workflow = createWorkflowStateMachine(this, {
       stateMachineName: props.identity.stateMachineName,

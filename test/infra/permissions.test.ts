@@ -4,6 +4,7 @@
  */
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { OFFBOARDING_TAG_KEYS } from '../../functions/offboarding/domain';
+import { workflowIdentity } from '../../infra/constructs/workflow-identity';
 import { isIamWriteAction, PROTECTED_USER_READABLE_ACTIONS } from '../../infra/constructs/managed-user-access';
 import type { LifecycleFunction } from '../../infra/constructs/lifecycle-function';
 import {
@@ -28,6 +29,8 @@ const WRITE_RECORDS = ['s3:PutObject on offboarding records'];
 const onUsers = (...actions: string[]) => actions.map((a) => `iam:${a} on managed users`);
 /** Reading the user (and its tags), how every step recognises a protected or re-created user. */
 const USER = onUsers('GetUser', 'ListUserTags');
+/** grantExecutionCheck: a rotation step describes the execution that invoked it. */
+const OWN_EXECUTIONS = ['states:DescribeExecution on rotation executions'];
 /** What Disable and CheckStillDisabled read and switch off. */
 const CREDENTIAL_STATE = onUsers(
   'GetLoginProfile',
@@ -67,10 +70,15 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'iam:ListAccessKeys on managed users',
     'iam:GetAccessKeyLastUsed on managed users',
     'iam:DeleteAccessKey on managed users',
+    'secretsmanager:GetSecretValue on managed secrets',
+    'kms:Decrypt on secrets key',
+    'states:ListExecutions on rotation state machine',
+    ...OWN_EXECUTIONS,
     ...PUBLISH,
   ],
   createAndStore: [
     ...LOGS,
+    ...USER,
     'iam:ListAccessKeys on managed users',
     'iam:CreateAccessKey on managed users',
     'iam:DeleteAccessKey on managed users',
@@ -81,17 +89,27 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'secretsmanager:TagResource on managed secrets',
     'kms:GenerateDataKey on secrets key',
     'kms:Decrypt on secrets key',
+    ...OWN_EXECUTIONS,
   ],
-  checkCutover: [...LOGS, 'iam:ListUserTags on managed users', 'iam:GetAccessKeyLastUsed on managed users', ...PUBLISH],
+  checkCutover: [...LOGS, ...USER, 'iam:GetAccessKeyLastUsed on managed users', ...OWN_EXECUTIONS, ...PUBLISH],
   deactivateOldKey: [
     ...LOGS,
+    ...USER,
     'iam:ListAccessKeys on managed users',
     'iam:UpdateAccessKey on managed users',
     'secretsmanager:GetSecretValue on managed secrets',
     'kms:Decrypt on secrets key',
+    ...OWN_EXECUTIONS,
     ...PUBLISH,
   ],
-  finishRotation: [...LOGS, 'iam:ListAccessKeys on managed users', 'iam:DeleteAccessKey on managed users', ...PUBLISH],
+  finishRotation: [
+    ...LOGS,
+    ...USER,
+    'iam:ListAccessKeys on managed users',
+    'iam:DeleteAccessKey on managed users',
+    ...OWN_EXECUTIONS,
+    ...PUBLISH,
+  ],
   notify: [...LOGS, ...PUBLISH],
   scan: [
     ...LOGS,
@@ -100,6 +118,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'iam:ListAccessKeys on managed users',
     'iam:ListUserTags on managed users',
     'states:StartExecution on rotation state machine',
+    'states:ListExecutions on rotation state machine',
     'states:DescribeExecution on rotation executions',
     ...PUBLISH,
   ],
@@ -221,6 +240,9 @@ function resourceLabeler(s: Synthesized, fn: LifecycleFunction): (resource: unkn
     [render(stack.resolve(stack.secretsKey.key.keyArn)), 'secrets key'],
     [render(stack.resolve(stack.secretsKey.secretArnPattern)), 'managed secrets'],
     [render(stack.resolve(stack.keyRotation.stateMachine.stateMachineArn)), 'rotation state machine'],
+    // The fixed-name ARNs of infra/constructs/workflow-identity.ts (known before the state machine exists).
+    [render(stack.resolve(workflowIdentity(stack, 'rotation').stateMachineArn)), 'rotation state machine'],
+    [render(stack.resolve(workflowIdentity(stack, 'rotation').executionArnPattern)), 'rotation executions'],
     [render(stack.resolve(stack.offboarding.stateMachine.stateMachineArn)), 'offboarding state machine'],
     [render(stack.resolve(stack.offboarding.bucket.bucketArn)), 'snapshot bucket'],
     [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/offboarding/*`, 'offboarding records'],
