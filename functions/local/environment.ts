@@ -85,10 +85,10 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     automationUserNames: options.automationUserNames ?? [],
   };
   // The runner is built after the handlers it runs: the guard and Prepare reach it through a getter.
-  let workflowsRef: LocalWorkflows | undefined;
+  const workflowsRef: { current?: LocalWorkflows } = {};
   const localWorkflows = (): LocalWorkflows => {
-    if (!workflowsRef) throw new Error('local workflows are not ready');
-    return workflowsRef;
+    if (!workflowsRef.current) throw new Error('local workflows are not ready');
+    return workflowsRef.current;
   };
   const rotation = makeRotationHandlers({
     ...common,
@@ -111,7 +111,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
     },
   );
-  workflowsRef = workflows;
+  workflowsRef.current = workflows;
   const offboardingService: OffboardingServiceDeps = {
     iam: admin,
     records,

@@ -36,8 +36,8 @@ export function rotationHarness(
   };
   const notifications = new RecordingNotifier(hook);
   // Built after the handlers (they are bound to its Task states): reached through a getter.
-  let workflows: LocalWorkflows | undefined;
-  const port = () => workflows!;
+  const ref: { current?: LocalWorkflows } = {};
+  const port = () => ref.current!;
   const real = makeRotationHandlers({
     guard: new WorkflowExecutionGuard(port),
     workflows: port,
@@ -49,17 +49,18 @@ export function rotationHarness(
     logger: silentLogger,
   });
   const handlers = options.wrap ? options.wrap(real) : real;
-  workflows = new LocalWorkflows(
+  const workflows = new LocalWorkflows(
     { rotation: { aslFile: 'key-rotation.asl.json', tasks: rotationTaskBindings(handlers) } },
     options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {},
   );
+  ref.current = workflows;
   return {
     clients,
     iam,
     secrets,
     notifications,
     handlers,
-    workflows: workflows,
+    workflows,
     nextNotification: (type) => {
       const seen = notifications.sent.find((n) => n.type === type);
       if (seen) return Promise.resolve(seen);
