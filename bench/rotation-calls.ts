@@ -43,6 +43,7 @@ export async function benchRotation(): Promise<string> {
       userName: 'bench-rotation',
       accessKeyId: old.AccessKey!.AccessKeyId!,
       requestedBy: 'bench',
+      trigger: 'on-demand',
     });
     const result = await env.workflows.wait('rotation', started.executionName);
     const wallMs = performance.now() - t0;

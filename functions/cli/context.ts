@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { clientConfig, makeClients, targetFromEnv, type AwsClients } from '../shared/aws';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { clientConfig, LOCAL_CREDENTIALS, makeClients, targetFromEnv, type AwsClients } from '../shared/aws';
 import { configFromEnv, parseConfig, type LifecycleConfig } from '../shared/config';
 import { ConfigError, ValidationError } from '../shared/errors';
 import { IamGateway } from '../shared/iam-gateway';
@@ -49,6 +50,35 @@ export interface CliContext {
   /** Deployed mode only: the stack's outputs. */
   readonly stackOutputs?: Record<string, string>;
   readonly lambda?: LambdaClient;
+  /** Who runs the CLI, as recorded in audit fields (`requestedBy`): the caller's STS identity ARN. */
+  callerArn(): Promise<string>;
+}
+
+/** The config fields that decide durations. Against a deployed stack only the stack sets them. */
+export const TIMING_FIELDS = [
+  'maxKeyAgeDays',
+  'cutoverCheckIntervalHours',
+  'cutoverQuietPeriodHours',
+  'cutoverDeadlineDays',
+  'cutoverDeadlineAction',
+  'deactivatedGracePeriodDays',
+  'offboardingObservationDays',
+  'offboardingCheckIntervalHours',
+  'cutoverChecksPerExecution',
+  'timeScale',
+] as const;
+
+/** The timing fields in which `requested` differs from `deployed`. */
+export function timingDifferences(deployed: LifecycleConfig, requested: LifecycleConfig): string[] {
+  return TIMING_FIELDS.filter((field) => JSON.stringify(deployed[field]) !== JSON.stringify(requested[field]));
+}
+
+function stsCaller(sts: STSClient): () => Promise<string> {
+  return async () => {
+    const { Arn } = await sts.send(new GetCallerIdentityCommand({}));
+    if (!Arn) throw new ValidationError('STS GetCallerIdentity returned no ARN; refusing to act without knowing who asks');
+    return Arn;
+  };
 }
 
 /** Prints notifications as they happen in local mode (deployed ones go to the SNS topic). */
@@ -76,10 +106,17 @@ export async function localContext(
     secrets: local.secrets,
     workflows: local.workflows,
     local,
+    callerArn: stsCaller(
+      new STSClient(clientConfig({ endpoint, region: options.region ?? 'us-east-1', credentials: LOCAL_CREDENTIALS })),
+    ),
   };
 }
 
 export async function deployedContext(options: GlobalOptions): Promise<CliContext> {
+  // Safety rule 8: against a deployed stack every duration is the stack's own.
+  if (options.timeScale !== undefined) {
+    throw new ValidationError('--time-scale is for local runs (--endpoint) only; the deployed config decides every duration');
+  }
   const target = { ...targetFromEnv(), ...(options.region ? { region: options.region } : {}) };
   const clients = makeClients(target);
   const cfn = new CloudFormationClient(clientConfig(target));
@@ -88,14 +125,18 @@ export async function deployedContext(options: GlobalOptions): Promise<CliContex
   const outputs = Object.fromEntries((described.Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
   const rotationArn = outputs.RotationStateMachineArn;
   if (!rotationArn) throw new ValidationError(`stack ${options.stack} has no RotationStateMachineArn output; is it deployed?`);
-  // The deployed config is the source of truth for timings; --config overrides it deliberately.
-  let config: LifecycleConfig;
+  // The deployed config is the source of truth for timings: a --config must agree with it there.
+  const fn = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.ScanFunctionName }));
+  const deployed = configFromEnv({ LIFECYCLE_CONFIG: fn.Environment?.Variables?.LIFECYCLE_CONFIG ?? '{}' });
+  let config = deployed;
   if (options.configFile) {
     config = loadCliConfig(options);
-  } else {
-    const fn = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.ScanFunctionName }));
-    config = configFromEnv({ LIFECYCLE_CONFIG: fn.Environment?.Variables?.LIFECYCLE_CONFIG ?? '{}' });
-    if (options.timeScale !== undefined) config = parseConfig({ ...config, timeScale: options.timeScale });
+    const differs = timingDifferences(deployed, config);
+    if (differs.length > 0) {
+      throw new ValidationError(
+        `--config differs from the deployed config in ${differs.join(', ')}; against a deployed stack its own timings apply (remove them from the file)`,
+      );
+    }
   }
   const workflows = new StepFunctionsWorkflows(clients.sfn, {
     rotation: rotationArn,
@@ -110,6 +151,7 @@ export async function deployedContext(options: GlobalOptions): Promise<CliContex
     workflows,
     stackOutputs: outputs,
     lambda,
+    callerArn: stsCaller(new STSClient(clientConfig(target))),
   };
 }
 

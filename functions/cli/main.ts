@@ -29,8 +29,9 @@ Commands:
 
 Options:
   --endpoint URL     run locally against this AWS API endpoint (moto, LocalStack); nothing deployed is used
-  --config FILE      configuration JSON (the same shape as the CDK app's; see README "Configure")
-  --time-scale N     divide every duration by N (86400: a day lasts a second)
+  --config FILE      configuration JSON (the same shape as the CDK app's; see README "Configure");
+                     against a deployed stack its timing fields must equal the deployed ones
+  --time-scale N     local runs only: divide every duration by N (86400: a day lasts a second)
   --stack NAME       deployed stack to drive (default IamUserLifecycle)
   --region REGION    AWS region (default from the environment)
   --json             print machine-readable JSON
@@ -105,7 +106,7 @@ export async function main(
         const local = ctx.local;
         const outcome = await rotateUser(
           ctx,
-          { userName, ...(values.key ? { accessKeyId: values.key } : {}), requestedBy: cliCaller() },
+          { userName, ...(values.key ? { accessKeyId: values.key } : {}), requestedBy: await cliCaller(ctx) },
           local
             ? (name) => local.workflows.wait('rotation', name)
             : values.wait
@@ -144,7 +145,7 @@ export async function main(
           {
             userName,
             reason: values.reason,
-            requestedBy: cliCaller(),
+            requestedBy: await cliCaller(ctx),
             wait: values.wait ?? false,
             ...(days !== undefined ? { observationDays: days } : {}),
           },
@@ -161,7 +162,7 @@ export async function main(
         const userName = requirePositional(rest, 'cancel-offboarding <userName>');
         const ctx = await context(options, print);
         await ctx.local?.ready();
-        const outcome = await cancelUserOffboarding(ctx, userName, cliCaller());
+        const outcome = await cancelUserOffboarding(ctx, userName, await cliCaller(ctx));
         if (options.json) print(JSON.stringify(outcome, null, 2));
         else {
           print(
@@ -191,8 +192,9 @@ export async function main(
   }
 }
 
-function cliCaller(): string {
-  return `cli:${process.env.USER ?? 'operator'}`;
+/** Audit fields name the caller's STS identity, never a local user name anyone can set. */
+async function cliCaller(ctx: CliContext): Promise<string> {
+  return `cli:${await ctx.callerArn()}`;
 }
 
 function formatOffboarding(s: OffboardingStatus): string {

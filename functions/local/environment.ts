@@ -18,6 +18,7 @@ import { makeOffboardingHandlers, type OffboardingHandlers } from '../offboardin
 import { MotoIamGaps, offboardingWorkflowDefinition } from '../offboarding/local';
 import type { OffboardingServiceDeps } from '../offboarding/service';
 import { LocalWorkflows, type HistoryEvent } from './runner';
+import { WorkflowExecutionGuard } from '../shared/execution-guard';
 import type { WorkflowKind } from '../shared/workflows';
 
 export type StepLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -88,8 +89,17 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     logger,
     automationUserNames: options.automationUserNames ?? [],
   };
-  // A getter: the runner that implements the port is built below, from these handlers.
-  const rotation = makeRotationHandlers({ ...common, workflows: () => workflows });
+  // The runner is built after the handlers it runs: the guard and Prepare reach it through a getter.
+  const workflowsRef: { current?: LocalWorkflows } = {};
+  const localWorkflows = (): LocalWorkflows => {
+    if (!workflowsRef.current) throw new Error('local workflows are not ready');
+    return workflowsRef.current;
+  };
+  const rotation = makeRotationHandlers({
+    ...common,
+    guard: new WorkflowExecutionGuard(localWorkflows),
+    workflows: localWorkflows,
+  });
   if (options.emulateMotoGaps ?? true) new MotoIamGaps().install(clients.iam);
   const bucket = options.snapshotBucket ?? 'iam-user-lifecycle-local-records';
   const records = new SnapshotStore(clients.s3, bucket);
@@ -106,6 +116,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
     },
   );
+  workflowsRef.current = workflows;
   const offboardingService: OffboardingServiceDeps = {
     iam: admin,
     records,

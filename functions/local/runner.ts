@@ -119,6 +119,15 @@ export class LocalWorkflows implements WorkflowPort {
     const tasks = Object.fromEntries(
       Object.entries(entry.definition.tasks).map(([state, fn]) => [state, (taskInput: unknown) => fn(taskInput as never)]),
     );
+    // Registered before the run starts: the first step may describe its own execution (the
+    // execution guard) before run() returns, as Step Functions answers for a started execution.
+    const local: LocalExecution = {
+      summary: { kind, name, executionArn, status: 'RUNNING', startDate, input },
+      history,
+      abort: () => undefined,
+      done: undefined as unknown as Promise<ExecutionSummary>,
+    };
+    this.executions.set(this.key(kind, name), local);
     const execution = entry.machine.run(input as never, {
       overrides: {
         taskResourceLocalHandlers: tasks as never,
@@ -131,12 +140,7 @@ export class LocalWorkflows implements WorkflowPort {
       } as never,
     });
 
-    const local: LocalExecution = {
-      summary: { kind, name, executionArn, status: 'RUNNING', startDate, input },
-      history,
-      abort: () => execution.abort(),
-      done: undefined as unknown as Promise<ExecutionSummary>,
-    };
+    local.abort = () => execution.abort();
     const finish = (status: ExecutionStatus, extra: Partial<ExecutionSummary>) => {
       local.summary = { ...local.summary, status, stopDate: new Date(), ...extra };
       return local.summary;
@@ -178,7 +182,6 @@ export class LocalWorkflows implements WorkflowPort {
         });
       },
     );
-    this.executions.set(this.key(kind, name), local);
     return { executionArn, started: true };
   }
 

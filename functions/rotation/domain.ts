@@ -166,7 +166,8 @@ export function keysToCheckForUse(
     .map((k) => k.accessKeyId);
 }
 
-export type CutoverDecision = 'confirmed' | 'waiting' | 'overdue-notify' | 'overdue-deactivate' | 'abandoned';
+/** `continue-later`: still waiting, and this execution has run the checks it may (functions/shared/execution-limits). */
+export type CutoverDecision = 'confirmed' | 'waiting' | 'overdue-notify' | 'overdue-deactivate' | 'abandoned' | 'continue-later';
 
 export interface CutoverObservation {
   readonly now: Date;

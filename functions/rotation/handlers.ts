@@ -7,14 +7,16 @@
  * The secret access key exists only inside createAndStore, on its way to Secrets Manager.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { checkRotationTiming, secretNameFor, type LifecycleConfig, type RotationTiming } from '../shared/config';
+import { cutoverCheckLimit, rotationTiming, secretNameFor, type LifecycleConfig, type RotationTiming } from '../shared/config';
 import { KeyStateError, SafetyCheckError, UserNotFoundError, ValidationError } from '../shared/errors';
+import { NotInLiveExecutionError, type ExecutionGuard } from '../shared/execution-guard';
+import { durationAllowsAnotherCheck } from '../shared/execution-limits';
 import { failureFields, requireString, runStep } from '../shared/steps';
-import type { AccessKeyInfo, IamGateway, NewAccessKey } from '../shared/iam-gateway';
+import type { AccessKeyInfo, IamGateway, NewAccessKey, UserInfo } from '../shared/iam-gateway';
 import type { Notification, NotificationType, Notifier } from '../shared/notifier';
 import { decideScope, offboardingPhaseOf } from '../shared/scope';
 import { requestTokenFor, type SecretStore } from '../shared/secret-store';
-import type { WorkflowPort } from '../shared/workflows';
+import type { ExecutionSummary, WorkflowPort } from '../shared/workflows';
 import {
   decideCutover,
   keysToCheckForUse,
@@ -26,6 +28,7 @@ import {
   type OrphanEvidence,
 } from './domain';
 import { earlierAttemptWindows } from './attempts';
+import { continuedOutputOf, findRotation, isRotationTrigger, type RotationTrigger } from './start';
 
 export interface RotationDeps {
   readonly iam: IamGateway;
@@ -36,12 +39,13 @@ export interface RotationDeps {
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** The automation's own IAM user names: always protected. */
   readonly automationUserNames?: readonly string[];
+  /** Confirms a step runs inside a live rotation execution for its user (safety rule 8). */
+  readonly guard: ExecutionGuard;
   /**
-   * Where Prepare reads when earlier attempts of the same rotation ran (a getter: locally the
-   * runner is built after the handlers). Without it, a key an earlier attempt lost is not
-   * recognised and the rotation is refused as `two-active-keys`.
+   * Reads earlier attempts of a rotation: a `continued` one is resumed, and a key an earlier attempt
+   * created and lost is recognised. A getter: locally the runner is built after the handlers.
    */
-  readonly workflows?: () => WorkflowPort;
+  readonly workflows: () => WorkflowPort;
 }
 
 /** CreateAccessKey tries per createAndStore when each meets the two-key limit after a lost answer. */
@@ -52,19 +56,29 @@ function isLimitExceeded(error: unknown): boolean {
   return name === 'LimitExceededException' || name === 'LimitExceeded';
 }
 
+/** The fields a rotation's execution input may carry; anything else (timing above all) is refused. */
+const INPUT_FIELDS = new Set(['userName', 'accessKeyId', 'requestedBy', 'trigger']);
+
 export interface RotationRequest {
   readonly userName: string;
   readonly accessKeyId: string;
-  readonly timing: RotationTiming;
-  readonly requestedBy?: string;
-  /** From the context object: `$$.Execution.Name` and `$$.Execution.StartTime`. */
+  /** From the context object: `$$.Execution.Id`, `$$.Execution.Name` and `$$.Execution.StartTime`. */
+  readonly executionId: string;
   readonly executionName: string;
   readonly startedAt: string;
 }
 
 export interface RotationState {
-  readonly status: 'ready';
+  /** `resumed`: a new attempt of a rotation that ended `continued`; its new key exists already. */
+  readonly status: 'ready' | 'resumed';
   readonly userName: string;
+  /** IAM's UserId when prepared: later steps refuse a user re-created under the same name. */
+  readonly userId: string;
+  /** `$$.Execution.Id` of this execution: later steps confirm it is live and for this user and key. */
+  readonly executionId: string;
+  readonly trigger: RotationTrigger;
+  /** The attempt this one resumes (its output carried the keys and the original start and deadline). */
+  readonly resumedFrom?: string;
   readonly oldAccessKeyId: string;
   readonly oldKeyUsedBefore: boolean;
   readonly oldKeyLastUsedAt?: string;
@@ -77,6 +91,7 @@ export interface RotationState {
   readonly startedAt: string;
   readonly deadlineAt: string;
   readonly requestedBy: string;
+  /** Computed by Prepare from the deployed config, for the Wait states; steps recompute from config. */
   readonly timing: RotationTiming;
   readonly newKey?: NewKeyRef;
   readonly cutover?: CutoverState;
@@ -133,7 +148,6 @@ export function makeRotationHandlers(deps: RotationDeps) {
     executionName: string,
     keys: readonly AccessKeyInfo[],
   ): Promise<OrphanEvidence | undefined> {
-    if (!deps.workflows) return undefined;
     const earlierAttempts = await earlierAttemptWindows(deps.workflows(), userName, accessKeyId, executionName);
     if (earlierAttempts.length === 0) return undefined;
     const others = keys.filter((k) => k.accessKeyId !== accessKeyId && k.status === 'Active');
@@ -143,12 +157,45 @@ export function makeRotationHandlers(deps: RotationDeps) {
     return { earlierAttempts, storedAccessKeyId: stored?.accessKeyId, lastUsedAt };
   }
 
+  /**
+   * Safety rule 8, for every state-changing step: the step runs inside a live rotation execution
+   * for this user and this exact old key, and the user is still the one Prepare saw (same IAM
+   * UserId), managed and unprotected. A direct invoke of a step Lambda is refused here.
+   */
+  async function confirm(state: RotationState): Promise<{ execution: ExecutionSummary; user: UserInfo }> {
+    const userName = requireString(state?.userName, 'userName');
+    const oldAccessKeyId = requireString(state.oldAccessKeyId, 'oldAccessKeyId');
+    const execution = await deps.guard.assertLive('rotation', state.executionId, userName);
+    if ((execution.input as { accessKeyId?: unknown } | undefined)?.accessKeyId !== oldAccessKeyId) {
+      throw new NotInLiveExecutionError('rotation', String(state.executionId), 'the execution rotates another key');
+    }
+    const user = await iam.getUser(userName);
+    if (!state.userId || user.userId !== state.userId) {
+      throw new SafetyCheckError(
+        `user ${userName} is not the user this rotation prepared (IAM user id changed); nothing was changed`,
+      );
+    }
+    const scope = decideScope(user, config, deps.automationUserNames);
+    if (scope.kind === 'protected')
+      throw new SafetyCheckError(`user ${userName} is protected (${scope.why}); nothing was changed`);
+    if (scope.kind === 'out-of-scope') {
+      throw new SafetyCheckError(`user ${userName} is not managed any more (${scope.why}); nothing was changed`);
+    }
+    return { execution, user };
+  }
+
   async function prepare(request: RotationRequest): Promise<RotationState | BlockedResult> {
     return step('prepare', async () => {
       const userName = requireString(request?.userName, 'userName');
       const accessKeyId = requireString(request?.accessKeyId, 'accessKeyId');
       const executionName = requireString(request.executionName, 'executionName');
-      const timing = checkRotationTiming(request.timing);
+      // Durations come from the deployed config only (safety rule 8), never from the input.
+      const timing = rotationTiming(config);
+      const execution = await deps.guard.assertLive('rotation', request.executionId, userName);
+      if (execution.name !== executionName) {
+        throw new NotInLiveExecutionError('rotation', String(request.executionId), 'the execution name does not match');
+      }
+      const executionId = request.executionId;
       const startedAt = new Date(requireString(request.startedAt, 'startedAt'));
 
       const blocked = async (code: BlockCode, reason: string): Promise<BlockedResult> => {
@@ -156,6 +203,22 @@ export function makeRotationHandlers(deps: RotationDeps) {
         await notifier.publish({ type: 'rotation.blocked', userName, accessKeyId, code, reason, executionName });
         return { status: 'blocked', userName, accessKeyId, code, reason };
       };
+
+      // The execution's own input (from DescribeExecution), not what the Task was handed.
+      const input = (execution.input ?? {}) as Record<string, unknown>;
+      if ('timing' in input) {
+        return blocked(
+          'invalid-request',
+          'an execution input may not carry timing: waits, deadlines and grace periods come from the deployed config',
+        );
+      }
+      const unknown = Object.keys(input).filter((key) => !INPUT_FIELDS.has(key));
+      if (unknown.length > 0) return blocked('invalid-request', `unknown input field(s): ${unknown.join(', ')}`);
+      if (input.accessKeyId !== accessKeyId) return blocked('invalid-request', 'the execution input names another key');
+      if (!isRotationTrigger(input.trigger)) {
+        return blocked('invalid-request', 'trigger must be "scheduled", "on-demand" or "exposure"');
+      }
+      let trigger: RotationTrigger = input.trigger;
 
       let user;
       try {
@@ -170,6 +233,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
           `IAM spells this user "${user.userName}" (names are case-insensitive); use that exact name`,
         );
       }
+      if (!user.userId) throw new SafetyCheckError(`IAM returned no user id for ${userName}`);
       const scope = decideScope(user, config, deps.automationUserNames);
       if (scope.kind === 'protected') return blocked('protected-user', `user ${userName} is protected (${scope.why})`);
       if (scope.kind === 'out-of-scope') return blocked('out-of-scope', `user ${userName} is not managed (${scope.why})`);
@@ -180,6 +244,64 @@ export function makeRotationHandlers(deps: RotationDeps) {
 
       const keys = await iam.listAccessKeys(userName);
       let plan = planPreparation(keys, accessKeyId, config.removeInactiveKeyToMakeRoom);
+      let resumed: RotationState | undefined;
+      if (plan.kind === 'blocked' && plan.code === 'two-active-keys') {
+        // Two active keys are expected exactly when the previous attempt of this rotation ended
+        // `continued`: the other key is that attempt's new key and the secret holds it.
+        const previous = await previousContinued(userName, accessKeyId, executionName);
+        if (previous) {
+          const stored = await secrets.currentKey(secretNameFor(config, userName));
+          const other = keys.filter((k) => k.accessKeyId !== accessKeyId);
+          const newKey = other[0];
+          if (
+            previous.output.userId === user.userId &&
+            other.length === 1 &&
+            newKey?.accessKeyId === previous.output.newAccessKeyId &&
+            newKey.status === 'Active' &&
+            stored?.accessKeyId === newKey.accessKeyId
+          ) {
+            // An exposure rotation stays one: rollback must stay refused in every attempt.
+            if (previous.output.trigger === 'exposure') trigger = 'exposure';
+            const original = new Date(previous.output.startedAt);
+            const carried = previous.output.state;
+            resumed = {
+              status: 'resumed',
+              userName,
+              userId: user.userId,
+              executionId,
+              trigger,
+              resumedFrom: previous.name,
+              oldAccessKeyId: accessKeyId,
+              oldKeyUsedBefore: carried?.oldKeyUsedBefore ?? true,
+              ...(carried?.oldKeyCreatedAt ? { oldKeyCreatedAt: carried.oldKeyCreatedAt } : {}),
+              ...(carried?.oldKeyLastUsedAt ? { oldKeyLastUsedAt: carried.oldKeyLastUsedAt } : {}),
+              secretName: secretNameFor(config, userName),
+              executionName,
+              startedAt: original.toISOString(),
+              deadlineAt: new Date(original.getTime() + timing.deadlineSeconds * 1000).toISOString(),
+              requestedBy: typeof input.requestedBy === 'string' ? input.requestedBy : 'unknown',
+              timing,
+              newKey: {
+                accessKeyId: newKey.accessKeyId,
+                secretVersionId: stored.versionId,
+                createdAt: newKey.createdAt.toISOString(),
+                reused: true,
+              },
+              cutover: {
+                decision: 'waiting',
+                reason: `resumed from ${previous.name}`,
+                checks: 0,
+                checkedAt: clock().toISOString(),
+                ...(carried?.cutover?.lastOverdueNoticeAt ? { lastOverdueNoticeAt: carried.cutover.lastOverdueNoticeAt } : {}),
+              },
+            };
+          }
+        }
+      }
+      if (resumed) {
+        logger.info('rotation resumed', { userName, oldAccessKeyId: accessKeyId, resumedFrom: resumed.resumedFrom });
+        return resumed;
+      }
       if (plan.kind === 'blocked' && plan.code === 'two-active-keys') {
         // Perhaps a key an earlier attempt of this rotation created and lost: look before refusing.
         const evidence = await orphanEvidence(userName, accessKeyId, executionName, keys);
@@ -227,6 +349,9 @@ export function makeRotationHandlers(deps: RotationDeps) {
       const state: RotationState = {
         status: 'ready',
         userName,
+        userId: user.userId,
+        executionId,
+        trigger,
         oldAccessKeyId: accessKeyId,
         oldKeyUsedBefore: oldKeyLastUsedAt !== undefined,
         oldKeyCreatedAt: keys.find((k) => k.accessKeyId === accessKeyId)!.createdAt.toISOString(),
@@ -237,7 +362,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
         executionName,
         startedAt: startedAt.toISOString(),
         deadlineAt: new Date(startedAt.getTime() + timing.deadlineSeconds * 1000).toISOString(),
-        requestedBy: request.requestedBy ?? 'unknown',
+        requestedBy: typeof input.requestedBy === 'string' ? input.requestedBy : 'unknown',
         timing,
       };
       logger.info('rotation prepared', { userName, oldAccessKeyId: accessKeyId, oldKeyUsedBefore: state.oldKeyUsedBefore });
@@ -245,8 +370,22 @@ export function makeRotationHandlers(deps: RotationDeps) {
     });
   }
 
+  /** The attempt just before this one, when it ended `continued` for the same old key. */
+  async function previousContinued(userName: string, accessKeyId: string, executionName: string) {
+    const { attempts } = await findRotation(deps.workflows(), userName, accessKeyId);
+    const current = attempts.find((a) => a.name === executionName);
+    const previous = attempts.filter((a) => current === undefined || a.attempt < current.attempt).at(-1);
+    if (!previous) return undefined;
+    const output = continuedOutputOf(previous.summary);
+    if (!output || output.oldAccessKeyId !== accessKeyId || output.userName !== userName) return undefined;
+    // The original start cannot be later than the attempt that carried it.
+    if (!(new Date(output.startedAt).getTime() <= previous.summary.startDate.getTime() + 1000)) return undefined;
+    return { name: previous.name, output };
+  }
+
   async function createAndStore(state: RotationState): Promise<NewKeyRef> {
     return step('createAndStore', async () => {
+      await confirm(state);
       const { userName, oldAccessKeyId, secretName } = state;
       const startedAt = new Date(state.startedAt);
       const stored = await secrets.currentKey(secretName);
@@ -360,10 +499,12 @@ export function makeRotationHandlers(deps: RotationDeps) {
   async function checkCutover(state: RotationState): Promise<CutoverState> {
     return step('checkCutover', async () => {
       if (!state.newKey) throw new ValidationError('checkCutover needs newKey');
+      const { execution, user } = await confirm(state);
+      const timing = rotationTiming(config);
       const now = clock();
       const previous = state.cutover;
       // An offboarding that started meanwhile has disabled both keys on purpose: stop waiting.
-      const offboarding = offboardingPhaseOf(await iam.listUserTags(state.userName));
+      const offboarding = offboardingPhaseOf(user.tags);
       if (offboarding !== undefined) {
         const reason = `user ${state.userName} is being offboarded (${offboarding}); the rotation stops and leaves its keys to the offboarding`;
         await notifier.publish({
@@ -380,7 +521,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
       const verdict = decideCutover({
         now,
         rotationStartedAt: new Date(state.startedAt),
-        timing: state.timing,
+        timing,
         oldKeyUsedBefore: state.oldKeyUsedBefore,
         ...(oldUsed ? { oldKeyLastUsedAt: oldUsed } : {}),
         ...(newUsed ? { newKeyLastUsedAt: newUsed } : {}),
@@ -401,11 +542,33 @@ export function makeRotationHandlers(deps: RotationDeps) {
         });
         lastOverdueNoticeAt = now.toISOString();
       }
-      logger.info('cutover checked', { userName: state.userName, decision: verdict.decision, reason: verdict.reason });
+      const checks = (previous?.checks ?? 0) + 1;
+      let decision: CutoverDecision = verdict.decision;
+      let reason = verdict.reason;
+      // Still waiting: end this execution well before Step Functions' history and duration limits;
+      // the next scan resumes the rotation as a new attempt for the same keys (./start).
+      if (
+        (decision === 'waiting' || decision === 'overdue-notify') &&
+        (checks >= cutoverCheckLimit(config) || !durationAllowsAnotherCheck(execution.startDate, now, timing))
+      ) {
+        decision = 'continue-later';
+        reason = `${verdict.reason}; this execution ran ${checks} checks and ends here, the next scan resumes it for the same keys`;
+        await notifier.publish({
+          type: 'rotation.continued',
+          userName: state.userName,
+          oldAccessKeyId: state.oldAccessKeyId,
+          newAccessKeyId: state.newKey.accessKeyId,
+          executionName: state.executionName,
+          startedAt: state.startedAt,
+          deadlineAt: state.deadlineAt,
+          reason,
+        });
+      }
+      logger.info('cutover checked', { userName: state.userName, decision, reason });
       return {
-        decision: verdict.decision,
-        reason: verdict.reason,
-        checks: (previous?.checks ?? 0) + 1,
+        decision,
+        reason,
+        checks,
         checkedAt: now.toISOString(),
         ...(oldUsed ? { oldKeyLastUsedAt: oldUsed.toISOString() } : {}),
         ...(newUsed ? { newKeyLastUsedAt: newUsed.toISOString() } : {}),
@@ -418,6 +581,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
     return step('deactivateOldKey', async () => {
       const newKey = state.newKey;
       if (!newKey) throw new ValidationError('deactivateOldKey needs newKey');
+      await confirm(state);
       // Safety rule 2: the replacement must be stored and active before the old key goes. Read from
       // the secret's metadata (the version createAndStore recorded is AWSCURRENT), never decrypted.
       const notCurrent = await secrets.whyNotCurrent(state.secretName, {
@@ -435,7 +599,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
         throw new SafetyCheckError(`the new key ${newKey.accessKeyId} is not active; not deactivating ${state.oldAccessKeyId}`);
       }
       const now = clock();
-      const deleteAfter = new Date(now.getTime() + state.timing.gracePeriodSeconds * 1000).toISOString();
+      const deleteAfter = new Date(now.getTime() + rotationTiming(config).gracePeriodSeconds * 1000).toISOString();
       const old = keys.find((k) => k.accessKeyId === state.oldAccessKeyId);
       if (old?.status === 'Active') await iam.setKeyStatus(state.userName, state.oldAccessKeyId, 'Inactive');
       await notifier.publish({
@@ -455,6 +619,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
     return step('finishRotation', async () => {
       const newKey = state.newKey;
       if (!newKey) throw new ValidationError('finishRotation needs newKey');
+      await confirm(state);
       const keys = await iam.listAccessKeys(state.userName);
       const plan = planFinish(keys, state.oldAccessKeyId);
       const base = {

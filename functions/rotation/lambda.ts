@@ -1,4 +1,5 @@
 /** Lambda entry points of the rotation workflow (one function per step, each with its own role). */
+import { WorkflowExecutionGuard } from '../shared/execution-guard';
 import { makeLogger, once, runtimeFromEnv } from '../shared/runtime';
 import { workflowsFromEnv } from '../shared/workflows';
 import { makeRotationHandlers, type RotationHandlers } from './handlers';
@@ -7,7 +8,7 @@ const logger = makeLogger('key-rotation');
 const handlers = once<RotationHandlers>(() => {
   const rt = runtimeFromEnv();
   const workflows = workflowsFromEnv(rt.clients.sfn);
-  return makeRotationHandlers({ ...rt, logger, workflows: () => workflows });
+  return makeRotationHandlers({ ...rt, logger, guard: new WorkflowExecutionGuard(() => workflows), workflows: () => workflows });
 });
 
 export const prepare: RotationHandlers['prepare'] = (event) => handlers().prepare(event);

@@ -7,7 +7,7 @@ import { TooManyActiveKeysError, ValidationError } from '../shared/errors';
 import type { IamGateway } from '../shared/iam-gateway';
 import { assertExactSpelling, assertManaged } from '../shared/scope';
 import type { StartResult, WorkflowPort } from '../shared/workflows';
-import { assertNoOtherRotation, startRotation } from './start';
+import { assertNoOtherRotation, continuedOutputOf, findRotation, startRotation } from './start';
 
 export interface OnDemandDeps {
   readonly iam: IamGateway;
@@ -36,6 +36,13 @@ export async function chooseKeyToRotate(deps: OnDemandDeps, userName: string, re
   }
   const active = keys.filter((k) => k.status === 'Active');
   if (active.length === 0) throw new ValidationError(`user ${userName} has no active access key to rotate`);
+  if (active.length > 1) {
+    // Two active keys are expected while a rotation that ended `continued` waits to be resumed.
+    for (const key of active) {
+      const { latest } = await findRotation(deps.workflows, userName, key.accessKeyId);
+      if (continuedOutputOf(latest)?.oldAccessKeyId === key.accessKeyId) return key.accessKeyId;
+    }
+  }
   if (active.length > 1)
     throw new TooManyActiveKeysError(
       userName,
@@ -54,6 +61,7 @@ export async function startOnDemandRotation(
     userName: request.userName,
     accessKeyId,
     requestedBy: request.requestedBy,
+    trigger: 'on-demand',
   });
   return { ...result, accessKeyId };
 }

@@ -11,6 +11,8 @@ import { findRunning, type WorkflowPort } from '../shared/workflows';
 
 export class NothingToRollBackError extends LifecycleError {}
 export class NoRunningWorkflowError extends LifecycleError {}
+/** Rollback would give an exposed key back to whoever holds it: a rotation for exposure has none. */
+export class RollbackRefusedError extends LifecycleError {}
 
 export interface RollbackResult {
   readonly userName: string;
@@ -33,7 +35,12 @@ export async function rollbackRotation(
   }
   const keys = await deps.iam.listAccessKeys(userName);
   for (const execution of running) {
-    const oldKeyId = (execution.input as { accessKeyId?: string }).accessKeyId;
+    const { accessKeyId: oldKeyId, trigger } = execution.input as { accessKeyId?: string; trigger?: unknown };
+    if (trigger === 'exposure') {
+      throw new RollbackRefusedError(
+        `the rotation ${execution.name} of ${userName} replaces an exposed key; its old key ${oldKeyId ?? ''} is never reactivated`,
+      );
+    }
     const old = keys.find((k) => k.accessKeyId === oldKeyId);
     if (!oldKeyId || !old) continue;
     if (old.status === 'Active') {

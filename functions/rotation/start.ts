@@ -6,28 +6,74 @@
  * rotation ended without rotating it (blocked, failed, rolled back) gets a numbered next attempt:
  * `rotate-<user>-<keyId>`, then `rotate-<user>-<keyId>-2`, ... Each attempt name is still
  * deterministic: two starters racing for the same attempt get one execution between them.
+ *
+ * A rotation still waiting for cutover when its execution has run the checks it may (Step Functions'
+ * history and duration limits) ends `continued`; the next start for that key (scan or on-demand)
+ * resumes it as a new attempt for the same old and new key, which Prepare reads from that output.
+ *
+ * The input carries who and why only: every duration comes from the deployed config in the Lambdas.
  */
-import { rotationTiming, type LifecycleConfig } from '../shared/config';
+import type { LifecycleConfig } from '../shared/config';
 import { WorkflowConflictError } from '../shared/errors';
 import { rotationExecutionName } from '../shared/execution-names';
-import { findAttempts, findRunning, type ExecutionSummary, type StartResult, type WorkflowPort } from '../shared/workflows';
+import {
+  findAttempts,
+  findRunning,
+  type Attempt,
+  type ExecutionSummary,
+  type StartResult,
+  type WorkflowPort,
+} from '../shared/workflows';
+import type { RotationState } from './handlers';
+
+/** Why a rotation started: the daily scan, a person (CLI, API), or an exposed key (no rollback). */
+export type RotationTrigger = 'scheduled' | 'on-demand' | 'exposure';
+
+export function isRotationTrigger(value: unknown): value is RotationTrigger {
+  return value === 'scheduled' || value === 'on-demand' || value === 'exposure';
+}
 
 export interface RotationStartRequest {
   readonly userName: string;
   readonly accessKeyId: string;
-  /** Who asked: `scan`, `cli:<user>`, `api:<principal>`, ... */
+  /** Who asked: `scan`, `cli:<arn>`, `api:<principal>`, ... */
   readonly requestedBy: string;
+  readonly trigger: RotationTrigger;
 }
 
-export interface RotationExecutionInput extends RotationStartRequest {
-  readonly timing: ReturnType<typeof rotationTiming>;
-}
+/** Exactly what a rotation execution's input holds. */
+export type RotationExecutionInput = RotationStartRequest;
 
 /** Attempts per key before a person must look (each ended attempt had its notification). */
 export const MAX_ROTATION_ATTEMPTS = 10;
 
-export function rotationInput(config: LifecycleConfig, request: RotationStartRequest): RotationExecutionInput {
-  return { ...request, timing: rotationTiming(config) };
+export function rotationInput(request: RotationStartRequest): RotationExecutionInput {
+  const { userName, accessKeyId, requestedBy, trigger } = request;
+  return { userName, accessKeyId, requestedBy, trigger };
+}
+
+/** The output of an execution that ended `continued` (the Continued state of key-rotation.asl.json). */
+export interface ContinuedOutput {
+  readonly status: 'continued';
+  readonly userName: string;
+  readonly userId: string;
+  readonly oldAccessKeyId: string;
+  readonly newAccessKeyId: string;
+  readonly startedAt: string;
+  readonly deadlineAt: string;
+  readonly trigger: RotationTrigger;
+  readonly state?: Partial<RotationState>;
+}
+
+/** The output of an execution that SUCCEEDED as `continued`, else undefined. */
+export function continuedOutputOf(summary: ExecutionSummary | undefined): ContinuedOutput | undefined {
+  if (summary?.status !== 'SUCCEEDED') return undefined;
+  const output = summary.output as Partial<ContinuedOutput> | undefined;
+  if (output?.status !== 'continued') return undefined;
+  const strings = ['userName', 'userId', 'oldAccessKeyId', 'newAccessKeyId', 'startedAt', 'deadlineAt'] as const;
+  if (!strings.every((field) => typeof output[field] === 'string')) return undefined;
+  if (!isRotationTrigger(output.trigger) || Number.isNaN(new Date(output.startedAt!).getTime())) return undefined;
+  return output as ContinuedOutput;
 }
 
 export interface RotationLookup {
@@ -35,6 +81,8 @@ export interface RotationLookup {
   readonly latest?: ExecutionSummary;
   /** The name the next attempt would use; undefined when every attempt name is used. */
   readonly nextName?: string;
+  /** Every attempt Step Functions still knows, oldest first. */
+  readonly attempts: readonly Attempt[];
 }
 
 export async function findRotation(workflows: WorkflowPort, userName: string, accessKeyId: string): Promise<RotationLookup> {
@@ -45,7 +93,7 @@ export async function findRotation(workflows: WorkflowPort, userName: string, ac
     MAX_ROTATION_ATTEMPTS,
   );
   const latest = found.at(-1)?.summary;
-  return { ...(latest ? { latest } : {}), ...(nextName ? { nextName } : {}) };
+  return { ...(latest ? { latest } : {}), ...(nextName ? { nextName } : {}), attempts: found };
 }
 
 /**
@@ -54,7 +102,7 @@ export async function findRotation(workflows: WorkflowPort, userName: string, ac
  */
 export async function startRotation(
   workflows: WorkflowPort,
-  config: LifecycleConfig,
+  _config: LifecycleConfig,
   request: RotationStartRequest,
   lookup?: RotationLookup,
 ): Promise<StartResult & { executionName: string }> {
@@ -73,7 +121,9 @@ export async function startRotation(
       lookup.latest?.name ?? '',
     );
   }
-  const result = await workflows.start('rotation', lookup.nextName, rotationInput(config, request));
+  // Resuming an exposure rotation keeps its trigger (its rollback stays refused).
+  const trigger = continuedOutputOf(lookup.latest)?.trigger === 'exposure' ? 'exposure' : request.trigger;
+  const result = await workflows.start('rotation', lookup.nextName, rotationInput({ ...request, trigger }));
   return { ...result, executionName: lookup.nextName };
 }
 

@@ -16,7 +16,7 @@ import { rotationExecutionName } from '../shared/execution-names';
 import { isNoSuchEntity, type AccessKeyInfo, type IamGateway } from '../shared/iam-gateway';
 import type { Notifier } from '../shared/notifier';
 import { findRunning, type ExecutionSummary, type WorkflowPort } from '../shared/workflows';
-import { findRotation, startRotation } from '../rotation/start';
+import { continuedOutputOf, findRotation, startRotation } from '../rotation/start';
 import type { ApiCallCounter } from './api-calls';
 import { parseCredentialReport, type CredentialReportSource, type ReportProblem } from './credential-report';
 import {
@@ -228,6 +228,11 @@ export function makeScanHandler(deps: ScanDeps) {
         if (lookup.latest?.status === 'RUNNING') {
           return void alreadyRunning.push({ userName, accessKeyId, executionName: lookup.latest.name });
         }
+        // A rotation that ended `continued` (still waiting for cutover when its execution had run
+        // the checks it may) holds two active keys on purpose: resume it as its next attempt.
+        if (decision.kind === 'blocked' && continuedOutputOf(lookup.latest)?.oldAccessKeyId === accessKeyId) {
+          decision = { kind: 'rotate', rotation: resumedRotation(userName, accessKeyId, keys, startedAt, config) };
+        }
         // Two active keys, the second created while the previous attempt ran: probably a key that
         // attempt created and lost; the next attempt's Prepare recognises and removes it.
         const latest = lookup.latest;
@@ -269,7 +274,12 @@ export function makeScanHandler(deps: ScanDeps) {
         plan.push({ ...decision.rotation, executionName: ref.executionName });
         if (dryRun) return;
 
-        const result = await startRotation(workflows, config, { userName, accessKeyId, requestedBy: 'scan' }, lookup);
+        const result = await startRotation(
+          workflows,
+          config,
+          { userName, accessKeyId, requestedBy: 'scan', trigger: 'scheduled' },
+          lookup,
+        );
         if (result.started) {
           started.push({ ...ref, executionName: result.executionName });
           logger.info('rotation started by scan', { ...ref, executionName: result.executionName });
@@ -327,6 +337,23 @@ export function makeScanHandler(deps: ScanDeps) {
       ...(iamCalls !== undefined ? { iamCalls } : {}),
     });
     return summary;
+  };
+}
+
+function resumedRotation(
+  userName: string,
+  accessKeyId: string,
+  keys: readonly { accessKeyId: string; createdAt: Date }[],
+  now: Date,
+  config: LifecycleConfig,
+): PlannedRotation {
+  const createdAt = keys.find((k) => k.accessKeyId === accessKeyId)?.createdAt ?? now;
+  const ageMs = now.getTime() - createdAt.getTime();
+  return {
+    userName,
+    accessKeyId,
+    keyCreatedAt: createdAt.toISOString(),
+    keyAgeDays: Math.floor(((ageMs * config.timeScale) / 86_400_000) * 10) / 10,
   };
 }
 

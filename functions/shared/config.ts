@@ -7,6 +7,7 @@
  */
 import { ConfigError } from './errors';
 import { DEFAULT_SECRET_READERS, parseSecretReaders, type SecretReaders } from './secret-access';
+import { maxCutoverChecksPerExecution } from './execution-limits';
 
 export type CutoverDeadlineAction = 'notify' | 'deactivate';
 
@@ -88,6 +89,13 @@ export interface LifecycleConfig {
    * @default 1
    */
   readonly timeScale: number;
+  /**
+   * Cutover checks one rotation execution runs before it ends as `continued` (`rotation.continued`)
+   * and the next scan resumes it as a new attempt for the same keys, keeping Step Functions' 25,000
+   * history events and one-year limits out of reach. Lower it to continue sooner.
+   * @default the maximum computed from the check interval and grace period (maxCutoverChecksPerExecution)
+   */
+  readonly cutoverChecksPerExecution?: number;
 }
 
 export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
@@ -109,7 +117,7 @@ export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
   timeScale: 1,
 });
 
-const KNOWN_KEYS = new Set(Object.keys(DEFAULT_CONFIG));
+const KNOWN_KEYS = new Set([...Object.keys(DEFAULT_CONFIG), 'cutoverChecksPerExecution']);
 const HOUR = 3600;
 const DAY = 86400;
 
@@ -170,6 +178,12 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     problems.push('removeInactiveKeyToMakeRoom must be true or false');
   }
 
+  const checksPerExecution = parseChecksPerExecution(problems, merged.cutoverChecksPerExecution, {
+    interval,
+    grace,
+    timeScale,
+  });
+
   const managedUsers = parseSelector(problems, merged.managedUsers);
   const protectedUsers = parseProtected(problems, merged.protectedUsers);
 
@@ -201,7 +215,42 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     scanSchedule: merged.scanSchedule as string,
     maxRotationsPerScan,
     timeScale,
+    ...(checksPerExecution !== undefined ? { cutoverChecksPerExecution: checksPerExecution } : {}),
   });
+}
+
+/**
+ * Proves one rotation execution fits Step Functions' limits for these settings (see
+ * ./execution-limits) and checks an explicit cutoverChecksPerExecution against that bound.
+ */
+function parseChecksPerExecution(
+  problems: string[],
+  raw: unknown,
+  d: { interval: number; grace: number; timeScale: number },
+): number | undefined {
+  if (![d.interval, d.grace, d.timeScale].every(Number.isFinite) || d.timeScale < 1) return undefined;
+  const max = maxCutoverChecksPerExecution({
+    checkIntervalSeconds: scaled(d.interval * HOUR, d.timeScale),
+    gracePeriodSeconds: scaled(d.grace * DAY, d.timeScale),
+  });
+  if (max < 1) {
+    problems.push(
+      "deactivatedGracePeriodDays and cutoverCheckIntervalHours are too long: one rotation execution would exceed Step Functions' one-year limit",
+    );
+    return undefined;
+  }
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 1 || raw > max) {
+    problems.push(`cutoverChecksPerExecution must be a whole number from 1 to ${max} (got ${JSON.stringify(raw)})`);
+    return undefined;
+  }
+  return raw;
+}
+
+/** Cutover checks one rotation execution may run before it continues as a new attempt. */
+export function cutoverCheckLimit(config: LifecycleConfig): number {
+  const timing = rotationTiming(config);
+  return config.cutoverChecksPerExecution ?? maxCutoverChecksPerExecution(timing);
 }
 
 function parseSelector(problems: string[], raw: unknown): ManagedUserSelector {
@@ -279,7 +328,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LifecycleCo
   return parseConfig(raw);
 }
 
-/** Durations of one rotation, in whole (scaled) seconds, as carried in the execution input. */
+/** Durations of one rotation, in whole (scaled) seconds, computed from the deployed config inside the Lambdas. */
 export interface RotationTiming {
   readonly checkIntervalSeconds: number;
   readonly quietPeriodSeconds: number;
@@ -301,23 +350,6 @@ export function rotationTiming(config: LifecycleConfig): RotationTiming {
     gracePeriodSeconds: scaled(config.deactivatedGracePeriodDays * DAY, config.timeScale),
     deadlineAction: config.cutoverDeadlineAction,
   };
-}
-
-/** Validates a RotationTiming received in an execution input (it is data, so it is checked). */
-export function checkRotationTiming(raw: unknown): RotationTiming {
-  const problems: string[] = [];
-  if (!isRecord(raw)) throw new ConfigError(['timing must be an object']);
-  for (const key of ['checkIntervalSeconds', 'quietPeriodSeconds', 'deadlineSeconds', 'gracePeriodSeconds']) {
-    const value = raw[key];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      problems.push(`timing.${key} must be a whole number of seconds >= 1`);
-    }
-  }
-  if (raw.deadlineAction !== 'notify' && raw.deadlineAction !== 'deactivate') {
-    problems.push('timing.deadlineAction must be "notify" or "deactivate"');
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return raw as unknown as RotationTiming;
 }
 
 export interface OffboardingTiming {

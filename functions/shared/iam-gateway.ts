@@ -25,6 +25,8 @@ export interface UserInfo {
   readonly arn: string;
   readonly path: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** IAM's UserId (AIDA...): stays with this user, a re-created user of the same name gets another. */
+  readonly userId?: string;
 }
 
 /** A freshly created key. `secretAccessKey` must go straight to Secrets Manager and nowhere else. */
@@ -53,7 +55,13 @@ export class IamGateway {
       const tags = User.Tags
         ? Object.fromEntries(User.Tags.map((t) => [t.Key ?? '', t.Value ?? '']))
         : await this.listUserTags(userName);
-      return { userName: User.UserName ?? userName, arn: User.Arn ?? '', path: User.Path ?? '/', tags };
+      return {
+        userName: User.UserName ?? userName,
+        arn: User.Arn ?? '',
+        path: User.Path ?? '/',
+        tags,
+        ...(User.UserId ? { userId: User.UserId } : {}),
+      };
     } catch (error) {
       if (isNoSuchEntity(error)) throw new UserNotFoundError(userName);
       throw error;

@@ -15,6 +15,7 @@ export type NotificationType =
   | 'rotation.failed'
   | 'rotation.key-removed'
   | 'rotation.foreign-key'
+  | 'rotation.continued'
   | 'scan.completed'
   | 'offboarding.started'
   | 'offboarding.blocked'

@@ -190,9 +190,12 @@ export interface Attempt {
 }
 
 /**
- * The executions of numbered attempts (see attemptExecutionName): attempt 1, 2, ... until the first
- * name never used, which is `nextName`; undefined when all `maxAttempts` names are used. One
- * DescribeExecution per attempt.
+ * The executions of numbered attempts (see attemptExecutionName) that Step Functions still knows,
+ * oldest attempt first, and `nextName`: the attempt after the highest one found (undefined when all
+ * `maxAttempts` names are used). Step Functions forgets closed executions 90 days after they end,
+ * so attempt 1 may be unknown while attempt 2 runs: the executions are listed (ListExecutions) and
+ * matched against every attempt name, never probed one by one up to the first unknown name. Only
+ * the matches are described (for their input and output).
  */
 export async function findAttempts(
   workflows: WorkflowPort,
@@ -200,12 +203,19 @@ export async function findAttempts(
   nameOf: (attempt: number) => string,
   maxAttempts: number,
 ): Promise<{ found: Attempt[]; nextName?: string }> {
+  const attemptOf = new Map<string, number>();
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) attemptOf.set(nameOf(attempt), attempt);
+  const listed = await workflows.list(kind, { max: LIST_ALL });
+  const matches = listed.filter((e) => attemptOf.has(e.name));
   const found: Attempt[] = [];
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    const name = nameOf(attempt);
-    const summary = await workflows.describe(kind, name);
-    if (!summary) return { found, nextName: name };
-    found.push({ name, attempt, summary });
+  for (const match of matches) {
+    const summary = match.input !== undefined ? match : await workflows.describe(kind, match.name);
+    if (summary) found.push({ name: match.name, attempt: attemptOf.get(match.name)!, summary });
   }
-  return { found };
+  found.sort((a, b) => a.attempt - b.attempt);
+  const highest = found.at(-1)?.attempt ?? 0;
+  return highest < maxAttempts ? { found, nextName: nameOf(highest + 1) } : { found };
 }
+
+/** Enough to cover every execution Step Functions keeps (90 days of them). */
+const LIST_ALL = 1_000_000;

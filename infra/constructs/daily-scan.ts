@@ -95,6 +95,15 @@ export class DailyScan extends Construct {
         resources: [props.rotationStateMachine.stateMachineArn],
       }),
     );
+    // The attempts of a key's rotation are found by listing executions (Step Functions forgets
+    // closed ones after 90 days, so probing attempt names one by one could stop too early).
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListRotations',
+        actions: ['states:ListExecutions'],
+        resources: [props.rotationStateMachine.stateMachineArn],
+      }),
+    );
     // Before starting, the scan looks up the execution named rotate-<user>-<keyId> (running: skip;
     // ended: report it), and after ExecutionAlreadyExists it describes the existing one.
     const rotationExecutions = executionArnPattern(props.rotationStateMachine);

@@ -13,6 +13,7 @@ import type { ManagedUserAccess } from './managed-user-access';
 import type { Notifications } from './notifications';
 import type { SecretsKey } from './secrets-key';
 import { createWorkflowStateMachine } from './workflow-state-machine';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { grantExecutionCheck, type WorkflowIdentity } from './workflow-identity';
 
 export const KEY_ROTATION_ASL_FILE = 'statemachines/key-rotation.asl.json';
@@ -107,19 +108,23 @@ export class KeyRotation extends Construct {
     });
     notifications.grantPublish(functions.prepare.role);
     secrets.grantInspect(functions.prepare.role); // refuses a secret the stack did not create; reads which key it holds
-    // A lost key is recognised by when earlier attempts ran (DescribeExecution) and by the secret
-    // not holding it (DescribeSecret metadata).
-    grantExecutionCheck(functions.prepare.role, props.identity);
-    acknowledge(functions.prepare.role, {
-      id: iam5Resource(this, props.identity.executionArnPattern),
-      reason:
-        'DescribeExecution on the executions of this rotation state machine only: Prepare reads when earlier attempts of the same rotation ran (execution names are per key, so no narrower ARN exists in advance)',
-    });
+    // Earlier attempts (a lost key, a `continued` rotation) are read with DescribeExecution: see the loop below.
 
-    // GetAccessKeyLastUsed: a key used by somebody is never taken for this rotation's own.
+    // Resuming a rotation that ended `continued`: Prepare lists this state machine's attempts for the
+    // key and checks the secret's AWSCURRENT is the earlier attempt's new key.
+    functions.prepare.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListOwnRotationExecutions',
+        actions: ['states:ListExecutions'],
+        resources: [props.identity.stateMachineArn],
+      }),
+    );
+
+    // GetUser/ListUserTags: every state-changing step re-checks the user id, scope and protection.
     userAccess.grant(functions.createAndStore.role, {
-      // ListUserTags: the user's secret-reader tag, for the secret's resource policy
-      read: ['iam:ListAccessKeys', 'iam:ListUserTags', 'iam:GetAccessKeyLastUsed'],
+      // ListUserTags also reads the user's secret-reader tag, for the secret's resource policy.
+      // GetAccessKeyLastUsed: a key used by somebody is never taken for this rotation's own.
+      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'],
       write: ['iam:CreateAccessKey', 'iam:DeleteAccessKey'], // delete: a key created but never stored
     });
     secrets.grantStore(functions.createAndStore.role);
@@ -128,17 +133,38 @@ export class KeyRotation extends Construct {
     notifications.grantPublish(functions.createAndStore.role); // reports a key somebody else created
 
     // ListUserTags: a rotation stops waiting when the user is being offboarded.
-    userAccess.grant(functions.checkCutover.role, { read: ['iam:ListUserTags', 'iam:GetAccessKeyLastUsed'] });
+    userAccess.grant(functions.checkCutover.role, {
+      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:GetAccessKeyLastUsed'],
+    });
     notifications.grantPublish(functions.checkCutover.role);
 
-    userAccess.grant(functions.deactivateOldKey.role, { read: ['iam:ListAccessKeys'], write: ['iam:UpdateAccessKey'] });
+    userAccess.grant(functions.deactivateOldKey.role, {
+      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys'],
+      write: ['iam:UpdateAccessKey'],
+    });
     secrets.grantDescribe(functions.deactivateOldKey.role); // checks the new key is AWSCURRENT first (metadata only)
     notifications.grantPublish(functions.deactivateOldKey.role);
 
-    userAccess.grant(functions.finishRotation.role, { read: ['iam:ListAccessKeys'], write: ['iam:DeleteAccessKey'] });
+    userAccess.grant(functions.finishRotation.role, {
+      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys'],
+      write: ['iam:DeleteAccessKey'],
+    });
     notifications.grantPublish(functions.finishRotation.role);
 
     notifications.grantPublish(functions.notify.role);
+
+    // Safety rule 8: each state-changing step confirms it runs inside a live execution of this state
+    // machine for its user (functions/shared/execution-guard.ts).
+    for (const step of ['prepare', 'createAndStore', 'checkCutover', 'deactivateOldKey', 'finishRotation'] as const) {
+      const role = functions[step].role;
+      grantExecutionCheck(role, props.identity);
+      acknowledge(role, {
+        id: iam5Resource(role, props.identity.executionArnPattern),
+        reason:
+          'The step describes the execution that invoked it ($$.Execution.Id, named at run time); the wildcard is ' +
+          'limited to executions of the rotation state machine, and only for states:DescribeExecution (read-only).',
+      });
+    }
 
     const workflow = createWorkflowStateMachine(this, {
       stateMachineName: props.identity.stateMachineName,

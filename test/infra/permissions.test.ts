@@ -30,6 +30,8 @@ const WRITE_RECORDS = ['s3:PutObject on offboarding records'];
 const onUsers = (...actions: string[]) => actions.map((a) => `iam:${a} on managed users`);
 /** Reading the user (and its tags), how every step recognises a protected or re-created user. */
 const USER = onUsers('GetUser', 'ListUserTags');
+/** grantExecutionCheck: a rotation step describes the execution that invoked it. */
+const OWN_EXECUTIONS = ['states:DescribeExecution on rotation executions'];
 /** What Disable and CheckStillDisabled read and switch off. */
 const CREDENTIAL_STATE = onUsers(
   'GetLoginProfile',
@@ -69,18 +71,19 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'iam:ListAccessKeys on managed users',
     'iam:GetAccessKeyLastUsed on managed users',
     'iam:DeleteAccessKey on managed users',
+    'states:ListExecutions on rotation state machine',
+    ...OWN_EXECUTIONS,
     ...PUBLISH,
     // is the user's secret the stack's own, and which key does it hold? (metadata, never the value)
     'secretsmanager:DescribeSecret on managed secrets',
     'secretsmanager:GetResourcePolicy on managed secrets',
-    'states:DescribeExecution on rotation executions',
   ],
   // No GetSecretValue and no kms: which key is stored is read from metadata; the key policy lets
   // Secrets Manager encrypt on the store's behalf.
   createAndStore: [
     ...LOGS,
+    ...USER,
     'iam:ListAccessKeys on managed users',
-    'iam:ListUserTags on managed users',
     'iam:GetAccessKeyLastUsed on managed users',
     'iam:CreateAccessKey on managed users',
     'iam:DeleteAccessKey on managed users',
@@ -90,17 +93,27 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'secretsmanager:PutSecretValue on managed secrets',
     'secretsmanager:CreateSecret on managed secrets',
     'secretsmanager:TagResource on managed secrets',
+    ...OWN_EXECUTIONS,
     ...PUBLISH,
   ],
-  checkCutover: [...LOGS, 'iam:ListUserTags on managed users', 'iam:GetAccessKeyLastUsed on managed users', ...PUBLISH],
+  checkCutover: [...LOGS, ...USER, 'iam:GetAccessKeyLastUsed on managed users', ...OWN_EXECUTIONS, ...PUBLISH],
   deactivateOldKey: [
     ...LOGS,
+    ...USER,
     'iam:ListAccessKeys on managed users',
     'iam:UpdateAccessKey on managed users',
     'secretsmanager:DescribeSecret on managed secrets',
+    ...OWN_EXECUTIONS,
     ...PUBLISH,
   ],
-  finishRotation: [...LOGS, 'iam:ListAccessKeys on managed users', 'iam:DeleteAccessKey on managed users', ...PUBLISH],
+  finishRotation: [
+    ...LOGS,
+    ...USER,
+    'iam:ListAccessKeys on managed users',
+    'iam:DeleteAccessKey on managed users',
+    ...OWN_EXECUTIONS,
+    ...PUBLISH,
+  ],
   notify: [...LOGS, ...PUBLISH],
   scan: [
     ...LOGS,
@@ -109,6 +122,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'iam:ListAccessKeys on managed users',
     'iam:ListUserTags on managed users',
     'states:StartExecution on rotation state machine',
+    'states:ListExecutions on rotation state machine',
     'states:DescribeExecution on rotation executions',
     ...PUBLISH,
   ],
@@ -241,6 +255,9 @@ function resourceLabeler(s: Synthesized, fn: LifecycleFunction): (resource: unkn
     [render(stack.resolve(stack.secretsKey.key.keyArn)), 'secrets key'],
     [render(stack.resolve(stack.secretsKey.secretArnPattern)), 'managed secrets'],
     [render(stack.resolve(stack.keyRotation.stateMachine.stateMachineArn)), 'rotation state machine'],
+    // The fixed-name ARNs of infra/constructs/workflow-identity.ts (known before the state machine exists).
+    [render(stack.resolve(workflowIdentity(stack, 'rotation').stateMachineArn)), 'rotation state machine'],
+    [render(stack.resolve(workflowIdentity(stack, 'rotation').executionArnPattern)), 'rotation executions'],
     [render(stack.resolve(stack.offboarding.stateMachine.stateMachineArn)), 'offboarding state machine'],
     [render(stack.resolve(stack.offboarding.bucket.bucketArn)), 'snapshot bucket'],
     [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/offboarding/*`, 'offboarding records'],

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { CHANGING_STEP_TIMEOUT_SECONDS } from '../../functions/offboarding/domain';
 import { MAX_OBSERVATION_DAYS as SERVICE_MAX_OBSERVATION_DAYS } from '../../functions/offboarding/service';
-import { parseConfig, rotationTiming } from '../../functions/shared/config';
+import { parseConfig } from '../../functions/shared/config';
 import { KEY_ROTATION_ASL_FILE, ROTATION_STEPS } from '../../infra/constructs/key-rotation';
 import { API_ROUTES, MAX_OBSERVATION_DAYS, USER_NAME_PATTERN } from '../../infra/constructs/lifecycle-api';
 import { OFFBOARDING_ASL_FILE, OFFBOARDING_STEPS } from '../../infra/constructs/offboarding';
@@ -210,12 +210,15 @@ describe('the stack with the default config', () => {
       const request = {
         userName: 'alice',
         accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        executionId: 'arn:aws:states:us-east-1:111111111111:execution:Rotation:rotate-alice-AKIAIOSFODNN7EXAMPLE',
         executionName: 'rotate-alice-AKIAIOSFODNN7EXAMPLE',
         startedAt: '2026-01-01T00:00:00.000Z',
-        timing: rotationTiming(parseConfig({})),
       };
-      // Act: an IAM endpoint that refuses connections is a transient failure; no userName is bad input
-      const transient = await errorNameFromBundle(file, 'prepare', request, { AWS_ENDPOINT_URL: 'http://127.0.0.1:9' });
+      // Act: an AWS endpoint that refuses connections is a transient failure; no userName is bad input
+      const transient = await errorNameFromBundle(file, 'prepare', request, {
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        ROTATION_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:111111111111:stateMachine:Rotation',
+      });
       const invalid = await errorNameFromBundle(file, 'prepare', {}, {});
       // Assess: the names the ASL Retry/Catch list, not what minification would have made of them
       expect(readFileSync(join(REPO_ROOT, KEY_ROTATION_ASL_FILE), 'utf8')).toContain('"TransientAwsError"');

@@ -63,6 +63,26 @@ describe('iam-lifecycle (local mode)', () => {
     expect((await iam.listAccessKeys(twoKeys.userName)).map((k) => k.status)).toEqual(['Active', 'Active']);
   });
 
+  it('rotate records the caller’s STS identity as requestedBy, never $USER, and sends no timing', async () => {
+    // Prepare
+    const user = await seed();
+    const previousUser = process.env.USER;
+    process.env.USER = 'mallory';
+    // Act
+    const result = await runCli(['rotate', user.userName, '--json', '--endpoint', motoEndpoint(), '--config', configFile()]);
+    process.env.USER = previousUser;
+    // Assess
+    expect(result.code).toBe(0);
+    const outcome = JSON.parse(result.out) as { final: { input: Record<string, unknown> } };
+    expect(outcome.final.input).toEqual({
+      userName: user.userName,
+      accessKeyId: user.accessKeyIds[0],
+      requestedBy: expect.stringMatching(/^cli:arn:aws:(sts|iam)::\d{12}:/),
+      trigger: 'on-demand',
+    });
+    expect(result.out).not.toContain('mallory');
+  });
+
   it('a bad --config file is refused with every problem listed', async () => {
     // Prepare
     const file = join(mkdtempSync(join(tmpdir(), 'cli-it-')), 'bad.json');

@@ -59,7 +59,12 @@ describe('key rotation against moto with a live workload', () => {
     // Act
     let summary;
     try {
-      const started = await startRotation(env.workflows, config, { userName, accessKeyId: oldKeyId, requestedBy: 'test' });
+      const started = await startRotation(env.workflows, config, {
+        userName,
+        accessKeyId: oldKeyId,
+        requestedBy: 'test',
+        trigger: 'on-demand',
+      });
       summary = await env.workflows.wait('rotation', started.executionName);
     } finally {
       output.restore();

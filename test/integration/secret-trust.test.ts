@@ -16,12 +16,12 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { createLocalEnvironment, type LocalEnvironment } from '../../functions/local/environment';
 import { seedUser } from '../../functions/local/seed';
-import { parseConfig, rotationTiming, secretNameFor } from '../../functions/shared/config';
+import { parseConfig, secretNameFor } from '../../functions/shared/config';
 import { ForeignSecretError, SafetyCheckError } from '../../functions/shared/errors';
 import { SecretStore } from '../../functions/shared/secret-store';
 import { startRotation } from '../../functions/rotation/start';
-import type { RotationState } from '../../functions/rotation/handlers';
 import { motoEndpoint, testClients, uniqueName } from '../support/aws';
+import { rotationHarness } from '../support/rotation-harness';
 
 const PATH = '/secret-trust/';
 const CI_ROLE = 'arn:aws:iam::123456789012:role/ci';
@@ -61,15 +61,6 @@ async function valueOf(env: LocalEnvironment, secretName: string): Promise<strin
   return (await env.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretName }))).SecretString;
 }
 
-function rotationRequest(userName: string, accessKeyId: string, config: ReturnType<typeof configFor>) {
-  return {
-    userName,
-    accessKeyId,
-    timing: rotationTiming(config),
-    executionName: `rotate-${userName}-${accessKeyId}`,
-    startedAt: new Date(Date.now() - 2000).toISOString(),
-  };
-}
 
 describe('stored keys are readable by their workload only', () => {
   it('every stored secret carries a deny-only policy naming its readers, re-applied on each store, and no step decrypts', async () => {
@@ -93,6 +84,7 @@ describe('stored keys are readable by their workload only', () => {
       userName,
       accessKeyId: user.accessKeyIds[0]!,
       requestedBy: 'test',
+      trigger: 'on-demand',
     });
     const summary = await env.workflows.wait('rotation', started.executionName);
 
@@ -174,6 +166,7 @@ describe('stored keys are readable by their workload only', () => {
         userName,
         accessKeyId: user.accessKeyIds[0]!,
         requestedBy: 'test',
+        trigger: 'on-demand',
       });
       const summary = await env.workflows.wait('rotation', started.executionName);
 
@@ -189,26 +182,44 @@ describe('stored keys are readable by their workload only', () => {
   );
 
   it('a secret that turns foreign after Prepare is refused by the store: the new key is deleted, the secret unchanged', async () => {
-    // Prepare: prepared against the stack's own secret, which then loses the stack's tag
+    // Prepare: the real workflow; the stack's tag is taken off the secret between Prepare and the store
     const userName = uniqueName('st-race');
     const config = configFor(userName);
-    const env = createLocalEnvironment({ endpoint: motoEndpoint(), config, logger: silent });
-    const user = await seedUser({ iam: env.clients.iam, secrets: env.secrets, config }, { userName, path: PATH });
-    const prepared = await env.rotation.prepare(rotationRequest(userName, user.accessKeyIds[0]!, config));
-    expect(prepared.status).toBe('ready');
-    await env.clients.secrets.send(
-      new UntagResourceCommand({ SecretId: user.secretName!, TagKeys: ['iam-lifecycle:managed-by'] }),
-    );
-    const before = await valueOf(env, user.secretName!);
+    let before: string | undefined;
+    let storeError: Error | undefined;
+    const h = rotationHarness(config, {
+      wrap: (real) => ({
+        ...real,
+        createAndStore: async (state) => {
+          await h.clients.secrets.send(
+            new UntagResourceCommand({ SecretId: state.secretName, TagKeys: ['iam-lifecycle:managed-by'] }),
+          );
+          before = (await h.clients.secrets.send(new GetSecretValueCommand({ SecretId: state.secretName }))).SecretString;
+          return real.createAndStore(state).catch((error: Error) => {
+            storeError = error;
+            throw error;
+          });
+        },
+      }),
+      retryIntervalOverrides: { CreateAndStoreKey: 0 },
+    });
+    const user = await seedUser({ iam: h.clients.iam, secrets: h.secrets, config }, { userName, path: PATH });
 
     // Act
-    const error = await env.rotation.createAndStore(prepared as RotationState).catch((e: Error) => e);
+    const started = await startRotation(h.workflows, config, {
+      userName,
+      accessKeyId: user.accessKeyIds[0]!,
+      requestedBy: 'test',
+      trigger: 'on-demand',
+    });
+    const summary = await h.workflows.wait('rotation', started.executionName);
 
     // Assess
-    expect(error).toBeInstanceOf(ForeignSecretError);
-    expect((error as Error).name).toBe('ForeignSecretError');
-    expect((await env.iam.listAccessKeys(userName)).map((k) => k.accessKeyId)).toEqual(user.accessKeyIds);
-    expect(await valueOf(env, user.secretName!)).toBe(before);
+    expect(summary.status).toBe('FAILED');
+    expect(storeError).toBeInstanceOf(ForeignSecretError);
+    expect(storeError?.name).toBe('ForeignSecretError');
+    expect((await h.iam.listAccessKeys(userName)).map((k) => k.accessKeyId)).toEqual(user.accessKeyIds);
+    expect((await h.clients.secrets.send(new GetSecretValueCommand({ SecretId: user.secretName! }))).SecretString).toBe(before);
   });
 
   it('a new secret is created empty and gets its policy before it holds a key', async () => {
@@ -300,31 +311,58 @@ describe('stored keys are readable by their workload only', () => {
   });
 
   it('deactivateOldKey refuses when AWSCURRENT is not the version the store recorded, without decrypting', async () => {
-    // Prepare: a stored new key, then AWSCURRENT moved back to the seeded version
+    // Prepare: the real workflow; AWSCURRENT is moved back to the seeded version before deactivation
     const userName = uniqueName('st-stage');
     const config = configFor(userName);
-    const env = createLocalEnvironment({ endpoint: motoEndpoint(), config, logger: silent });
-    const user = await seedUser({ iam: env.clients.iam, secrets: env.secrets, config }, { userName, path: PATH });
-    const seededVersion = (await env.secrets.currentKey(user.secretName!))!.versionId;
-    const prepared = (await env.rotation.prepare(rotationRequest(userName, user.accessKeyIds[0]!, config))) as RotationState;
-    const newKey = await env.rotation.createAndStore(prepared);
-    await env.clients.secrets.send(
-      new UpdateSecretVersionStageCommand({
-        SecretId: user.secretName!,
-        VersionStage: 'AWSCURRENT',
-        MoveToVersionId: seededVersion,
-        RemoveFromVersionId: newKey.secretVersionId,
+    const commands: string[] = [];
+    let deactivateError: Error | undefined;
+    let seededVersion = '';
+    const h = rotationHarness(config, {
+      wrap: (real) => ({
+        ...real,
+        deactivateOldKey: async (state) => {
+          await h.clients.secrets.send(
+            new UpdateSecretVersionStageCommand({
+              SecretId: state.secretName,
+              VersionStage: 'AWSCURRENT',
+              MoveToVersionId: seededVersion,
+              RemoveFromVersionId: state.newKey!.secretVersionId,
+            }),
+          );
+          h.clients.secrets.middlewareStack.add(
+            (next, context) => async (args) => {
+              commands.push(String(context.commandName));
+              return next(args);
+            },
+            { step: 'initialize', name: 'recordSecretsCommands' },
+          );
+          return real.deactivateOldKey(state).catch((error: Error) => {
+            deactivateError = error;
+            throw error;
+          });
+        },
       }),
-    );
-    const commands = recordSecretsCommands(env);
+      retryIntervalOverrides: { DeactivateOldKey: 0 },
+    });
+    const user = await seedUser({ iam: h.clients.iam, secrets: h.secrets, config }, { userName, path: PATH });
+    seededVersion = (await h.secrets.currentKey(user.secretName!))!.versionId;
+    await sleep(1100); // the key is older than the quiet period, so "never used" is trusted
 
     // Act
-    const error = await env.rotation.deactivateOldKey({ ...prepared, newKey }).catch((e: Error) => e);
+    const started = await startRotation(h.workflows, config, {
+      userName,
+      accessKeyId: user.accessKeyIds[0]!,
+      requestedBy: 'test',
+      trigger: 'on-demand',
+    });
+    const summary = await h.workflows.wait('rotation', started.executionName);
 
     // Assess: refused, the old key still active, nothing decrypted
-    expect(error).toBeInstanceOf(SafetyCheckError);
-    const keys = await env.iam.listAccessKeys(userName);
+    expect(summary.status).toBe('FAILED');
+    expect(deactivateError).toBeInstanceOf(SafetyCheckError);
+    const keys = await h.iam.listAccessKeys(userName);
     expect(keys.find((k) => k.accessKeyId === user.accessKeyIds[0])?.status).toBe('Active');
-    expect(commands).toEqual(['DescribeSecretCommand']);
+    expect(commands.length).toBeGreaterThan(0);
+    expect(new Set(commands)).toEqual(new Set(['DescribeSecretCommand']));
   });
 });

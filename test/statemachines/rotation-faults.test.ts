@@ -43,7 +43,7 @@ async function runWithFault(run: Awaited<ReturnType<typeof prepareRun>>, fault: 
   const started = await startRotation(h.workflows, config, {
     userName: user.userName,
     accessKeyId: user.oldKeyId,
-    requestedBy: 'test',
+    requestedBy: 'test', trigger: 'on-demand',
   });
   const summary = await h.workflows.wait('rotation', started.executionName);
   injector.arm(undefined);
@@ -129,7 +129,7 @@ describe('rotation under injected faults (real SDK retries against moto)', () =>
       const first = await startRotation(h.workflows, config, {
         userName: user.userName,
         accessKeyId: user.oldKeyId,
-        requestedBy: 'test',
+        requestedBy: 'test', trigger: 'on-demand',
       });
       const firstSummary = await h.workflows.wait('rotation', first.executionName);
       return { h, user, lostKeyId: lost!, firstSummary };
@@ -144,7 +144,7 @@ describe('rotation under injected faults (real SDK retries against moto)', () =>
       const second = await startRotation(h.workflows, config, {
         userName: user.userName,
         accessKeyId: user.oldKeyId,
-        requestedBy: 'scan',
+        requestedBy: 'scan', trigger: 'on-demand',
       });
       const summary = await h.workflows.wait('rotation', second.executionName);
       // Assess
@@ -207,7 +207,7 @@ async function runOnce(h: RotationHarness, user: { userName: string; oldKeyId: s
   const started = await startRotation(h.workflows, config, {
     userName: user.userName,
     accessKeyId: user.oldKeyId,
-    requestedBy: 'test',
+    requestedBy: 'test', trigger: 'on-demand',
   });
   return { started, summary: await h.workflows.wait('rotation', started.executionName) };
 }

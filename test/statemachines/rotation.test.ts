@@ -8,6 +8,7 @@ import { seedUser } from '../../functions/local/seed';
 import { clientConfig } from '../../functions/shared/aws';
 import { parseConfig, type LifecycleConfig } from '../../functions/shared/config';
 import { TransientAwsError } from '../../functions/shared/errors';
+import { rollbackRotation, RollbackRefusedError } from '../../functions/rotation/rollback';
 import { startRotation } from '../../functions/rotation/start';
 import type { RotationState } from '../../functions/rotation/handlers';
 import { motoEndpoint, uniqueName } from '../support/aws';
@@ -40,7 +41,7 @@ async function useKey(accessKeyId: string, secretAccessKey: string) {
 }
 
 async function run(h: RotationHarness, config: LifecycleConfig, userName: string, accessKeyId: string) {
-  const started = await startRotation(h.workflows, config, { userName, accessKeyId, requestedBy: 'test' });
+  const started = await startRotation(h.workflows, config, { userName, accessKeyId, requestedBy: 'test', trigger: 'on-demand' });
   return { started, summary: await h.workflows.wait('rotation', started.executionName) };
 }
 
@@ -90,11 +91,13 @@ describe('key-rotation.asl.json', () => {
       userName: user.userName,
       accessKeyId: user.accessKeyIds[0]!,
       requestedBy: 'a',
+      trigger: 'on-demand',
     });
     const second = await startRotation(h.workflows, baseConfig, {
       userName: user.userName,
       accessKeyId: user.accessKeyIds[0]!,
       requestedBy: 'b',
+      trigger: 'on-demand',
     });
     await h.workflows.wait('rotation', first.executionName);
     // Assess
@@ -192,6 +195,7 @@ describe('key-rotation.asl.json', () => {
       userName: user.userName,
       accessKeyId: creds.accessKeyId,
       requestedBy: 'test',
+      trigger: 'on-demand',
     });
     const overdue = await h.nextNotification('rotation.cutover-overdue');
     const running = await h.workflows.describe('rotation', started.executionName);
@@ -238,6 +242,7 @@ describe('key-rotation.asl.json', () => {
       userName: user.userName,
       accessKeyId: oldKey,
       requestedBy: 'test',
+      trigger: 'on-demand',
     });
     await h.nextNotification('rotation.key-deactivated');
     await h.clients.iam.send(new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: oldKey, Status: 'Active' }));
@@ -323,6 +328,7 @@ describe('key-rotation.asl.json', () => {
       userName: user.userName,
       accessKeyId: creds.accessKeyId,
       requestedBy: 'test',
+      trigger: 'on-demand',
     });
     await h.nextNotification('rotation.started');
     // Act: an offboarding disables the user
@@ -347,6 +353,7 @@ describe('key-rotation.asl.json', () => {
       userName: user.userName,
       accessKeyId: creds.accessKeyId,
       requestedBy: 'test',
+      trigger: 'on-demand',
     });
     const notice = await h.nextNotification('rotation.started');
     await h.clients.iam.send(
@@ -363,5 +370,130 @@ describe('key-rotation.asl.json', () => {
     expect(String(failed!.errorMessage)).toContain('is not active');
     const keys = await h.iam.listAccessKeys(user.userName);
     expect(keys.find((k) => k.accessKeyId === creds.accessKeyId)?.status).toBe('Active');
+  });
+});
+
+describe('key-rotation.asl.json: a rotation that may wait forever ends cleanly and is resumed', () => {
+  // Two checks per execution (a tiny stand-in for the computed limit), notify at the deadline.
+  const config = parseConfig({ ...baseConfig, cutoverChecksPerExecution: 2 });
+
+  it('ends `continued` after its checks, then a new attempt resumes the same keys without a new key', async () => {
+    // Prepare: the old key is in use and the new key is not picked up yet
+    const h = rotationHarness(config);
+    const user = await seed(h, config, {});
+    const creds = (await h.secrets.readCredentials(user.secretName!))!.credentials;
+    await useKey(creds.accessKeyId, creds.secretAccessKey);
+    // Act 1: the first attempt runs its two checks and ends
+    const first = await startRotation(h.workflows, config, {
+      userName: user.userName,
+      accessKeyId: creds.accessKeyId,
+      requestedBy: 'test',
+      trigger: 'scheduled',
+    });
+    const firstSummary = await h.workflows.wait('rotation', first.executionName);
+    // Assess 1
+    expect(firstSummary.status).toBe('SUCCEEDED');
+    const output = firstSummary.output as { status: string; newAccessKeyId: string; startedAt: string; deadlineAt: string };
+    expect(output).toMatchObject({ status: 'continued', oldAccessKeyId: creds.accessKeyId, trigger: 'scheduled' });
+    const checks = h.workflows
+      .history('rotation', first.executionName)
+      .filter((e) => e.type === 'StateEntered' && e.stateName === 'CheckCutover');
+    expect(checks).toHaveLength(2);
+    expect(h.notifications.sent.map((n) => n.type)).toEqual(['rotation.started', 'rotation.continued']);
+    const keysBetween = await h.iam.listAccessKeys(user.userName);
+    expect(keysBetween.map((k) => [k.accessKeyId, k.status]).sort()).toEqual(
+      [
+        [creds.accessKeyId, 'Active'],
+        [output.newAccessKeyId, 'Active'],
+      ].sort(),
+    );
+
+    // Act 2: the workload moves to the new key; the next start resumes the rotation
+    const fresh = (await h.secrets.readCredentials(user.secretName!))!.credentials;
+    expect(fresh.accessKeyId).toBe(output.newAccessKeyId);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the old key's quiet period
+    await useKey(fresh.accessKeyId, fresh.secretAccessKey);
+    const second = await startRotation(h.workflows, config, {
+      userName: user.userName,
+      accessKeyId: creds.accessKeyId,
+      requestedBy: 'scan',
+      trigger: 'scheduled',
+    });
+    const secondSummary = await h.workflows.wait('rotation', second.executionName);
+    // Assess 2: a new numbered attempt for the same exact keys, the original start and deadline
+    expect(second.executionName).toBe(`${first.executionName}-2`);
+    expect(secondSummary.output).toMatchObject({
+      status: 'completed',
+      retiredAccessKeyId: creds.accessKeyId,
+      currentAccessKeyId: output.newAccessKeyId,
+    });
+    const prepared = h.workflows
+      .history('rotation', second.executionName)
+      .find((e) => e.type === 'StateExited' && e.stateName === 'Prepare')!.output as {
+      status: string;
+      startedAt: string;
+      deadlineAt: string;
+      resumedFrom: string;
+    };
+    expect(prepared).toMatchObject({
+      status: 'resumed',
+      startedAt: output.startedAt,
+      deadlineAt: output.deadlineAt,
+      resumedFrom: first.executionName,
+    });
+    const entered = h.workflows
+      .history('rotation', second.executionName)
+      .filter((e) => e.type === 'StateEntered')
+      .map((e) => e.stateName);
+    expect(entered).not.toContain('CreateAndStoreKey');
+    expect((await h.iam.listAccessKeys(user.userName)).map((k) => k.accessKeyId)).toEqual([output.newAccessKeyId]);
+    expect(h.notifications.sent.filter((n) => n.type === 'rotation.started')).toHaveLength(1);
+  });
+
+  it('two active keys are still refused when the previous attempt did not end `continued`', async () => {
+    // Prepare: an attempt that ended another way (blocked), and a second active key nobody stored
+    const h = rotationHarness(config);
+    const user = await seed(h, config, { keys: 2 });
+    const oldKey = user.accessKeyIds[0]!;
+    const first = await run(h, config, user.userName, oldKey);
+    expect(first.summary.output).toMatchObject({ status: 'blocked', code: 'two-active-keys' });
+    // Act
+    const again = await run(h, config, user.userName, oldKey);
+    // Assess
+    expect(again.started.executionName).toBe(`${first.started.executionName}-2`);
+    expect(again.summary.output).toMatchObject({ status: 'blocked', code: 'two-active-keys' });
+    expect((await h.iam.listAccessKeys(user.userName)).map((k) => k.status)).toEqual(['Active', 'Active']);
+  });
+});
+
+describe('rollback of a rotation started because its key was exposed', () => {
+  it.each([
+    ['exposure', 'refused'],
+    ['on-demand', 'allowed'],
+  ] as const)('trigger %s: rollback is %s', async (trigger, expected) => {
+    // Prepare: a rotation in its grace period (old key deactivated)
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, {});
+    const oldKey = user.accessKeyIds[0]!;
+    const started = await startRotation(h.workflows, baseConfig, {
+      userName: user.userName,
+      accessKeyId: oldKey,
+      requestedBy: 'test',
+      trigger,
+    });
+    await h.nextNotification('rotation.key-deactivated');
+    // Act
+    const outcome = await rollbackRotation({ iam: h.iam, workflows: h.workflows }, user.userName).catch((e: Error) => e);
+    const keysAfter = await h.iam.listAccessKeys(user.userName);
+    await h.workflows.wait('rotation', started.executionName);
+    // Assess
+    if (expected === 'refused') {
+      expect(outcome).toBeInstanceOf(RollbackRefusedError);
+      expect((outcome as Error).message).toContain('exposed key');
+      expect(keysAfter.find((k) => k.accessKeyId === oldKey)?.status).toBe('Inactive');
+    } else {
+      expect(outcome).toMatchObject({ reactivatedAccessKeyId: oldKey });
+      expect(keysAfter.find((k) => k.accessKeyId === oldKey)?.status).toBe('Active');
+    }
   });
 });

@@ -5,6 +5,7 @@ import { RecordingNotifier, type Notification, type Notifier } from '../../funct
 import { SecretStore } from '../../functions/shared/secret-store';
 import type { LifecycleConfig } from '../../functions/shared/config';
 import { makeRotationHandlers, rotationTaskBindings, type RotationHandlers } from '../../functions/rotation/handlers';
+import { WorkflowExecutionGuard } from '../../functions/shared/execution-guard';
 import { testClients } from './aws';
 
 export interface RotationHarness {
@@ -38,14 +39,18 @@ export function rotationHarness(
     },
   };
   const notifications = new RecordingNotifier(hook);
+  // Built after the handlers (they are bound to its Task states): reached through a getter.
+  const ref: { current?: LocalWorkflows } = {};
+  const port = () => ref.current!;
   const real = makeRotationHandlers({
+    guard: new WorkflowExecutionGuard(port),
+    workflows: port,
     iam,
     secrets,
     notifier: notifications,
     config,
     clock: () => new Date(),
     logger: silentLogger,
-    workflows: () => workflows,
   });
   const handlers = options.wrap ? options.wrap(real) : real;
   const workflows = new LocalWorkflows(
@@ -55,6 +60,7 @@ export function rotationHarness(
       ...(options.waitTimeOverrides ? { waitTimeOverrides: options.waitTimeOverrides } : {}),
     },
   );
+  ref.current = workflows;
   return {
     clients,
     iam,

@@ -13,17 +13,30 @@ import {
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../support/cli';
 
 const MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:Rotation';
 const DEPLOYED_CONFIG = { maxKeyAgeDays: 60, cutoverCheckIntervalHours: 12, cutoverQuietPeriodHours: 48 };
+const CALLER = 'arn:aws:sts::111122223333:assumed-role/Operators/alice';
+
+function configFile(config: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'cli-deployed-')), 'config.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
 
 function mockStack() {
   const cfn = mockClient(CloudFormationClient);
   const lambda = mockClient(LambdaClient);
   const sfn = mockClient(SFNClient);
   const iam = mockClient(IAMClient);
+  const sts = mockClient(STSClient);
+  sts.on(GetCallerIdentityCommand).resolves({ Arn: CALLER, Account: '111122223333', UserId: 'AROA:alice' });
   cfn.on(DescribeStacksCommand, { StackName: 'IamUserLifecycle' }).resolves({
     Stacks: [
       {
@@ -40,7 +53,7 @@ function mockStack() {
   lambda
     .on(GetFunctionConfigurationCommand)
     .resolves({ Environment: { Variables: { LIFECYCLE_CONFIG: JSON.stringify(DEPLOYED_CONFIG) } } });
-  return { cfn, lambda, sfn, iam };
+  return { cfn, lambda, sfn, iam, sts };
 }
 
 describe('iam-lifecycle against the deployed stack', () => {
@@ -74,8 +87,9 @@ describe('iam-lifecycle against the deployed stack', () => {
     expect(result.out).toContain('DRY RUN: 3 users in the credential report');
   });
 
-  it('rotate <user> starts the deployed state machine for the exact key with the deployed timings', async () => {
-    // Prepare
+  it('rotate <user> starts the deployed state machine for the exact key, with no timing and the caller’s STS identity', async () => {
+    // Prepare: a local user name that must not end up in the audit field
+    process.env.USER = 'mallory';
     const { sfn, iam } = mockStack();
     iam.on(GetUserCommand).resolves({
       User: {
@@ -100,12 +114,65 @@ describe('iam-lifecycle against the deployed stack', () => {
     expect(result.code).toBe(0);
     const start = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
     expect(start).toMatchObject({ stateMachineArn: MACHINE, name: 'rotate-ci-bot-AKIAEXAMPLEKEY000001' });
-    expect(JSON.parse(start.input!)).toMatchObject({
+    expect(JSON.parse(start.input!)).toEqual({
       userName: 'ci-bot',
       accessKeyId: 'AKIAEXAMPLEKEY000001',
-      timing: { checkIntervalSeconds: 12 * 3600, quietPeriodSeconds: 48 * 3600 },
+      requestedBy: `cli:${CALLER}`,
+      trigger: 'on-demand',
     });
     expect(result.out).toContain('started: rotate-ci-bot-AKIAEXAMPLEKEY000001');
+  });
+
+  it.each([
+    ['--time-scale', ['--time-scale', '86400'], /--time-scale is for local runs \(--endpoint\) only/],
+    [
+      'a --config with other timings',
+      ['--config', configFile({ ...DEPLOYED_CONFIG, cutoverDeadlineAction: 'deactivate', deactivatedGracePeriodDays: 1 })],
+      /--config differs from the deployed config in cutoverDeadlineAction, deactivatedGracePeriodDays/,
+    ],
+    ['a --config with another timeScale', ['--config', configFile({ ...DEPLOYED_CONFIG, timeScale: 86400 })], /in timeScale;/],
+  ])('refuses %s against a deployed stack: one line, exit 2, nothing started', async (_label, flags, message) => {
+    // Prepare
+    const { sfn } = mockStack();
+    // Act
+    const results = [
+      await runCli(['rotate', 'ci-bot', ...flags]),
+      await runCli(['offboard', 'ci-bot', '--reason', 'x', ...flags]),
+    ];
+    // Assess
+    for (const result of results) {
+      expect(result.code).toBe(2);
+      expect(result.err).toMatch(message);
+      expect(result.err.split('\n')).toHaveLength(1);
+    }
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('accepts a --config whose timings equal the deployed ones', async () => {
+    // Prepare
+    const { sfn, iam } = mockStack();
+    iam.on(GetUserCommand).resolves({
+      User: {
+        UserName: 'ci-bot',
+        UserId: 'AIDA1',
+        Arn: 'arn:aws:iam::111122223333:user/ci-bot',
+        Path: '/',
+        CreateDate: new Date(0),
+        Tags: [],
+      },
+    });
+    iam
+      .on(ListAccessKeysCommand)
+      .resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAEXAMPLEKEY000001', Status: 'Active', CreateDate: new Date(0) }] });
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
+    // Act
+    const result = await runCli(['rotate', 'ci-bot', '--config', configFile({ ...DEPLOYED_CONFIG, secretPrefix: 'other' })]);
+    // Assess
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
   });
 
   it('a missing stack is a clear error', async () => {

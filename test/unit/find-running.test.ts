@@ -1,4 +1,5 @@
-import { findRunning } from '../../functions/shared/workflows';
+import { rotationExecutionName } from '../../functions/shared/execution-names';
+import { findAttempts, findRunning } from '../../functions/shared/workflows';
 import type { ExecutionSummary, WorkflowPort } from '../../functions/shared/workflows';
 
 function port(executions: { name: string; userName: string; status?: ExecutionSummary['status'] }[]) {
@@ -38,5 +39,35 @@ describe('findRunning', () => {
     // Assess: only same-prefix executions were described, and the input decides
     expect(found.map((e) => e.name)).toEqual(['rotate-ci_bot_corp-AKIA1']);
     expect(described.sort()).toEqual(['rotate-ci_bot_corp-AKIA1', 'rotate-ci_bot_corp-AKIA2']);
+  });
+});
+
+describe('findAttempts', () => {
+  it('finds a running attempt 2 when Step Functions has forgotten attempt 1 (closed over 90 days ago)', async () => {
+    // Prepare: only attempt 2 is known
+    const { workflows } = port([{ name: 'rotate-bot-AKIA1-2', userName: 'bot' }]);
+    const nameOf = (attempt: number) => rotationExecutionName('bot', 'AKIA1', attempt);
+    // Act
+    const { found, nextName } = await findAttempts(workflows, 'rotation', nameOf, 10);
+    // Assess
+    expect(found.map((a) => [a.name, a.attempt, a.summary.status])).toEqual([['rotate-bot-AKIA1-2', 2, 'RUNNING']]);
+    expect(nextName).toBe('rotate-bot-AKIA1-3');
+  });
+
+  it('orders attempts, ignores other keys and reports no next name when every attempt is used', async () => {
+    // Prepare
+    const { workflows } = port([
+      { name: 'rotate-bot-AKIA1-3', userName: 'bot', status: 'FAILED' },
+      { name: 'rotate-bot-AKIA1', userName: 'bot', status: 'SUCCEEDED' },
+      { name: 'rotate-bot-AKIA2', userName: 'bot' },
+    ]);
+    const nameOf = (attempt: number) => rotationExecutionName('bot', 'AKIA1', attempt);
+    // Act
+    const all = await findAttempts(workflows, 'rotation', nameOf, 10);
+    const capped = await findAttempts(workflows, 'rotation', nameOf, 3);
+    // Assess
+    expect(all.found.map((a) => a.attempt)).toEqual([1, 3]);
+    expect(all.nextName).toBe('rotate-bot-AKIA1-4');
+    expect(capped.nextName).toBeUndefined();
   });
 });

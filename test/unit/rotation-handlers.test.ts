@@ -5,6 +5,7 @@ import {
   GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
+  UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import {
   DescribeSecretCommand,
@@ -17,6 +18,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig, rotationTiming } from '../../functions/shared/config';
 import { TransientAwsError } from '../../functions/shared/errors';
+import { WorkflowExecutionGuard } from '../../functions/shared/execution-guard';
+import type { ExecutionSummary, WorkflowPort } from '../../functions/shared/workflows';
 import { IamGateway } from '../../functions/shared/iam-gateway';
 import { RecordingNotifier } from '../../functions/shared/notifier';
 import { SecretStore } from '../../functions/shared/secret-store';
@@ -26,15 +29,50 @@ const config = parseConfig({});
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
-function setup() {
+const EXECUTION_ID = 'arn:aws:states:us-east-1:123456789012:execution:rot:rotate-bot-AKIAOLD';
+
+/** A WorkflowPort that knows the given executions (by name) of the `rot` state machine. */
+function fakeWorkflows(executions: Partial<ExecutionSummary>[]): WorkflowPort {
+  const summaries = executions.map((e): ExecutionSummary => ({
+    kind: 'rotation',
+    name: 'rotate-bot-AKIAOLD',
+    status: 'RUNNING',
+    startDate: new Date('2026-03-01T00:00:00Z'),
+    input: { userName: 'bot', accessKeyId: 'AKIAOLD', requestedBy: 'test', trigger: 'on-demand' },
+    ...e,
+    executionArn: `arn:aws:states:us-east-1:123456789012:execution:rot:${e.name ?? 'rotate-bot-AKIAOLD'}`,
+  }));
+  return {
+    start: async () => ({ executionArn: '', started: true }),
+    stop: async () => true,
+    executionArn: (_kind, name) => `arn:aws:states:us-east-1:123456789012:execution:rot:${name}`,
+    list: async () => summaries,
+    describe: async (_kind, name) => summaries.find((s) => s.name === name),
+  };
+}
+
+function setup(executions: Partial<ExecutionSummary>[] = [{}], cfg = config) {
   const iamMock = mockClient(IAMClient);
   const smMock = mockClient(SecretsManagerClient);
+  iamMock.on(GetUserCommand).resolves({
+    User: {
+      UserName: 'bot',
+      UserId: 'AIDABOT',
+      Arn: 'arn:aws:iam::123456789012:user/bot',
+      Path: '/',
+      CreateDate: new Date(0),
+      Tags: [],
+    },
+  });
   const notifier = new RecordingNotifier();
+  const workflows = fakeWorkflows(executions);
   const handlers = makeRotationHandlers({
+    guard: new WorkflowExecutionGuard(() => workflows),
+    workflows: () => workflows,
     iam: new IamGateway(new IAMClient({ region: 'us-east-1', maxAttempts: 1 })),
     secrets: new SecretStore(new SecretsManagerClient({ region: 'us-east-1', maxAttempts: 1 })),
     notifier,
-    config,
+    config: cfg,
     clock: () => new Date('2026-03-01T00:00:00Z'),
     logger: silent,
   });
@@ -58,6 +96,9 @@ function described(accessKeyId: string, versionId: string): Partial<DescribeSecr
 const state: RotationState = {
   status: 'ready',
   userName: 'bot',
+  userId: 'AIDABOT',
+  executionId: EXECUTION_ID,
+  trigger: 'on-demand',
   oldAccessKeyId: 'AKIAOLD',
   oldKeyUsedBefore: true,
   secretName: 'iam-user-lifecycle/bot',
@@ -79,7 +120,7 @@ describe('rotation handlers on AWS errors', () => {
     const result = handlers.prepare({
       userName: 'bot',
       accessKeyId: 'AKIAOLD',
-      timing: rotationTiming(config),
+      executionId: EXECUTION_ID,
       executionName: 'rotate-bot-AKIAOLD',
       startedAt: state.startedAt,
     });
@@ -164,5 +205,152 @@ describe('rotation handlers on a double fault', () => {
     // Assess: retried by the state machine, and the key that may be AWSCURRENT is not deleted
     expect(error).toMatchObject({ name: 'TransientAwsError' });
     expect(iamMock.commandCalls(DeleteAccessKeyCommand)).toHaveLength(0);
+  });
+});
+
+describe('rotation steps run only inside a live rotation execution for their user and key', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  const withNewKey: RotationState = {
+    ...state,
+    newKey: { accessKeyId: 'AKIANEW', secretVersionId: 'v2', createdAt: '2026-03-01T00:00:00.000Z', reused: false },
+  };
+  const steps = ['createAndStore', 'checkCutover', 'deactivateOldKey', 'finishRotation'] as const;
+  const invalid: [string, Partial<ExecutionSummary>[], Partial<RotationState>, string][] = [
+    ['no such execution (a direct invoke)', [], {}, 'NotInLiveExecutionError'],
+    ['the execution has ended', [{ status: 'SUCCEEDED' }], {}, 'NotInLiveExecutionError'],
+    [
+      'the execution is for another user',
+      [{ input: { userName: 'alice', accessKeyId: 'AKIAOLD', trigger: 'on-demand' } }],
+      {},
+      'NotInLiveExecutionError',
+    ],
+    [
+      'the execution rotates another key',
+      [{ input: { userName: 'bot', accessKeyId: 'AKIAOTHER', trigger: 'on-demand' } }],
+      {},
+      'NotInLiveExecutionError',
+    ],
+    ['no execution id at all', [{}], { executionId: undefined as unknown as string }, 'ValidationError'],
+    [
+      'an execution of another state machine',
+      [{}],
+      { executionId: 'arn:aws:states:us-east-1:123456789012:execution:other:rotate-bot-AKIAOLD' },
+      'NotInLiveExecutionError',
+    ],
+  ];
+
+  for (const stepName of steps) {
+    it.each(invalid)(`${stepName}: %s -> refused, nothing changed`, async (_label, executions, override, errorName) => {
+      // Prepare
+      const { iamMock, smMock, notifier, handlers } = setup(executions);
+      iamMock.on(ListAccessKeysCommand).resolves({
+        AccessKeyMetadata: [
+          { AccessKeyId: 'AKIAOLD', Status: 'Active', CreateDate: new Date(0) },
+          { AccessKeyId: 'AKIANEW', Status: 'Active', CreateDate: new Date() },
+        ],
+      });
+      // Act
+      const error = await handlers[stepName]({ ...withNewKey, ...override }).catch((e: Error) => e);
+      // Assess
+      expect(error).toMatchObject({ name: errorName });
+      expect(String((error as Error).message)).toMatch(/refused|required/);
+      expect(iamMock.commandCalls(CreateAccessKeyCommand)).toHaveLength(0);
+      expect(iamMock.commandCalls(DeleteAccessKeyCommand)).toHaveLength(0);
+      expect(iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(0);
+      expect(smMock.commandCalls(PutSecretValueCommand)).toHaveLength(0);
+      expect(notifier.sent).toEqual([]);
+    });
+  }
+
+  it.each([
+    ['IAM user id changed (user re-created under the same name)', { UserId: 'AIDAOTHER' }],
+    ['user is protected now', { Tags: [{ Key: 'iam-lifecycle:protected', Value: 'yes' }] }],
+    ['user left the managed scope', { Path: '/humans/' }],
+  ])('deactivateOldKey refuses when the %s; nothing changed', async (_label, change) => {
+    // Prepare
+    const { iamMock, handlers } = setup([{}], parseConfig({ managedUsers: { pathPrefix: '/svc/' } }));
+    iamMock.on(GetUserCommand).resolves({
+      User: {
+        UserName: 'bot',
+        UserId: 'AIDABOT',
+        Arn: 'arn:aws:iam::123456789012:user/svc/bot',
+        Path: '/svc/',
+        CreateDate: new Date(0),
+        Tags: [],
+        ...change,
+      },
+    });
+    // Act
+    const error = await handlers.deactivateOldKey(withNewKey).catch((e: Error) => e);
+    // Assess
+    expect(error).toMatchObject({ name: 'SafetyCheckError' });
+    expect(iamMock.commandCalls(ListAccessKeysCommand)).toHaveLength(0);
+    expect(iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(0);
+  });
+
+  it('prepare outside a live execution deletes no inactive key', async () => {
+    // Prepare: a second, inactive key that a real Prepare would remove to make room
+    const { iamMock, notifier, handlers } = setup([]);
+    iamMock.on(ListAccessKeysCommand).resolves({
+      AccessKeyMetadata: [
+        { AccessKeyId: 'AKIAOLD', Status: 'Active', CreateDate: new Date(0) },
+        { AccessKeyId: 'AKIAINACTIVE', Status: 'Inactive', CreateDate: new Date(0) },
+      ],
+    });
+    // Act
+    const error = await handlers
+      .prepare({
+        userName: 'bot',
+        accessKeyId: 'AKIAOLD',
+        executionId: EXECUTION_ID,
+        executionName: 'rotate-bot-AKIAOLD',
+        startedAt: state.startedAt,
+      })
+      .catch((e: Error) => e);
+    // Assess
+    expect(error).toMatchObject({ name: 'NotInLiveExecutionError' });
+    expect(iamMock.commandCalls(DeleteAccessKeyCommand)).toHaveLength(0);
+    expect(notifier.sent).toEqual([]);
+  });
+
+  it('prepare refuses an execution input that carries timing: blocked invalid-request, nothing read or changed', async () => {
+    // Prepare
+    const { iamMock, notifier, handlers } = setup([
+      { input: { userName: 'bot', accessKeyId: 'AKIAOLD', trigger: 'on-demand', timing: { checkIntervalSeconds: 1 } } },
+    ]);
+    // Act
+    const result = await handlers.prepare({
+      userName: 'bot',
+      accessKeyId: 'AKIAOLD',
+      executionId: EXECUTION_ID,
+      executionName: 'rotate-bot-AKIAOLD',
+      startedAt: state.startedAt,
+    });
+    // Assess
+    expect(result).toMatchObject({ status: 'blocked', code: 'invalid-request' });
+    expect((result as { reason: string }).reason).toContain('deployed config');
+    expect(iamMock.commandCalls(ListAccessKeysCommand)).toHaveLength(0);
+    expect(notifier.sent.map((n) => n.type)).toEqual(['rotation.blocked']);
+  });
+
+  it('later steps use the deployed timing, not the one in the state they are handed', async () => {
+    // Prepare: a state claiming a one-second grace period
+    const { iamMock, smMock, handlers } = setup();
+    iamMock.on(ListAccessKeysCommand).resolves({
+      AccessKeyMetadata: [
+        { AccessKeyId: 'AKIAOLD', Status: 'Active', CreateDate: new Date(0) },
+        { AccessKeyId: 'AKIANEW', Status: 'Active', CreateDate: new Date() },
+      ],
+    });
+    iamMock.on(UpdateAccessKeyCommand).resolves({});
+    smMock
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ accessKeyId: 'AKIANEW', secretAccessKey: 'x' }), VersionId: 'v2' });
+    smMock.on(DescribeSecretCommand).resolves({ Name: state.secretName });
+    // Act
+    const result = await handlers.deactivateOldKey({ ...withNewKey, timing: { ...withNewKey.timing, gracePeriodSeconds: 1 } });
+    // Assess: 7 days from the (fixed) clock
+    expect(result.deleteAfter).toBe('2026-03-08T00:00:00.000Z');
   });
 });

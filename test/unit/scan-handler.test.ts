@@ -288,6 +288,43 @@ describe('makeScanHandler', () => {
     expect(notifier.sent[0]).toMatchObject({ userName: 'both', code: 'two-active-keys', requestedBy: 'scan' });
   });
 
+  it('resumes a rotation that ended `continued` as its next attempt instead of reporting two active keys', async () => {
+    // Prepare: attempt 1 ended continued, holding the old (stale) key and its new key, both active
+    const { scan, workflows, notifier } = setup({
+      waiting: { keys: [key('AKIAWAITOLD00000001', 100 * DAY), key('AKIAWAITNEW00000001', 20 * DAY)] },
+    });
+    const name = rotationExecutionName('waiting', 'AKIAWAITOLD00000001');
+    workflows.executions.set(name, {
+      kind: 'rotation',
+      name,
+      executionArn: `arn:${name}`,
+      status: 'SUCCEEDED',
+      startDate: new Date(NOW.getTime() - 30 * DAY),
+      input: { userName: 'waiting', accessKeyId: 'AKIAWAITOLD00000001', requestedBy: 'scan', trigger: 'exposure' },
+      output: {
+        status: 'continued',
+        userName: 'waiting',
+        userId: 'AIDAWAITING',
+        oldAccessKeyId: 'AKIAWAITOLD00000001',
+        newAccessKeyId: 'AKIAWAITNEW00000001',
+        startedAt: new Date(NOW.getTime() - 30 * DAY).toISOString(),
+        deadlineAt: new Date(NOW.getTime() - 16 * DAY).toISOString(),
+        trigger: 'exposure',
+      },
+    });
+    // Act
+    const summary = await scan({});
+    // Assess: the same old key, attempt 2, and the exposure trigger is kept
+    expect(summary.blocked).toEqual([]);
+    expect(workflows.starts).toEqual([
+      {
+        name: `${name}-2`,
+        input: { userName: 'waiting', accessKeyId: 'AKIAWAITOLD00000001', requestedBy: 'scan', trigger: 'exposure' },
+      },
+    ]);
+    expect(notifier.sent.map((n: Notification) => n.type)).toEqual(['scan.completed']);
+  });
+
   it('skips users by protected tag without listing their keys', async () => {
     const { scan, calls, workflows } = setup({
       guarded: { keys: [key('AKIAGUARD0000000001', 100 * DAY)], tags: { 'iam-lifecycle:protected': 'yes' } },

@@ -1,0 +1,90 @@
+/**
+ * Step Functions ends an execution that exceeds 25,000 history events or one year. A rotation under
+ * `cutoverDeadlineAction: notify` may wait for cutover forever, so no setting may let one execution
+ * reach either limit: the cutover loop of one execution is capped at a number of checks computed
+ * here from the worst case of statemachines/key-rotation.asl.json, after which CheckCutover decides
+ * `continue-later` and the execution ends as `continued` (the next scan resumes it as a new attempt).
+ *
+ * The figures below are the worst case of the real ASL (every Task retried to its MaxAttempts, each
+ * attempt timing out); test/unit/execution-limits.test.ts recomputes them from the file.
+ */
+
+/** Step Functions' hard limits (standard workflows). */
+export const STEP_FUNCTIONS_MAX_HISTORY_EVENTS = 25_000;
+export const STEP_FUNCTIONS_MAX_DURATION_SECONDS = 365 * 86_400;
+
+/** Head room kept under each limit (events and time a person or a redrive may add). */
+export const HISTORY_EVENT_MARGIN = 1_000;
+export const DURATION_MARGIN_SECONDS = 86_400;
+
+/**
+ * History events of one Task state that invokes a Lambda ARN, worst case: TaskStateEntered,
+ * LambdaFunctionScheduled, LambdaFunctionStarted, LambdaFunctionSucceeded, TaskStateExited, plus
+ * Scheduled/Started/Failed (or TimedOut) for each retry.
+ */
+export function taskHistoryEvents(maxRetries: number): number {
+  return 5 + 3 * maxRetries;
+}
+
+/** Worst-case seconds of one Task state: every attempt times out, every retry waits its longest delay. */
+export function taskWorstSeconds(task: {
+  timeoutSeconds: number;
+  maxRetries: number;
+  intervalSeconds: number;
+  backoffRate: number;
+  maxDelaySeconds: number;
+}): number {
+  let delays = 0;
+  for (let retry = 0; retry < task.maxRetries; retry++) {
+    delays += Math.min(task.intervalSeconds * task.backoffRate ** retry, task.maxDelaySeconds);
+  }
+  return task.timeoutSeconds * (task.maxRetries + 1) + delays;
+}
+
+/** Every Task of key-rotation.asl.json: TimeoutSeconds 60, Retry MaxAttempts 6, 2 s x 2, at most 120 s. */
+export const ROTATION_TASK = { timeoutSeconds: 60, maxRetries: 6, intervalSeconds: 2, backoffRate: 2, maxDelaySeconds: 120 };
+export const ROTATION_TASK_EVENTS = taskHistoryEvents(ROTATION_TASK.maxRetries);
+export const ROTATION_TASK_SECONDS = taskWorstSeconds(ROTATION_TASK);
+
+/** One cutover check: WaitForCutover (entered, exited), CheckCutover (a Task), CutoverDecision (entered, exited). */
+export const ROTATION_EVENTS_PER_CHECK = 2 + ROTATION_TASK_EVENTS + 2;
+
+/**
+ * Everything outside the cutover loop, worst case: ExecutionStarted, six Tasks (Prepare,
+ * CreateAndStoreKey, NotifyStarted, DeactivateOldKey, FinishRotation, NotifyFailed), three
+ * Choice/Wait/Pass states of two events each (IsReady, ObserveGracePeriod, the final Pass), one
+ * terminal state and ExecutionSucceeded/Failed.
+ */
+export const ROTATION_FIXED_EVENTS = 1 + 6 * ROTATION_TASK_EVENTS + 3 * 2 + 2 + 1;
+/** Seconds outside the cutover loop and the grace period: the six Tasks at their worst. */
+export const ROTATION_FIXED_SECONDS = 6 * ROTATION_TASK_SECONDS;
+
+/**
+ * The most cutover checks one rotation execution may run and still end (after the grace period)
+ * under both limits; 0 when even one check cannot fit (the config is refused).
+ *
+ * @param timing the scaled durations the Wait states use (whole seconds)
+ */
+export function maxCutoverChecksPerExecution(timing: { checkIntervalSeconds: number; gracePeriodSeconds: number }): number {
+  const byEvents = Math.floor(
+    (STEP_FUNCTIONS_MAX_HISTORY_EVENTS - HISTORY_EVENT_MARGIN - ROTATION_FIXED_EVENTS) / ROTATION_EVENTS_PER_CHECK,
+  );
+  const timeLeft =
+    STEP_FUNCTIONS_MAX_DURATION_SECONDS - DURATION_MARGIN_SECONDS - ROTATION_FIXED_SECONDS - timing.gracePeriodSeconds;
+  const byDuration = Math.floor(timeLeft / (timing.checkIntervalSeconds + ROTATION_TASK_SECONDS));
+  return Math.max(0, Math.min(byEvents, byDuration));
+}
+
+/**
+ * Whether one more check could still be followed by a deactivation and the grace period inside the
+ * one-year limit, measured from when this execution started (a guard for clocks the count misses).
+ */
+export function durationAllowsAnotherCheck(
+  executionStartedAt: Date,
+  now: Date,
+  timing: { checkIntervalSeconds: number; gracePeriodSeconds: number },
+): boolean {
+  const elapsed = (now.getTime() - executionStartedAt.getTime()) / 1000;
+  const needed = timing.checkIntervalSeconds + ROTATION_TASK_SECONDS + ROTATION_FIXED_SECONDS + timing.gracePeriodSeconds;
+  return elapsed + needed <= STEP_FUNCTIONS_MAX_DURATION_SECONDS - DURATION_MARGIN_SECONDS;
+}

@@ -1,0 +1,115 @@
+/**
+ * The worst case of one rotation execution against Step Functions' limits: the figures in
+ * functions/shared/execution-limits.ts are recomputed from statemachines/key-rotation.asl.json, so
+ * a change to the ASL that makes them wrong fails here.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cutoverCheckLimit, parseConfig, rotationTiming } from '../../functions/shared/config';
+import {
+  maxCutoverChecksPerExecution,
+  ROTATION_EVENTS_PER_CHECK,
+  ROTATION_FIXED_EVENTS,
+  ROTATION_FIXED_SECONDS,
+  ROTATION_TASK_SECONDS,
+  STEP_FUNCTIONS_MAX_DURATION_SECONDS,
+  STEP_FUNCTIONS_MAX_HISTORY_EVENTS,
+  taskHistoryEvents,
+  taskWorstSeconds,
+} from '../../functions/shared/execution-limits';
+
+interface AslState {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  End?: boolean;
+  TimeoutSeconds?: number;
+  Choices?: { Next: string }[];
+  Retry?: { MaxAttempts: number; IntervalSeconds: number; BackoffRate: number; MaxDelaySeconds: number }[];
+  Catch?: { Next: string }[];
+}
+const asl = JSON.parse(readFileSync(join(__dirname, '../../statemachines/key-rotation.asl.json'), 'utf8')) as {
+  States: Record<string, AslState>;
+};
+
+/** History events of one visit of a state, worst case (Tasks: every retry used). */
+function eventsOf(state: AslState): number {
+  if (state.Type === 'Task') return taskHistoryEvents(Math.max(0, ...(state.Retry ?? []).map((r) => r.MaxAttempts)));
+  return 2; // entered + exited
+}
+
+function secondsOf(state: AslState): number {
+  if (state.Type !== 'Task') return 0;
+  const retry = state.Retry?.[0];
+  return taskWorstSeconds({
+    timeoutSeconds: state.TimeoutSeconds ?? Number.POSITIVE_INFINITY,
+    maxRetries: retry?.MaxAttempts ?? 0,
+    intervalSeconds: retry?.IntervalSeconds ?? 1,
+    backoffRate: retry?.BackoffRate ?? 2,
+    maxDelaySeconds: retry?.MaxDelaySeconds ?? Number.POSITIVE_INFINITY,
+  });
+}
+
+describe('rotation execution limits', () => {
+  it('count the cutover loop of the real ASL: WaitForCutover -> CheckCutover -> CutoverDecision -> WaitForCutover', () => {
+    // Prepare
+    const { WaitForCutover, CheckCutover, CutoverDecision } = asl.States as Record<string, AslState>;
+    // Assess: the loop is exactly these three states
+    expect(WaitForCutover).toMatchObject({ Type: 'Wait', Next: 'CheckCutover' });
+    expect(CheckCutover).toMatchObject({ Type: 'Task', Next: 'CutoverDecision' });
+    expect(CutoverDecision).toMatchObject({ Type: 'Choice', Default: 'WaitForCutover' });
+    expect(eventsOf(WaitForCutover!) + eventsOf(CheckCutover!) + eventsOf(CutoverDecision!)).toBe(ROTATION_EVENTS_PER_CHECK);
+    expect(secondsOf(CheckCutover!)).toBe(ROTATION_TASK_SECONDS);
+  });
+
+  it('bound everything outside the loop by the fixed figures', () => {
+    // Prepare
+    const outside = Object.entries(asl.States).filter(
+      ([name]) => !['WaitForCutover', 'CheckCutover', 'CutoverDecision'].includes(name),
+    );
+    const terminal = outside.filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail' || s.End === true);
+    const path = outside.filter(([, s]) => !(s.Type === 'Succeed' || s.Type === 'Fail' || s.End === true));
+    // Act: every non-terminal state once, the costliest terminal state, ExecutionStarted and -Succeeded
+    const events = 2 + path.reduce((sum, [, s]) => sum + eventsOf(s), 0) + Math.max(...terminal.map(([, s]) => eventsOf(s)));
+    const seconds = outside.reduce((sum, [, s]) => sum + secondsOf(s), 0);
+    // Assess
+    expect(events).toBeLessThanOrEqual(ROTATION_FIXED_EVENTS);
+    expect(seconds).toBeLessThanOrEqual(ROTATION_FIXED_SECONDS);
+  });
+
+  it.each([
+    ['defaults', {}],
+    ['hourly checks, long grace', { cutoverCheckIntervalHours: 1, cutoverQuietPeriodHours: 1, deactivatedGracePeriodDays: 90 }],
+    ['checks as often as the Wait allows', { timeScale: 86400 * 365, cutoverCheckIntervalHours: 1, cutoverQuietPeriodHours: 1 }],
+    [
+      'daily checks, half-year grace',
+      { cutoverCheckIntervalHours: 24, cutoverQuietPeriodHours: 24, deactivatedGracePeriodDays: 180 },
+    ],
+  ])('%s: the longest execution stays under 25,000 events and one year', (_label, raw) => {
+    // Prepare
+    const config = parseConfig(raw);
+    const timing = rotationTiming(config);
+    // Act
+    const checks = cutoverCheckLimit(config);
+    const events = ROTATION_FIXED_EVENTS + checks * ROTATION_EVENTS_PER_CHECK;
+    const seconds =
+      ROTATION_FIXED_SECONDS + checks * (timing.checkIntervalSeconds + ROTATION_TASK_SECONDS) + timing.gracePeriodSeconds;
+    // Assess
+    expect(checks).toBeGreaterThanOrEqual(1);
+    expect(events).toBeLessThan(STEP_FUNCTIONS_MAX_HISTORY_EVENTS);
+    expect(seconds).toBeLessThan(STEP_FUNCTIONS_MAX_DURATION_SECONDS);
+  });
+
+  it('refuses settings under which not even one check fits, and a cutoverChecksPerExecution above the bound', () => {
+    // Act
+    const tooLong = () => parseConfig({ deactivatedGracePeriodDays: 365 });
+    const max = maxCutoverChecksPerExecution(rotationTiming(parseConfig({})));
+    const tooMany = () => parseConfig({ cutoverChecksPerExecution: max + 1 });
+    const fraction = () => parseConfig({ cutoverChecksPerExecution: 1.5 });
+    // Assess
+    expect(tooLong).toThrow(/one rotation execution would exceed Step Functions' one-year limit/);
+    expect(tooMany).toThrow(new RegExp(`cutoverChecksPerExecution must be a whole number from 1 to ${max}`));
+    expect(fraction).toThrow(/cutoverChecksPerExecution must be a whole number/);
+    expect(cutoverCheckLimit(parseConfig({ cutoverChecksPerExecution: 3 }))).toBe(3);
+  });
+});
