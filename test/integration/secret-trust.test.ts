@@ -61,7 +61,6 @@ async function valueOf(env: LocalEnvironment, secretName: string): Promise<strin
   return (await env.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretName }))).SecretString;
 }
 
-
 describe('stored keys are readable by their workload only', () => {
   it('every stored secret carries a deny-only policy naming its readers, re-applied on each store, and no step decrypts', async () => {
     // Prepare: readers from the config (by name) and from the user's tag; one tag entry is not an ARN

@@ -43,7 +43,8 @@ async function runWithFault(run: Awaited<ReturnType<typeof prepareRun>>, fault: 
   const started = await startRotation(h.workflows, config, {
     userName: user.userName,
     accessKeyId: user.oldKeyId,
-    requestedBy: 'test', trigger: 'on-demand',
+    requestedBy: 'test',
+    trigger: 'on-demand',
   });
   const summary = await h.workflows.wait('rotation', started.executionName);
   injector.arm(undefined);
@@ -129,7 +130,8 @@ describe('rotation under injected faults (real SDK retries against moto)', () =>
       const first = await startRotation(h.workflows, config, {
         userName: user.userName,
         accessKeyId: user.oldKeyId,
-        requestedBy: 'test', trigger: 'on-demand',
+        requestedBy: 'test',
+        trigger: 'on-demand',
       });
       const firstSummary = await h.workflows.wait('rotation', first.executionName);
       return { h, user, lostKeyId: lost!, firstSummary };
@@ -144,7 +146,8 @@ describe('rotation under injected faults (real SDK retries against moto)', () =>
       const second = await startRotation(h.workflows, config, {
         userName: user.userName,
         accessKeyId: user.oldKeyId,
-        requestedBy: 'scan', trigger: 'on-demand',
+        requestedBy: 'scan',
+        trigger: 'on-demand',
       });
       const summary = await h.workflows.wait('rotation', second.executionName);
       // Assess
@@ -207,7 +210,8 @@ async function runOnce(h: RotationHarness, user: { userName: string; oldKeyId: s
   const started = await startRotation(h.workflows, config, {
     userName: user.userName,
     accessKeyId: user.oldKeyId,
-    requestedBy: 'test', trigger: 'on-demand',
+    requestedBy: 'test',
+    trigger: 'on-demand',
   });
   return { started, summary: await h.workflows.wait('rotation', started.executionName) };
 }
