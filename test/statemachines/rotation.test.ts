@@ -2,6 +2,7 @@
  * One case per path of statemachines/key-rotation.asl.json, run by aws-local-stepfunctions with the
  * real handlers against moto. A week lasts a second: every wait is 1 s, the cutover deadline 2 s.
  */
+import { CLOCK_SKEW_ALLOWANCE_MS } from '../../functions/rotation/domain';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { TagUserCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { seedUser } from '../../functions/local/seed';
@@ -454,6 +455,8 @@ describe('key-rotation.asl.json: a rotation that may wait forever ends cleanly a
     // Prepare: an attempt that ended another way (blocked), and a second active key nobody stored
     const h = rotationHarness(config);
     const user = await seed(h, config, { keys: 2 });
+    // Created clearly before the first attempt: not mistaken for a key that attempt created and lost.
+    await new Promise((resolve) => setTimeout(resolve, CLOCK_SKEW_ALLOWANCE_MS + 200));
     const oldKey = user.accessKeyIds[0]!;
     const first = await run(h, config, user.userName, oldKey);
     expect(first.summary.output).toMatchObject({ status: 'blocked', code: 'two-active-keys' });

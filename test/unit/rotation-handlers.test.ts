@@ -344,10 +344,7 @@ describe('rotation steps run only inside a live rotation execution for their use
       ],
     });
     iamMock.on(UpdateAccessKeyCommand).resolves({});
-    smMock
-      .on(GetSecretValueCommand)
-      .resolves({ SecretString: JSON.stringify({ accessKeyId: 'AKIANEW', secretAccessKey: 'x' }), VersionId: 'v2' });
-    smMock.on(DescribeSecretCommand).resolves({ Name: state.secretName });
+    smMock.on(DescribeSecretCommand).resolves(described('AKIANEW', 'v2'));
     // Act
     const result = await handlers.deactivateOldKey({ ...withNewKey, timing: { ...withNewKey.timing, gracePeriodSeconds: 1 } });
     // Assess: 7 days from the (fixed) clock
