@@ -348,7 +348,7 @@ const regexCache = new Map<string, RegExp>();
 
 /** A case-insensitive or sensitive glob (`*`, `?`) without policy variables (actions). */
 function globToRegExp(pattern: string, ignoreCase: boolean): RegExp {
-  const cacheKey = `${ignoreCase ? 'i' : 's'}|${pattern}`;
+  const cacheKey = `g${ignoreCase ? 'i' : 's'}|${pattern}`;
   let regex = regexCache.get(cacheKey);
   if (!regex) {
     const body = [...pattern].map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : escapeRegExp(ch))).join('');
@@ -364,6 +364,10 @@ function globToRegExp(pattern: string, ignoreCase: boolean): RegExp {
  * the request (the value then matches nothing).
  */
 export function patternToRegExp(pattern: string, context: Context, wildcards: boolean, ignoreCase: boolean): RegExp | undefined {
+  // Without policy variables the expression depends on the pattern only: cache it.
+  const cacheKey = pattern.includes('${') ? undefined : `${wildcards ? 'w' : 'l'}${ignoreCase ? 'i' : 's'}|${pattern}`;
+  const cached = cacheKey === undefined ? undefined : regexCache.get(cacheKey);
+  if (cached) return cached;
   let body = '';
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
@@ -383,7 +387,9 @@ export function patternToRegExp(pattern: string, context: Context, wildcards: bo
     else if (wildcards && ch === '?') body += '.';
     else body += escapeRegExp(ch);
   }
-  return new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
+  const regex = new RegExp(`^${body}$`, ignoreCase ? 'is' : 's');
+  if (cacheKey !== undefined) regexCache.set(cacheKey, regex);
+  return regex;
 }
 
 function escapeRegExp(text: string): string {
@@ -480,6 +486,7 @@ export class TemplateResolver {
     if (attribute === 'Arn' || (resource.Type === 'AWS::SNS::Topic' && attribute === 'TopicArn') || attribute === 'PolicyArn') {
       return this.arnOf(name);
     }
+    if (attribute === 'Name' || attribute === 'StateMachineName' || attribute === 'TopicName') return this.physicalName(name);
     if (resource.Type === 'AWS::IAM::Role' && attribute === 'RoleId') return `AROA${name.toUpperCase()}`;
     if (resource.Type === 'AWS::KMS::Key' && attribute === 'KeyId') return this.ref(name);
     if (resource.Type === 'AWS::ApiGateway::RestApi' && attribute === 'RootResourceId') return `root-${name.toLowerCase()}`;
