@@ -16,7 +16,7 @@
  */
 import { CfnRole } from 'aws-cdk-lib/aws-iam';
 import { OFFBOARDING_TAG_KEYS } from '../../functions/offboarding/domain';
-import { SECRET_TAG_KEYS } from '../../functions/shared/secret-store';
+import { SECRET_TAG_KEYS, SECRET_TAGS } from '../../functions/shared/secret-store';
 import { isIamWriteAction } from '../../infra/constructs/managed-user-access';
 import {
   asList,
@@ -133,7 +133,7 @@ describe('trust boundaries: what the stack roles can do, by policy simulation', 
         return {
           logicalId: id,
           path: cfn.node.path,
-          principal: { arn: resolver.getAtt(id, 'Arn') },
+          principal: { arn: resolver.getAtt(id, 'Arn'), userId: `${resolver.getAtt(id, 'RoleId')}:session` },
           policies: rolePolicies(resolver, id),
         };
       });
@@ -386,6 +386,29 @@ describe('trust boundaries: what the stack roles can do, by policy simulation', 
       return { arn: resolver.arnOf(id), keyPolicy };
     };
     const secretArn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${CONFIG.secretPrefix}/alice-AbCdEf`;
+    /** A create or resource-policy write as the secret store sends it: own key, own tags, no public policy. */
+    const secretWriteContext = (): Record<string, ContextValue> => {
+      const tags = { [SECRET_TAGS.managedBy]: 'iam-user-lifecycle', [SECRET_TAGS.user]: 'alice' };
+      return {
+        'secretsmanager:KmsKeyArn': key().arn,
+        'secretsmanager:BlockPublicPolicy': 'true',
+        'aws:TagKeys': [...SECRET_TAG_KEYS],
+        ...Object.fromEntries(
+          Object.entries(tags).flatMap(([k, v]) => [
+            [`aws:RequestTag/${k}`, v],
+            [`aws:ResourceTag/${k}`, v],
+            [`secretsmanager:ResourceTag/${k}`, v],
+          ]),
+        ),
+      };
+    };
+    /** What KMS sees when Secrets Manager decrypts the secret for the caller. */
+    const throughSecretsManager = {
+      'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`,
+      'kms:CallerAccount': ACCOUNT,
+      'kms:EncryptionContext:SecretARN': secretArn,
+      'aws:ViaAWSService': 'true',
+    };
 
     it('refuses kms:Decrypt outside Secrets Manager to a broad identity of the account', () => {
       // Prepare
@@ -393,7 +416,7 @@ describe('trust boundaries: what the stack roles can do, by policy simulation', 
       // Act
       const decision = simulate(
         { identityPolicies: [POWER_USER_ACCESS], resourcePolicy: keyPolicy, resourcePolicyKind: 'kms-key' },
-        { principal: POWER_USER, action: 'kms:Decrypt', resource: arn, context: TRANSPORT },
+        { principal: POWER_USER, action: 'kms:Decrypt', resource: arn, context: { ...TRANSPORT, 'kms:CallerAccount': ACCOUNT } },
       ).decision;
       // Assess
       expect(decision).not.toBe('Allowed');
@@ -410,11 +433,7 @@ describe('trust boundaries: what the stack roles can do, by policy simulation', 
           principal: store!.principal,
           action: 'kms:Decrypt',
           resource: arn,
-          context: {
-            ...TRANSPORT,
-            'kms:ViaService': `secretsmanager.${REGION}.amazonaws.com`,
-            'kms:EncryptionContext:SecretARN': secretArn,
-          },
+          context: { ...TRANSPORT, ...throughSecretsManager },
         },
       ).decision;
       // Assess
@@ -423,11 +442,7 @@ describe('trust boundaries: what the stack roles can do, by policy simulation', 
 
     it('lets no role but the create-and-store step create a managed secret or put its resource policy', () => {
       // Prepare
-      const context = {
-        'secretsmanager:KmsKeyArn': key().arn,
-        'secretsmanager:BlockPublicPolicy': 'true',
-        'aws:TagKeys': [...SECRET_TAG_KEYS],
-      };
+      const context = secretWriteContext();
       // Act
       const others = ['secretsmanager:CreateSecret', 'secretsmanager:PutResourcePolicy'].flatMap((action) =>
         allowedRoles(action, secretArn, context)
@@ -441,11 +456,7 @@ describe('trust boundaries: what the stack roles can do, by policy simulation', 
     it('lets the create-and-store step create a secret and put its resource policy', () => {
       // Prepare
       const [store] = roles.filter(CREATE_AND_STORE);
-      const context = {
-        'secretsmanager:KmsKeyArn': key().arn,
-        'secretsmanager:BlockPublicPolicy': 'true',
-        'aws:TagKeys': [...SECRET_TAG_KEYS],
-      };
+      const context = secretWriteContext();
       // Act
       const decisions = ['secretsmanager:CreateSecret', 'secretsmanager:PutResourcePolicy'].map(
         (action) => `${action}: ${decide(store!, action, secretArn, context)}`,

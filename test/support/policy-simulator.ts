@@ -52,6 +52,8 @@ export interface RequestPrincipal {
   readonly arn: string;
   /** Principal tags, published as aws:PrincipalTag/<key>. */
   readonly tags?: Readonly<Record<string, string>>;
+  /** aws:userid: `<RoleId>:<session>` for a role, the user id for a user. */
+  readonly userId?: string;
 }
 
 export interface SimulationRequest {
@@ -59,8 +61,9 @@ export interface SimulationRequest {
   readonly action: string;
   readonly resource: string;
   /**
-   * Request context keys (case-insensitive). aws:PrincipalArn, aws:PrincipalAccount and
-   * aws:PrincipalTag/* are filled from the principal unless given here.
+   * Request context keys (case-insensitive). aws:PrincipalArn, aws:PrincipalAccount,
+   * aws:PrincipalType, aws:PrincipalIsAWSService, aws:userid and aws:PrincipalTag/* are filled
+   * from the principal unless given here.
    */
   readonly context?: Readonly<Record<string, ContextValue | undefined>>;
 }
@@ -116,6 +119,10 @@ function buildContext(request: SimulationRequest): Context {
   const context = new Map<string, ContextValue>();
   context.set('aws:principalarn', request.principal.arn);
   context.set('aws:principalaccount', accountOf(request.principal.arn));
+  const type = /^arn:[^:]+:iam::\d+:(role|user)\//.exec(request.principal.arn)?.[1];
+  if (type) context.set('aws:principaltype', type === 'role' ? 'AssumedRole' : 'User');
+  context.set('aws:principalisawsservice', 'false');
+  if (request.principal.userId) context.set('aws:userid', request.principal.userId);
   for (const [key, value] of Object.entries(request.principal.tags ?? {}))
     context.set(`aws:principaltag/${key.toLowerCase()}`, value);
   for (const [key, value] of Object.entries(request.context ?? {})) {

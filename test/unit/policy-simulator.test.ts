@@ -219,6 +219,31 @@ describe('policy simulator: conditions', () => {
     expect([own, other, untagged]).toEqual(['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied']);
   });
 
+  it('fills the principal keys (ARN, account, type, user id, tags) from the caller', () => {
+    // Prepare
+    const policy = doc({
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: {
+        StringLike: { 'aws:userid': 'AROAEXAMPLE:*' },
+        StringEquals: { 'aws:PrincipalType': 'AssumedRole', 'aws:PrincipalAccount': ACCOUNT, 'aws:PrincipalTag/team': 'ops' },
+        ArnEquals: { 'aws:PrincipalArn': ROLE },
+      },
+    });
+    const run = (principal: SimulationRequest['principal']) =>
+      simulate({ identityPolicies: [policy] }, { principal, action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' }).decision;
+    // Act
+    const results = [
+      run({ arn: ROLE, userId: 'AROAEXAMPLE:session', tags: { team: 'ops' } }),
+      run({ arn: ROLE, userId: 'AROAOTHER:session', tags: { team: 'ops' } }),
+      run({ arn: ROLE, tags: { team: 'ops' } }),
+      run({ arn: USER, userId: 'AROAEXAMPLE:session', tags: { team: 'ops' } }),
+    ];
+    // Assess
+    expect(results).toEqual(['Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied', 'ImplicitlyDenied']);
+  });
+
   it('refuses operators it does not implement instead of guessing', () => {
     // Prepare
     const policy = doc({
