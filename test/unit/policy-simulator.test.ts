@@ -169,7 +169,12 @@ describe('policy simulator: conditions', () => {
     const results = [
       conditionHolds('ArnLike', 'aws:PrincipalArn', ['arn:aws:iam::*:role/step'], ctx({ 'aws:PrincipalArn': ROLE })),
       conditionHolds('ArnLike', 'aws:PrincipalArn', ['arn:aws:iam::111111111111:role/*'], ctx({ 'aws:PrincipalArn': ROLE })),
-      conditionHolds('ArnLike', 'aws:PrincipalArn', ['arn:aws:iam:*:role/step'], ctx({ 'aws:PrincipalArn': ROLE })),
+      conditionHolds(
+        'ArnLike',
+        'aws:SourceArn',
+        ['arn:aws:*:eu-west-1:111111111111:x'],
+        ctx({ 'aws:SourceArn': 'arn:aws:s3:::eu-west-1:111111111111:x' }),
+      ),
       conditionHolds('ArnEquals', 'aws:PrincipalArn', [ROLE], ctx({ 'aws:PrincipalArn': ROLE })),
       conditionHolds('ArnNotLike', 'aws:PrincipalArn', ['arn:aws:iam::*:role/step'], ctx({ 'aws:PrincipalArn': ROLE })),
       conditionHolds('ArnNotEquals', 'aws:PrincipalArn', [ROLE], ctx({ 'aws:PrincipalArn': `${ROLE}2` })),
@@ -331,6 +336,7 @@ describe('policy simulator: resource policies', () => {
       Action: 'kms:*',
       Resource: '*',
     });
+    const delegatingById = doc({ Effect: 'Allow', Principal: { AWS: ACCOUNT }, Action: 'kms:*', Resource: '*' });
     const viaSecretsManager = doc(
       { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, NotAction: 'kms:Decrypt', Resource: '*' },
       {
@@ -351,11 +357,12 @@ describe('policy simulator: resource policies', () => {
       run(undefined, [decrypt]),
       run(delegating, [decrypt]),
       run(delegating, []),
+      run(delegatingById, [decrypt]),
       run(viaSecretsManager, [decrypt]),
       run(viaSecretsManager, [decrypt], { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' }),
     ];
     // Assess
-    expect(results).toEqual(['ImplicitlyDenied', 'Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied', 'Allowed']);
+    expect(results).toEqual(['ImplicitlyDenied', 'Allowed', 'ImplicitlyDenied', 'Allowed', 'ImplicitlyDenied', 'Allowed']);
   });
 });
 
