@@ -335,6 +335,28 @@ describe('trust boundaries: what the stack roles can do, by policy simulation', 
       expect(policy).toBeDefined();
       expect(refused).toEqual([]);
     });
+
+    it('admits a tagged caller to the route groups its tag names and to no other', () => {
+      // Prepare: route groups (issue #6): offboard = /offboardings writes, rotate = /rotations, read = GETs.
+      const { apiId, policy } = apiPolicy();
+      const groupOf = (arn: string) => {
+        const [method, resource] = /\/(GET|POST|DELETE|PUT|PATCH)(\/[^/]*)/.exec(arn.slice(arn.indexOf(apiId)))!.slice(1);
+        if (method === 'GET') return 'read';
+        return resource === '/offboardings' ? 'offboard' : resource === '/rotations' ? 'rotate' : 'unknown';
+      };
+      const methods = methodArns(apiId);
+      // Act
+      const outcomes = ['read', 'offboard', 'rotate'].map((tag) => {
+        const caller: RequestPrincipal = { arn: iamArn(`role/${tag}-caller`), tags: { 'iam-lifecycle:api': tag } };
+        return methods
+          .filter((arn) => (invoke(policy, caller, arn) === 'Allowed') !== (groupOf(arn) === tag))
+          .map((arn) => `${tag}: ${invoke(policy, caller, arn)} ${arn}`);
+      });
+      // Assess
+      expect(policy).toBeDefined();
+      expect(new Set(methods.map(groupOf))).toEqual(new Set(['read', 'offboard', 'rotate']));
+      expect(outcomes.flat()).toEqual([]);
+    });
   });
 
   describe('the records bucket policy', () => {
