@@ -38,19 +38,49 @@ import { logicalId, synth, type Synthesized } from './support';
 const { accountId: ACCOUNT, region: REGION } = TEST_ENVIRONMENT;
 const iamArn = (resource: string) => `arn:aws:iam::${ACCOUNT}:${resource}`;
 
-const CONFIG = {
-  managedUsers: { pathPrefix: '/service-accounts/', tag: { key: 'lifecycle', value: 'managed' } },
-  protectedUsers: { userNames: ['break-glass'], tagKey: 'security:protected' },
-  secretPrefix: 'iam-user-lifecycle',
-};
 /** A managed, unprotected user: under the managed path, with the managed tag. */
 const MANAGED_USER = iamArn('user/service-accounts/alice');
 const MANAGED_USER_TAGS = { 'iam:ResourceTag/lifecycle': 'managed' };
-/** Protected users: by name (with the managed tag too, so only the protection can refuse), and by tag. */
-const PROTECTED_USERS: readonly { arn: string; context: Record<string, string> }[] = [
-  { arn: iamArn('user/service-accounts/break-glass'), context: MANAGED_USER_TAGS },
-  { arn: iamArn('user/break-glass'), context: MANAGED_USER_TAGS },
-  { arn: iamArn('user/service-accounts/carol'), context: { ...MANAGED_USER_TAGS, 'iam:ResourceTag/security:protected': 'true' } },
+const SECRET_PREFIX = 'iam-user-lifecycle';
+
+interface Setup {
+  /** The lifecycle config the stack is synthesized with. */
+  readonly config: Record<string, unknown>;
+  /** Users the config protects, each with the request keys IAM would see for it. */
+  readonly protectedUsers: readonly { arn: string; context: Record<string, string> }[];
+}
+
+/** Every check runs on the default config and on one with a managed path, a managed tag and protected names. */
+const SETUPS: readonly [string, Setup][] = [
+  [
+    'the default config',
+    {
+      config: {},
+      // The default protects by tag only.
+      protectedUsers: [
+        { arn: iamArn('user/service-accounts/carol'), context: { 'iam:ResourceTag/iam-lifecycle:protected': 'true' } },
+      ],
+    },
+  ],
+  [
+    'a managed path, a managed tag and protected names',
+    {
+      config: {
+        managedUsers: { pathPrefix: '/service-accounts/', tag: { key: 'lifecycle', value: 'managed' } },
+        protectedUsers: { userNames: ['break-glass'], tagKey: 'security:protected' },
+        secretPrefix: SECRET_PREFIX,
+      },
+      // By name (with the managed tag too, so only the protection can refuse), and by tag.
+      protectedUsers: [
+        { arn: iamArn('user/service-accounts/break-glass'), context: MANAGED_USER_TAGS },
+        { arn: iamArn('user/break-glass'), context: MANAGED_USER_TAGS },
+        {
+          arn: iamArn('user/service-accounts/carol'),
+          context: { ...MANAGED_USER_TAGS, 'iam:ResourceTag/security:protected': 'true' },
+        },
+      ],
+    },
+  ],
 ];
 const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
 const CUSTOMER_POLICY = iamArn('policy/team-admin');
@@ -118,13 +148,13 @@ const SNAPSHOT = (r: RoleUnderTest) => isStep(r, 'Offboarding', 'Snapshot');
 const OFFBOARDING_TAGGERS = (r: RoleUnderTest) =>
   /\/Offboarding\/(Disable|CheckStillDisabled|DeleteUser|RestoreUser)\//.test(r.path);
 
-describe('trust boundaries: what the stack roles can do, by policy simulation', () => {
+describe.each(SETUPS)('trust boundaries with %s: what the stack roles can do, by policy simulation', (_name, setup) => {
   let s: Synthesized;
   let resolver: TemplateResolver;
   let roles: RoleUnderTest[];
 
   beforeAll(() => {
-    s = synth({ lifecycleConfig: CONFIG }, { bundle: false });
+    s = synth({ lifecycleConfig: setup.config }, { bundle: false });
     resolver = new TemplateResolver(s.template.toJSON() as CfnTemplate);
     roles = s.stack.node
       .findAll()
@@ -255,7 +285,7 @@ describe('trust boundaries: what the stack roles can do, by policy simulation', 
       writes.delete(action);
     const ownDeny = ownDenyPolicyArns()[0] ?? iamArn('policy/own-deny');
     // Act
-    const allowed = PROTECTED_USERS.flatMap((user) =>
+    const allowed = setup.protectedUsers.flatMap((user) =>
       [...writes].flatMap((action) =>
         allowedRoles(action, user.arn, {
           ...user.context,
@@ -412,7 +442,7 @@ describe('trust boundaries: what the stack roles can do, by policy simulation', 
       ) as PolicyDocument;
       return { arn: resolver.arnOf(id), keyPolicy };
     };
-    const secretArn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${CONFIG.secretPrefix}/alice-AbCdEf`;
+    const secretArn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${SECRET_PREFIX}/alice-AbCdEf`;
     /** A create or resource-policy write as the secret store sends it: own key, own tags, no public policy. */
     const secretWriteContext = (): Record<string, ContextValue> => {
       const tags = { [SECRET_TAGS.managedBy]: 'iam-user-lifecycle', [SECRET_TAGS.user]: 'alice' };
