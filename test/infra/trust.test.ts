@@ -11,6 +11,7 @@
  *   the secrets key refuses kms:Decrypt outside Secrets Manager; only the create-and-store step may
  *   create a managed secret, and it can put the secret's resource policy.
  *
+ * Every check runs on the default config and on one with a managed path, tag and protected names.
  * Roles are told apart by their construct path (`.../Offboarding/Disable/Role/...`), resources by
  * their type or the stack's typed properties, never by a logical id.
  */
