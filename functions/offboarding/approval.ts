@@ -14,6 +14,7 @@ import type { ApprovalRule, LifecycleConfig } from '../shared/config';
 import { UserNotFoundError, ValidationError, WorkflowConflictError } from '../shared/errors';
 import { assertExactSpelling, assertManaged } from '../shared/scope';
 import { ApprovalExpiredError, NoPendingApprovalError, SelfApprovalError, UserReplacedError } from './errors';
+import { APPROVALS_ROOT, approvalKeys } from './approval-keys';
 import { checkReason, checkUserName } from './handlers';
 import {
   cancelOffboarding,
@@ -27,9 +28,6 @@ import {
 } from './service';
 
 export type ApprovalAction = 'offboard' | 'cancel';
-
-/** Root of the approval records in the records bucket. */
-export const APPROVALS_ROOT = 'approvals/';
 
 export interface ApprovalRequestRecord {
   readonly id: string;
@@ -78,11 +76,6 @@ export function approvalRequired(
 ) {
   const rule: ApprovalRule = action === 'offboard' ? config.offboardingApproval : config.cancelApproval;
   return rule === 'required';
-}
-
-export function approvalKeys(userName: string, id: string) {
-  const prefix = `${APPROVALS_ROOT}${userName}/${id}/`;
-  return { prefix, request: `${prefix}request.json`, approval: `${prefix}approval.json` };
 }
 
 function idFor(action: ApprovalAction, n: number): string {

@@ -18,6 +18,7 @@ import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
 import type { Offboarding } from './offboarding';
 import type { SecretsKey } from './secrets-key';
 import { executionArnPattern } from './state-machine-definition';
+import { APPROVALS_ROOT } from '../../functions/offboarding/approval-keys';
 import { API_ROUTE_GROUPS, DEFAULT_CONFIG, type ApiAccess, type ApiRouteGroup } from '../../functions/shared/config';
 
 /** IAM user names: 1-64 of letters, digits and + = , . @ _ - (the handler checks the same). */
@@ -285,6 +286,21 @@ export class LifecycleApi extends Construct {
     }
     // Status reads the records; a cancel writes the decision record before it stops the offboarding.
     offboarding.grantRecords(role, { read: true, write: true });
+    // The two-person rule's requests and approvals (functions/offboarding/approval.ts), written once.
+    const approvalRecords = offboarding.bucket.arnForObjects(`${APPROVALS_ROOT}*`);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ApprovalRecords',
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [approvalRecords],
+      }),
+    );
+    acknowledge(role, {
+      id: iam5Resource(role, approvalRecords),
+      reason:
+        'Approval records are keyed approvals/<user>/<request id>/<record>.json, known only at run time; the wildcard ' +
+        'is limited to the approvals prefix of the records bucket. No delete is granted.',
+    });
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? props.functionSettings.logRetention ?? logs.RetentionDays.ONE_YEAR,
