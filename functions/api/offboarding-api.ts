@@ -1,6 +1,6 @@
 /** Adapts the offboarding service (functions/offboarding/service.ts) to what the API handler calls. */
 import { cancelOffboarding, offboardingStatus, startOffboarding, type OffboardingServiceDeps } from '../offboarding/service';
-import { approveRequest, requestCancel, requestOffboarding } from '../offboarding/approval';
+import { approveRequest, pendingApprovals, requestCancel, requestOffboarding } from '../offboarding/approval';
 import type { OffboardingApi } from './handler';
 
 export function offboardingApi(deps: OffboardingServiceDeps): OffboardingApi {
@@ -61,7 +61,9 @@ export function offboardingApi(deps: OffboardingServiceDeps): OffboardingApi {
     },
     status: async (userName) => {
       const status = await offboardingStatus(deps, userName);
-      return status.phase === 'not-offboarded' ? undefined : { ...status };
+      const pending = await pendingApprovals(deps, userName);
+      const withPending = pending.length > 0 ? { ...status, pendingApprovals: pending } : { ...status };
+      return status.phase === 'not-offboarded' && pending.length === 0 ? undefined : withPending;
     },
   };
 }

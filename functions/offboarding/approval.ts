@@ -192,6 +192,16 @@ export async function requestOffboarding(
   );
 }
 
+/** The user's requests that await approval now (not approved, not expired): for the status views. */
+export async function pendingApprovals(deps: ApprovalDeps, userName: string): Promise<ApprovalRequestRecord[]> {
+  const now = clockOf(deps)();
+  const latest = await Promise.all((['offboard', 'cancel'] as const).map((action) => latestRequest(deps, userName, action)));
+  return latest
+    .map((l) => l.latest)
+    .filter((l): l is { request: ApprovalRequestRecord } => l !== undefined && !l.approval && !isExpired(l.request, now))
+    .map((l) => l.request);
+}
+
 /** Phases in which asking for a cancel makes sense; the cancel itself re-checks at approval time. */
 const CANCELLABLE: readonly OffboardingPhase[] = ['starting', 'disabling', 'disabled', 'failed', 'stopped'];
 

@@ -92,6 +92,7 @@ describe('HTTP API: two-person rule', () => {
       body: { action: 'offboard' },
     });
     const beforeApproval = { executions: await offboardingsOf(leaver.userName), keys: await keyStatuses(leaver.userName) };
+    const statusWhilePending = await call(CAROL, 'GET', '/offboardings/{userName}', { userName: leaver.userName });
     const approved = await call(BOB, 'POST', '/offboardings/{userName}/approval', {
       userName: leaver.userName,
       body: { action: 'offboard', requestId: 'offboard-0001' },
@@ -132,6 +133,10 @@ describe('HTTP API: two-person rule', () => {
     });
     expect(selfOtherCase).toMatchObject({ status: 403, body: { error: 'SelfApprovalError' } });
     expect(beforeApproval).toEqual({ executions: [], keys: ['Active'] });
+    expect(statusWhilePending).toMatchObject({
+      status: 200,
+      body: { phase: 'not-offboarded', pendingApprovals: [{ id: 'offboard-0001', requestedBy: ALICE }] },
+    });
     expect(approved).toMatchObject({
       status: 202,
       body: { status: 'approved', action: 'offboard', requestedBy: ALICE, approvedBy: BOB, started: true },
