@@ -135,6 +135,7 @@ export class IamUserLifecycleStack extends Stack {
       secrets: this.secretsKey,
       rotationStateMachine: this.keyRotation.stateMachine,
       offboarding: this.offboarding,
+      principals: this.config.api.principals,
       manageAccountLoggingRole: props.manageApiGatewayLoggingRole ?? true,
     });
 

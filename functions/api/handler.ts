@@ -13,6 +13,8 @@ import type { WorkflowPort } from '../shared/workflows';
 import { NoRunningWorkflowError, rollbackRotation } from '../rotation/rollback';
 import { startOnDemandRotation } from '../rotation/on-demand';
 import { MAX_OBSERVATION_DAYS } from '../offboarding/service';
+import { approvalRequired } from '../offboarding/approval';
+import { NoPendingApprovalError, SelfApprovalError } from '../offboarding/errors';
 import { userView } from './user-view';
 import { parseJsonObject, requireUserName, optionalString, optionalPositiveInteger } from './validation';
 
@@ -26,6 +28,24 @@ export interface OffboardingApi {
     observationDays?: number;
   }): Promise<{ executionName: string; started: boolean; [field: string]: unknown }>;
   cancel(userName: string, requestedBy: string): Promise<Record<string, unknown>>;
+  /** Two-person rule (functions/offboarding/approval.ts): record a request that awaits approval. */
+  requestApproval(
+    request:
+      | {
+          action: 'offboard';
+          userName: string;
+          reason: string;
+          requestedBy: string;
+          onBehalfOf?: string;
+          observationDays?: number;
+        }
+      | { action: 'cancel'; userName: string; requestedBy: string },
+  ): Promise<{ created: boolean; [field: string]: unknown }>;
+  /** A different principal approves the pending request; it then runs. */
+  approve(
+    userName: string,
+    request: { action: 'offboard' | 'cancel'; approvedBy: string; requestId?: string },
+  ): Promise<Record<string, unknown>>;
   status(userName: string): Promise<Record<string, unknown> | undefined>;
 }
 
@@ -60,9 +80,15 @@ function callerOf(event: APIGatewayProxyEvent): string {
  */
 function statusFor(error: unknown): number {
   if (error instanceof ValidationError) return 400;
+  if (error instanceof SelfApprovalError) return 403;
+  if (error instanceof NoPendingApprovalError) return 404;
   if (error instanceof UserNotFoundError || error instanceof NoRunningWorkflowError) return 404;
   if (error instanceof LifecycleError) return 409;
   return 500;
+}
+
+function approvalUrl(userName: string): string {
+  return `/offboardings/${encodeURIComponent(userName)}/approval`;
 }
 
 export function makeApiHandler(deps: ApiDeps) {
@@ -74,6 +100,17 @@ export function makeApiHandler(deps: ApiDeps) {
       if (!reason) throw new ValidationError('reason is required');
       const onBehalfOf = optionalString(body.requestedBy, 'requestedBy', 256);
       const observationDays = optionalPositiveInteger(body.observationDays, 'observationDays', MAX_OBSERVATION_DAYS);
+      if (approvalRequired(deps.config, 'offboard')) {
+        const pending = await deps.offboarding.requestApproval({
+          action: 'offboard',
+          userName,
+          reason,
+          requestedBy: caller,
+          ...(onBehalfOf ? { onBehalfOf } : {}),
+          ...(observationDays !== undefined ? { observationDays } : {}),
+        });
+        return respond(pending.created ? 202 : 200, { ...pending, userName, approvalUrl: approvalUrl(userName) });
+      }
       const result = await deps.offboarding.start({
         userName,
         reason,
@@ -95,7 +132,24 @@ export function makeApiHandler(deps: ApiDeps) {
     },
     'DELETE /offboardings/{userName}': async (event, caller) => {
       const userName = requireUserName(event.pathParameters?.userName);
+      if (approvalRequired(deps.config, 'cancel')) {
+        const pending = await deps.offboarding.requestApproval({ action: 'cancel', userName, requestedBy: caller });
+        return respond(pending.created ? 202 : 200, { ...pending, userName, approvalUrl: approvalUrl(userName) });
+      }
       return respond(202, await deps.offboarding.cancel(userName, caller));
+    },
+    'POST /offboardings/{userName}/approval': async (event, caller) => {
+      const userName = requireUserName(event.pathParameters?.userName);
+      const body = parseJsonObject(event.body, ['action', 'requestId']);
+      if (body.action !== 'offboard' && body.action !== 'cancel')
+        throw new ValidationError('action must be "offboard" or "cancel"');
+      const requestId = optionalString(body.requestId, 'requestId', 64);
+      const approved = await deps.offboarding.approve(userName, {
+        action: body.action,
+        approvedBy: caller,
+        ...(requestId ? { requestId } : {}),
+      });
+      return respond(202, { ...approved, userName, statusUrl: `/offboardings/${encodeURIComponent(userName)}` });
     },
     'POST /rotations': async (event, caller) => {
       const body = parseJsonObject(event.body, ['userName']);

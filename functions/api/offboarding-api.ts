@@ -1,5 +1,6 @@
 /** Adapts the offboarding service (functions/offboarding/service.ts) to what the API handler calls. */
 import { cancelOffboarding, offboardingStatus, startOffboarding, type OffboardingServiceDeps } from '../offboarding/service';
+import { approveRequest, pendingApprovals, requestCancel, requestOffboarding } from '../offboarding/approval';
 import type { OffboardingApi } from './handler';
 
 export function offboardingApi(deps: OffboardingServiceDeps): OffboardingApi {
@@ -30,9 +31,39 @@ export function offboardingApi(deps: OffboardingServiceDeps): OffboardingApi {
         note: 'the offboarding is stopped and the user is being restored from its snapshot; a console password cannot be restored',
       };
     },
+    requestApproval: async (request) => {
+      const pending =
+        request.action === 'offboard'
+          ? await requestOffboarding(deps, request)
+          : await requestCancel(deps, request.userName, { requestedBy: request.requestedBy });
+      return { status: pending.status, created: pending.created, request: pending.request };
+    },
+    approve: async (userName, request) => {
+      const outcome = await approveRequest(deps, userName, request);
+      return {
+        status: outcome.status,
+        action: outcome.request.action,
+        requestId: outcome.request.id,
+        requestedBy: outcome.request.requestedBy,
+        approvedBy: outcome.approval.approvedBy,
+        approvedAt: outcome.approval.approvedAt,
+        ...(outcome.offboarding
+          ? { executionName: outcome.offboarding.executionName, started: outcome.offboarding.started }
+          : {}),
+        ...(outcome.cancel
+          ? {
+              offboardingExecutionName: outcome.cancel.offboardingExecutionName,
+              restoreExecutionName: outcome.cancel.restoreExecutionName,
+              started: outcome.cancel.started,
+            }
+          : {}),
+      };
+    },
     status: async (userName) => {
       const status = await offboardingStatus(deps, userName);
-      return status.phase === 'not-offboarded' ? undefined : { ...status };
+      const pending = await pendingApprovals(deps, userName);
+      const withPending = pending.length > 0 ? { ...status, pendingApprovals: pending } : { ...status };
+      return status.phase === 'not-offboarded' && pending.length === 0 ? undefined : withPending;
     },
   };
 }

@@ -13,6 +13,8 @@ import { ValidationError } from '../shared/errors';
 import type { OffboardingStatus } from '../offboarding/service';
 import { rollbackRotation } from '../rotation/rollback';
 import { cancelUserOffboarding, offboardUser, userStatus } from './offboard';
+import { approvalRequired } from '../offboarding/approval';
+import { approveFromCli, cliIdentity, formatPending, requestCancelApproval, requestOffboardingApproval } from './approval';
 
 export const USAGE = `Usage: iam-lifecycle <command> [options]
 
@@ -24,6 +26,9 @@ Commands:
   offboard <userName> --reason TEXT [--observation-days N] [--wait]
                                    disable everything now, delete after the observation period (locally: waits)
   cancel-offboarding <userName>    stop an offboarding during disable/observe and restore the user
+  approve-offboarding <userName> [--cancel] [--request-id ID]
+                                   approve another principal's pending offboarding (or, with --cancel, cancel)
+                                   request when offboardingApproval / cancelApproval is "required"
   status <userName>                keys (ages, last use), running workflows, offboarding state; never secrets
   demo                             the local demo: moto, seeded users, live workloads, scan, rotations, offboarding
 
@@ -35,6 +40,8 @@ Options:
   --stack NAME       deployed stack to drive (default IamUserLifecycle)
   --region REGION    AWS region (default from the environment)
   --json             print machine-readable JSON
+  --as PRINCIPAL     local mode only: who requests or approves (default: the endpoint's caller identity);
+                     deployed, the STS identity of your credentials is always used
   -h, --help         this text
 `;
 
@@ -62,6 +69,9 @@ export async function main(
         key: { type: 'string' },
         reason: { type: 'string' },
         'observation-days': { type: 'string' },
+        as: { type: 'string' },
+        cancel: { type: 'boolean', default: false },
+        'request-id': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -140,6 +150,16 @@ export async function main(
         const days = values['observation-days'] !== undefined ? Number(values['observation-days']) : undefined;
         const ctx = await context(options, print);
         await ctx.local?.ready();
+        if (approvalRequired(ctx.config, 'offboard')) {
+          const pending = await requestOffboardingApproval(ctx, {
+            userName,
+            reason: values.reason,
+            requestedBy: await cliIdentity(options, values.as),
+            ...(days !== undefined ? { observationDays: days } : {}),
+          });
+          print(options.json ? JSON.stringify(pending, null, 2) : formatPending(pending));
+          return 0;
+        }
         const outcome = await offboardUser(
           ctx,
           {
@@ -162,6 +182,11 @@ export async function main(
         const userName = requirePositional(rest, 'cancel-offboarding <userName>');
         const ctx = await context(options, print);
         await ctx.local?.ready();
+        if (approvalRequired(ctx.config, 'cancel')) {
+          const pending = await requestCancelApproval(ctx, userName, await cliIdentity(options, values.as));
+          print(options.json ? JSON.stringify(pending, null, 2) : formatPending(pending));
+          return 0;
+        }
         const outcome = await cancelUserOffboarding(ctx, userName, await cliCaller(ctx));
         if (options.json) print(JSON.stringify(outcome, null, 2));
         else {
@@ -171,6 +196,30 @@ export async function main(
           print(formatOffboarding(outcome.status));
         }
         return 0;
+      }
+      case 'approve-offboarding': {
+        const userName = requirePositional(rest, 'approve-offboarding <userName> [--cancel]');
+        // Checked before anything else: deployed, the approver is always the STS identity.
+        const approvedBy = await cliIdentity(options, values.as);
+        const ctx = await context(options, print);
+        await ctx.local?.ready();
+        const outcome = await approveFromCli(ctx, userName, {
+          action: values.cancel ? 'cancel' : 'offboard',
+          approvedBy,
+          ...(values['request-id'] ? { requestId: values['request-id'] } : {}),
+        });
+        if (options.json) print(JSON.stringify(outcome, null, 2));
+        else {
+          const started = outcome.offboarding
+            ? `${outcome.offboarding.started ? 'started' : 'already running'}: ${outcome.offboarding.executionName}`
+            : `${outcome.cancel?.started ? 'restoring' : 'already restoring'}: ${outcome.cancel?.restoreExecutionName}`;
+          print(
+            `approved ${outcome.request.action} request ${outcome.request.id} of ${outcome.request.requestedBy} as ${approvedBy}`,
+          );
+          print(started);
+          print(formatOffboarding(outcome.offboardingStatus));
+        }
+        return outcome.final && outcome.final.status !== 'SUCCEEDED' ? 1 : 0;
       }
       case 'status': {
         const userName = requirePositional(rest, 'status <userName>');

@@ -24,3 +24,19 @@ export class UserReplacedError extends LifecycleError {
     super(`user ${userName} is no longer the user this offboarding started with (id ${expectedUserId}, now ${actualUserId})`);
   }
 }
+
+/** Two-person rule: the principal that asked may not approve its own request. */
+export class SelfApprovalError extends LifecycleError {
+  constructor(
+    readonly userName: string,
+    readonly principal: string,
+  ) {
+    super(`${principal} requested this for user ${userName} and may not approve it; another principal must approve`);
+  }
+}
+
+/** Nothing awaits approval for this user and action (never requested, or already decided). */
+export class NoPendingApprovalError extends LifecycleError {}
+
+/** The request waited longer than approvalExpiryHours; it can no longer be approved. */
+export class ApprovalExpiredError extends LifecycleError {}

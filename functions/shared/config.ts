@@ -37,6 +37,25 @@ export interface ProtectedUsers {
   readonly tagKey: string;
 }
 
+/** The API's route groups (README "Who may call the API"). */
+export type ApiRouteGroup = 'offboard' | 'rotate' | 'read';
+export const API_ROUTE_GROUPS: readonly ApiRouteGroup[] = ['offboard', 'rotate', 'read'];
+
+export interface ApiAccess {
+  /**
+   * IAM principal ARNs (roles and users, `arn:aws:iam::<account>:role/<name>`; `*` and `?` wildcards
+   * allowed) admitted to each route group by the API's resource policy: `offboard` (POST and DELETE
+   * /offboardings, approvals), `rotate` (POST /rotations, rollback), `read` (the GETs). An empty
+   * list: callers of this account carrying the principal tag `iam-lifecycle:api` that names the
+   * group (e.g. `offboard read`).
+   * @default { offboard: [], rotate: [], read: [] }
+   */
+  readonly principals: Readonly<Record<ApiRouteGroup, readonly string[]>>;
+}
+
+/** `required`: a second, different principal must approve the request before anything changes. */
+export type ApprovalRule = 'none' | 'required';
+
 export interface LifecycleConfig {
   /** Rotate active access keys older than this. @default 90 */
   readonly maxKeyAgeDays: number;
@@ -96,6 +115,14 @@ export interface LifecycleConfig {
    * @default the maximum computed from the check interval and grace period (maxCutoverChecksPerExecution)
    */
   readonly cutoverChecksPerExecution?: number;
+  /** Who may call which API routes (the REST API's resource policy). @default { principals: { offboard: [], rotate: [], read: [] } } */
+  readonly api: ApiAccess;
+  /** Two-person rule for starting an offboarding (API and CLI). @default 'none' */
+  readonly offboardingApproval: ApprovalRule;
+  /** Two-person rule for cancelling an offboarding (API and CLI). @default 'none' */
+  readonly cancelApproval: ApprovalRule;
+  /** A pending offboarding or cancel request expires unapproved after this long (scaled by timeScale). @default 72 */
+  readonly approvalExpiryHours: number;
 }
 
 export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
@@ -115,6 +142,12 @@ export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
   scanSchedule: 'rate(1 day)',
   maxRotationsPerScan: 25,
   timeScale: 1,
+  api: Object.freeze({
+    principals: Object.freeze({ offboard: Object.freeze([]), rotate: Object.freeze([]), read: Object.freeze([]) }),
+  }) as ApiAccess,
+  offboardingApproval: 'none',
+  cancelApproval: 'none',
+  approvalExpiryHours: 72,
 });
 
 const KNOWN_KEYS = new Set([...Object.keys(DEFAULT_CONFIG), 'cutoverChecksPerExecution']);
@@ -184,6 +217,8 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     timeScale,
   });
 
+  const approvals = parseApprovals(problems, merged);
+  const api = parseApiAccess(problems, merged.api);
   const managedUsers = parseSelector(problems, merged.managedUsers);
   const protectedUsers = parseProtected(problems, merged.protectedUsers);
 
@@ -216,6 +251,8 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     maxRotationsPerScan,
     timeScale,
     ...(checksPerExecution !== undefined ? { cutoverChecksPerExecution: checksPerExecution } : {}),
+    api,
+    ...approvals,
   });
 }
 
@@ -313,6 +350,56 @@ function parseProtected(problems: string[], raw: unknown): ProtectedUsers {
     userNames: Object.freeze([...(Array.isArray(userNames) ? (userNames as string[]) : [])]),
     tagKey: tagKey as string,
   });
+}
+
+/** IAM role or user ARNs, optionally with `*`/`?` wildcards in the name (the resource policy uses ArnLike). */
+const PRINCIPAL_ARN = /^arn:aws(-[a-z]+)*:iam::\d{12}:(role|user)\/[\w+=,.@/*?-]{1,512}$/;
+
+function parseApiAccess(problems: string[], raw: unknown): ApiAccess {
+  if (!isRecord(raw)) {
+    problems.push('api must be an object');
+    return DEFAULT_CONFIG.api;
+  }
+  for (const key of Object.keys(raw)) if (key !== 'principals') problems.push(`unknown field api.${key}`);
+  const principals = raw.principals ?? {};
+  if (!isRecord(principals)) {
+    problems.push('api.principals must be an object of route group -> list of principal ARNs');
+    return DEFAULT_CONFIG.api;
+  }
+  for (const key of Object.keys(principals)) {
+    if (!(API_ROUTE_GROUPS as readonly string[]).includes(key))
+      problems.push(`unknown api.principals group "${key}" (groups: ${API_ROUTE_GROUPS.join(', ')})`);
+  }
+  const groups = {} as Record<ApiRouteGroup, readonly string[]>;
+  for (const group of API_ROUTE_GROUPS) {
+    const list = principals[group] ?? [];
+    if (!Array.isArray(list) || !list.every((arn) => typeof arn === 'string' && PRINCIPAL_ARN.test(arn))) {
+      problems.push(
+        `api.principals.${group} must be a list of IAM role or user ARNs (arn:aws:iam::<account>:role/<name>, wildcards allowed)`,
+      );
+      groups[group] = Object.freeze([]);
+    } else {
+      groups[group] = Object.freeze([...(list as string[])]);
+    }
+  }
+  return Object.freeze({ principals: Object.freeze(groups) });
+}
+
+function parseApprovals(
+  problems: string[],
+  merged: Record<string, unknown>,
+): Pick<LifecycleConfig, 'offboardingApproval' | 'cancelApproval' | 'approvalExpiryHours'> {
+  for (const key of ['offboardingApproval', 'cancelApproval'] as const) {
+    if (merged[key] !== 'none' && merged[key] !== 'required') {
+      problems.push(`${key} must be "none" or "required" (got ${JSON.stringify(merged[key])})`);
+    }
+  }
+  const expiry = positiveNumber(problems, 'approvalExpiryHours', merged.approvalExpiryHours);
+  return {
+    offboardingApproval: merged.offboardingApproval === 'required' ? 'required' : 'none',
+    cancelApproval: merged.cancelApproval === 'required' ? 'required' : 'none',
+    approvalExpiryHours: expiry,
+  };
 }
 
 /** Reads the config from the LIFECYCLE_CONFIG environment variable (JSON); defaults when unset. */

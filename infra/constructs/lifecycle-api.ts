@@ -18,6 +18,8 @@ import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
 import type { Offboarding } from './offboarding';
 import type { SecretsKey } from './secrets-key';
 import { executionArnPattern } from './state-machine-definition';
+import { APPROVALS_ROOT } from '../../functions/offboarding/approval-keys';
+import { API_ROUTE_GROUPS, DEFAULT_CONFIG, type ApiAccess, type ApiRouteGroup } from '../../functions/shared/config';
 
 /** IAM user names: 1-64 of letters, digits and + = , . @ _ - (the handler checks the same). */
 export const USER_NAME_PATTERN = '^[\\w+=,.@-]{1,64}$';
@@ -33,10 +35,116 @@ export const API_ROUTES = [
   'POST /offboardings',
   'GET /offboardings/{userName}',
   'DELETE /offboardings/{userName}',
+  'POST /offboardings/{userName}/approval',
   'POST /rotations',
   'POST /rotations/{userName}/rollback',
   'GET /users/{userName}',
 ] as const;
+
+export type ApiRoute = (typeof API_ROUTES)[number];
+
+/**
+ * The route group of every route: who may call it is decided per group by the resource policy
+ * (config `api.principals`, or the principal tag API_ACCESS_TAG naming the group).
+ */
+export const API_ROUTE_GROUP: Readonly<Record<ApiRoute, ApiRouteGroup>> = {
+  'POST /offboardings': 'offboard',
+  'GET /offboardings/{userName}': 'read',
+  'DELETE /offboardings/{userName}': 'offboard',
+  'POST /offboardings/{userName}/approval': 'offboard',
+  'POST /rotations': 'rotate',
+  'POST /rotations/{userName}/rollback': 'rotate',
+  'GET /users/{userName}': 'read',
+};
+
+/** Principal tag whose value names the caller's route groups, space-separated (`offboard read`). */
+export const API_ACCESS_TAG = 'iam-lifecycle:api';
+
+/** `execute-api:/<stage>/<METHOD>/<path>` of a route, path parameters as `*`, every stage. */
+export function routeResource(route: ApiRoute): string {
+  const [method, path] = route.split(' ') as [string, string];
+  return `execute-api:/*/${method}${path.replace(/\{[^}]+\}/g, '*')}`;
+}
+
+/** StringLike patterns matching a tag value that holds `group` as a whole space-separated word. */
+export function groupTagPatterns(group: ApiRouteGroup): string[] {
+  return [group, `${group} *`, `* ${group}`, `* ${group} *`];
+}
+
+/**
+ * The REST API's resource policy. Per route group: configured principals (ArnLike on
+ * aws:PrincipalArn: the role of a session, or the user) are allowed and everyone else is denied;
+ * without configured principals, principals of this account whose `iam-lifecycle:api` tag names the
+ * group are allowed, and everyone else is denied, federated-user sessions (GetFederationToken, whose
+ * session tags the caller chooses) included. Explicit Allows, because with a resource policy
+ * API Gateway needs one for AWS_IAM callers; explicit Denies, because an identity policy with
+ * execute-api:Invoke (PowerUserAccess) would otherwise still admit the caller in this account.
+ */
+export function apiResourcePolicy(principals: ApiAccess['principals'], account: string): iam.PolicyDocument {
+  const document = new iam.PolicyDocument();
+  const invoke = ['execute-api:Invoke'];
+  const anyone = [new iam.AnyPrincipal()];
+  for (const group of API_ROUTE_GROUPS) {
+    const resources = API_ROUTES.filter((r) => API_ROUTE_GROUP[r] === group).map(routeResource);
+    const Group = group[0]!.toUpperCase() + group.slice(1);
+    const arns = principals[group];
+    if (arns.length > 0) {
+      document.addStatements(
+        new iam.PolicyStatement({
+          sid: `${Group}AllowConfiguredPrincipals`,
+          principals: anyone,
+          actions: invoke,
+          resources,
+          conditions: { ArnLike: { 'aws:PrincipalArn': [...arns] } },
+        }),
+        new iam.PolicyStatement({
+          sid: `${Group}DenyOtherPrincipals`,
+          effect: iam.Effect.DENY,
+          principals: anyone,
+          actions: invoke,
+          resources,
+          conditions: { ArnNotLike: { 'aws:PrincipalArn': [...arns] } },
+        }),
+      );
+      continue;
+    }
+    const tag = `aws:PrincipalTag/${API_ACCESS_TAG}`;
+    document.addStatements(
+      new iam.PolicyStatement({
+        sid: `${Group}AllowTaggedPrincipals`,
+        principals: anyone,
+        actions: invoke,
+        resources,
+        conditions: { StringEquals: { 'aws:PrincipalAccount': account }, StringLike: { [tag]: groupTagPatterns(group) } },
+      }),
+      new iam.PolicyStatement({
+        sid: `${Group}DenyUntagged`, // a missing tag matches StringNotLike too
+        effect: iam.Effect.DENY,
+        principals: anyone,
+        actions: invoke,
+        resources,
+        conditions: { StringNotLike: { [tag]: groupTagPatterns(group) } },
+      }),
+      new iam.PolicyStatement({
+        sid: `${Group}DenyOtherAccounts`, // another account can tag its own principals
+        effect: iam.Effect.DENY,
+        principals: anyone,
+        actions: invoke,
+        resources,
+        conditions: { StringNotEquals: { 'aws:PrincipalAccount': account } },
+      }),
+      new iam.PolicyStatement({
+        sid: `${Group}DenyFederatedUsers`, // GetFederationToken sessions carry tags their caller chose
+        effect: iam.Effect.DENY,
+        principals: anyone,
+        actions: invoke,
+        resources,
+        conditions: { ArnLike: { 'aws:PrincipalArn': 'arn:*:sts::*:federated-user/*' } },
+      }),
+    );
+  }
+  return document;
+}
 
 export interface LifecycleApiProps {
   /** Environment and log settings shared by every Lambda of the stack. */
@@ -51,6 +159,12 @@ export interface LifecycleApiProps {
   readonly rotationStateMachine: sfn.StateMachine;
   /** The offboarding capability: its workflow and its records. */
   readonly offboarding: Offboarding;
+  /**
+   * Who may call each route group (config `api.principals`); an empty group admits principals of
+   * this account tagged `iam-lifecycle:api` with the group's name.
+   * @default every group empty (tag-based)
+   */
+  readonly principals?: ApiAccess['principals'];
   /**
    * How long access logs are kept.
    * @default the functions' log retention (one year)
@@ -91,6 +205,10 @@ export class LifecycleApi extends Construct {
   readonly offboardingRequestModel: apigateway.Model;
   /** Body of POST /rotations. */
   readonly rotationRequestModel: apigateway.Model;
+  /** Body of POST /offboardings/{userName}/approval. */
+  readonly approvalRequestModel: apigateway.Model;
+  /** The REST API's resource policy (who may call which route group). */
+  readonly resourcePolicy: iam.PolicyDocument;
   /** Alarms when the API answers 5xx (the handler turns unexpected errors into 500). */
   readonly serverErrorsAlarm: cloudwatch.Alarm;
   /** The region's API Gateway logging role, when this stack manages it (manageAccountLoggingRole). */
@@ -168,13 +286,30 @@ export class LifecycleApi extends Construct {
     }
     // Status reads the records; a cancel writes the decision record before it stops the offboarding.
     offboarding.grantRecords(role, { read: true, write: true });
+    // The two-person rule's requests and approvals (functions/offboarding/approval.ts), written once.
+    const approvalRecords = offboarding.bucket.arnForObjects(`${APPROVALS_ROOT}*`);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ApprovalRecords',
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [approvalRecords],
+      }),
+    );
+    acknowledge(role, {
+      id: iam5Resource(role, approvalRecords),
+      reason:
+        'Approval records are keyed approvals/<user>/<request id>/<record>.json, known only at run time; the wildcard ' +
+        'is limited to the approvals prefix of the records bucket. No delete is granted.',
+    });
 
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? props.functionSettings.logRetention ?? logs.RetentionDays.ONE_YEAR,
       removalPolicy: props.functionSettings.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
+    this.resourcePolicy = apiResourcePolicy(props.principals ?? DEFAULT_CONFIG.api.principals, Stack.of(this).account);
     this.api = new apigateway.RestApi(this, 'Api', {
+      policy: this.resourcePolicy,
       description: 'iam-user-lifecycle: offboarding, key rotation, rollback and user status (AWS_IAM)',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
       // The account's logging role is managed below, without the AWS managed policy CDK would attach.
@@ -257,6 +392,22 @@ export class LifecycleApi extends Construct {
         properties: { userName },
       },
     });
+    this.approvalRequestModel = this.api.addModel('ApprovalRequest', {
+      contentType: 'application/json',
+      modelName: 'ApprovalRequest',
+      description: 'POST /offboardings/{userName}/approval',
+      schema: {
+        schema: apigateway.JsonSchemaVersion.DRAFT4,
+        title: 'ApprovalRequest',
+        type: apigateway.JsonSchemaType.OBJECT,
+        required: ['action'],
+        additionalProperties: false,
+        properties: {
+          action: { type: apigateway.JsonSchemaType.STRING, enum: ['offboard', 'cancel'] },
+          requestId: { type: apigateway.JsonSchemaType.STRING, pattern: '^(offboard|cancel)-[0-9]{4,}$' },
+        },
+      },
+    });
 
     // One integration, one Lambda permission per method (this stage's method and path only); no
     // test-invoke permission, since console test calls skip the IAM authorization.
@@ -275,6 +426,10 @@ export class LifecycleApi extends Construct {
     const offboardingOfUser = offboardings.addResource('{userName}');
     offboardingOfUser.addMethod('GET', integration, withUserName);
     offboardingOfUser.addMethod('DELETE', integration, withUserName);
+    offboardingOfUser.addResource('approval').addMethod('POST', integration, {
+      ...withBody(this.approvalRequestModel),
+      requestParameters: { 'method.request.path.userName': true },
+    });
 
     const rotations = this.api.root.addResource('rotations');
     rotations.addMethod('POST', integration, withBody(this.rotationRequestModel));

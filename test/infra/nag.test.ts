@@ -89,6 +89,7 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<OffboardingStateMachineDCDEFA80.Name>:*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:IamUserLifecycle-KeyRotation:*]',
         'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/offboarding/*]',
+        'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/approvals/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
         'AwsSolutions-APIG3',
         'AwsSolutions-COG4',

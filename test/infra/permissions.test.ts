@@ -221,6 +221,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'states:StopExecution on offboarding executions',
     ...READ_RECORDS,
     ...WRITE_RECORDS,
+    's3:GetObject on approval records',
+    's3:PutObject on approval records',
   ],
 };
 
@@ -261,6 +263,7 @@ function resourceLabeler(s: Synthesized, fn: LifecycleFunction): (resource: unkn
     [render(stack.resolve(stack.offboarding.stateMachine.stateMachineArn)), 'offboarding state machine'],
     [render(stack.resolve(stack.offboarding.bucket.bucketArn)), 'snapshot bucket'],
     [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/offboarding/*`, 'offboarding records'],
+    [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/approvals/*`, 'approval records'],
     [userArn('*').replace('user/*', 'group/*'), 'groups'],
     [userArn('*').replace('user/*', 'mfa/*'), 'virtual MFA devices'],
     ...stack.userAccess.managedUserArns.map((arn) => [render(stack.resolve(arn)), 'managed users'] as [string, string]),

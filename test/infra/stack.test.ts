@@ -640,6 +640,7 @@ describe('the stack with the default config', () => {
       const models = {
         'POST /offboardings': logicalId(s.stack, s.stack.api.offboardingRequestModel),
         'POST /rotations': logicalId(s.stack, s.stack.api.rotationRequestModel),
+        'POST /offboardings/{userName}/approval': logicalId(s.stack, s.stack.api.approvalRequestModel),
       } as Record<string, string>;
       // Act
       const all = methods();
@@ -681,6 +682,17 @@ describe('the stack with the default config', () => {
         required: ['userName'],
         additionalProperties: false,
         properties: { userName: { type: 'string', pattern: '^[\\w+=,.@-]{1,64}$' } },
+      });
+      expect(schemaOf(s.stack.api.approvalRequestModel)).toEqual({
+        $schema: 'http://json-schema.org/draft-04/schema#',
+        title: 'ApprovalRequest',
+        type: 'object',
+        required: ['action'],
+        additionalProperties: false,
+        properties: {
+          action: { type: 'string', enum: ['offboard', 'cancel'] },
+          requestId: { type: 'string', pattern: '^(offboard|cancel)-[0-9]{4,}$' },
+        },
       });
       // The same limits as the code behind it.
       expect(MAX_OBSERVATION_DAYS).toBe(SERVICE_MAX_OBSERVATION_DAYS);

@@ -6,7 +6,7 @@ export const CALLER_ARN = 'arn:aws:iam::123456789012:user/ops/oncall';
 export function apiEvent(
   method: string,
   resource: string,
-  options: { body?: string | object; userName?: string } = {},
+  options: { body?: string | object; userName?: string; caller?: string } = {},
 ): APIGatewayProxyEvent {
   const path = options.userName ? resource.replace('{userName}', encodeURIComponent(options.userName)) : resource;
   return {
@@ -21,6 +21,6 @@ export function apiEvent(
     multiValueQueryStringParameters: null,
     stageVariables: null,
     isBase64Encoded: false,
-    requestContext: { identity: { userArn: CALLER_ARN, caller: 'AIDAEXAMPLE' } } as never,
+    requestContext: { identity: { userArn: options.caller ?? CALLER_ARN, caller: 'AIDAEXAMPLE' } } as never,
   };
 }
