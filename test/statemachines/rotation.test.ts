@@ -9,6 +9,7 @@ import { clientConfig } from '../../functions/shared/aws';
 import { parseConfig, type LifecycleConfig } from '../../functions/shared/config';
 import { TransientAwsError } from '../../functions/shared/errors';
 import { rollbackRotation, RollbackRefusedError } from '../../functions/rotation/rollback';
+import { startOnDemandRotation } from '../../functions/rotation/on-demand';
 import { startRotation } from '../../functions/rotation/start';
 import type { RotationState } from '../../functions/rotation/handlers';
 import { motoEndpoint, uniqueName } from '../support/aws';
@@ -400,20 +401,19 @@ describe('key-rotation.asl.json: a rotation that may wait forever ends cleanly a
       ].sort(),
     );
 
-    // Act 2: the workload moves to the new key; the next start resumes the rotation
+    // Act 2: the workload moves to the new key; an on-demand rotate resumes the rotation
     const fresh = (await h.secrets.readCredentials(user.secretName!))!.credentials;
     expect(fresh.accessKeyId).toBe(output.newAccessKeyId);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // the old key's quiet period
     await useKey(fresh.accessKeyId, fresh.secretAccessKey);
-    const second = await startRotation(h.workflows, config, {
-      userName: user.userName,
-      accessKeyId: creds.accessKeyId,
-      requestedBy: 'scan',
-      trigger: 'scheduled',
-    });
+    // (on-demand, no key named: of the two active keys it picks the one whose rotation continued)
+    const second = await startOnDemandRotation(
+      { iam: h.iam, workflows: h.workflows, config },
+      { userName: user.userName, requestedBy: 'test' },
+    );
     const secondSummary = await h.workflows.wait('rotation', second.executionName);
     // Assess 2: a new numbered attempt for the same exact keys, the original start and deadline
-    expect(second.executionName).toBe(`${first.executionName}-2`);
+    expect(second).toMatchObject({ executionName: `${first.executionName}-2`, accessKeyId: creds.accessKeyId });
     expect(secondSummary.output).toMatchObject({
       status: 'completed',
       retiredAccessKeyId: creds.accessKeyId,
