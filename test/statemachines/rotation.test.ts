@@ -159,6 +159,34 @@ describe('key-rotation.asl.json', () => {
     }
   });
 
+  it('an execution input carrying timing is refused before anything changes (durations come from the deployed config)', async () => {
+    // Prepare: a StartExecution by someone who may start executions, asking for a one-second grace period
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, {});
+    const accessKeyId = user.accessKeyIds[0]!;
+    const name = `rotate-${user.userName}-${accessKeyId}`;
+    const timing = {
+      checkIntervalSeconds: 1,
+      quietPeriodSeconds: 1,
+      deadlineSeconds: 1,
+      gracePeriodSeconds: 1,
+      deadlineAction: 'deactivate',
+    };
+    // Act
+    await h.workflows.start('rotation', name, {
+      userName: user.userName,
+      accessKeyId,
+      requestedBy: 'x',
+      trigger: 'on-demand',
+      timing,
+    });
+    const summary = await h.workflows.wait('rotation', name);
+    // Assess
+    expect(summary.output).toMatchObject({ status: 'blocked', code: 'invalid-request' });
+    expect(await h.iam.listAccessKeys(user.userName)).toEqual([expect.objectContaining({ accessKeyId, status: 'Active' })]);
+    expect(h.notifications.sent.map((n) => n.type)).toEqual(['rotation.blocked']);
+  });
+
   it('an inactive second key is removed to make room, then the rotation completes', async () => {
     // Prepare
     const h = rotationHarness(baseConfig);
