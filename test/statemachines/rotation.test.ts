@@ -470,6 +470,27 @@ describe('key-rotation.asl.json: a rotation that may wait forever ends cleanly a
     expect(h.notifications.sent.filter((n) => n.type === 'rotation.started')).toHaveLength(1);
   });
 
+  it('a continued rotation is not resumed when the secret no longer holds its new key', async () => {
+    // Prepare: attempt 1 ends continued, then someone puts the old key back as AWSCURRENT
+    const h = rotationHarness(config);
+    const user = await seed(h, config, {});
+    const creds = (await h.secrets.readCredentials(user.secretName!))!.credentials;
+    await useKey(creds.accessKeyId, creds.secretAccessKey);
+    const first = await run(h, config, user.userName, creds.accessKeyId);
+    expect(first.summary.output).toMatchObject({ status: 'continued' });
+    await h.secrets.storeKey(
+      user.secretName!,
+      user.userName,
+      { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, createdAt: new Date() },
+      'put-back-old-key-0000000000000000',
+    );
+    // Act
+    const again = await run(h, config, user.userName, creds.accessKeyId);
+    // Assess
+    expect(again.summary.output).toMatchObject({ status: 'blocked', code: 'two-active-keys' });
+    expect((await h.iam.listAccessKeys(user.userName)).map((k) => k.status)).toEqual(['Active', 'Active']);
+  });
+
   it('two active keys are still refused when the previous attempt did not end `continued`', async () => {
     // Prepare: an attempt that ended another way (blocked), and a second active key nobody stored
     const h = rotationHarness(config);
