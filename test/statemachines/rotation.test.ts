@@ -10,6 +10,7 @@ import { clientConfig } from '../../functions/shared/aws';
 import { parseConfig, type LifecycleConfig } from '../../functions/shared/config';
 import { TransientAwsError } from '../../functions/shared/errors';
 import { rollbackRotation, RollbackRefusedError } from '../../functions/rotation/rollback';
+import { startOnDemandRotation } from '../../functions/rotation/on-demand';
 import { startRotation } from '../../functions/rotation/start';
 import type { RotationState } from '../../functions/rotation/handlers';
 import { motoEndpoint, uniqueName } from '../support/aws';
@@ -157,6 +158,34 @@ describe('key-rotation.asl.json', () => {
       expect(await h.iam.listAccessKeys(user.userName)).toEqual([expect.objectContaining({ accessKeyId, status: 'Active' })]);
       expect((await h.secrets.currentKey(user.secretName!))!.accessKeyId).toBe(accessKeyId);
     }
+  });
+
+  it('an execution input carrying timing is refused before anything changes (durations come from the deployed config)', async () => {
+    // Prepare: a StartExecution by someone who may start executions, asking for a one-second grace period
+    const h = rotationHarness(baseConfig);
+    const user = await seed(h, baseConfig, {});
+    const accessKeyId = user.accessKeyIds[0]!;
+    const name = `rotate-${user.userName}-${accessKeyId}`;
+    const timing = {
+      checkIntervalSeconds: 1,
+      quietPeriodSeconds: 1,
+      deadlineSeconds: 1,
+      gracePeriodSeconds: 1,
+      deadlineAction: 'deactivate',
+    };
+    // Act
+    await h.workflows.start('rotation', name, {
+      userName: user.userName,
+      accessKeyId,
+      requestedBy: 'x',
+      trigger: 'on-demand',
+      timing,
+    });
+    const summary = await h.workflows.wait('rotation', name);
+    // Assess
+    expect(summary.output).toMatchObject({ status: 'blocked', code: 'invalid-request' });
+    expect(await h.iam.listAccessKeys(user.userName)).toEqual([expect.objectContaining({ accessKeyId, status: 'Active' })]);
+    expect(h.notifications.sent.map((n) => n.type)).toEqual(['rotation.blocked']);
   });
 
   it('an inactive second key is removed to make room, then the rotation completes', async () => {
@@ -409,20 +438,19 @@ describe('key-rotation.asl.json: a rotation that may wait forever ends cleanly a
       ].sort(),
     );
 
-    // Act 2: the workload moves to the new key; the next start resumes the rotation
+    // Act 2: the workload moves to the new key; an on-demand rotate resumes the rotation
     const fresh = (await h.secrets.readCredentials(user.secretName!))!.credentials;
     expect(fresh.accessKeyId).toBe(output.newAccessKeyId);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // the old key's quiet period
     await useKey(fresh.accessKeyId, fresh.secretAccessKey);
-    const second = await startRotation(h.workflows, config, {
-      userName: user.userName,
-      accessKeyId: creds.accessKeyId,
-      requestedBy: 'scan',
-      trigger: 'scheduled',
-    });
+    // (on-demand, no key named: of the two active keys it picks the one whose rotation continued)
+    const second = await startOnDemandRotation(
+      { iam: h.iam, workflows: h.workflows, config },
+      { userName: user.userName, requestedBy: 'test' },
+    );
     const secondSummary = await h.workflows.wait('rotation', second.executionName);
     // Assess 2: a new numbered attempt for the same exact keys, the original start and deadline
-    expect(second.executionName).toBe(`${first.executionName}-2`);
+    expect(second).toMatchObject({ executionName: `${first.executionName}-2`, accessKeyId: creds.accessKeyId });
     expect(secondSummary.output).toMatchObject({
       status: 'completed',
       retiredAccessKeyId: creds.accessKeyId,
@@ -449,6 +477,27 @@ describe('key-rotation.asl.json: a rotation that may wait forever ends cleanly a
     expect(entered).not.toContain('CreateAndStoreKey');
     expect((await h.iam.listAccessKeys(user.userName)).map((k) => k.accessKeyId)).toEqual([output.newAccessKeyId]);
     expect(h.notifications.sent.filter((n) => n.type === 'rotation.started')).toHaveLength(1);
+  });
+
+  it('a continued rotation is not resumed when the secret no longer holds its new key', async () => {
+    // Prepare: attempt 1 ends continued, then someone puts the old key back as AWSCURRENT
+    const h = rotationHarness(config);
+    const user = await seed(h, config, {});
+    const creds = (await h.secrets.readCredentials(user.secretName!))!.credentials;
+    await useKey(creds.accessKeyId, creds.secretAccessKey);
+    const first = await run(h, config, user.userName, creds.accessKeyId);
+    expect(first.summary.output).toMatchObject({ status: 'continued' });
+    await h.secrets.storeKey(
+      user.secretName!,
+      user.userName,
+      { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey, createdAt: new Date() },
+      'put-back-old-key-0000000000000000',
+    );
+    // Act
+    const again = await run(h, config, user.userName, creds.accessKeyId);
+    // Assess
+    expect(again.summary.output).toMatchObject({ status: 'blocked', code: 'two-active-keys' });
+    expect((await h.iam.listAccessKeys(user.userName)).map((k) => k.status)).toEqual(['Active', 'Active']);
   });
 
   it('two active keys are still refused when the previous attempt did not end `continued`', async () => {
