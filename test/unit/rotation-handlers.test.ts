@@ -167,11 +167,9 @@ describe('createAndStore after a lost CreateAccessKey answer (LimitExceeded on t
       .resolvesOnce({ AccessKeyMetadata: [oldKey] })
       .resolves({ AccessKeyMetadata: [oldKey, lostKey] });
     iamMock.on(CreateAccessKeyCommand).rejects(limit());
-    iamMock
-      .on(GetAccessKeyLastUsedCommand)
-      .resolves({
-        AccessKeyLastUsed: { LastUsedDate: new Date('2026-03-01T00:00:05Z'), ServiceName: 'sts', Region: 'us-east-1' },
-      });
+    iamMock.on(GetAccessKeyLastUsedCommand).resolves({
+      AccessKeyLastUsed: { LastUsedDate: new Date('2026-03-01T00:00:05Z'), ServiceName: 'sts', Region: 'us-east-1' },
+    });
     smMock.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ accessKeyId: 'AKIAOLD', secretAccessKey: 'x' }) });
     // Act
     const error = await handlers.createAndStore(state).catch((e: Error) => e);
