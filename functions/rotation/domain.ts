@@ -23,7 +23,8 @@ export type BlockCode =
 
 /**
  * Decides whether the exact key `accessKeyId` can be rotated given all keys of the user.
- * A user may hold two keys; rotation needs one free slot.
+ * A user may hold two keys; rotation needs one free slot. A second active key is removed only when
+ * `orphanEvidence` proves it a key an earlier attempt created and lost (isOrphanOfEarlierAttempt).
  */
 export function planPreparation(
   keys: readonly AccessKeyInfo[],

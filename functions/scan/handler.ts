@@ -6,6 +6,10 @@
  * candidate one ListUserTags and, unless its tags exclude it, one ListAccessKeys. Nothing per
  * non-candidate user, so the cost follows the number of stale keys, not the size of the account.
  *
+ * Step Functions cost: per candidate the DescribeExecution calls of its key's attempts; per rotation
+ * it would start, one ListExecutions of the running rotations (another rotation of the same user
+ * holds it) and the attempts of its inactive key, if any (a key still inside its grace period).
+ *
  * Safe to run twice: execution names are deterministic per key, an already running rotation is
  * reported as such, and nothing is started in a dry run.
  */

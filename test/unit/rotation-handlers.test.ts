@@ -2,6 +2,7 @@
 import {
   CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
   GetUserCommand,
   IAMClient,
   ListAccessKeysCommand,
@@ -349,5 +350,57 @@ describe('rotation steps run only inside a live rotation execution for their use
     const result = await handlers.deactivateOldKey({ ...withNewKey, timing: { ...withNewKey.timing, gracePeriodSeconds: 1 } });
     // Assess: 7 days from the (fixed) clock
     expect(result.deleteAfter).toBe('2026-03-08T00:00:00.000Z');
+  });
+});
+
+describe('createAndStore after a lost CreateAccessKey answer (LimitExceeded on the SDK retry)', () => {
+  const limit = () =>
+    Object.assign(new Error('Cannot exceed quota for AccessKeysPerUser: 2'), {
+      name: 'LimitExceededException',
+      $metadata: { httpStatusCode: 409 },
+    });
+  const lostKey = { AccessKeyId: 'AKIALOST', Status: 'Active' as const, CreateDate: new Date('2026-03-01T00:00:01Z') };
+  const oldKey = { AccessKeyId: 'AKIAOLD', Status: 'Active' as const, CreateDate: new Date(0) };
+
+  it('reports a second key that has been used and deletes nothing', async () => {
+    // Prepare: the key that fills the slot was used, so somebody holds its secret
+    const { iamMock, smMock, notifier, handlers } = setup();
+    iamMock
+      .on(ListAccessKeysCommand)
+      .resolvesOnce({ AccessKeyMetadata: [oldKey] })
+      .resolves({ AccessKeyMetadata: [oldKey, lostKey] });
+    iamMock.on(CreateAccessKeyCommand).rejects(limit());
+    iamMock.on(GetAccessKeyLastUsedCommand).resolves({
+      AccessKeyLastUsed: { LastUsedDate: new Date('2026-03-01T00:00:05Z'), ServiceName: 'sts', Region: 'us-east-1' },
+    });
+    smMock.on(DescribeSecretCommand).resolves(described('AKIAOLD', 'v1'));
+    // Act
+    const error = await handlers.createAndStore(state).catch((e: Error) => e);
+    // Assess
+    expect(error).toMatchObject({ name: 'KeyStateError' });
+    expect(iamMock.commandCalls(DeleteAccessKeyCommand)).toHaveLength(0);
+    expect(notifier.sent).toEqual([expect.objectContaining({ type: 'rotation.foreign-key', accessKeyId: 'AKIALOST' })]);
+  });
+
+  it('deletes the never-used, unstored key and creates again, a bounded number of times', async () => {
+    // Prepare: every create "loses" its answer
+    const { iamMock, smMock, handlers } = setup();
+    iamMock
+      .on(ListAccessKeysCommand)
+      .resolvesOnce({ AccessKeyMetadata: [oldKey] })
+      .resolves({ AccessKeyMetadata: [oldKey, lostKey] });
+    iamMock.on(CreateAccessKeyCommand).rejects(limit());
+    iamMock.on(GetAccessKeyLastUsedCommand).resolves({ AccessKeyLastUsed: { ServiceName: 'N/A', Region: 'N/A' } });
+    iamMock.on(DeleteAccessKeyCommand).resolves({});
+    smMock.on(DescribeSecretCommand).resolves(described('AKIAOLD', 'v1'));
+    // Act
+    const error = await handlers.createAndStore(state).catch((e: Error) => e);
+    // Assess
+    expect(error).toMatchObject({ name: 'LimitExceededException' });
+    expect(iamMock.commandCalls(CreateAccessKeyCommand)).toHaveLength(3);
+    expect(iamMock.commandCalls(DeleteAccessKeyCommand).map((c) => c.args[0].input.AccessKeyId)).toEqual([
+      'AKIALOST',
+      'AKIALOST',
+    ]);
   });
 });
