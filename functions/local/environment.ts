@@ -14,7 +14,7 @@ import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { IamUserAdmin } from '../shared/iam-user-admin';
 import { SnapshotStore } from '../shared/snapshot-store';
 import { makeOffboardingHandlers, type OffboardingHandlers } from '../offboarding/handlers';
-import { MotoIamGaps, offboardingWorkflowDefinition } from '../offboarding/local';
+import { ensureLocalDenyPolicy, MotoIamGaps, offboardingWorkflowDefinition } from '../offboarding/local';
 import type { OffboardingServiceDeps } from '../offboarding/service';
 import { LocalWorkflows, type HistoryEvent } from './runner';
 import type { WorkflowKind } from '../shared/workflows';
@@ -55,7 +55,9 @@ export interface LocalEnvironment {
   readonly records: SnapshotStore;
   /** What the offboarding service (API, CLI) needs. */
   readonly offboardingService: OffboardingServiceDeps;
-  /** Creates the local resources the deployed stack would have (the records bucket). */
+  /** ARN of the offboarding deny policy (known once `ready()` has run). */
+  denyPolicyArn(): string;
+  /** Creates the local resources the deployed stack would have (the records bucket, the deny policy). */
   ready(): Promise<void>;
 }
 
@@ -88,7 +90,19 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
   const bucket = options.snapshotBucket ?? 'iam-user-lifecycle-local-records';
   const records = new SnapshotStore(clients.s3, bucket);
   const admin = new IamUserAdmin(clients.iam);
-  const offboarding = makeOffboardingHandlers({ ...common, iam: admin, records });
+  let denyPolicyArn = '';
+  // The runner is built after the handlers it runs: the steps reach it through this getter.
+  let workflowsRef: LocalWorkflows | undefined;
+  const offboarding = makeOffboardingHandlers({
+    ...common,
+    iam: admin,
+    records,
+    denyPolicyArn: () => denyPolicyArn,
+    workflows: () => {
+      if (!workflowsRef) throw new Error('the local workflows are not ready');
+      return workflowsRef;
+    },
+  });
   const workflows = new LocalWorkflows(
     {
       rotation: { aslFile: 'key-rotation.asl.json', tasks: rotationTaskBindings(rotation) },
@@ -100,6 +114,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
     },
   );
+  workflowsRef = workflows;
   const offboardingService: OffboardingServiceDeps = {
     iam: admin,
     records,
@@ -112,8 +127,10 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     try {
       await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
     } catch {
-      await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      // Object Lock as in the deployed records bucket (final records are written with a retention).
+      await clients.s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
     }
+    denyPolicyArn = await ensureLocalDenyPolicy(clients.iam);
   };
   return {
     config: options.config,
@@ -126,6 +143,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     offboarding,
     records,
     offboardingService,
+    denyPolicyArn: () => denyPolicyArn,
     ready,
   };
 }
