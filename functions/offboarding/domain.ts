@@ -278,7 +278,9 @@ function statusMap(state: Statuses): Record<StatusKind, Map<string, CredentialSt
     'access-key': new Map(state.accessKeys.map((k) => [k.accessKeyId, k.status])),
     'ssh-public-key': new Map(state.sshPublicKeys.map((k) => [k.sshPublicKeyId, k.status])),
     'signing-certificate': new Map(state.signingCertificates.map((c) => [c.certificateId, c.status])),
-    'service-specific-credential': new Map(state.serviceSpecificCredentials.map((c) => [c.serviceSpecificCredentialId, c.status])),
+    'service-specific-credential': new Map(
+      state.serviceSpecificCredentials.map((c) => [c.serviceSpecificCredentialId, c.status]),
+    ),
   };
 }
 
@@ -396,26 +398,42 @@ export function changesSince(snapshot: UserSnapshot, current: UserInventory, den
     removed: before.filter((x) => !after.includes(x)),
   });
   const groups = diff(snapshot.groups, current.groups);
-  for (const g of groups.added) notes.push({ kind: 'group-changed-during-offboarding', id: g, detail: `added to group ${g}; left as it is` });
-  for (const g of groups.removed) notes.push({ kind: 'group-changed-during-offboarding', id: g, detail: `removed from group ${g}; left as it is` });
+  for (const g of groups.added)
+    notes.push({ kind: 'group-changed-during-offboarding', id: g, detail: `added to group ${g}; left as it is` });
+  for (const g of groups.removed)
+    notes.push({ kind: 'group-changed-during-offboarding', id: g, detail: `removed from group ${g}; left as it is` });
   const policies = diff(
     snapshot.attachedPolicies.map((p) => p.policyArn).filter((arn) => arn !== denyPolicyArn),
     current.attachedPolicies.map((p) => p.policyArn).filter((arn) => arn !== denyPolicyArn),
   );
-  for (const p of policies.added) notes.push({ kind: 'policy-changed-during-offboarding', id: p, detail: `policy ${p} was attached; left as it is` });
-  for (const p of policies.removed) notes.push({ kind: 'policy-changed-during-offboarding', id: p, detail: `policy ${p} was detached; left as it is` });
+  for (const p of policies.added)
+    notes.push({ kind: 'policy-changed-during-offboarding', id: p, detail: `policy ${p} was attached; left as it is` });
+  for (const p of policies.removed)
+    notes.push({ kind: 'policy-changed-during-offboarding', id: p, detail: `policy ${p} was detached; left as it is` });
   const currentInline = new Map(current.inlinePolicies.map((p) => [p.policyName, p.document]));
   const snapshotInline = new Map(snapshot.inlinePolicies.map((p) => [p.policyName, p.document]));
   for (const [name, document] of currentInline) {
     if (!snapshotInline.has(name)) {
-      notes.push({ kind: 'inline-policy-changed-during-offboarding', id: name, detail: `inline policy ${name} was added; left as it is` });
+      notes.push({
+        kind: 'inline-policy-changed-during-offboarding',
+        id: name,
+        detail: `inline policy ${name} was added; left as it is`,
+      });
     } else if (document !== undefined && !samePolicy(snapshotInline.get(name), document)) {
-      notes.push({ kind: 'inline-policy-changed-during-offboarding', id: name, detail: `inline policy ${name} was changed; left as it is` });
+      notes.push({
+        kind: 'inline-policy-changed-during-offboarding',
+        id: name,
+        detail: `inline policy ${name} was changed; left as it is`,
+      });
     }
   }
   for (const name of snapshotInline.keys()) {
     if (!currentInline.has(name)) {
-      notes.push({ kind: 'inline-policy-changed-during-offboarding', id: name, detail: `inline policy ${name} was removed; left as it is` });
+      notes.push({
+        kind: 'inline-policy-changed-during-offboarding',
+        id: name,
+        detail: `inline policy ${name} was removed; left as it is`,
+      });
     }
   }
   if (snapshot.user.permissionsBoundaryArn !== current.user.permissionsBoundaryArn) {
@@ -428,7 +446,11 @@ export function changesSince(snapshot: UserSnapshot, current: UserInventory, den
   for (const key of new Set([...Object.keys(snapshot.user.tags), ...Object.keys(current.user.tags)])) {
     if (OFFBOARDING_TAG_KEYS.includes(key)) continue;
     if (snapshot.user.tags[key] !== current.user.tags[key]) {
-      notes.push({ kind: 'tag-changed-during-offboarding', id: key, detail: `tag ${key} differs from the snapshot; left as it is` });
+      notes.push({
+        kind: 'tag-changed-during-offboarding',
+        id: key,
+        detail: `tag ${key} differs from the snapshot; left as it is`,
+      });
     }
   }
   const known = statusMap(snapshot);

@@ -41,6 +41,7 @@ export type OffboardingHandlers = ReturnType<typeof makeOffboardingHandlers>;
 export function offboardingTaskBindings(handlers: OffboardingHandlers) {
   return {
     Validate: handlers.validate,
+    ValidateRestore: handlers.validate,
     Snapshot: handlers.snapshot,
     Disable: handlers.disable,
     CheckStillDisabled: handlers.checkStillDisabled,

@@ -7,7 +7,12 @@
  * request while one runs gets the running one back; a later attempt (after a cancel or a failure)
  * takes the next number; a re-created user of the same name has another UserId, so another name.
  */
-import { checkObservationDays as checkDaysInBounds, MAX_OBSERVATION_DAYS_LIMIT, offboardingTiming, type LifecycleConfig } from '../shared/config';
+import {
+  checkObservationDays as checkDaysInBounds,
+  MAX_OBSERVATION_DAYS_LIMIT,
+  offboardingTiming,
+  type LifecycleConfig,
+} from '../shared/config';
 import { UserNotFoundError, ValidationError, WorkflowConflictError } from '../shared/errors';
 import type { IamUserAdmin } from '../shared/iam-user-admin';
 import { assertExactSpelling, assertManaged } from '../shared/scope';

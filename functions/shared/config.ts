@@ -369,7 +369,9 @@ export function checkObservationDays(config: Pick<LifecycleConfig, 'offboardingO
   const { default: days, min, max } = config.offboardingObservationDays;
   if (value === undefined || value === null) return days;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(`observationDays must be a whole number of days from ${min} to ${max} (got ${JSON.stringify(value)})`);
+    throw new ValidationError(
+      `observationDays must be a whole number of days from ${min} to ${max} (got ${JSON.stringify(value)})`,
+    );
   }
   return value;
 }

@@ -81,7 +81,8 @@ export function makeDeleteUser(ctx: StepContext) {
       const { input: request } = await ctx.live(input.executionId, state);
       const timing = ctx.timingOf(request);
       const disabledBy = await ctx.recorded<DisableResult>(executionName, 'Disable', 'disable');
-      if (!disabledBy) throw new ValidationError(`refused: execution ${executionName} never disabled ${userName}; nothing was deleted`);
+      if (!disabledBy)
+        throw new ValidationError(`refused: execution ${executionName} never disabled ${userName}; nothing was deleted`);
       const snapshot = await ctx.recorded<SnapshotRef>(executionName, 'Snapshot', 'snapshot');
       const user = await iam.findUser(userName);
       const userReplaced = user !== undefined && user.userId !== state.userId;

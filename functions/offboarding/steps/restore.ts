@@ -10,13 +10,7 @@
  * reverted; anything it cannot do (a credential deleted meanwhile, a limit) is reported and the
  * restore still completes, so no cancel leaves a user disabled for good.
  */
-import {
-  classifyError,
-  IntegrityError,
-  isTransient,
-  ValidationError,
-  WorkflowConflictError,
-} from '../../shared/errors';
+import { classifyError, IntegrityError, isTransient, ValidationError, WorkflowConflictError } from '../../shared/errors';
 import { NotInLiveExecutionError } from '../../shared/execution-guard';
 import { redactSecretLikeValues, type Notification } from '../../shared/notifier';
 import { requireString } from '../../shared/steps';
@@ -153,7 +147,10 @@ export function makeRestore(ctx: StepContext) {
         throw new ValidationError(`refused: ${offboardingName} offboarded another user id. Nothing was changed`);
       }
       if (offboarding.status === 'RUNNING') {
-        throw new WorkflowConflictError(`offboarding ${offboardingName} is still running; it must be stopped first`, offboardingName);
+        throw new WorkflowConflictError(
+          `offboarding ${offboardingName} is still running; it must be stopped first`,
+          offboardingName,
+        );
       }
       await ctx.managedSameUser(userName, userId);
 
