@@ -87,6 +87,8 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:iam-user-lifecycle/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<KeyRotationStateMachine66548551.Name>:*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<OffboardingStateMachineDCDEFA80.Name>:*]',
+        // The offboarding steps' execution guard and history reads (fixed state machine name).
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:IamUserLifecycle-Offboarding:*]',
         'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/offboarding/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
         'AwsSolutions-APIG3',
