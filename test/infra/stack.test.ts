@@ -161,7 +161,10 @@ describe('the stack with the default config', () => {
           (f) =>
             [
               logicalId(s.stack, f.function),
-              { SNAPSHOT_BUCKET: bucket, OFFBOARDING_DENY_POLICY_ARN: s.stack.resolve(s.stack.offboarding.denyPolicy.managedPolicyArn) },
+              {
+                SNAPSHOT_BUCKET: bucket,
+                OFFBOARDING_DENY_POLICY_ARN: s.stack.resolve(s.stack.offboarding.denyPolicy.managedPolicyArn),
+              },
             ] as [string, Record<string, unknown>],
         ),
       ]);
@@ -226,7 +229,12 @@ describe('the stack with the default config', () => {
     it('throw OffboardingCancelledError from the offboarding bundle when a cancel won', async () => {
       // Prepare: an AWS stand-in. Step Functions: the execution is live and its Snapshot step pinned a
       // record; S3: every object is the decision record of a cancel (and the pinned "snapshot").
-      const record = JSON.stringify({ decision: 'cancel', at: '2026-01-01T00:00:00.000Z', by: 'api', executionName: 'restore-x' });
+      const record = JSON.stringify({
+        decision: 'cancel',
+        at: '2026-01-01T00:00:00.000Z',
+        by: 'api',
+        executionName: 'restore-x',
+      });
       const machine = 'arn:aws:states:us-east-1:111111111111:stateMachine:IamUserLifecycle-Offboarding';
       const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:offboard-alice-AIDAEXAMPLE`;
       const server: Server = createServer((req, res) => {
@@ -280,12 +288,17 @@ describe('the stack with the default config', () => {
       };
       try {
         // Act
-        const name = await errorNameFromBundle(bundleFile(s, disable[1]), 'disableUser', { state, executionId: executionArn }, {
-          AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
-          SNAPSHOT_BUCKET: 'snapshots',
-          OFFBOARDING_STATE_MACHINE_ARN: machine,
-          OFFBOARDING_DENY_POLICY_ARN: 'arn:aws:iam::111111111111:policy/deny',
-        });
+        const name = await errorNameFromBundle(
+          bundleFile(s, disable[1]),
+          'disableUser',
+          { state, executionId: executionArn },
+          {
+            AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+            SNAPSHOT_BUCKET: 'snapshots',
+            OFFBOARDING_STATE_MACHINE_ARN: machine,
+            OFFBOARDING_DENY_POLICY_ARN: 'arn:aws:iam::111111111111:policy/deny',
+          },
+        );
         // Assess: the Disable state's Catch sends exactly this name to StoppedByCancel
         expect(aslStates(OFFBOARDING_ASL_FILE).Disable).toMatchObject({
           Catch: expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['OffboardingCancelledError'] })]),

@@ -387,9 +387,9 @@ describe('offboarding state machine', () => {
       startOffboarding(h.service, { userName: valid.userName, reason: 'x', observationDays: 400 }),
     ).rejects.toBeInstanceOf(ValidationError);
     for (const days of [0.01, 7.5, 6, 151]) {
-      await expect(
-        startOffboarding(h.service, { userName: valid.userName, reason: 'x', observationDays: days }),
-      ).rejects.toThrow(/whole number of days from 7 to 150/);
+      await expect(startOffboarding(h.service, { userName: valid.userName, reason: 'x', observationDays: days })).rejects.toThrow(
+        /whole number of days from 7 to 150/,
+      );
     }
     expect(await h.workflows.list('offboarding')).toEqual([]);
 
@@ -767,7 +767,10 @@ describe('offboarding trust boundaries (attacker paths)', () => {
       ...real,
       groups: [...real.groups, adminGroup],
       attachedPolicies: [...real.attachedPolicies, { policyName: 'AdministratorAccess', policyArn: admin.Policy!.Arn! }],
-      inlinePolicies: [...real.inlinePolicies, { policyName: 'all', document: '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}' }],
+      inlinePolicies: [
+        ...real.inlinePolicies,
+        { policyName: 'all', document: '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}' },
+      ],
       user: { ...real.user, tags: { ...real.user.tags, team: 'admins' } },
       accessKeys: real.accessKeys.map((k) => ({ ...k, status: 'Active' })),
     });
