@@ -92,15 +92,15 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
   const admin = new IamUserAdmin(clients.iam);
   let denyPolicyArn = '';
   // The runner is built after the handlers it runs: the steps reach it through this getter.
-  let workflowsRef: LocalWorkflows | undefined;
+  const workflowsRef: { current?: LocalWorkflows } = {};
   const offboarding = makeOffboardingHandlers({
     ...common,
     iam: admin,
     records,
     denyPolicyArn: () => denyPolicyArn,
     workflows: () => {
-      if (!workflowsRef) throw new Error('the local workflows are not ready');
-      return workflowsRef;
+      if (!workflowsRef.current) throw new Error('the local workflows are not ready');
+      return workflowsRef.current;
     },
   });
   const workflows = new LocalWorkflows(
@@ -114,7 +114,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
       ...(options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {}),
     },
   );
-  workflowsRef = workflows;
+  workflowsRef.current = workflows;
   const offboardingService: OffboardingServiceDeps = {
     iam: admin,
     records,

@@ -125,7 +125,7 @@ function harness(
   const admin = new IamUserAdmin(clients.iam);
   const records = new SnapshotStore(clients.s3, bucket);
   const notifications = new RecordingNotifier();
-  let runner: LocalWorkflows | undefined;
+  const runner: { current?: LocalWorkflows } = {};
   const handlers = makeOffboardingHandlers({
     iam: admin,
     records,
@@ -136,13 +136,13 @@ function harness(
     logger: silent,
     automationUserNames: options.automationUserNames ?? [],
     denyPolicyArn,
-    workflows: () => runner!,
+    workflows: () => runner.current!,
   });
   const workflows = new LocalWorkflows(
     { offboarding: { aslFile: 'offboarding.asl.json', tasks: offboardingTaskBindings(handlers) } },
     options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {},
   );
-  runner = workflows;
+  runner.current = workflows;
   const service: OffboardingServiceDeps = {
     iam: admin,
     records,
