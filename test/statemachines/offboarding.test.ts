@@ -895,6 +895,39 @@ describe('offboarding trust boundaries (attacker paths)', () => {
     expect(await h.records.listChildren(`offboarding/${user.userName}/`)).toEqual([]);
   });
 
+  it('refuses a DeleteUser invoked with the id of a live execution before the configured observation is over', async () => {
+    // Prepare: a real offboarding under observation; the attacker forges a state saying deletion is due
+    const h = harness();
+    const user = await createUser(h, 'offb-early-delete');
+    const started = await startOffboarding(h.service, { userName: user.userName, reason: 'left', observationDays: 150 });
+    await waitFor('offboarding.disabled', () => sentFor(h, user.userName).find((n) => n.type === 'offboarding.disabled'));
+    const userId = (await h.clients.iam.send(new GetUserCommand({ UserName: user.userName }))).User!.UserId!;
+    const state = {
+      status: 'ready',
+      action: 'offboard',
+      userName: user.userName,
+      userId,
+      executionName: started.executionName,
+      startedAt: new Date().toISOString(),
+      reason: 'left',
+      requestedBy: 'attacker',
+      timing: { observationSeconds: 1, checkIntervalSeconds: 1 },
+      disable: { disabledAt: new Date(0).toISOString(), deleteAfter: new Date(0).toISOString() },
+      observation: { due: true, deleteAfter: new Date(0).toISOString(), checks: 1, nextCheckInSeconds: 0, reenabledCount: 0 },
+    } as unknown as OffboardingState;
+    const mark = h.calls.length;
+
+    // Act
+    const attempt = h.handlers.deleteUser({ state, executionId: started.executionArn });
+
+    // Assess: the deletion time comes from the execution's own Disable output and the config, not the input
+    await expect(attempt).rejects.toThrow(/observation of .* lasts until/);
+    expect(await exists(() => h.clients.iam.send(new GetUserCommand({ UserName: user.userName })))).toBe(true);
+    expect(callsFor(h, user.userName, mark).filter((c) => /^(Delete|Detach|Remove)/.test(c.command))).toEqual([]);
+    expect(await h.records.get(recordKeys(user.userName, started.executionName).decision)).toBeUndefined();
+    await h.workflows.stop('offboarding', started.executionName, { error: 'TestDone', cause: 'end of test' });
+  });
+
   it('refuses an execution input carrying its own timing, or a fractional or out-of-bounds observation period', async () => {
     // Prepare
     const h = harness();
