@@ -30,6 +30,7 @@ const noWorkflows: WorkflowPort = {
   describe: async () => undefined,
   list: async () => [],
   stop: async () => false,
+  stateOutput: async () => undefined,
   executionArn: (_kind, name) => `arn:local:${name}`,
 };
 

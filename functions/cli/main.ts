@@ -259,7 +259,7 @@ function formatOffboarding(s: OffboardingStatus): string {
       ...ids('SSH keys', d.sshPublicKeyIds),
       ...ids('signing certificates', d.signingCertificateIds),
       ...ids('service credentials', d.serviceSpecificCredentialIds),
-      `deny policy ${d.denyPolicyName} (sessions issued before ${d.sessionsIssuedBefore} denied)`,
+      `deny policy ${d.denyPolicyArn} attached`,
     ];
     lines.push(`  disabled: ${parts.join('; ')}`);
   }

@@ -15,7 +15,7 @@ import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { IamUserAdmin } from '../shared/iam-user-admin';
 import { SnapshotStore } from '../shared/snapshot-store';
 import { makeOffboardingHandlers, type OffboardingHandlers } from '../offboarding/handlers';
-import { MotoIamGaps, offboardingWorkflowDefinition } from '../offboarding/local';
+import { ensureLocalDenyPolicy, MotoIamGaps, offboardingWorkflowDefinition } from '../offboarding/local';
 import type { OffboardingServiceDeps } from '../offboarding/service';
 import { LocalWorkflows, type HistoryEvent } from './runner';
 import { WorkflowExecutionGuard } from '../shared/execution-guard';
@@ -57,7 +57,9 @@ export interface LocalEnvironment {
   readonly records: SnapshotStore;
   /** What the offboarding service (API, CLI) needs. */
   readonly offboardingService: OffboardingServiceDeps;
-  /** Creates the local resources the deployed stack would have (the records bucket). */
+  /** ARN of the offboarding deny policy (known once `ready()` has run). */
+  denyPolicyArn(): string;
+  /** Creates the local resources the deployed stack would have (the records bucket, the deny policy). */
   ready(): Promise<void>;
 }
 
@@ -104,7 +106,14 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
   const bucket = options.snapshotBucket ?? 'iam-user-lifecycle-local-records';
   const records = new SnapshotStore(clients.s3, bucket);
   const admin = new IamUserAdmin(clients.iam);
-  const offboarding = makeOffboardingHandlers({ ...common, iam: admin, records });
+  let denyPolicyArn = '';
+  const offboarding = makeOffboardingHandlers({
+    ...common,
+    iam: admin,
+    records,
+    denyPolicyArn: () => denyPolicyArn,
+    workflows: localWorkflows,
+  });
   const workflows = new LocalWorkflows(
     {
       rotation: { aslFile: 'key-rotation.asl.json', tasks: rotationTaskBindings(rotation) },
@@ -129,8 +138,10 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     try {
       await clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
     } catch {
-      await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      // Object Lock as in the deployed records bucket (final records are written with a retention).
+      await clients.s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
     }
+    denyPolicyArn = await ensureLocalDenyPolicy(clients.iam);
   };
   return {
     config: options.config,
@@ -143,6 +154,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     offboarding,
     records,
     offboardingService,
+    denyPolicyArn: () => denyPolicyArn,
     ready,
   };
 }

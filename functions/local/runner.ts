@@ -223,6 +223,11 @@ export class LocalWorkflows implements WorkflowPort {
     return [...this.executions.values()].map((e) => e.summary);
   }
 
+  async stateOutput(kind: WorkflowKind, name: string, stateName: string): Promise<unknown> {
+    const exited = [...this.history(kind, name)].reverse().find((e) => e.type === 'StateExited' && e.stateName === stateName);
+    return exited?.output;
+  }
+
   /** The execution history (state inputs and outputs): what Step Functions would keep. */
   history(kind: WorkflowKind, name: string): readonly HistoryEvent[] {
     return this.executions.get(this.key(kind, name))?.history ?? [];

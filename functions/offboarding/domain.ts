@@ -4,7 +4,7 @@
  * is torn down, when deletion is due, and how executions and records are named.
  * No AWS calls and no clock: callers pass in what they read and the current time.
  */
-import { ConfigError } from '../shared/errors';
+import { ValidationError } from '../shared/errors';
 import { attemptExecutionName } from '../shared/execution-names';
 import type {
   AccessKeyRecord,
@@ -19,7 +19,10 @@ import { OFFBOARDING_STATE_TAG } from '../shared/scope';
 
 // ---- names ------------------------------------------------------------------------------------
 
-/** Inline policy that cuts the user off while it is disabled. */
+/**
+ * Name of the managed deny policy in local runs (the deployed stack names its own; the steps learn
+ * its ARN from OFFBOARDING_DENY_POLICY_ARN).
+ */
 export const DENY_POLICY_NAME = 'iam-lifecycle-offboarding-deny';
 /** Tag with the offboarding phase (`disabled`, `deleting`), visible to people in the console. */
 export const OFFBOARDING_TAG = OFFBOARDING_STATE_TAG;
@@ -69,8 +72,12 @@ export function recordKeys(userName: string, offboardingName: string): RecordKey
   };
 }
 
-// ---- timing -----------------------------------------------------------------------------------
+// ---- timing ---------------------------------------------------------------------------------
 
+/**
+ * Observation timing of one offboarding, computed by the steps from the deployed config (never read
+ * from the execution input: an input carrying `timing` is refused).
+ */
 export interface OffboardingTimingInput {
   readonly observationSeconds: number;
   readonly checkIntervalSeconds: number;
@@ -92,33 +99,21 @@ export function restoreTiming(timeScale: number): RestoreTiming {
   return { settleSeconds: Math.max(1, Math.round(CHANGING_STEP_TIMEOUT_SECONDS / timeScale)) };
 }
 
-function wholeSeconds(problems: string[], raw: Record<string, unknown>, key: string, min: number): void {
-  const value = raw[key];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    problems.push(`timing.${key} must be a whole number of seconds >= ${min}`);
-  }
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Timing arrives in the execution input: it is data, so it is checked. */
-export function checkOffboardingTiming(raw: unknown): OffboardingTimingInput {
-  if (!isRecord(raw)) throw new ConfigError(['timing must be an object']);
-  const problems: string[] = [];
-  wholeSeconds(problems, raw, 'observationSeconds', 1);
-  wholeSeconds(problems, raw, 'checkIntervalSeconds', 1);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { observationSeconds: raw.observationSeconds as number, checkIntervalSeconds: raw.checkIntervalSeconds as number };
-}
-
-export function checkRestoreTiming(raw: unknown): RestoreTiming {
-  if (!isRecord(raw)) throw new ConfigError(['timing must be an object']);
-  const problems: string[] = [];
-  wholeSeconds(problems, raw, 'settleSeconds', 0);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { settleSeconds: raw.settleSeconds as number };
+/**
+ * Safety rule 8: durations come from the deployed config inside the Lambda. An execution input that
+ * carries its own `timing` (started by hand, or by an older client) is refused, not silently obeyed.
+ */
+export function refuseInputTiming(request: unknown): void {
+  if (isRecord(request) && 'timing' in request) {
+    throw new ValidationError(
+      'the execution input must not carry "timing": waits and the observation period come from the deployed config ' +
+        '(a request may only ask for observationDays within the configured bounds)',
+    );
+  }
 }
 
 export interface ObservationSchedule {
@@ -137,62 +132,18 @@ export function scheduleObservation(now: Date, deleteAfter: Date, checkIntervalS
 // ---- the deny policy --------------------------------------------------------------------------
 
 /**
- * Deny everything, and deny explicitly anything signed with temporary credentials issued before the
- * user was disabled (sessions from GetSessionToken/GetFederationToken outlive key deactivation).
- * An explicit Deny wins over any Allow from groups, attached or inline policies.
+ * The stack-owned customer managed policy attached to a disabled user: deny everything. It is static
+ * (a managed policy cannot carry a per-user cut-off time), and it needs none: the user's own
+ * temporary credentials (GetSessionToken, GetFederationToken) are evaluated against the user's
+ * current policies, so sessions issued earlier are denied as soon as it is attached. An explicit
+ * Deny wins over any Allow from groups, attached or inline policies. The roles may attach and detach
+ * exactly this policy (iam:PolicyARN condition) and nothing else, so no step can grant.
  */
-export function denyPolicyDocument(disabledAt: Date): string {
+export function denyPolicyDocument(): string {
   return JSON.stringify({
     Version: '2012-10-17',
-    Statement: [
-      { Sid: 'OffboardingDenyAll', Effect: 'Deny', Action: '*', Resource: '*' },
-      {
-        Sid: 'OffboardingRevokeEarlierSessions',
-        Effect: 'Deny',
-        Action: '*',
-        Resource: '*',
-        Condition: { DateLessThan: { 'aws:TokenIssueTime': disabledAt.toISOString() } },
-      },
-    ],
+    Statement: [{ Sid: 'OffboardingDenyAll', Effect: 'Deny', Action: '*', Resource: '*' }],
   });
-}
-
-interface Statement {
-  Effect?: unknown;
-  Action?: unknown;
-  Resource?: unknown;
-  Condition?: unknown;
-  NotAction?: unknown;
-  NotResource?: unknown;
-}
-
-function isAll(value: unknown): boolean {
-  return value === '*' || (Array.isArray(value) && value.includes('*'));
-}
-
-/** True when the document still denies everything and revokes earlier sessions (any cut-off time). */
-export function isDenyPolicyIntact(document: string | undefined): boolean {
-  if (!document) return false;
-  let parsed: { Statement?: unknown };
-  try {
-    parsed = JSON.parse(document) as { Statement?: unknown };
-  } catch {
-    return false;
-  }
-  const statements = (Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement]) as Statement[];
-  const denyAll = statements.some(
-    (s) => s?.Effect === 'Deny' && isAll(s.Action) && isAll(s.Resource) && s.Condition === undefined && s.NotAction === undefined,
-  );
-  const revokesSessions = statements.some((s) => {
-    const condition = s?.Condition as { DateLessThan?: Record<string, unknown> } | undefined;
-    return (
-      s?.Effect === 'Deny' &&
-      isAll(s.Action) &&
-      isAll(s.Resource) &&
-      typeof condition?.DateLessThan?.['aws:TokenIssueTime'] === 'string'
-    );
-  });
-  return denyAll && revokesSessions;
 }
 
 // ---- what is still usable ---------------------------------------------------------------------
@@ -204,8 +155,8 @@ export interface CredentialState {
   readonly sshPublicKeys: readonly SshPublicKeyRecord[];
   readonly signingCertificates: readonly SigningCertificateRecord[];
   readonly serviceSpecificCredentials: readonly ServiceCredentialRecord[];
-  /** The current document of DENY_POLICY_NAME, undefined when it is missing. */
-  readonly denyPolicyDocument?: string;
+  /** Whether the stack's deny policy is attached to the user. */
+  readonly denyPolicyAttached: boolean;
 }
 
 export type FindingKind =
@@ -232,7 +183,7 @@ export function usableCredentials(state: CredentialState): Finding[] {
   for (const c of state.serviceSpecificCredentials) {
     if (c.status === 'Active') findings.push({ kind: 'service-specific-credential', id: c.serviceSpecificCredentialId });
   }
-  if (!isDenyPolicyIntact(state.denyPolicyDocument)) findings.push({ kind: 'deny-policy' });
+  if (!state.denyPolicyAttached) findings.push({ kind: 'deny-policy' });
   return findings;
 }
 
@@ -243,7 +194,7 @@ export function describeFinding(finding: Finding): string {
     'ssh-public-key': 'SSH public key is active',
     'signing-certificate': 'signing certificate is active',
     'service-specific-credential': 'service-specific credential is active',
-    'deny-policy': `deny policy ${DENY_POLICY_NAME} is missing or changed`,
+    'deny-policy': 'the offboarding deny policy is not attached',
   };
   return finding.id ? `${what[finding.kind]} (${finding.id})` : what[finding.kind];
 }
@@ -308,18 +259,74 @@ export function countSnapshot(s: UserInventory): SnapshotCounts {
   };
 }
 
-// ---- restore ----------------------------------------------------------------------------------
+// ---- the credentials Disable switched off ------------------------------------------------
 
 export type StatusKind = 'access-key' | 'ssh-public-key' | 'signing-certificate' | 'service-specific-credential';
 
+/** The exact ids an offboarding's Disable step switched from Active to Inactive. */
+export interface DeactivatedIds {
+  readonly accessKeyIds: readonly string[];
+  readonly sshPublicKeyIds: readonly string[];
+  readonly signingCertificateIds: readonly string[];
+  readonly serviceSpecificCredentialIds: readonly string[];
+}
+
+type Statuses = Pick<CredentialState, 'accessKeys' | 'sshPublicKeys' | 'signingCertificates' | 'serviceSpecificCredentials'>;
+
+function statusMap(state: Statuses): Record<StatusKind, Map<string, CredentialStatus>> {
+  return {
+    'access-key': new Map(state.accessKeys.map((k) => [k.accessKeyId, k.status])),
+    'ssh-public-key': new Map(state.sshPublicKeys.map((k) => [k.sshPublicKeyId, k.status])),
+    'signing-certificate': new Map(state.signingCertificates.map((c) => [c.certificateId, c.status])),
+    'service-specific-credential': new Map(
+      state.serviceSpecificCredentials.map((c) => [c.serviceSpecificCredentialId, c.status]),
+    ),
+  };
+}
+
+const ID_FIELD: Record<StatusKind, keyof DeactivatedIds> = {
+  'access-key': 'accessKeyIds',
+  'ssh-public-key': 'sshPublicKeyIds',
+  'signing-certificate': 'signingCertificateIds',
+  'service-specific-credential': 'serviceSpecificCredentialIds',
+};
+const STATUS_KINDS = Object.keys(ID_FIELD) as StatusKind[];
+
+/**
+ * What Disable switched off: ids Inactive now that were Active before this attempt, or Active in
+ * the snapshot (taken just before, integrity-checked), which covers an earlier attempt of Disable
+ * that crashed after switching some of them. Ids that were already Inactive are never included.
+ */
+export function deactivatedIds(after: Statuses, ...activeBefore: (Statuses | undefined)[]): DeactivatedIds {
+  const now = statusMap(after);
+  const before = activeBefore.filter((s): s is Statuses => s !== undefined).map(statusMap);
+  const result: Record<keyof DeactivatedIds, string[]> = {
+    accessKeyIds: [],
+    sshPublicKeyIds: [],
+    signingCertificateIds: [],
+    serviceSpecificCredentialIds: [],
+  };
+  for (const kind of STATUS_KINDS) {
+    for (const [id, status] of now[kind]) {
+      if (status === 'Inactive' && before.some((b) => b[kind].get(id) === 'Active')) result[ID_FIELD[kind]].push(id);
+    }
+  }
+  return result;
+}
+
+export function noDeactivatedIds(): DeactivatedIds {
+  return { accessKeyIds: [], sshPublicKeyIds: [], signingCertificateIds: [], serviceSpecificCredentialIds: [] };
+}
+
+// ---- cancel (restore) -------------------------------------------------------------------------
+
+/**
+ * A cancel only undoes what its own offboarding did: reactivate the credentials its Disable step
+ * deactivated, detach the stack's deny policy, remove the offboarding tags. It never grants.
+ */
 export type RestoreAction =
-  | { readonly op: 'put-inline-policy'; readonly policyName: string; readonly document: string }
-  | { readonly op: 'attach-policy'; readonly policyArn: string }
-  | { readonly op: 'add-to-group'; readonly groupName: string }
-  | { readonly op: 'put-permissions-boundary'; readonly policyArn: string }
-  | { readonly op: 'set-status'; readonly kind: StatusKind; readonly id: string; readonly status: CredentialStatus }
-  | { readonly op: 'delete-deny-policy' }
-  | { readonly op: 'tag'; readonly tags: Readonly<Record<string, string>> }
+  | { readonly op: 'reactivate'; readonly kind: StatusKind; readonly id: string }
+  | { readonly op: 'detach-deny-policy' }
   | { readonly op: 'untag'; readonly keys: readonly string[] };
 
 export interface RestoreNote {
@@ -327,10 +334,12 @@ export interface RestoreNote {
     | 'console-password-not-restorable'
     | 'credential-gone'
     | 'credential-added-during-offboarding'
-    | 'inline-policy-added-during-offboarding'
-    | 'policy-attached-during-offboarding'
-    | 'group-added-during-offboarding'
-    | 'permissions-boundary-added-during-offboarding';
+    | 'inline-policy-changed-during-offboarding'
+    | 'policy-changed-during-offboarding'
+    | 'group-changed-during-offboarding'
+    | 'permissions-boundary-changed-during-offboarding'
+    | 'tag-changed-during-offboarding'
+    | 'action-failed';
   readonly id?: string;
   readonly detail: string;
 }
@@ -345,145 +354,119 @@ export const CONSOLE_PASSWORD_NOTE =
   'an administrator must set a new one and hand it over out of band';
 
 /**
- * Brings the user back to the snapshot: permissions first, then credentials to their snapshot
- * status (only those that were Active become Active), then the deny policy and tags go, so the user
- * is usable only once everything else is back. Things added by others during the offboarding are
- * left alone and reported; a console password cannot come back and is reported.
+ * The cancel: reactivate exactly `deactivated` (those still there and Inactive; a credential deleted
+ * meanwhile is reported), then detach the deny policy and remove the offboarding tags, so the user
+ * is usable only once its credentials are back. Anything that differs from the snapshot (groups,
+ * policies, boundary, tags, credentials added) is reported, never reverted.
  */
-export function planRestore(snapshot: UserSnapshot, current: UserInventory): RestorePlan {
+export function planRestore(args: {
+  readonly deactivated: DeactivatedIds;
+  readonly current: UserInventory;
+  readonly denyPolicyArn: string;
+  readonly snapshot?: UserSnapshot;
+}): RestorePlan {
+  const { deactivated, current, denyPolicyArn, snapshot } = args;
   const actions: RestoreAction[] = [];
   const notes: RestoreNote[] = [];
-
-  const currentInline = new Map(current.inlinePolicies.map((p) => [p.policyName, p.document]));
-  for (const policy of snapshot.inlinePolicies) {
-    // Our own deny policy in a snapshot comes from an earlier attempt that never finished: not restored.
-    if (policy.policyName === DENY_POLICY_NAME) continue;
-    if (!samePolicy(currentInline.get(policy.policyName), policy.document)) {
-      actions.push({ op: 'put-inline-policy', policyName: policy.policyName, document: policy.document });
+  const now = statusMap(current);
+  for (const kind of STATUS_KINDS) {
+    for (const id of deactivated[ID_FIELD[kind]]) {
+      const status = now[kind].get(id);
+      if (status === undefined) {
+        notes.push({ kind: 'credential-gone', id, detail: `${kind} ${id} no longer exists and cannot be reactivated` });
+      } else if (status === 'Inactive') {
+        actions.push({ op: 'reactivate', kind, id });
+      }
     }
   }
-  const snapshotInline = new Set(snapshot.inlinePolicies.map((p) => p.policyName));
-  for (const policy of current.inlinePolicies) {
-    if (policy.policyName !== DENY_POLICY_NAME && !snapshotInline.has(policy.policyName)) {
-      notes.push({
-        kind: 'inline-policy-added-during-offboarding',
-        id: policy.policyName,
-        detail: `inline policy ${policy.policyName} is not in the snapshot; left in place`,
-      });
-    }
-  }
-
-  const attached = new Set(current.attachedPolicies.map((p) => p.policyArn));
-  for (const policy of snapshot.attachedPolicies) {
-    if (!attached.has(policy.policyArn)) actions.push({ op: 'attach-policy', policyArn: policy.policyArn });
-  }
-  const snapshotAttached = new Set(snapshot.attachedPolicies.map((p) => p.policyArn));
-  for (const policy of current.attachedPolicies) {
-    if (!snapshotAttached.has(policy.policyArn)) {
-      notes.push({
-        kind: 'policy-attached-during-offboarding',
-        id: policy.policyArn,
-        detail: `managed policy ${policy.policyName} is not in the snapshot; left attached`,
-      });
-    }
-  }
-
-  const groups = new Set(current.groups);
-  for (const group of snapshot.groups) if (!groups.has(group)) actions.push({ op: 'add-to-group', groupName: group });
-  const snapshotGroups = new Set(snapshot.groups);
-  for (const group of current.groups) {
-    if (!snapshotGroups.has(group)) {
-      notes.push({
-        kind: 'group-added-during-offboarding',
-        id: group,
-        detail: `group ${group} is not in the snapshot; membership left in place`,
-      });
-    }
-  }
-
-  const boundary = snapshot.user.permissionsBoundaryArn;
-  if (boundary && current.user.permissionsBoundaryArn !== boundary) {
-    actions.push({ op: 'put-permissions-boundary', policyArn: boundary });
-  } else if (!boundary && current.user.permissionsBoundaryArn) {
-    notes.push({
-      kind: 'permissions-boundary-added-during-offboarding',
-      id: current.user.permissionsBoundaryArn,
-      detail: 'a permissions boundary not in the snapshot is set; left in place',
-    });
-  }
-
-  restoreStatuses(
-    actions,
-    notes,
-    'access-key',
-    snapshot.accessKeys.map((k) => [k.accessKeyId, k.status]),
-    current.accessKeys.map((k) => [k.accessKeyId, k.status]),
-  );
-  restoreStatuses(
-    actions,
-    notes,
-    'ssh-public-key',
-    snapshot.sshPublicKeys.map((k) => [k.sshPublicKeyId, k.status]),
-    current.sshPublicKeys.map((k) => [k.sshPublicKeyId, k.status]),
-  );
-  restoreStatuses(
-    actions,
-    notes,
-    'signing-certificate',
-    snapshot.signingCertificates.map((c) => [c.certificateId, c.status]),
-    current.signingCertificates.map((c) => [c.certificateId, c.status]),
-  );
-  restoreStatuses(
-    actions,
-    notes,
-    'service-specific-credential',
-    snapshot.serviceSpecificCredentials.map((c) => [c.serviceSpecificCredentialId, c.status]),
-    current.serviceSpecificCredentials.map((c) => [c.serviceSpecificCredentialId, c.status]),
-  );
-
-  if (snapshot.loginProfile) notes.push({ kind: 'console-password-not-restorable', detail: CONSOLE_PASSWORD_NOTE });
-
-  if (current.inlinePolicies.some((p) => p.policyName === DENY_POLICY_NAME)) actions.push({ op: 'delete-deny-policy' });
-
-  // Tags: put back snapshot values we (or anyone) changed, then remove the offboarding tags.
-  const restoreTags: Record<string, string> = {};
-  for (const [key, value] of Object.entries(snapshot.user.tags)) {
-    if (OFFBOARDING_TAG_KEYS.includes(key)) continue;
-    if (current.user.tags[key] !== value) restoreTags[key] = value;
-  }
-  if (Object.keys(restoreTags).length > 0) actions.push({ op: 'tag', tags: restoreTags });
+  if (current.attachedPolicies.some((p) => p.policyArn === denyPolicyArn)) actions.push({ op: 'detach-deny-policy' });
   const ours = OFFBOARDING_TAG_KEYS.filter((key) => key in current.user.tags);
   if (ours.length > 0) actions.push({ op: 'untag', keys: ours });
 
+  if (snapshot) {
+    if (snapshot.loginProfile) notes.push({ kind: 'console-password-not-restorable', detail: CONSOLE_PASSWORD_NOTE });
+    notes.push(...changesSince(snapshot, current, denyPolicyArn));
+  }
   return { actions, notes };
 }
 
-function restoreStatuses(
-  actions: RestoreAction[],
-  notes: RestoreNote[],
-  kind: StatusKind,
-  snapshot: readonly (readonly [string, CredentialStatus])[],
-  current: readonly (readonly [string, CredentialStatus])[],
-): void {
-  const now = new Map(current);
-  for (const [id, status] of snapshot) {
-    const currentStatus = now.get(id);
-    if (currentStatus === undefined) {
-      notes.push({ kind: 'credential-gone', id, detail: `${kind} ${id} no longer exists and cannot be restored` });
-    } else if (currentStatus !== status) {
-      actions.push({ op: 'set-status', kind, id, status });
-    }
-  }
-  const known = new Set(snapshot.map(([id]) => id));
-  for (const [id] of current) {
-    if (!known.has(id)) {
+/** What differs between the snapshot and now, besides what the offboarding itself did. */
+export function changesSince(snapshot: UserSnapshot, current: UserInventory, denyPolicyArn: string): RestoreNote[] {
+  const notes: RestoreNote[] = [];
+  const diff = (before: readonly string[], after: readonly string[]) => ({
+    added: after.filter((x) => !before.includes(x)),
+    removed: before.filter((x) => !after.includes(x)),
+  });
+  const groups = diff(snapshot.groups, current.groups);
+  for (const g of groups.added)
+    notes.push({ kind: 'group-changed-during-offboarding', id: g, detail: `added to group ${g}; left as it is` });
+  for (const g of groups.removed)
+    notes.push({ kind: 'group-changed-during-offboarding', id: g, detail: `removed from group ${g}; left as it is` });
+  const policies = diff(
+    snapshot.attachedPolicies.map((p) => p.policyArn).filter((arn) => arn !== denyPolicyArn),
+    current.attachedPolicies.map((p) => p.policyArn).filter((arn) => arn !== denyPolicyArn),
+  );
+  for (const p of policies.added)
+    notes.push({ kind: 'policy-changed-during-offboarding', id: p, detail: `policy ${p} was attached; left as it is` });
+  for (const p of policies.removed)
+    notes.push({ kind: 'policy-changed-during-offboarding', id: p, detail: `policy ${p} was detached; left as it is` });
+  const currentInline = new Map(current.inlinePolicies.map((p) => [p.policyName, p.document]));
+  const snapshotInline = new Map(snapshot.inlinePolicies.map((p) => [p.policyName, p.document]));
+  for (const [name, document] of currentInline) {
+    if (!snapshotInline.has(name)) {
       notes.push({
-        kind: 'credential-added-during-offboarding',
-        id,
-        detail: `${kind} ${id} was created after the snapshot; left as it is (disabled)`,
+        kind: 'inline-policy-changed-during-offboarding',
+        id: name,
+        detail: `inline policy ${name} was added; left as it is`,
+      });
+    } else if (document !== undefined && !samePolicy(snapshotInline.get(name), document)) {
+      notes.push({
+        kind: 'inline-policy-changed-during-offboarding',
+        id: name,
+        detail: `inline policy ${name} was changed; left as it is`,
       });
     }
   }
+  for (const name of snapshotInline.keys()) {
+    if (!currentInline.has(name)) {
+      notes.push({
+        kind: 'inline-policy-changed-during-offboarding',
+        id: name,
+        detail: `inline policy ${name} was removed; left as it is`,
+      });
+    }
+  }
+  if (snapshot.user.permissionsBoundaryArn !== current.user.permissionsBoundaryArn) {
+    notes.push({
+      kind: 'permissions-boundary-changed-during-offboarding',
+      ...(current.user.permissionsBoundaryArn ? { id: current.user.permissionsBoundaryArn } : {}),
+      detail: 'the permissions boundary differs from the snapshot; left as it is',
+    });
+  }
+  for (const key of new Set([...Object.keys(snapshot.user.tags), ...Object.keys(current.user.tags)])) {
+    if (OFFBOARDING_TAG_KEYS.includes(key)) continue;
+    if (snapshot.user.tags[key] !== current.user.tags[key]) {
+      notes.push({
+        kind: 'tag-changed-during-offboarding',
+        id: key,
+        detail: `tag ${key} differs from the snapshot; left as it is`,
+      });
+    }
+  }
+  const known = statusMap(snapshot);
+  const now = statusMap(current);
+  for (const kind of STATUS_KINDS) {
+    for (const id of now[kind].keys()) {
+      if (!known[kind].has(id)) {
+        notes.push({
+          kind: 'credential-added-during-offboarding',
+          id,
+          detail: `${kind} ${id} was created after the snapshot; left as it is (disabled)`,
+        });
+      }
+    }
+  }
+  return notes;
 }
 
 /** Policy documents compare as JSON values, so whitespace and encoding differences do not count. */
@@ -519,11 +502,12 @@ export type TeardownStep =
  * service-specific credentials, MFA devices, inline policies, attached policies, groups), then the
  * boundary, the user's secret, and the user.
  *
- * The deny policy is removed last of all permissions, after every credential is gone and every
+ * The deny policy is detached last of all permissions, after every credential is gone and every
  * grant (inline, attached, group) is removed: a session issued before the user was disabled can
- * still be alive, and it must never see a moment with grants but without the deny.
+ * still be alive, and it must never see a moment with grants but without the deny. The stack's
+ * policy itself is never deleted (other offboardings use it).
  */
-export function planTeardown(inventory: UserInventory, secretName: string): TeardownStep[] {
+export function planTeardown(inventory: UserInventory, secretName: string, denyPolicyArn: string): TeardownStep[] {
   const steps: TeardownStep[] = [];
   if (inventory.loginProfile) steps.push({ op: 'DeleteLoginProfile' });
   for (const k of inventory.accessKeys) steps.push({ op: 'DeleteAccessKey', id: k.accessKeyId });
@@ -537,11 +521,11 @@ export function planTeardown(inventory: UserInventory, secretName: string): Tear
     // Hardware and FIDO devices are only detached; virtual devices are IAM resources to delete.
     if (d.virtual) steps.push({ op: 'DeleteVirtualMFADevice', id: d.serialNumber });
   }
-  const inline = inventory.inlinePolicies.map((p) => p.policyName);
-  for (const name of inline) if (name !== DENY_POLICY_NAME) steps.push({ op: 'DeleteUserPolicy', id: name });
-  for (const p of inventory.attachedPolicies) steps.push({ op: 'DetachUserPolicy', id: p.policyArn });
+  for (const p of inventory.inlinePolicies) steps.push({ op: 'DeleteUserPolicy', id: p.policyName });
+  const attached = inventory.attachedPolicies.map((p) => p.policyArn);
+  for (const arn of attached) if (arn !== denyPolicyArn) steps.push({ op: 'DetachUserPolicy', id: arn });
   for (const g of inventory.groups) steps.push({ op: 'RemoveUserFromGroup', id: g });
-  if (inline.includes(DENY_POLICY_NAME)) steps.push({ op: 'DeleteUserPolicy', id: DENY_POLICY_NAME });
+  if (attached.includes(denyPolicyArn)) steps.push({ op: 'DetachUserPolicy', id: denyPolicyArn });
   if (inventory.user.permissionsBoundaryArn) {
     steps.push({ op: 'DeleteUserPermissionsBoundary', id: inventory.user.permissionsBoundaryArn });
   }

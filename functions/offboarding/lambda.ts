@@ -1,15 +1,18 @@
 /**
  * Lambda entry points of the offboarding workflow: one function per step, each with its own role
- * (see the IAM actions listed per export). SNAPSHOT_BUCKET names the snapshot bucket.
+ * (see the IAM actions listed per export). SNAPSHOT_BUCKET names the snapshot bucket,
+ * OFFBOARDING_DENY_POLICY_ARN the stack's managed deny policy.
  */
 import { IamUserAdmin } from '../shared/iam-user-admin';
 import { makeLogger, once, runtimeFromEnv } from '../shared/runtime';
 import { SnapshotStore } from '../shared/snapshot-store';
+import { workflowsFromEnv } from '../shared/workflows';
 import { makeOffboardingHandlers, type OffboardingHandlers } from './handlers';
 
 const logger = makeLogger('offboarding');
 const handlers = once<OffboardingHandlers>(() => {
   const rt = runtimeFromEnv();
+  const workflows = workflowsFromEnv(rt.clients.sfn);
   return makeOffboardingHandlers({
     iam: new IamUserAdmin(rt.clients.iam),
     records: new SnapshotStore(rt.clients.s3, process.env.SNAPSHOT_BUCKET ?? ''),
@@ -19,6 +22,8 @@ const handlers = once<OffboardingHandlers>(() => {
     clock: rt.clock,
     logger,
     automationUserNames: rt.automationUserNames,
+    denyPolicyArn: process.env.OFFBOARDING_DENY_POLICY_ARN ?? '',
+    workflows: () => workflows,
   });
 });
 

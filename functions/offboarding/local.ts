@@ -10,14 +10,49 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  CreatePolicyCommand,
   DeleteConflictException,
   GetUserCommand,
+  ListPoliciesCommand,
   NoSuchEntityException,
   type IAMClient,
   type ServiceSpecificCredentialMetadata,
 } from '@aws-sdk/client-iam';
 import type { LocalWorkflowDefinition } from '../local/runner';
+import { DENY_POLICY_NAME, denyPolicyDocument } from './domain';
 import { OFFBOARDING_ASL_FILE, offboardingTaskBindings, type OffboardingHandlers } from './handlers';
+
+/** Path of the local deny policy (the deployed stack creates its own). */
+export const LOCAL_DENY_POLICY_PATH = '/iam-lifecycle/';
+
+/**
+ * Creates the offboarding deny policy in the emulator the way the stack does when deployed (a
+ * customer managed policy denying everything), once: a second call finds the existing one.
+ * Answers its ARN, which the steps need (OFFBOARDING_DENY_POLICY_ARN when deployed).
+ */
+export async function ensureLocalDenyPolicy(iam: IAMClient): Promise<string> {
+  try {
+    const out = await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: DENY_POLICY_NAME,
+        Path: LOCAL_DENY_POLICY_PATH,
+        PolicyDocument: denyPolicyDocument(),
+        Description: 'iam-user-lifecycle: attached to users being offboarded; denies everything',
+      }),
+    );
+    if (out.Policy?.Arn) return out.Policy.Arn;
+  } catch (error) {
+    if ((error as Error).name !== 'EntityAlreadyExistsException' && (error as Error).name !== 'EntityAlreadyExists') throw error;
+  }
+  let marker: string | undefined;
+  do {
+    const page = await iam.send(new ListPoliciesCommand({ Scope: 'Local', PathPrefix: LOCAL_DENY_POLICY_PATH, Marker: marker }));
+    const found = page.Policies?.find((p) => p.PolicyName === DENY_POLICY_NAME);
+    if (found?.Arn) return found.Arn;
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  throw new Error(`the local deny policy ${DENY_POLICY_NAME} could not be created or found`);
+}
 
 /** `{ offboarding: offboardingWorkflowDefinition(handlers) }` is what LocalWorkflows needs. */
 export function offboardingWorkflowDefinition(handlers: OffboardingHandlers): LocalWorkflowDefinition {

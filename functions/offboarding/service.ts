@@ -7,7 +7,12 @@
  * request while one runs gets the running one back; a later attempt (after a cancel or a failure)
  * takes the next number; a re-created user of the same name has another UserId, so another name.
  */
-import { offboardingTiming, type LifecycleConfig } from '../shared/config';
+import {
+  checkObservationDays as checkDaysInBounds,
+  MAX_OBSERVATION_DAYS_LIMIT,
+  offboardingTiming,
+  type LifecycleConfig,
+} from '../shared/config';
 import { UserNotFoundError, ValidationError, WorkflowConflictError } from '../shared/errors';
 import type { IamUserAdmin } from '../shared/iam-user-admin';
 import { assertExactSpelling, assertManaged } from '../shared/scope';
@@ -19,7 +24,6 @@ import {
   RECORDS_ROOT,
   recordKeys,
   restoreExecutionName,
-  restoreTiming,
   type RestoreNote,
 } from './domain';
 import {
@@ -130,7 +134,7 @@ export interface OffboardingStatus extends Pick<
 }
 
 /** Step Functions Standard executions run at most a year; leave room for the steps around the wait. */
-export const MAX_OBSERVATION_DAYS = 360;
+export const MAX_OBSERVATION_DAYS = MAX_OBSERVATION_DAYS_LIMIT;
 /** Attempts per user (or restores per offboarding) before a person must look; each lookup is one DescribeExecution. */
 const MAX_ATTEMPTS = 20;
 
@@ -155,12 +159,10 @@ function restoreAttempts(workflows: WorkflowPort, offboardingName: string) {
   return attempts(workflows, (n) => restoreExecutionName(offboardingName, n), `restoring ${offboardingName}`);
 }
 
-function checkObservationDays(value: unknown): number | undefined {
+/** A whole number of days within config.offboardingObservationDays.min/max (the steps check it again). */
+function checkObservationDays(config: LifecycleConfig, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_OBSERVATION_DAYS) {
-    throw new ValidationError(`observationDays must be a number of days > 0 and <= ${MAX_OBSERVATION_DAYS}`);
-  }
-  return value;
+  return checkDaysInBounds(config, value);
 }
 
 function inputOf(summary: ExecutionSummary): Partial<OffboardRequest> {
@@ -180,7 +182,7 @@ export async function startOffboarding(
 ): Promise<StartOffboardingResult> {
   const userName = checkUserName(request?.userName);
   const reason = checkReason(request.reason);
-  const observationDays = checkObservationDays(request.observationDays);
+  const observationDays = checkObservationDays(deps.config, request.observationDays);
   if (request.requestedBy !== undefined && (typeof request.requestedBy !== 'string' || request.requestedBy.length === 0)) {
     throw new ValidationError('requestedBy must be a non-empty string');
   }
@@ -230,7 +232,6 @@ export async function startOffboarding(
     reason,
     requestedBy,
     ...(observationDays !== undefined ? { observationDays } : {}),
-    timing,
   };
   const result = await deps.workflows.start('offboarding', nextName, input);
   return {
@@ -246,9 +247,11 @@ export async function startOffboarding(
 // ---- cancel -----------------------------------------------------------------------------------
 
 /**
- * Stops the user's offboarding and starts the restore. Possible while the user is being disabled
- * or observed (or after a failure before deletion); refused once deletion has begun. Cancel and
- * delete each claim the outcome with a write-once record, so exactly one of them wins.
+ * Stops the user's offboarding and starts the restore. Accepted only while the offboarding runs in
+ * its disable or observation phase; refused for a failed, finished or refused one, and once
+ * deletion has begun. Cancel and delete each claim the outcome with a write-once record, so exactly
+ * one of them wins; the cancel record names the restore execution, and only that one may restore.
+ * (A restore that failed may be started again: the offboarding was stopped by this cancel.)
  */
 export async function cancelOffboarding(
   deps: OffboardingServiceDeps,
@@ -288,8 +291,29 @@ export async function cancelOffboarding(
   if (done) {
     return { offboardingExecutionName: offboardingName, restoreExecutionName: done.name, started: false, existing: done.summary };
   }
+  const keys = recordKeys(userName, offboardingName);
+  if (latest.summary.status !== 'RUNNING') {
+    const decision = await deps.records.get<DecisionRecord>(keys.decision);
+    // ABORTED by an earlier cancel whose restore failed: the user must not stay disabled, try again.
+    const cancelledEarlier = latest.summary.status === 'ABORTED' && decision?.decision === 'cancel';
+    if (!cancelledEarlier) {
+      throw new WorkflowConflictError(
+        `offboarding ${offboardingName} is ${latest.summary.status.toLowerCase()}, not in its disable or observation phase; ` +
+          'only a running offboarding can be cancelled',
+        offboardingName,
+      );
+    }
+  } else {
+    const status = await deps.records.get<StatusRecord>(keys.status);
+    if (status?.phase === 'deleting' || status?.phase === 'completed') {
+      throw new WorkflowConflictError(
+        `user ${userName} is past observation: deletion began at ${status.deletingSince ?? status.updatedAt} (${offboardingName}); cancel is no longer possible`,
+        offboardingName,
+      );
+    }
+  }
 
-  const claim = await deps.records.create<DecisionRecord>(recordKeys(userName, offboardingName).decision, {
+  const claim = await deps.records.create<DecisionRecord>(keys.decision, {
     decision: 'cancel',
     at: clock().toISOString(),
     by: requestedBy,
@@ -314,7 +338,6 @@ export async function cancelOffboarding(
     offboardingExecutionName: offboardingName,
     requestedBy,
     ...(reason ? { reason } : {}),
-    timing: restoreTiming(deps.config.timeScale),
   };
   const result = await deps.workflows.start('offboarding', restores.nextName, input);
   return {

@@ -5,7 +5,7 @@
  * start (from the LIFECYCLE_CONFIG environment variable) and by the CLI (`--config FILE`).
  * Every field is optional in the JSON; missing fields take the documented defaults below.
  */
-import { ConfigError } from './errors';
+import { ConfigError, ValidationError } from './errors';
 import { DEFAULT_SECRET_READERS, parseSecretReaders, type SecretReaders } from './secret-access';
 import { maxCutoverChecksPerExecution } from './execution-limits';
 
@@ -90,10 +90,22 @@ export interface LifecycleConfig {
    * @default { byUser: {}, tagKey: 'iam-lifecycle:secret-reader' }
    */
   readonly secretReaders: SecretReaders;
-  /** How long an offboarded user is kept disabled before deletion. @default 30 */
-  readonly offboardingObservationDays: number;
+  /**
+   * How long an offboarded user is kept disabled before deletion, in whole days, and the bounds a
+   * single request (`observationDays`) must stay within. The JSON accepts a number (the default
+   * period; bounds then stretch to include it) or `{ "default": 30, "min": 7, "max": 90 }`.
+   * Parsed, it is always the object form. max is at most 360 (a Step Functions execution lasts a year).
+   * @default { default: 30, min: 7, max: 90 }
+   */
+  readonly offboardingObservationDays: ObservationDays;
   /** How often offboarding checks that nothing was re-enabled during observation. @default 24 */
   readonly offboardingCheckIntervalHours: number;
+  /**
+   * Object Lock (governance mode) retention of every offboarding's final record, in days; 0 writes
+   * final records without a lock. The records bucket is created with Object Lock enabled.
+   * @default 365
+   */
+  readonly finalRecordRetentionDays: number;
   /** EventBridge Scheduler expression of the daily scan. @default 'rate(1 day)' */
   readonly scanSchedule: string;
   /**
@@ -125,6 +137,16 @@ export interface LifecycleConfig {
   readonly approvalExpiryHours: number;
 }
 
+/** Observation period of offboardings in whole days: the default and the bounds of a request. */
+export interface ObservationDays {
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Step Functions Standard executions run at most a year; leave room for the steps around the wait. */
+export const MAX_OBSERVATION_DAYS_LIMIT = 360;
+
 export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
   maxKeyAgeDays: 90,
   cutoverCheckIntervalHours: 6,
@@ -137,8 +159,9 @@ export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
   protectedUsers: Object.freeze({ userNames: Object.freeze([]) as readonly string[], tagKey: 'iam-lifecycle:protected' }),
   secretPrefix: 'iam-user-lifecycle',
   secretReaders: DEFAULT_SECRET_READERS,
-  offboardingObservationDays: 30,
+  offboardingObservationDays: Object.freeze({ default: 30, min: 7, max: 90 }),
   offboardingCheckIntervalHours: 24,
+  finalRecordRetentionDays: 365,
   scanSchedule: 'rate(1 day)',
   maxRotationsPerScan: 25,
   timeScale: 1,
@@ -183,7 +206,12 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
   const quiet = positiveNumber(problems, 'cutoverQuietPeriodHours', merged.cutoverQuietPeriodHours);
   const deadline = positiveNumber(problems, 'cutoverDeadlineDays', merged.cutoverDeadlineDays);
   const grace = positiveNumber(problems, 'deactivatedGracePeriodDays', merged.deactivatedGracePeriodDays);
-  const observation = positiveNumber(problems, 'offboardingObservationDays', merged.offboardingObservationDays);
+  const observationDays = parseObservationDays(problems, merged.offboardingObservationDays);
+  const observation = observationDays.min;
+  const retentionDays = merged.finalRecordRetentionDays;
+  if (typeof retentionDays !== 'number' || !Number.isInteger(retentionDays) || retentionDays < 0 || retentionDays > 36500) {
+    problems.push('finalRecordRetentionDays must be a whole number of days from 0 (no lock) to 36500');
+  }
   const offboardingInterval = positiveNumber(problems, 'offboardingCheckIntervalHours', merged.offboardingCheckIntervalHours);
   const timeScale = positiveNumber(problems, 'timeScale', merged.timeScale);
   const maxRotationsPerScan = positiveNumber(problems, 'maxRotationsPerScan', merged.maxRotationsPerScan);
@@ -202,7 +230,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     problems.push('deactivatedGracePeriodDays must be at least cutoverCheckIntervalHours');
   }
   if (Number.isFinite(observation) && Number.isFinite(offboardingInterval) && observation * 24 < offboardingInterval) {
-    problems.push('offboardingObservationDays must be at least offboardingCheckIntervalHours');
+    problems.push('offboardingObservationDays (min) must be at least offboardingCheckIntervalHours');
   }
   if (merged.cutoverDeadlineAction !== 'notify' && merged.cutoverDeadlineAction !== 'deactivate') {
     problems.push(`cutoverDeadlineAction must be "notify" or "deactivate" (got ${JSON.stringify(merged.cutoverDeadlineAction)})`);
@@ -245,8 +273,9 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     protectedUsers,
     secretPrefix: merged.secretPrefix as string,
     secretReaders,
-    offboardingObservationDays: observation,
+    offboardingObservationDays: observationDays,
     offboardingCheckIntervalHours: offboardingInterval,
+    finalRecordRetentionDays: retentionDays as number,
     scanSchedule: merged.scanSchedule as string,
     maxRotationsPerScan,
     timeScale,
@@ -288,6 +317,40 @@ function parseChecksPerExecution(
 export function cutoverCheckLimit(config: LifecycleConfig): number {
   const timing = rotationTiming(config);
   return config.cutoverChecksPerExecution ?? maxCutoverChecksPerExecution(timing);
+}
+
+function wholeDays(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_OBSERVATION_DAYS_LIMIT;
+}
+
+/** A number (the default; the default bounds stretch to include it) or { default, min, max }. */
+function parseObservationDays(problems: string[], raw: unknown): ObservationDays {
+  const defaults = DEFAULT_CONFIG.offboardingObservationDays;
+  const what = `whole numbers of days from 1 to ${MAX_OBSERVATION_DAYS_LIMIT}`;
+  if (typeof raw === 'number') {
+    if (!wholeDays(raw)) {
+      problems.push(`offboardingObservationDays must be a whole number of days from 1 to ${MAX_OBSERVATION_DAYS_LIMIT}`);
+      return defaults;
+    }
+    return Object.freeze({ default: raw, min: Math.min(defaults.min, raw), max: Math.max(defaults.max, raw) });
+  }
+  if (!isRecord(raw)) {
+    problems.push('offboardingObservationDays must be a number or { "default", "min", "max" }');
+    return defaults;
+  }
+  for (const key of Object.keys(raw)) {
+    if (!['default', 'min', 'max'].includes(key)) problems.push(`unknown field offboardingObservationDays.${key}`);
+  }
+  const value = { default: raw.default ?? defaults.default, min: raw.min ?? defaults.min, max: raw.max ?? defaults.max };
+  if (![value.default, value.min, value.max].every(wholeDays)) {
+    problems.push(`offboardingObservationDays default, min and max must be ${what}`);
+    return defaults;
+  }
+  const parsed = value as ObservationDays;
+  if (!(parsed.min <= parsed.default && parsed.default <= parsed.max)) {
+    problems.push('offboardingObservationDays must satisfy min <= default <= max');
+  }
+  return Object.freeze(parsed);
 }
 
 function parseSelector(problems: string[], raw: unknown): ManagedUserSelector {
@@ -444,8 +507,24 @@ export interface OffboardingTiming {
   readonly checkIntervalSeconds: number;
 }
 
+/**
+ * A per-request observation period: a whole number of days within the configured bounds; undefined
+ * means the configured default. Checked by the service (API, CLI) and again by the workflow's steps.
+ */
+export function checkObservationDays(config: Pick<LifecycleConfig, 'offboardingObservationDays'>, value: unknown): number {
+  const { default: days, min, max } = config.offboardingObservationDays;
+  if (value === undefined || value === null) return days;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(
+      `observationDays must be a whole number of days from ${min} to ${max} (got ${JSON.stringify(value)})`,
+    );
+  }
+  return value;
+}
+
+/** Observation timing from the deployed config; `observationDays` is checked against its bounds. */
 export function offboardingTiming(config: LifecycleConfig, observationDays?: number): OffboardingTiming {
-  const days = observationDays ?? config.offboardingObservationDays;
+  const days = checkObservationDays(config, observationDays);
   return {
     observationSeconds: scaled(days * DAY, config.timeScale),
     checkIntervalSeconds: Math.min(

@@ -82,6 +82,19 @@ export class WorkflowConflictError extends LifecycleError {
   }
 }
 
+/**
+ * A record read back is not the one that was written: its SHA-256 (or S3 version) differs from the
+ * one pinned in the execution's own state. Nothing is done with it.
+ */
+export class IntegrityError extends LifecycleError {
+  constructor(
+    readonly key: string,
+    why: string,
+  ) {
+    super(`record ${key} failed its integrity check (${why}); it was not used`);
+  }
+}
+
 // Not LimitExceededException: from CreateAccessKey it means "already two keys", which retrying cannot fix.
 const TRANSIENT_NAMES = new Set([
   'ThrottlingException',

@@ -5,7 +5,12 @@
  * this adapter sets no encryption headers of its own: every overwrite keeps the earlier version.
  * `create` is a conditional write (If-None-Match: *): of two writers only one wins, which makes
  * "write once" records retry-safe and lets two parties (cancel and delete) agree on one outcome.
+ *
+ * Integrity: every write answers the SHA-256 of the bytes written and the S3 version id. A workflow
+ * carries both in its own execution state and reads the record back with `getVerified`, so a record
+ * replaced in the bucket (by anyone) is refused instead of trusted.
  */
+import { createHash } from 'node:crypto';
 import {
   GetObjectCommand,
   ListObjectsV2Command,
@@ -13,7 +18,7 @@ import {
   S3Client,
   type ListObjectsV2CommandOutput,
 } from '@aws-sdk/client-s3';
-import { ConfigError } from './errors';
+import { ConfigError, IntegrityError } from './errors';
 
 function errorName(error: unknown): string | undefined {
   return (error as Error | undefined)?.name;
@@ -35,10 +40,31 @@ function isConditionalConflict(error: unknown): boolean {
   return errorName(error) === 'ConditionalRequestConflict';
 }
 
-export interface CreateResult<T> {
+/** What identifies the exact bytes of a record: pinned in execution state, verified on read. */
+export interface RecordDigest {
+  /** Hex SHA-256 of the object's bytes. */
+  readonly sha256: string;
+  /** The S3 version id (absent when the bucket is not versioned). */
+  readonly versionId?: string;
+}
+
+export interface CreateResult<T> extends RecordDigest {
   /** true when this call wrote the object; false when one existed and `value` is that one. */
   readonly created: boolean;
   readonly value: T;
+}
+
+export interface WriteOptions {
+  /** Object Lock (governance mode) until this date; the bucket must have Object Lock enabled. */
+  readonly retainUntil?: Date;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+function lockFields(options: WriteOptions): { ObjectLockMode?: 'GOVERNANCE'; ObjectLockRetainUntilDate?: Date } {
+  return options.retainUntil ? { ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: options.retainUntil } : {};
 }
 
 export class SnapshotStore {
@@ -50,47 +76,83 @@ export class SnapshotStore {
   }
 
   async get<T>(key: string): Promise<T | undefined> {
+    return (await this.read<T>(key))?.value;
+  }
+
+  /** The record with the digest of its bytes, or undefined when it does not exist. */
+  async read<T>(key: string, versionId?: string): Promise<({ value: T } & RecordDigest) | undefined> {
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+      );
       const text = await out.Body?.transformToString('utf8');
-      return text === undefined ? undefined : (JSON.parse(text) as T);
+      if (text === undefined) return undefined;
+      return { value: JSON.parse(text) as T, sha256: sha256Hex(text), ...(out.VersionId ? { versionId: out.VersionId } : {}) };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
     }
   }
 
+  /**
+   * The record exactly as it was written: the pinned version (when known) and its SHA-256 must
+   * match, or IntegrityError. A missing record is an IntegrityError too: it was written once.
+   */
+  async getVerified<T>(key: string, expected: RecordDigest): Promise<T> {
+    if (typeof expected?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(expected.sha256)) {
+      throw new IntegrityError(key, 'no pinned SHA-256 to check it against');
+    }
+    let found: ({ value: T } & RecordDigest) | undefined;
+    try {
+      found = await this.read<T>(key, expected.versionId);
+    } catch (error) {
+      if (errorName(error) === 'InvalidArgument' || errorName(error) === 'NoSuchVersion') found = undefined;
+      else throw error;
+    }
+    if (!found) throw new IntegrityError(key, 'the pinned version does not exist');
+    if (found.sha256 !== expected.sha256) throw new IntegrityError(key, 'its SHA-256 differs from the one pinned');
+    if (expected.versionId !== undefined && found.versionId !== undefined && found.versionId !== expected.versionId) {
+      throw new IntegrityError(key, 'its version differs from the one pinned');
+    }
+    return found.value;
+  }
+
   /** Writes (or overwrites: the bucket is versioned, so history is kept). */
-  async put(key: string, value: unknown): Promise<void> {
-    await this.s3.send(
+  async put(key: string, value: unknown, options: WriteOptions = {}): Promise<RecordDigest> {
+    const body = JSON.stringify(value, null, 2);
+    const out = await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
-        Body: JSON.stringify(value, null, 2),
+        Body: body,
         ContentType: 'application/json',
+        ...lockFields(options),
       }),
     );
+    return { sha256: sha256Hex(body), ...(out.VersionId ? { versionId: out.VersionId } : {}) };
   }
 
   /** Writes only if nothing exists under the key; otherwise answers the existing record. */
-  async create<T>(key: string, value: T): Promise<CreateResult<T>> {
+  async create<T>(key: string, value: T, options: WriteOptions = {}): Promise<CreateResult<T>> {
+    const body = JSON.stringify(value, null, 2);
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.s3.send(
+        const out = await this.s3.send(
           new PutObjectCommand({
             Bucket: this.bucket,
             Key: key,
-            Body: JSON.stringify(value, null, 2),
+            Body: body,
             ContentType: 'application/json',
             IfNoneMatch: '*',
+            ...lockFields(options),
           }),
         );
-        return { created: true, value };
+        return { created: true, value, sha256: sha256Hex(body), ...(out.VersionId ? { versionId: out.VersionId } : {}) };
       } catch (error) {
         if (!isPreconditionFailed(error) && !(isConditionalConflict(error) && attempt < 3)) throw error;
       }
-      const existing = await this.get<T>(key);
-      if (existing !== undefined) return { created: false, value: existing };
+      const existing = await this.read<T>(key);
+      if (existing !== undefined) return { created: false, ...existing };
       // A conflicting write has not landed yet (409): try again shortly.
       await new Promise((resolve) => setTimeout(resolve, 200 * (attempt + 1)));
     }

@@ -5,6 +5,7 @@
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
   ExecutionDoesNotExist,
   ListExecutionsCommand,
   SFNClient,
@@ -45,6 +46,12 @@ export interface WorkflowPort {
   stop(kind: WorkflowKind, name: string, reason: { error: string; cause: string }): Promise<boolean>;
   /** The ARN an execution of this name of this kind's state machine has (it may not exist). */
   executionArn(kind: WorkflowKind, name: string): string;
+  /**
+   * The output of the latest successful exit of state `stateName` in that execution's own history
+   * (Step Functions GetExecutionHistory), or undefined when the state never completed. What a step
+   * returned is recorded by Step Functions, not by the step, so later steps can rely on it.
+   */
+  stateOutput(kind: WorkflowKind, name: string, stateName: string): Promise<unknown>;
 }
 
 function parseJson(text: string | undefined): unknown {
@@ -112,6 +119,32 @@ export class StepFunctionsWorkflows implements WorkflowPort {
       if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist') return undefined;
       throw error;
     }
+  }
+
+  async stateOutput(kind: WorkflowKind, name: string, stateName: string): Promise<unknown> {
+    let nextToken: string | undefined;
+    do {
+      try {
+        const page = await this.sfn.send(
+          new GetExecutionHistoryCommand({
+            executionArn: this.executionArn(kind, name),
+            reverseOrder: true,
+            includeExecutionData: true,
+            maxResults: 1000,
+            nextToken,
+          }),
+        );
+        for (const event of page.events ?? []) {
+          const exited = event.stateExitedEventDetails;
+          if (exited?.name === stateName && event.type?.endsWith('StateExited')) return parseJson(exited.output);
+        }
+        nextToken = page.nextToken;
+      } catch (error) {
+        if (error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist') return undefined;
+        throw error;
+      }
+    } while (nextToken);
+    return undefined;
   }
 
   async list(kind: WorkflowKind, options: { runningOnly?: boolean; max?: number } = {}): Promise<ExecutionSummary[]> {

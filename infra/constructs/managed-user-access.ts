@@ -98,12 +98,26 @@ export interface IamUserAccess {
     readonly tagKeys: readonly string[];
   };
   /**
+   * Write actions allowed only under an extra condition, each in a statement of its own with the
+   * same resource scope and write conditions as `write` (e.g. iam:AttachUserPolicy only for the
+   * stack's deny policy: `{ ArnEquals: { 'iam:PolicyARN': [arn] } }`). An action listed here must
+   * not also be in `write`, or the condition would mean nothing.
+   */
+  readonly conditionalWrites?: readonly ConditionalWrite[];
+  /**
    * Also allow iam:GetUser and iam:ListUserTags on every user, so a step that is handed a user name
    * can tell "outside the managed path" (refused with a reason) from "does not exist", instead of
    * failing with AccessDenied. Read-only; the protection Deny statements still apply.
    * @default false
    */
   readonly identifyAnyUser?: boolean;
+}
+
+export interface ConditionalWrite {
+  /** Statement id (unique within the role's policy), e.g. `AttachDenyPolicyOnly`. */
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly conditions: Readonly<Record<string, Record<string, unknown>>>;
 }
 
 /** Group membership actions; IAM authorizes them on the group's ARN. */
@@ -178,6 +192,17 @@ export class ManagedUserAccess {
     if (misfiledWrite) throw new Error(`${misfiledWrite} is an IAM write action; grant it as a write`);
     const misfiledRead = write.find((action) => !isIamWriteAction(action));
     if (misfiledRead) throw new Error(`${misfiledRead} is not an IAM write action; grant it as a read`);
+    const conditional = (access.conditionalWrites ?? []).flatMap((c) => [...c.actions]);
+    for (const action of conditional) {
+      if (!/^iam:[A-Za-z]+$/.test(action)) throw new Error(`ManagedUserAccess grants exact IAM actions only, not "${action}"`);
+      if (!isIamWriteAction(action)) throw new Error(`${action} is not an IAM write action; grant it as a read`);
+      if (write.includes(action)) throw new Error(`${action} is granted both with and without a condition; grant it once`);
+    }
+    for (const c of access.conditionalWrites ?? []) {
+      if (c.actions.length === 0 || Object.keys(c.conditions).length === 0) {
+        throw new Error(`ManagedUserAccess.grant: conditional write ${c.sid} needs actions and a condition`);
+      }
+    }
     const twice = tagging.find((action) => write.includes(action));
     if (twice) throw new Error(`${twice} is granted both with and without a tag-key limit; grant it once`);
     if (access.limitedTagging && (tagging.length === 0 || access.limitedTagging.tagKeys.length === 0)) {
@@ -210,6 +235,16 @@ export class ManagedUserAccess {
           actions: write,
           resources: [...this.managedUserArns],
           ...(this.writeConditions ? { conditions: { ...this.writeConditions } } : {}),
+        }),
+      );
+    }
+    for (const c of access.conditionalWrites ?? []) {
+      principal.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: c.sid,
+          actions: [...c.actions],
+          resources: [...this.managedUserArns],
+          conditions: this.withWriteConditions(c.conditions),
         }),
       );
     }

@@ -4,7 +4,7 @@
  * its step calls), the Step Functions state machine of statemachines/offboarding.asl.json, its logs
  * and tracing, and an alarm when an execution fails.
  */
-import { Duration, FeatureFlags, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, FeatureFlags, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -20,7 +20,7 @@ import type { Notifications } from './notifications';
 import type { SecretsKey } from './secrets-key';
 import { aslTaskTimeouts } from './state-machine-definition';
 import { createWorkflowStateMachine } from './workflow-state-machine';
-import type { WorkflowIdentity } from './workflow-identity';
+import { grantExecutionCheck, type WorkflowIdentity } from './workflow-identity';
 
 export const OFFBOARDING_ASL_FILE = 'statemachines/offboarding.asl.json';
 const ENTRY = 'functions/offboarding/lambda.ts';
@@ -86,11 +86,29 @@ export type OffboardingStep = keyof typeof OFFBOARDING_STEPS;
 export const CHANGING_STEPS: readonly OffboardingStep[] = ['disableUser', 'checkStillDisabled'];
 
 export interface RecordsAccess {
-  /** s3:GetObject on the records, and s3:ListBucket so a missing record answers 404, not 403. */
+  /** s3:GetObject (and GetObjectVersion) on the records, and s3:ListBucket so a missing record answers 404, not 403. */
   readonly read?: boolean;
-  /** s3:PutObject on the records (conditional writes included). */
+  /**
+   * s3:PutObject on the records (conditional writes included). The role is also named in the bucket
+   * policy as one of the only principals that may write records.
+   */
   readonly write?: boolean;
+  /** s3:PutObjectRetention: writes final records with an Object Lock retention. */
+  readonly lock?: boolean;
 }
+
+/** Record writes and deletes the bucket policy refuses to anyone but the record writers. */
+export const RECORD_WRITE_ACTIONS = [
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+  's3:PutObjectRetention',
+  's3:PutObjectLegalHold',
+  's3:BypassGovernanceRetention',
+  's3:PutObjectAcl',
+  's3:PutObjectVersionAcl',
+  's3:RestoreObject',
+] as const;
 
 export interface OffboardingProps {
   /** Environment and log settings shared by every Lambda of the stack. */
@@ -141,6 +159,13 @@ export class Offboarding extends Construct {
   readonly failedExecutionsAlarm: cloudwatch.Alarm;
   /** `<bucket ARN>/offboarding/*`: the only objects any role reads or writes. */
   readonly recordsArnPattern: string;
+  /**
+   * The stack's customer managed policy that denies everything, attached to a user while it is
+   * disabled. The roles may attach and detach this policy and no other (iam:PolicyARN condition).
+   */
+  readonly denyPolicy: iam.ManagedPolicy;
+  /** The roles that write records: the bucket policy refuses record writes and deletes to anyone else. */
+  private readonly recordWriters: iam.IRole[] = [];
 
   constructor(scope: Construct, id: string, props: OffboardingProps) {
     super(scope, id);
@@ -173,8 +198,35 @@ export class Offboarding extends Construct {
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'snapshot-bucket/',
       removalPolicy,
+      // Final records are written with a governance-mode retention (config finalRecordRetentionDays).
+      objectLockEnabled: true,
     });
     this.recordsArnPattern = this.bucket.arnForObjects(`${RECORDS_ROOT}*`);
+    // Only the roles that write records may write or delete any object in the bucket, whatever
+    // their identity policies say (PowerUserAccess includes s3:*): a forged snapshot or decision
+    // record cannot be planted, and no record can be removed or have its retention changed.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyRecordWritersWrite',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [...RECORD_WRITE_ACTIONS],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: {
+          ArnNotEquals: {
+            'aws:PrincipalArn': Lazy.list({ produce: () => this.recordWriters.map((role) => role.roleArn) }),
+          },
+        },
+      }),
+    );
+
+    this.denyPolicy = new iam.ManagedPolicy(this, 'DenyPolicy', {
+      description:
+        'iam-user-lifecycle: attached to an IAM user while it is being offboarded; denies everything (the user is disabled)',
+      statements: [
+        new iam.PolicyStatement({ sid: 'OffboardingDenyAll', effect: iam.Effect.DENY, actions: ['*'], resources: ['*'] }),
+      ],
+    });
 
     const make = (step: OffboardingStep): LifecycleFunction =>
       new LifecycleFunction(this, OFFBOARDING_STEPS[step].id, {
@@ -183,7 +235,10 @@ export class Offboarding extends Construct {
         handler: step,
         description: OFFBOARDING_STEPS[step].description,
         timeout: Duration.seconds(OFFBOARDING_STEPS[step].timeoutSeconds),
-        extraEnvironment: { SNAPSHOT_BUCKET: this.bucket.bucketName },
+        extraEnvironment: {
+          SNAPSHOT_BUCKET: this.bucket.bucketName,
+          OFFBOARDING_DENY_POLICY_ARN: this.denyPolicy.managedPolicyArn,
+        },
       });
     const functions = {
       validateOffboarding: make('validateOffboarding'),
@@ -204,10 +259,9 @@ export class Offboarding extends Construct {
       'iam:ListSSHPublicKeys',
       'iam:ListSigningCertificates',
       'iam:ListServiceSpecificCredentials',
-      'iam:GetUserPolicy', // the deny policy's current document
+      'iam:ListAttachedUserPolicies', // is the deny policy attached?
     ];
     const switchOff = [
-      'iam:PutUserPolicy', // the deny policy
       'iam:DeleteLoginProfile',
       'iam:UpdateAccessKey',
       'iam:UpdateSSHPublicKey',
@@ -228,6 +282,12 @@ export class Offboarding extends Construct {
     const user = ['iam:GetUser', 'iam:ListUserTags'];
     // Disable, CheckStillDisabled and DeleteUser only ever set the offboarding tags.
     const offboardingTagsOnly = { actions: ['iam:TagUser'] as const, tagKeys: [...OFFBOARDING_TAG_KEYS] };
+    // The only policy any step attaches (or a restore detaches): the stack's own deny policy.
+    const denyPolicyOnly = (sid: string, action: 'iam:AttachUserPolicy' | 'iam:DetachUserPolicy') => ({
+      sid,
+      actions: [action],
+      conditions: { ArnEquals: { 'iam:PolicyARN': [this.denyPolicy.managedPolicyArn] } },
+    });
 
     const { validateOffboarding, snapshotUser, disableUser, checkStillDisabled, deleteUser, restoreUser, notify } = functions;
 
@@ -244,14 +304,16 @@ export class Offboarding extends Construct {
     userAccess.grant(disableUser.role, {
       read: unique([...user, ...credentialState]),
       write: switchOff,
+      conditionalWrites: [denyPolicyOnly('AttachDenyPolicyOnly', 'iam:AttachUserPolicy')],
       limitedTagging: offboardingTagsOnly,
     });
-    this.grantRecords(disableUser.role, { read: true, write: true }); // reads the decision record first
+    this.grantRecords(disableUser.role, { read: true, write: true }); // reads the snapshot and the decision record
     notifications.grantPublish(disableUser.role);
 
     userAccess.grant(checkStillDisabled.role, {
       read: unique([...user, ...credentialState]),
       write: switchOff,
+      conditionalWrites: [denyPolicyOnly('AttachDenyPolicyOnly', 'iam:AttachUserPolicy')],
       limitedTagging: offboardingTagsOnly,
     });
     this.grantRecords(checkStillDisabled.role, { write: true }); // only writes the status record
@@ -277,32 +339,47 @@ export class Offboarding extends Construct {
     userAccess.grantGroupMembership(deleteUser.role, ['iam:RemoveUserFromGroup']);
     userAccess.grantVirtualMfaDeletion(deleteUser.role);
     secrets.grantDelete(deleteUser.role);
-    this.grantRecords(deleteUser.role, { read: true, write: true });
+    this.grantRecords(deleteUser.role, { read: true, write: true, lock: true });
     notifications.grantPublish(deleteUser.role);
 
-    // The one role that grants permissions back. Its limits: managed users only (path, and the
-    // managed tag when configured), never a protected user (Deny by name and by tag), the offboarding
-    // tags are the only ones it may remove. It cannot be limited further by policy without breaking
-    // the restore: the policies, groups and boundary to put back come from the snapshot at run time.
+    // The cancel grants nothing: it reactivates the credentials its offboarding deactivated,
+    // detaches the stack's deny policy (and no other) and removes the offboarding tags (and no other).
     userAccess.grant(restoreUser.role, {
       read: unique([...user, ...inventoryLists, 'iam:GetUserPolicy']),
       write: [
-        'iam:PutUserPolicy',
-        'iam:AttachUserPolicy',
-        'iam:AddUserToGroup',
-        'iam:PutUserPermissionsBoundary',
         'iam:UpdateAccessKey',
         'iam:UpdateSSHPublicKey',
         'iam:UpdateSigningCertificate',
         'iam:UpdateServiceSpecificCredential',
-        'iam:DeleteUserPolicy', // the deny policy
-        'iam:TagUser', // the snapshot's own tags, whatever their keys
       ],
+      conditionalWrites: [denyPolicyOnly('DetachDenyPolicyOnly', 'iam:DetachUserPolicy')],
       limitedTagging: { actions: ['iam:UntagUser'], tagKeys: [...OFFBOARDING_TAG_KEYS] },
     });
-    userAccess.grantGroupMembership(restoreUser.role, ['iam:AddUserToGroup']);
-    this.grantRecords(restoreUser.role, { read: true, write: true });
+    this.grantRecords(restoreUser.role, { read: true, write: true, lock: true });
     notifications.grantPublish(restoreUser.role);
+
+    // Safety rule 8: every state-changing step confirms it runs in a live execution of this state
+    // machine (DescribeExecution) and reads what earlier steps returned from that execution's own
+    // history (GetExecutionHistory), of this state machine's executions only.
+    for (const fn of [snapshotUser, disableUser, checkStillDisabled, deleteUser, restoreUser]) {
+      grantExecutionCheck(fn.role, props.identity);
+      if (fn !== snapshotUser) {
+        fn.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'ReadOwnWorkflowHistory',
+            actions: ['states:GetExecutionHistory'],
+            resources: [props.identity.executionArnPattern],
+          }),
+        );
+      }
+      acknowledge(fn.role, {
+        id: iam5Resource(fn.role, props.identity.executionArnPattern),
+        reason:
+          'Execution names are derived from the user at run time (offboard-<user>-<userId>, restore-...); the wildcard ' +
+          "is limited to executions of this stack's offboarding state machine, read-only (DescribeExecution, " +
+          'GetExecutionHistory), so a step can refuse to run outside a live execution for its user.',
+      });
+    }
 
     notifications.grantPublish(notify.role);
 
@@ -342,7 +419,7 @@ export class Offboarding extends Construct {
       principal.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'ReadOffboardingRecords',
-          actions: ['s3:GetObject'],
+          actions: ['s3:GetObject', 's3:GetObjectVersion'], // records are read back at their pinned version
           resources: [this.recordsArnPattern],
         }),
       );
@@ -358,10 +435,11 @@ export class Offboarding extends Construct {
       principal.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'WriteOffboardingRecords',
-          actions: ['s3:PutObject'],
+          actions: access.lock ? ['s3:PutObject', 's3:PutObjectRetention'] : ['s3:PutObject'],
           resources: [this.recordsArnPattern],
         }),
       );
+      this.recordWriters.push(role);
     }
     acknowledge(role, {
       id: iam5Resource(role, this.recordsArnPattern),

@@ -88,6 +88,8 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<KeyRotationStateMachine66548551.Name>:*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<OffboardingStateMachineDCDEFA80.Name>:*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:IamUserLifecycle-KeyRotation:*]',
+        // The offboarding steps' execution guard and history reads (fixed state machine name).
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:IamUserLifecycle-Offboarding:*]',
         'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/offboarding/*]',
         'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/approvals/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',

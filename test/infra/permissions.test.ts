@@ -3,6 +3,7 @@
  * wildcard allows anywhere, IAM writes only on managed users, and the protected-user Deny statements.
  */
 import { workflowIdentity } from '../../infra/constructs/workflow-identity';
+import { Match } from 'aws-cdk-lib/assertions';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { OFFBOARDING_TAG_KEYS } from '../../functions/offboarding/domain';
 import { isIamWriteAction, PROTECTED_USER_READABLE_ACTIONS } from '../../infra/constructs/managed-user-access';
@@ -25,8 +26,17 @@ const userArn = (resource: string) => `arn:${PARTITION}:iam::${ACCOUNT}:user/${r
 
 const LOGS = ['logs:CreateLogStream on own log group', 'logs:PutLogEvents on own log group'];
 const PUBLISH = ['sns:Publish on topic', 'kms:GenerateDataKey on topic key', 'kms:Decrypt on topic key'];
-const READ_RECORDS = ['s3:GetObject on offboarding records', 's3:ListBucket on snapshot bucket'];
+const READ_RECORDS = [
+  's3:GetObject on offboarding records',
+  's3:GetObjectVersion on offboarding records',
+  's3:ListBucket on snapshot bucket',
+];
 const WRITE_RECORDS = ['s3:PutObject on offboarding records'];
+/** Final records are written with an Object Lock retention. */
+const LOCK_RECORDS = ['s3:PutObjectRetention on offboarding records'];
+/** The execution guard, and what earlier steps returned (their own execution's history). */
+const EXECUTION_CHECK = ['states:DescribeExecution on offboarding executions'];
+const HISTORY = ['states:GetExecutionHistory on offboarding executions'];
 const onUsers = (...actions: string[]) => actions.map((a) => `iam:${a} on managed users`);
 /** Reading the user (and its tags), how every step recognises a protected or re-created user. */
 const USER = onUsers('GetUser', 'ListUserTags');
@@ -39,10 +49,11 @@ const CREDENTIAL_STATE = onUsers(
   'ListSSHPublicKeys',
   'ListSigningCertificates',
   'ListServiceSpecificCredentials',
-  'GetUserPolicy',
+  'ListAttachedUserPolicies',
 );
+/** Attaching the stack's deny policy only (iam:PolicyARN condition, asserted separately). */
 const SWITCH_OFF = onUsers(
-  'PutUserPolicy',
+  'AttachUserPolicy',
   'DeleteLoginProfile',
   'UpdateAccessKey',
   'UpdateSSHPublicKey',
@@ -136,6 +147,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'secretsmanager:DescribeSecret on managed secrets',
     ...READ_RECORDS,
     ...WRITE_RECORDS,
+    ...EXECUTION_CHECK,
     ...PUBLISH,
   ],
   'offboarding.disableUser': [
@@ -146,6 +158,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'iam:TagUser on managed users',
     ...READ_RECORDS,
     ...WRITE_RECORDS,
+    ...EXECUTION_CHECK,
+    ...HISTORY,
     ...PUBLISH,
   ],
   'offboarding.checkStillDisabled': [
@@ -155,6 +169,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...SWITCH_OFF,
     'iam:TagUser on managed users',
     ...WRITE_RECORDS,
+    ...EXECUTION_CHECK,
+    ...HISTORY,
     ...PUBLISH,
   ],
   'offboarding.deleteUser': [
@@ -180,29 +196,30 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'secretsmanager:DeleteSecret on managed secrets',
     ...READ_RECORDS,
     ...WRITE_RECORDS,
+    ...LOCK_RECORDS,
+    ...EXECUTION_CHECK,
+    ...HISTORY,
     ...PUBLISH,
   ],
+  // Grants nothing: reactivates credentials, detaches the deny policy (only it), removes offboarding tags (only those).
   'offboarding.restoreUser': [
     ...LOGS,
     ...USER,
     ...INVENTORY,
     'iam:GetUserPolicy on managed users',
     ...onUsers(
-      'PutUserPolicy',
-      'AttachUserPolicy',
-      'AddUserToGroup',
-      'PutUserPermissionsBoundary',
       'UpdateAccessKey',
       'UpdateSSHPublicKey',
       'UpdateSigningCertificate',
       'UpdateServiceSpecificCredential',
-      'DeleteUserPolicy',
-      'TagUser',
+      'DetachUserPolicy',
       'UntagUser',
     ),
-    'iam:AddUserToGroup on groups',
     ...READ_RECORDS,
     ...WRITE_RECORDS,
+    ...LOCK_RECORDS,
+    ...EXECUTION_CHECK,
+    ...HISTORY,
     ...PUBLISH,
   ],
   'offboarding.notify': [...LOGS, ...PUBLISH],
@@ -279,6 +296,11 @@ function resourceLabeler(s: Synthesized, fn: LifecycleFunction): (resource: unkn
       return 'rotation executions';
     if (text === `arn:${PARTITION}:states:{Ref:AWS::Region}:${ACCOUNT}:execution:{GetAtt:${offboarding}.Name}:*`)
       return 'offboarding executions';
+    // The fixed state machine names of infra/constructs/workflow-identity.ts.
+    if (text === `arn:${PARTITION}:states:{Ref:AWS::Region}:${ACCOUNT}:execution:${stack.stackName}-Offboarding:*`)
+      return 'offboarding executions';
+    if (text === `arn:${PARTITION}:states:{Ref:AWS::Region}:${ACCOUNT}:execution:${stack.stackName}-KeyRotation:*`)
+      return 'rotation executions';
     return `UNEXPECTED ${text}`;
   };
 }
@@ -305,6 +327,9 @@ const NON_USER_WRITE_SIDS = ['ChangeGroupMembership', 'DeleteVirtualMfaDevices']
 
 /** Roles whose user writes are split: unrestricted writes, and tagging limited to the offboarding tag keys. */
 const TAG_LIMITED_ROLES = 4; // disableUser, checkStillDisabled, deleteUser, restoreUser
+/** Roles that may attach (disable, check) or detach (restore) the stack's deny policy, and no other. */
+const DENY_POLICY_ROLES = 3;
+const DENY_POLICY_SIDS = ['AttachDenyPolicyOnly', 'DetachDenyPolicyOnly'];
 /** Roles with IAM writes on users. */
 const USER_WRITE_ROLES = 9; // prepare, createAndStore, deactivateOldKey, finishRotation, 4 offboarding steps, api
 /** Roles reading IAM users. */
@@ -365,19 +390,18 @@ describe('IAM permissions with the default config', () => {
     const writes = iamWriteAllows(allIdentityStatements(s.template));
     const bySid = (sid: string) => writes.filter((st) => st.Sid === sid);
     // Assess
-    expect(writes.length).toBe(USER_WRITE_ROLES + TAG_LIMITED_ROLES + 3);
+    expect(writes.length).toBe(USER_WRITE_ROLES + TAG_LIMITED_ROLES + DENY_POLICY_ROLES + 2);
     for (const st of userWriteAllows(writes)) expect(asArray(st.Resource).map(render)).toEqual([userArn('*')]);
     // IAM authorizes these on the group and the device: the only IAM writes on anything but users.
     expect(bySid('ChangeGroupMembership').map((st) => [st.Action, asArray(st.Resource).map(render)])).toEqual([
       ['iam:RemoveUserFromGroup', [userArn('*').replace('user/*', 'group/*')]],
-      ['iam:AddUserToGroup', [userArn('*').replace('user/*', 'group/*')]],
     ]);
     expect(bySid('DeleteVirtualMfaDevices').map((st) => [st.Action, asArray(st.Resource).map(render)])).toEqual([
       ['iam:DeleteVirtualMFADevice', [userArn('*').replace('user/*', 'mfa/*')]],
     ]);
   });
 
-  it('lets the offboarding steps set or remove only the offboarding tags, except restore re-setting snapshot tags', () => {
+  it('lets the offboarding steps set or remove only the offboarding tags', () => {
     // Prepare
     const { disableUser, checkStillDisabled, deleteUser, restoreUser } = s.stack.offboarding.functions;
     const tagKeysOnly = {
@@ -388,7 +412,7 @@ describe('IAM permissions with the default config', () => {
       [disableUser, 'iam:TagUser', []],
       [checkStillDisabled, 'iam:TagUser', []],
       [deleteUser, 'iam:TagUser', []],
-      [restoreUser, 'iam:UntagUser', ['iam:TagUser']],
+      [restoreUser, 'iam:UntagUser', []],
     ] as const) {
       // Act
       const statements = statementsOfRole(s, fn.role);
@@ -404,6 +428,82 @@ describe('IAM permissions with the default config', () => {
       'iam-lifecycle:offboarding-delete-after',
       'iam-lifecycle:offboarding-execution',
     ]);
+  });
+
+  it('lets no role grant: no inline policy, group, boundary; attach and detach only the stack deny policy', () => {
+    // Prepare
+    const { disableUser, checkStillDisabled, restoreUser } = s.stack.offboarding.functions;
+    const denyArn = s.stack.resolve(s.stack.offboarding.denyPolicy.managedPolicyArn) as unknown;
+    const grants = ['iam:PutUserPolicy', 'iam:AddUserToGroup', 'iam:PutUserPermissionsBoundary', 'iam:CreateLoginProfile'];
+    // Act
+    const allows = allIdentityStatements(s.template).filter((st) => st.Effect === 'Allow');
+    const attach = allows.filter((st) => asArray(st.Action).includes('iam:AttachUserPolicy'));
+    const restoreActions = statementsOfRole(s, restoreUser.role)
+      .filter((st) => st.Effect === 'Allow')
+      .flatMap((st) => asArray(st.Action));
+    const restoreDetach = statementsOfRole(s, restoreUser.role).filter((st) =>
+      asArray(st.Action).includes('iam:DetachUserPolicy'),
+    );
+    // Assess
+    expect(allows.filter((st) => asArray(st.Action).some((a) => grants.includes(a)))).toEqual([]);
+    expect(attach).toHaveLength(2);
+    for (const st of attach) {
+      expect(st).toMatchObject({ Sid: 'AttachDenyPolicyOnly', Action: 'iam:AttachUserPolicy' });
+      expect(st.Condition).toEqual({ ArnEquals: { 'iam:PolicyARN': [denyArn] } });
+    }
+    for (const fn of [disableUser, checkStillDisabled]) {
+      expect(statementsOfRole(s, fn.role).filter((st) => asArray(st.Action).includes('iam:AttachUserPolicy'))).toHaveLength(1);
+    }
+    // The restore role grants nothing: no attach, put, add, boundary, unlimited tagging, or key creation.
+    expect(restoreActions.filter((a) => /^iam:(Attach|Put|Add|Create|TagUser)/.test(a))).toEqual([]);
+    expect(restoreDetach).toEqual([
+      expect.objectContaining({ Sid: 'DetachDenyPolicyOnly', Condition: { ArnEquals: { 'iam:PolicyARN': [denyArn] } } }),
+    ]);
+  });
+
+  it('creates the deny policy as a managed policy that denies everything, and tells every offboarding step its ARN', () => {
+    // Act
+    const policy = s.template.findResources('AWS::IAM::ManagedPolicy', {
+      Properties: { Description: Match.stringLikeRegexp('offboarded') },
+    });
+    const offboardingEnv = Object.values(s.stack.offboarding.functions).map(
+      (fn) =>
+        (
+          s.template.toJSON().Resources[logicalId(s.stack, fn.function)] as {
+            Properties: { Environment: { Variables: Record<string, unknown> } };
+          }
+        ).Properties.Environment.Variables.OFFBOARDING_DENY_POLICY_ARN,
+    );
+    // Assess
+    expect(Object.keys(policy)).toEqual([logicalId(s.stack, s.stack.offboarding.denyPolicy)]);
+    expect(Object.values(policy)[0]).toMatchObject({
+      Properties: {
+        PolicyDocument: { Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] },
+      },
+    });
+    for (const value of offboardingEnv) expect(value).toEqual(s.stack.resolve(s.stack.offboarding.denyPolicy.managedPolicyArn));
+  });
+
+  it('lets only the roles that write records write or delete objects of the records bucket, and enables Object Lock', () => {
+    // Prepare
+    const f = s.stack.offboarding.functions;
+    const writers = [f.snapshotUser, f.disableUser, f.checkStillDisabled, f.deleteUser, f.restoreUser, s.stack.api.function];
+    const bucketId = logicalId(s.stack, s.stack.offboarding.bucket);
+    // Act
+    const policies = Object.values(
+      s.template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: bucketId } } }),
+    ) as { Properties: { PolicyDocument: { Statement: Statement[] } } }[];
+    const deny = policies.flatMap((p) => p.Properties.PolicyDocument.Statement).find((st) => st.Sid === 'OnlyRecordWritersWrite');
+    const bucket = s.template.toJSON().Resources[bucketId] as { Properties: Record<string, unknown> };
+    // Assess
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
+    expect(asArray(deny!.Action).sort()).toEqual(
+      expect.arrayContaining(['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:PutObject', 's3:PutObjectRetention']),
+    );
+    const allowed = (deny!.Condition as { ArnNotEquals: { 'aws:PrincipalArn': unknown[] } }).ArnNotEquals['aws:PrincipalArn'];
+    expect(allowed.map(render).sort()).toEqual(writers.map((fn) => render(s.stack.resolve(fn.role.roleArn))).sort());
+    expect(bucket.Properties.ObjectLockEnabled).toBe(true);
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
   });
 
   it('lets offboarding delete a secret only with a recovery window, and read no secret value', () => {
@@ -646,6 +746,7 @@ describe('IAM permissions with the default config', () => {
     expect(writes.length).toBeGreaterThan(USER_WRITE_ROLES);
     for (const st of writes) {
       if (st.Sid === 'TagManagedUsers') expect(Object.keys(st.Condition!).sort()).toEqual(['ForAllValues:StringEquals', 'Null']);
+      else if (DENY_POLICY_SIDS.includes(st.Sid ?? '')) expect(Object.keys(st.Condition!)).toEqual(['ArnEquals']);
       else expect(st.Condition).toBeUndefined();
     }
   });
@@ -671,7 +772,7 @@ describe('IAM permissions shaped by the config', () => {
         asArray(st.Action).some((a) => a.startsWith('iam:') && !a.includes('CredentialReport')),
     );
     // Assess
-    expect(userStatements.length).toBe(USER_READ_ROLES + USER_WRITE_ROLES + TAG_LIMITED_ROLES);
+    expect(userStatements.length).toBe(USER_READ_ROLES + USER_WRITE_ROLES + TAG_LIMITED_ROLES + DENY_POLICY_ROLES);
     for (const st of userStatements) expect(asArray(st.Resource).map(render)).toEqual([userArn('service-accounts/*')]);
   });
 
@@ -697,11 +798,15 @@ describe('IAM permissions shaped by the config', () => {
     const writes = userWriteAllows(statements);
     const reads = statements.filter((st) => st.Sid === 'ReadManagedUsers');
     // Assess
-    expect(writes).toHaveLength(USER_WRITE_ROLES + TAG_LIMITED_ROLES);
+    expect(writes).toHaveLength(USER_WRITE_ROLES + TAG_LIMITED_ROLES + DENY_POLICY_ROLES);
     for (const st of writes) {
       expect(st.Condition).toMatchObject({ StringEquals: { 'iam:ResourceTag/lifecycle': 'managed' } });
       expect(Object.keys(st.Condition!).sort()).toEqual(
-        st.Sid === 'TagManagedUsers' ? ['ForAllValues:StringEquals', 'Null', 'StringEquals'] : ['StringEquals'],
+        st.Sid === 'TagManagedUsers'
+          ? ['ForAllValues:StringEquals', 'Null', 'StringEquals']
+          : DENY_POLICY_SIDS.includes(st.Sid ?? '')
+            ? ['ArnEquals', 'StringEquals']
+            : ['StringEquals'],
       );
     }
     // Groups cannot be tagged and MFA devices carry their own tags: no user-tag condition there.
@@ -763,9 +868,11 @@ describe('IAM permissions with a managed tag key and no value', () => {
     const s = synth({ lifecycleConfig: { managedUsers: { pathPrefix: '/', tag: { key: 'rotate-me' } } } }, { bundle: false });
     const writes = userWriteAllows(allIdentityStatements(s.template));
     // Assess
-    expect(writes).toHaveLength(USER_WRITE_ROLES + TAG_LIMITED_ROLES);
+    expect(writes).toHaveLength(USER_WRITE_ROLES + TAG_LIMITED_ROLES + DENY_POLICY_ROLES);
     for (const st of writes) {
-      if (st.Sid === 'TagManagedUsers') {
+      if (DENY_POLICY_SIDS.includes(st.Sid ?? '')) {
+        expect(st.Condition).toMatchObject({ Null: { 'iam:ResourceTag/rotate-me': 'false' }, ArnEquals: expect.anything() });
+      } else if (st.Sid === 'TagManagedUsers') {
         // Both Null conditions in one block: the managed tag present, the request's tag keys present.
         expect(st.Condition).toMatchObject({ Null: { 'iam:ResourceTag/rotate-me': 'false', 'aws:TagKeys': 'false' } });
       } else {

@@ -6,6 +6,7 @@
 import { workflowIdentity } from '../../infra/constructs/workflow-identity';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { sha256Hex } from '../../functions/shared/snapshot-store';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -157,7 +158,14 @@ describe('the stack with the default config', () => {
           { ROTATION_STATE_MACHINE_ARN: rotation, OFFBOARDING_STATE_MACHINE_ARN: offboarding, SNAPSHOT_BUCKET: bucket },
         ],
         ...Object.values(s.stack.offboarding.functions).map(
-          (f) => [logicalId(s.stack, f.function), { SNAPSHOT_BUCKET: bucket }] as [string, Record<string, unknown>],
+          (f) =>
+            [
+              logicalId(s.stack, f.function),
+              {
+                SNAPSHOT_BUCKET: bucket,
+                OFFBOARDING_DENY_POLICY_ARN: s.stack.resolve(s.stack.offboarding.denyPolicy.managedPolicyArn),
+              },
+            ] as [string, Record<string, unknown>],
         ),
         // The one writer of the secrets names itself in their resource policy.
         [
@@ -227,10 +235,47 @@ describe('the stack with the default config', () => {
     });
 
     it('throw OffboardingCancelledError from the offboarding bundle when a cancel won', async () => {
-      // Prepare: an S3 stand-in whose every object is the decision record of a cancel
-      const server: Server = createServer((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ decision: 'cancel', at: '2026-01-01T00:00:00.000Z', by: 'api', executionName: 'restore-x' }));
+      // Prepare: an AWS stand-in. Step Functions: the execution is live and its Snapshot step pinned a
+      // record; S3: every object is the decision record of a cancel (and the pinned "snapshot").
+      const record = JSON.stringify({
+        decision: 'cancel',
+        at: '2026-01-01T00:00:00.000Z',
+        by: 'api',
+        executionName: 'restore-x',
+      });
+      const machine = 'arn:aws:states:us-east-1:111111111111:stateMachine:IamUserLifecycle-Offboarding';
+      const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:offboard-alice-AIDAEXAMPLE`;
+      const server: Server = createServer((req, res) => {
+        const target = String(req.headers['x-amz-target'] ?? '');
+        res.writeHead(200, { 'content-type': target ? 'application/x-amz-json-1.0' : 'application/json' });
+        if (target.endsWith('DescribeExecution')) {
+          res.end(
+            JSON.stringify({
+              executionArn,
+              stateMachineArn: machine,
+              name: 'offboard-alice-AIDAEXAMPLE',
+              status: 'RUNNING',
+              startDate: 0,
+              input: JSON.stringify({ action: 'offboard', userName: 'alice', userId: 'AIDAEXAMPLE', reason: 'left' }),
+            }),
+          );
+        } else if (target.endsWith('GetExecutionHistory')) {
+          const snapshot = { key: 'offboarding/alice/offboard-alice-AIDAEXAMPLE/snapshot.json', sha256: sha256Hex(record) };
+          res.end(
+            JSON.stringify({
+              events: [
+                {
+                  id: 1,
+                  timestamp: 0,
+                  type: 'TaskStateExited',
+                  stateExitedEventDetails: { name: 'Snapshot', output: JSON.stringify({ snapshot }) },
+                },
+              ],
+            }),
+          );
+        } else {
+          res.end(record);
+        }
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const { port } = server.address() as AddressInfo;
@@ -251,10 +296,17 @@ describe('the stack with the default config', () => {
       };
       try {
         // Act
-        const name = await errorNameFromBundle(bundleFile(s, disable[1]), 'disableUser', state, {
-          AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
-          SNAPSHOT_BUCKET: 'snapshots',
-        });
+        const name = await errorNameFromBundle(
+          bundleFile(s, disable[1]),
+          'disableUser',
+          { state, executionId: executionArn },
+          {
+            AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+            SNAPSHOT_BUCKET: 'snapshots',
+            OFFBOARDING_STATE_MACHINE_ARN: machine,
+            OFFBOARDING_DENY_POLICY_ARN: 'arn:aws:iam::111111111111:policy/deny',
+          },
+        );
         // Assess: the Disable state's Catch sends exactly this name to StoppedByCancel
         expect(aslStates(OFFBOARDING_ASL_FILE).Disable).toMatchObject({
           Catch: expect.arrayContaining([expect.objectContaining({ ErrorEquals: ['OffboardingCancelledError'] })]),
@@ -422,7 +474,8 @@ describe('the stack with the default config', () => {
       // Assess
       expect(deployed).not.toContain('${');
       const tasks = Object.values(definition.States).filter((st) => st.Type === 'Task');
-      expect(tasks).toHaveLength(7);
+      // Validate serves the offboarding and the restore entry (ValidateRestore): 8 Task states, 7 functions.
+      expect(tasks).toHaveLength(8);
       expect(new Set(tasks.map((t) => t.Resource!.split(':function:')[1])).size).toBe(7);
     });
 
@@ -551,6 +604,13 @@ describe('the stack with the default config', () => {
           Effect: 'Deny',
           Principal: { AWS: '*' },
           Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+        }),
+        // Writes and deletes only by the roles that write records (test/infra/permissions.test.ts has the list).
+        expect.objectContaining({
+          Sid: 'OnlyRecordWritersWrite',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': expect.any(Array) } },
         }),
       ]);
     });

@@ -18,7 +18,12 @@ const silent = { info: () => undefined, warn: () => undefined, error: () => unde
 
 function setup(options: { failingUserView?: boolean } = {}) {
   // A day lasts a second; the offboarding tests ask for a 2-day observation in the request body.
-  const config = parseConfig({ timeScale: 86400, managedUsers: { pathPrefix: PATH }, protectedUsers: { userNames: [] } });
+  const config = parseConfig({
+    timeScale: 86400,
+    managedUsers: { pathPrefix: PATH },
+    protectedUsers: { userNames: [] },
+    offboardingObservationDays: { default: 30, min: 1, max: 90 },
+  });
   const waiters: { type: string; resolve: (n: Notification) => void }[] = [];
   const env: LocalEnvironment = createLocalEnvironment({
     endpoint: motoEndpoint(),
@@ -66,6 +71,12 @@ describe('HTTP API', () => {
     ['a missing reason', { userName: 'x' }, /reason is required/],
     ['an invalid user name', { userName: 'bad name!', reason: 'left' }, /userName must be an IAM user name/],
     ['a nonsense observation period', { userName: 'x', reason: 'left', observationDays: -3 }, /observationDays must be/],
+    ['a fractional observation period', { userName: 'x', reason: 'left', observationDays: 0.01 }, /observationDays must be/],
+    [
+      'an observation period beyond the configured bounds',
+      { userName: 'x', reason: 'left', observationDays: 91 },
+      /from 1 to 90/,
+    ],
   ])('POST /offboardings with %s -> 400 and nothing started', async (_label, body, message) => {
     // Prepare
     const { call, env } = setup();

@@ -24,7 +24,8 @@ import {
   GetLoginProfileCommand,
   GetPolicyCommand,
   GetUserCommand,
-  GetUserPolicyCommand,
+  GetPolicyVersionCommand,
+  ListAttachedUserPoliciesCommand,
   ListAccessKeysCommand,
   ListMFADevicesCommand,
   ListServiceSpecificCredentialsCommand,
@@ -36,12 +37,12 @@ import {
   UploadSigningCertificateCommand,
   UploadSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { LocalWorkflows } from '../../functions/local/runner';
-import { DENY_POLICY_NAME, OFFBOARDING_TAG, recordKeys, type UserSnapshot } from '../../functions/offboarding/domain';
+import { OFFBOARDING_TAG, recordKeys, type UserSnapshot } from '../../functions/offboarding/domain';
 import { makeOffboardingHandlers, offboardingTaskBindings, type FinalRecord } from '../../functions/offboarding/handlers';
-import { MotoIamGaps } from '../../functions/offboarding/local';
+import { ensureLocalDenyPolicy, MotoIamGaps } from '../../functions/offboarding/local';
 import { offboardingStatus, startOffboarding, type OffboardingServiceDeps } from '../../functions/offboarding/service';
 import { parseConfig, secretNameFor } from '../../functions/shared/config';
 import { IamUserAdmin } from '../../functions/shared/iam-user-admin';
@@ -111,7 +112,8 @@ it('offboards a user with every kind of attachment: unusable after Disable, ever
   clients.iam.middlewareStack.add(recorder as never, recorderOptions);
   clients.secrets.middlewareStack.add(recorder as never, recorderOptions);
   const bucket = uniqueName('offboarding-it');
-  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+  const denyPolicyArn = await ensureLocalDenyPolicy(clients.iam);
   const config = parseConfig({ timeScale: 86400 * 15 });
   const notifications = new RecordingNotifier();
   const admin = new IamUserAdmin(clients.iam);
@@ -124,8 +126,10 @@ it('offboards a user with every kind of attachment: unusable after Disable, ever
     config,
     clock: () => new Date(),
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    denyPolicyArn,
+    workflows: () => workflows,
   });
-  const workflows = new LocalWorkflows({
+  const workflows: LocalWorkflows = new LocalWorkflows({
     offboarding: { aslFile: 'offboarding.asl.json', tasks: offboardingTaskBindings(handlers) },
   });
   const service: OffboardingServiceDeps = { iam: admin, records, workflows, config };
@@ -219,21 +223,17 @@ it('offboards a user with every kind of attachment: unusable after Disable, ever
       (c) => c.Status,
     ),
   ).toEqual(['Inactive']);
+  // The stack's managed deny policy is attached (denying everything); no inline policy was written.
+  const attached = (await iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }))).AttachedPolicies!;
+  expect(attached.map((p) => p.PolicyArn)).toContain(denyPolicyArn);
+  expect(calls.slice(mark).filter((c) => c.command === 'PutUserPolicy')).toEqual([]);
+  const version = (await iam.send(new GetPolicyCommand({ PolicyArn: denyPolicyArn }))).Policy!.DefaultVersionId!;
   const deny = JSON.parse(
     decodeURIComponent(
-      (await iam.send(new GetUserPolicyCommand({ UserName: userName, PolicyName: DENY_POLICY_NAME }))).PolicyDocument!,
+      (await iam.send(new GetPolicyVersionCommand({ PolicyArn: denyPolicyArn, VersionId: version }))).PolicyVersion!.Document!,
     ),
-  ) as { Statement: { Effect: string; Action: string; Resource: string; Condition?: Record<string, Record<string, string>> }[] };
-  expect(deny.Statement).toEqual([
-    { Sid: 'OffboardingDenyAll', Effect: 'Deny', Action: '*', Resource: '*' },
-    {
-      Sid: 'OffboardingRevokeEarlierSessions',
-      Effect: 'Deny',
-      Action: '*',
-      Resource: '*',
-      Condition: { DateLessThan: { 'aws:TokenIssueTime': expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) } },
-    },
-  ]);
+  ) as { Statement: unknown[] };
+  expect(deny.Statement).toEqual([{ Sid: 'OffboardingDenyAll', Effect: 'Deny', Action: '*', Resource: '*' }]);
   const tags = Object.fromEntries(
     (await iam.send(new ListUserTagsCommand({ UserName: userName }))).Tags!.map((t) => [t.Key, t.Value]),
   );
@@ -271,13 +271,12 @@ it('offboards a user with every kind of attachment: unusable after Disable, ever
       'DeleteUserPolicy',
       'DetachUserPolicy',
       'RemoveUserFromGroup',
-      'DeleteUserPolicy:deny',
+      'DetachUserPolicy:deny',
       'DeleteUserPermissionsBoundary',
       'DeleteSecret',
       'DeleteUser',
     ];
-    const name =
-      c.command === 'DeleteUserPolicy' && c.input.PolicyName === DENY_POLICY_NAME ? 'DeleteUserPolicy:deny' : c.command;
+    const name = c.command === 'DetachUserPolicy' && c.input.PolicyArn === denyPolicyArn ? 'DetachUserPolicy:deny' : c.command;
     const index = order.indexOf(name);
     return index < 0 ? undefined : index;
   };
@@ -298,12 +297,15 @@ it('offboards a user with every kind of attachment: unusable after Disable, ever
   ]);
   expect(removed('DeactivateMFADevice')).toHaveLength(1);
   expect(removed('DeleteVirtualMFADevice')).toHaveLength(1);
-  expect(removed('DeleteUserPolicy').map((c) => c.input.PolicyName)).toEqual(['inline-logs', 'inline-sqs', DENY_POLICY_NAME]);
+  expect(removed('DeleteUserPolicy').map((c) => c.input.PolicyName)).toEqual(['inline-logs', 'inline-sqs']);
   expect(
     removed('DetachUserPolicy')
       .map((c) => c.input.PolicyArn)
       .sort(),
-  ).toEqual([...managed].sort());
+  ).toEqual([...managed, denyPolicyArn].sort());
+  // the deny policy is detached last of all permissions; the stack's policy itself stays
+  expect(removals.filter((c) => rank(c) === 10).map((c) => c.input.PolicyArn)).toEqual([denyPolicyArn]);
+  expect((await iam.send(new GetPolicyCommand({ PolicyArn: denyPolicyArn }))).Policy!.Arn).toBe(denyPolicyArn);
   expect(
     removed('RemoveUserFromGroup')
       .map((c) => c.input.GroupName)
@@ -347,11 +349,18 @@ it('offboards a user with every kind of attachment: unusable after Disable, ever
   expect(snapshot.attachedPolicies.map((p) => p.policyArn).sort()).toEqual([...managed].sort());
   expect(Object.fromEntries(snapshot.inlinePolicies.map((p) => [p.policyName, p.document]))).toEqual(inline);
   expect(snapshot.secret).toEqual({ name: secretName, exists: true });
-  const firstChange = ours.findIndex((c) => /^(Put|Update|Delete|Tag|Deactivate|Detach|Remove)/.test(c.command));
+  const firstChange = ours.findIndex((c) => /^(Put|Update|Delete|Tag|Deactivate|Detach|Remove|Attach)/.test(c.command));
   const lastSnapshotRead = ours.map((c) => c.command).lastIndexOf('GetSSHPublicKey');
   expect(lastSnapshotRead).toBeLessThan(firstChange);
   const final = await records.get<FinalRecord>(recordKeysOfRun.finalRecord);
   expect(final).toMatchObject({ outcome: 'completed', userName, userAlreadyGone: false });
+  // ... the final record is Object-Locked (governance) and pinned by hash in the execution's own output
+  const head = await clients.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: recordKeysOfRun.finalRecord }));
+  expect(head.ObjectLockMode).toBe('GOVERNANCE');
+  expect(new Date(head.ObjectLockRetainUntilDate!).getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+  expect(result.output).toMatchObject({ finalRecordSha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  const pinned = { sha256: (result.output as { finalRecordSha256: string }).finalRecordSha256 };
+  await expect(records.getVerified(recordKeysOfRun.finalRecord, pinned)).resolves.toMatchObject({ outcome: 'completed' });
   expect(status).toMatchObject({ phase: 'completed', userExists: false, finalRecordKey: recordKeysOfRun.finalRecord });
 
   // ... and no secret reached notifications or the execution history

@@ -16,7 +16,7 @@ import {
   CreateServiceSpecificCredentialCommand,
   CreateUserCommand,
   DeleteUserCommand,
-  DeleteUserPolicyCommand,
+  DetachUserPolicyCommand,
   GetLoginProfileCommand,
   GetUserCommand,
   GetUserPolicyCommand,
@@ -38,15 +38,16 @@ import {
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { LocalWorkflows } from '../../functions/local/runner';
+import { OFFBOARDING_TAG_KEYS, recordKeys, type UserSnapshot } from '../../functions/offboarding/domain';
 import {
-  DENY_POLICY_NAME,
-  isDenyPolicyIntact,
-  OFFBOARDING_TAG_KEYS,
-  recordKeys,
-  type UserSnapshot,
-} from '../../functions/offboarding/domain';
-import { makeOffboardingHandlers, offboardingTaskBindings, type FinalRecord } from '../../functions/offboarding/handlers';
-import { MotoIamGaps } from '../../functions/offboarding/local';
+  makeOffboardingHandlers,
+  offboardingTaskBindings,
+  type FinalRecord,
+  type OffboardingHandlers,
+  type OffboardingState,
+} from '../../functions/offboarding/handlers';
+import { offboardingExecutionName, restoreExecutionName } from '../../functions/offboarding/domain';
+import { ensureLocalDenyPolicy, MotoIamGaps } from '../../functions/offboarding/local';
 import {
   cancelOffboarding,
   offboardingStatus,
@@ -71,10 +72,12 @@ import { testClients, uniqueName } from '../support/aws';
 
 jest.setTimeout(90_000);
 
-const FAST = { timeScale: 86400 * 15 }; // 30-day observation = 2 s, check interval = 1 s
+// 30-day observation = 2 s, check interval = 1 s; a request may ask for 7-150 days (0.5-10 s).
+const FAST = { timeScale: 86400 * 15, offboardingObservationDays: { default: 30, min: 7, max: 150 } };
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const gaps = new MotoIamGaps();
 let bucket: string;
+let denyPolicyArn: string;
 
 interface Call {
   readonly command: string;
@@ -109,6 +112,7 @@ interface Harness {
   readonly service: OffboardingServiceDeps;
   readonly calls: Call[];
   readonly config: LifecycleConfig;
+  readonly handlers: OffboardingHandlers;
 }
 
 function harness(
@@ -121,6 +125,7 @@ function harness(
   const admin = new IamUserAdmin(clients.iam);
   const records = new SnapshotStore(clients.s3, bucket);
   const notifications = new RecordingNotifier();
+  const runner: { current?: LocalWorkflows } = {};
   const handlers = makeOffboardingHandlers({
     iam: admin,
     records,
@@ -130,11 +135,14 @@ function harness(
     clock: () => new Date(),
     logger: silent,
     automationUserNames: options.automationUserNames ?? [],
+    denyPolicyArn,
+    workflows: () => runner.current!,
   });
   const workflows = new LocalWorkflows(
     { offboarding: { aslFile: 'offboarding.asl.json', tasks: offboardingTaskBindings(handlers) } },
     options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {},
   );
+  runner.current = workflows;
   const service: OffboardingServiceDeps = {
     iam: admin,
     records,
@@ -142,7 +150,7 @@ function harness(
     config,
     automationUserNames: options.automationUserNames ?? [],
   };
-  return { clients, admin, records, notifications, workflows, service, calls, config };
+  return { clients, admin, records, notifications, workflows, service, calls, config, handlers };
 }
 
 const APP_POLICY = JSON.stringify({
@@ -227,6 +235,11 @@ async function inlinePolicy(iam: IAMClient, userName: string, name: string): Pro
   }
 }
 
+async function attachedPolicies(iam: IAMClient, userName: string): Promise<string[]> {
+  const out = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName }));
+  return (out.AttachedPolicies ?? []).map((p) => p.PolicyArn!);
+}
+
 async function tagsOf(iam: IAMClient, userName: string): Promise<Record<string, string>> {
   const out = await iam.send(new ListUserTagsCommand({ UserName: userName }));
   return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key!, t.Value!]));
@@ -240,7 +253,8 @@ function expectNoSecrets(h: Harness, secret: string): void {
 
 beforeAll(async () => {
   bucket = uniqueName('offboarding-sm');
-  await testClients().s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await testClients().s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+  denyPolicyArn = await ensureLocalDenyPolicy(testClients().iam);
 });
 
 describe('offboarding state machine', () => {
@@ -257,7 +271,7 @@ describe('offboarding state machine', () => {
       requestedBy: 'test',
     });
     const again = await startOffboarding(h.service, { userName: user.userName, reason: 'asked twice', requestedBy: 'test' });
-    const different = startOffboarding(h.service, { userName: user.userName, reason: 'shorter please', observationDays: 1 });
+    const different = startOffboarding(h.service, { userName: user.userName, reason: 'shorter please', observationDays: 7 });
     await expect(different).rejects.toBeInstanceOf(WorkflowConflictError);
     const result = await h.workflows.wait('offboarding', started.executionName);
     const status = await offboardingStatus(h.service, user.userName);
@@ -287,7 +301,7 @@ describe('offboarding state machine', () => {
     });
     expect(snapshot!.secret).toEqual({ name: secretNameFor(h.config, user.userName), exists: true });
     const ours = callsFor(h, user.userName, mark);
-    const firstMutation = ours.findIndex((c) => /^(Put|Update|Delete|Tag)/.test(c.command));
+    const firstMutation = ours.findIndex((c) => /^(Put|Update|Delete|Tag|Attach)/.test(c.command));
     const snapshotRead = ours.findIndex((c) => c.command === 'GetUserPolicy');
     expect(snapshotRead).toBeGreaterThanOrEqual(0);
     expect(snapshotRead).toBeLessThan(firstMutation);
@@ -372,6 +386,11 @@ describe('offboarding state machine', () => {
     await expect(
       startOffboarding(h.service, { userName: valid.userName, reason: 'x', observationDays: 400 }),
     ).rejects.toBeInstanceOf(ValidationError);
+    for (const days of [0.01, 7.5, 6, 151]) {
+      await expect(startOffboarding(h.service, { userName: valid.userName, reason: 'x', observationDays: days })).rejects.toThrow(
+        /whole number of days from 7 to 150/,
+      );
+    }
     expect(await h.workflows.list('offboarding')).toEqual([]);
 
     // The state machine refuses on its own too (someone starting it by hand): blocked, nothing changed.
@@ -379,7 +398,6 @@ describe('offboarding state machine', () => {
       action: 'offboard',
       userName: byTag.userName,
       reason: 'by hand',
-      timing: { observationSeconds: 2, checkIntervalSeconds: 1 },
     });
     const directResult = await h.workflows.wait('offboarding', 'offboard-by-hand-protected');
     expect(direct.started).toBe(true);
@@ -396,7 +414,7 @@ describe('offboarding state machine', () => {
     for (const u of [byTag, outOfScope, valid]) {
       expect(await keyStatuses(h.clients.iam, u.userName)).toEqual({ [u.activeKeyId]: 'Active', [u.inactiveKeyId]: 'Inactive' });
       expect(await exists(() => h.clients.iam.send(new GetLoginProfileCommand({ UserName: u.userName })))).toBe(true);
-      expect(await inlinePolicy(h.clients.iam, u.userName, DENY_POLICY_NAME)).toBeUndefined();
+      expect(await attachedPolicies(h.clients.iam, u.userName)).not.toContain(denyPolicyArn);
       expect(Object.keys(await tagsOf(h.clients.iam, u.userName)).filter((k) => OFFBOARDING_TAG_KEYS.includes(k))).toEqual([]);
     }
     expect(await h.records.listChildren(`offboarding/${byTag.userName}/`)).toEqual([]);
@@ -417,7 +435,7 @@ describe('offboarding state machine', () => {
     const iam = h.clients.iam;
     await iam.send(new UpdateAccessKeyCommand({ UserName: user.userName, AccessKeyId: user.activeKeyId, Status: 'Active' }));
     await iam.send(new CreateLoginProfileCommand({ UserName: user.userName, Password: 'Back-Again-7!' }));
-    await iam.send(new DeleteUserPolicyCommand({ UserName: user.userName, PolicyName: DENY_POLICY_NAME }));
+    await iam.send(new DetachUserPolicyCommand({ UserName: user.userName, PolicyArn: denyPolicyArn }));
     const reenabled = await waitFor('all re-enables reported', () => {
       const findings = sentFor(h, user.userName)
         .filter((n) => n.type === 'offboarding.reenabled')
@@ -426,17 +444,12 @@ describe('offboarding state machine', () => {
       return all ? findings : undefined;
     });
 
-    // Assert: disabled again, with a fresh cut-off for sessions
+    // Assert: disabled again, the deny policy attached again
     expect(during).toMatchObject({ phase: 'disabled', deleteAfter: disabled.deleteAfter, userExists: true });
     expect(reenabled).toEqual(expect.arrayContaining([`access key is active (${user.activeKeyId})`]));
     expect((await keyStatuses(iam, user.userName))[user.activeKeyId]).toBe('Inactive');
     expect(await exists(() => iam.send(new GetLoginProfileCommand({ UserName: user.userName })))).toBe(false);
-    const deny = await inlinePolicy(iam, user.userName, DENY_POLICY_NAME);
-    expect(isDenyPolicyIntact(deny)).toBe(true);
-    const cutOff = (
-      JSON.parse(deny!) as { Statement: { Condition?: { DateLessThan: Record<string, string> } }[] }
-    ).Statement.find((s) => s.Condition)!.Condition!.DateLessThan['aws:TokenIssueTime']!;
-    expect(new Date(cutOff).getTime()).toBeGreaterThan(new Date(disabled.disabledAt as string).getTime());
+    expect(await attachedPolicies(iam, user.userName)).toContain(denyPolicyArn);
 
     // and the offboarding still finishes on schedule
     const result = await h.workflows.wait('offboarding', started.executionName);
@@ -465,8 +478,17 @@ describe('offboarding state machine', () => {
     ).ServiceSpecificCredential!;
     await iam.send(new PutUserPermissionsBoundaryCommand({ UserName: user.userName, PermissionsBoundary: user.policyArn }));
     const started = await startOffboarding(h.service, { userName: user.userName, reason: 'mistake?', observationDays: 150 });
-    await waitFor('offboarding.disabled', () => sentFor(h, user.userName).find((n) => n.type === 'offboarding.disabled'));
+    const disabledNote = await waitFor('offboarding.disabled', () =>
+      sentFor(h, user.userName).find((n) => n.type === 'offboarding.disabled'),
+    );
     expect((await keyStatuses(iam, user.userName))[user.activeKeyId]).toBe('Inactive');
+    // Disable records exactly what it switched from Active to Inactive, not what was already off.
+    expect(disabledNote.deactivated).toEqual({
+      accessKeyIds: [user.activeKeyId],
+      sshPublicKeyIds: [sshActive],
+      signingCertificateIds: [],
+      serviceSpecificCredentialIds: [credential.ServiceSpecificCredentialId],
+    });
 
     // Act
     const cancel = await cancelOffboarding(h.service, user.userName, { requestedBy: 'test', reason: 'wrong person' });
@@ -555,9 +577,7 @@ describe('offboarding state machine', () => {
       errorName: 'ProtectedUserError',
     });
     expect((await keyStatuses(iam, user.userName))[user.activeKeyId]).toBe('Inactive');
-    expect((await iam.send(new ListUserPoliciesCommand({ UserName: user.userName }))).PolicyNames).toContain(
-      'iam-lifecycle-offboarding-deny',
-    );
+    expect(await attachedPolicies(iam, user.userName)).toContain(denyPolicyArn);
   });
 
   it('refuses to cancel once deletion has begun, and after the user is deleted', async () => {
@@ -631,7 +651,11 @@ describe('offboarding state machine', () => {
     expect(calls.filter((c) => c === 'DeleteUser')).toHaveLength(1);
     expect(calls.filter((c) => /^(Delete|Detach|Remove|Deactivate|Update|Put|Tag)/.test(c)).at(-1)).toBe('DeleteUser');
     const detaches = callsFor(h, user.userName, mark).filter((c) => c.command === 'DetachUserPolicy');
-    expect(detaches.map((c) => c.input.PolicyArn).sort()).toEqual([user.policyArn, second.Policy!.Arn!].sort());
+    expect(detaches.map((c) => c.input.PolicyArn).sort()).toEqual([user.policyArn, second.Policy!.Arn!, denyPolicyArn].sort());
+    // the deny policy is detached last of all permissions, and the stack's policy itself is never deleted
+    expect(detaches.at(-1)!.input.PolicyArn).toBe(denyPolicyArn);
+    expect(calls.lastIndexOf('RemoveUserFromGroup')).toBeLessThan(calls.lastIndexOf('DetachUserPolicy'));
+    expect(h.calls.slice(mark).some((c) => c.command === 'DeletePolicy')).toBe(false);
     // the key deletions happened in the first attempt only: the retry resumed where it stopped
     expect(calls.filter((c) => c === 'DeleteAccessKey')).toHaveLength(2);
     const final = await h.records.get<FinalRecord>(recordKeys(user.userName, started.executionName).finalRecord);
@@ -655,7 +679,7 @@ describe('offboarding state machine', () => {
     // check may put the deny policy back in between, so try again until the user is gone.
     await waitFor('the user deleted by hand', async () => {
       await h.admin.deleteInlinePolicy(user.userName, 'app-inline');
-      await h.admin.deleteInlinePolicy(user.userName, DENY_POLICY_NAME);
+      await h.admin.detachPolicy(user.userName, denyPolicyArn);
       await h.admin.detachPolicy(user.userName, user.policyArn);
       try {
         await h.clients.iam.send(new DeleteUserCommand({ UserName: user.userName }));
@@ -686,5 +710,279 @@ describe('offboarding state machine', () => {
     // Assert
     expect(result).toMatchObject({ status: 'FAILED', error: 'InvalidRequest' });
     expect(h.calls).toEqual([]);
+  });
+  it('cancel reports what it cannot do and what changed during observation, and still completes', async () => {
+    // Prepare: during observation someone deletes the active key and adds the user to another group
+    const h = harness();
+    const iam = h.clients.iam;
+    const user = await createUser(h, 'offb-report');
+    const started = await startOffboarding(h.service, { userName: user.userName, reason: 'left', observationDays: 150 });
+    await waitFor('offboarding.disabled', () => sentFor(h, user.userName).find((n) => n.type === 'offboarding.disabled'));
+    await h.admin.deleteAccessKey(user.userName, user.activeKeyId);
+    const extraGroup = `${user.userName}-extra`;
+    await iam.send(new CreateGroupCommand({ GroupName: extraGroup }));
+    await iam.send(new AddUserToGroupCommand({ UserName: user.userName, GroupName: extraGroup }));
+
+    // Act
+    const cancel = await cancelOffboarding(h.service, user.userName, { requestedBy: 'test' });
+    const restore = await h.workflows.wait('offboarding', cancel.restoreExecutionName);
+
+    // Assess: completed; the deny policy and tags are gone; the gone key and the new group are reported, not reverted
+    expect(restore.status).toBe('SUCCEEDED');
+    expect(await attachedPolicies(iam, user.userName)).toEqual([user.policyArn]);
+    expect(Object.keys(await tagsOf(iam, user.userName)).filter((k) => OFFBOARDING_TAG_KEYS.includes(k))).toEqual([]);
+    const groups = (await iam.send(new ListGroupsForUserCommand({ UserName: user.userName }))).Groups!.map((g) => g.GroupName);
+    expect(groups.sort()).toEqual([user.groupName, extraGroup].sort());
+    const final = await h.records.get<FinalRecord>(recordKeys(user.userName, started.executionName).finalRecord);
+    expect(final?.outcome === 'cancelled' && final.notRestored.map((n) => [n.kind, n.id])).toEqual(
+      expect.arrayContaining([
+        ['credential-gone', user.activeKeyId],
+        ['group-changed-during-offboarding', extraGroup],
+      ]),
+    );
+    const cancelled = sentFor(h, user.userName).find((n) => n.type === 'offboarding.cancelled');
+    expect((cancelled?.notRestored as string[]).join('\n')).toMatch(new RegExp(`${user.activeKeyId} no longer exists`));
+  });
+});
+
+describe('offboarding trust boundaries (attacker paths)', () => {
+  it('a forged snapshot naming AdministratorAccess and an admin group grants nothing on cancel', async () => {
+    // Prepare: an offboarding under observation; the attacker overwrites its snapshot in S3
+    const h = harness();
+    const iam = h.clients.iam;
+    const user = await createUser(h, 'offb-forged');
+    const adminGroup = `${user.userName}-admins`;
+    await iam.send(new CreateGroupCommand({ GroupName: adminGroup }));
+    const admin = await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: `${user.userName}-AdministratorAccess`,
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+      }),
+    );
+    const started = await startOffboarding(h.service, { userName: user.userName, reason: 'left', observationDays: 150 });
+    await waitFor('offboarding.disabled', () => sentFor(h, user.userName).find((n) => n.type === 'offboarding.disabled'));
+    const keys = recordKeys(user.userName, started.executionName);
+    const real = (await h.records.get<UserSnapshot>(keys.snapshot))!;
+    await h.records.put(keys.snapshot, {
+      ...real,
+      groups: [...real.groups, adminGroup],
+      attachedPolicies: [...real.attachedPolicies, { policyName: 'AdministratorAccess', policyArn: admin.Policy!.Arn! }],
+      inlinePolicies: [
+        ...real.inlinePolicies,
+        { policyName: 'all', document: '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}' },
+      ],
+      user: { ...real.user, tags: { ...real.user.tags, team: 'admins' } },
+      accessKeys: real.accessKeys.map((k) => ({ ...k, status: 'Active' })),
+    });
+    const mark = h.calls.length;
+
+    // Act
+    const cancel = await cancelOffboarding(h.service, user.userName, { requestedBy: 'test' });
+    const restore = await h.workflows.wait('offboarding', cancel.restoreExecutionName);
+
+    // Assess: no group, no policy, no tag was added; only the key Disable switched off is back
+    expect(restore.status).toBe('SUCCEEDED');
+    const groups = (await iam.send(new ListGroupsForUserCommand({ UserName: user.userName }))).Groups!.map((g) => g.GroupName);
+    expect(groups).toEqual([user.groupName]);
+    expect(await attachedPolicies(iam, user.userName)).toEqual([user.policyArn]);
+    expect((await iam.send(new ListUserPoliciesCommand({ UserName: user.userName }))).PolicyNames).toEqual(['app-inline']);
+    expect(await tagsOf(iam, user.userName)).toEqual({ team: 'payments' });
+    expect(await keyStatuses(iam, user.userName)).toEqual({ [user.activeKeyId]: 'Active', [user.inactiveKeyId]: 'Inactive' });
+    const granting = callsFor(h, user.userName, mark).filter((c) =>
+      /^(AttachUserPolicy|PutUserPolicy|AddUserToGroup|PutUserPermissionsBoundary|TagUser)$/.test(c.command),
+    );
+    expect(granting).toEqual([]);
+    const final = await h.records.get<FinalRecord>(keys.finalRecord);
+    // The restore read the snapshot at the version its Snapshot step pinned (hash-checked), not the forgery:
+    // compared with the genuine snapshot nothing changed, so nothing about groups or tags is reported.
+    expect(final?.outcome === 'cancelled' && final.notRestored.map((n) => n.kind)).toEqual(['console-password-not-restorable']);
+  });
+
+  it('refuses a hand-started restore (no cancel decision) and changes nothing', async () => {
+    // Prepare: an offboarding under observation, and a restore started by hand (StartExecution)
+    const h = harness();
+    const iam = h.clients.iam;
+    const user = await createUser(h, 'offb-handrestore');
+    const started = await startOffboarding(h.service, { userName: user.userName, reason: 'left', observationDays: 150 });
+    await waitFor('offboarding.disabled', () => sentFor(h, user.userName).find((n) => n.type === 'offboarding.disabled'));
+    const userId = (await iam.send(new GetUserCommand({ UserName: user.userName }))).User!.UserId!;
+    const name = restoreExecutionName(started.executionName);
+    const mark = h.calls.length;
+
+    // Act
+    await h.workflows.start('offboarding', name, {
+      action: 'restore',
+      userName: user.userName,
+      userId,
+      offboardingExecutionName: started.executionName,
+    });
+    const result = await h.workflows.wait('offboarding', name);
+
+    // Assess: refused; the user is still disabled and the offboarding goes on
+    expect(result.status).toBe('FAILED');
+    expect(sentFor(h, user.userName).find((n) => n.type === 'offboarding.failed')).toMatchObject({
+      errorName: 'ValidationError',
+      errorMessage: expect.stringMatching(/no cancel was recorded/),
+    });
+    expect((await keyStatuses(iam, user.userName))[user.activeKeyId]).toBe('Inactive');
+    expect(await attachedPolicies(iam, user.userName)).toContain(denyPolicyArn);
+    expect(callsFor(h, user.userName, mark).filter((c) => /^(Update|Detach|Untag)/.test(c.command))).toEqual([]);
+    expect((await h.workflows.describe('offboarding', started.executionName))?.status).toBe('RUNNING');
+    await h.workflows.stop('offboarding', started.executionName, { error: 'TestDone', cause: 'end of test' });
+  });
+
+  it('refuses a direct invoke of Disable, DeleteUser and RestoreUser without a live execution, changing nothing', async () => {
+    // Prepare: a user nobody offboards; an attacker invokes the step Lambdas with made-up state
+    const h = harness();
+    const iam = h.clients.iam;
+    const user = await createUser(h, 'offb-direct');
+    const userId = (await iam.send(new GetUserCommand({ UserName: user.userName }))).User!.UserId!;
+    const executionName = offboardingExecutionName(user.userName, userId);
+    const state: OffboardingState = {
+      status: 'ready',
+      action: 'offboard',
+      userName: user.userName,
+      userId,
+      executionName,
+      startedAt: new Date().toISOString(),
+      reason: 'forged',
+      requestedBy: 'attacker',
+      timing: { observationSeconds: 1, checkIntervalSeconds: 1 },
+      disable: {
+        disabledAt: new Date(0).toISOString(),
+        deleteAfter: new Date(0).toISOString(),
+        firstCheckInSeconds: 1,
+        tagged: true,
+        disabled: {
+          consolePasswordDeleted: false,
+          accessKeyIds: [],
+          sshPublicKeyIds: [],
+          signingCertificateIds: [],
+          serviceSpecificCredentialIds: [],
+          deactivated: { accessKeyIds: [], sshPublicKeyIds: [], signingCertificateIds: [], serviceSpecificCredentialIds: [] },
+          denyPolicyArn,
+        },
+      },
+    };
+    const forgedId = h.workflows.executionArn('offboarding', executionName);
+    const mark = h.calls.length;
+
+    // Act
+    const attempts = [
+      h.handlers.disable({ state, executionId: forgedId }),
+      h.handlers.deleteUser({ state, executionId: forgedId }),
+      h.handlers.deleteUser({ state, executionId: undefined as unknown as string }),
+      h.handlers.deleteUser({ state, executionId: `arn:aws:states:us-east-1:123456789012:execution:other:${executionName}` }),
+      h.handlers.restore({
+        request: { action: 'restore', userName: user.userName, userId, offboardingExecutionName: executionName },
+        executionName: restoreExecutionName(executionName),
+        startedAt: new Date().toISOString(),
+        executionId: h.workflows.executionArn('offboarding', restoreExecutionName(executionName)),
+      }),
+    ];
+    const outcomes = await Promise.allSettled(attempts);
+
+    // Assess: every one refused with a clear error; nothing changed
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      const error = (outcome as PromiseRejectedResult).reason as Error;
+      expect(error.name).toMatch(/NotInLiveExecutionError|ValidationError/);
+      expect(error.message).toMatch(/live offboarding execution|executionId/);
+    }
+    expect(await exists(() => iam.send(new GetUserCommand({ UserName: user.userName })))).toBe(true);
+    expect(await keyStatuses(iam, user.userName)).toEqual({ [user.activeKeyId]: 'Active', [user.inactiveKeyId]: 'Inactive' });
+    expect(h.calls.slice(mark).filter((c) => /^(Put|Update|Delete|Tag|Untag|Attach|Detach|Remove)/.test(c.command))).toEqual([]);
+    expect(await h.records.listChildren(`offboarding/${user.userName}/`)).toEqual([]);
+  });
+
+  it('refuses a DeleteUser invoked with the id of a live execution before the configured observation is over', async () => {
+    // Prepare: a real offboarding under observation; the attacker forges a state saying deletion is due
+    const h = harness();
+    const user = await createUser(h, 'offb-early-delete');
+    const started = await startOffboarding(h.service, { userName: user.userName, reason: 'left', observationDays: 150 });
+    await waitFor('offboarding.disabled', () => sentFor(h, user.userName).find((n) => n.type === 'offboarding.disabled'));
+    const userId = (await h.clients.iam.send(new GetUserCommand({ UserName: user.userName }))).User!.UserId!;
+    const state = {
+      status: 'ready',
+      action: 'offboard',
+      userName: user.userName,
+      userId,
+      executionName: started.executionName,
+      startedAt: new Date().toISOString(),
+      reason: 'left',
+      requestedBy: 'attacker',
+      timing: { observationSeconds: 1, checkIntervalSeconds: 1 },
+      disable: { disabledAt: new Date(0).toISOString(), deleteAfter: new Date(0).toISOString() },
+      observation: { due: true, deleteAfter: new Date(0).toISOString(), checks: 1, nextCheckInSeconds: 0, reenabledCount: 0 },
+    } as unknown as OffboardingState;
+    const mark = h.calls.length;
+
+    // Act
+    const attempt = h.handlers.deleteUser({ state, executionId: started.executionArn });
+
+    // Assess: the deletion time comes from the execution's own Disable output and the config, not the input
+    await expect(attempt).rejects.toThrow(/observation of .* lasts until/);
+    expect(await exists(() => h.clients.iam.send(new GetUserCommand({ UserName: user.userName })))).toBe(true);
+    expect(callsFor(h, user.userName, mark).filter((c) => /^(Delete|Detach|Remove)/.test(c.command))).toEqual([]);
+    expect(await h.records.get(recordKeys(user.userName, started.executionName).decision)).toBeUndefined();
+    await h.workflows.stop('offboarding', started.executionName, { error: 'TestDone', cause: 'end of test' });
+  });
+
+  it('refuses an execution input carrying its own timing, or a fractional or out-of-bounds observation period', async () => {
+    // Prepare
+    const h = harness();
+    const user = await createUser(h, 'offb-timing');
+    const inputs = [
+      { action: 'offboard', userName: user.userName, reason: 'x', timing: { observationSeconds: 1, checkIntervalSeconds: 1 } },
+      { action: 'offboard', userName: user.userName, reason: 'x', observationDays: 0.01 },
+      { action: 'offboard', userName: user.userName, reason: 'x', observationDays: 400 },
+    ];
+    const mark = h.calls.length;
+
+    // Act
+    const results = [];
+    for (const [i, input] of inputs.entries()) {
+      await h.workflows.start('offboarding', `${user.userName}-timing-${i}`, input);
+      results.push(await h.workflows.wait('offboarding', `${user.userName}-timing-${i}`));
+    }
+
+    // Assess: each failed at Validate with a clear reason; nothing was changed
+    expect(results.map((r) => r.status)).toEqual(['FAILED', 'FAILED', 'FAILED']);
+    const failures = sentFor(h, user.userName).filter((n) => n.type === 'offboarding.failed');
+    expect(failures.map((n) => n.errorMessage)).toEqual([
+      expect.stringMatching(/must not carry "timing"/),
+      expect.stringMatching(/whole number of days from 7 to 150/),
+      expect.stringMatching(/whole number of days from 7 to 150/),
+    ]);
+    expect(await keyStatuses(h.clients.iam, user.userName)).toEqual({
+      [user.activeKeyId]: 'Active',
+      [user.inactiveKeyId]: 'Inactive',
+    });
+    expect(h.calls.slice(mark).filter((c) => /^(Put|Update|Delete|Tag|Untag|Attach|Detach|Remove)/.test(c.command))).toEqual([]);
+  });
+
+  it('refuses to cancel a failed offboarding', async () => {
+    // Prepare: the user's offboarding failed (here: started by hand with its own timing)
+    const h = harness();
+    const user = await createUser(h, 'offb-cancel-failed');
+    const userId = (await h.clients.iam.send(new GetUserCommand({ UserName: user.userName }))).User!.UserId!;
+    const name = offboardingExecutionName(user.userName, userId);
+    await h.workflows.start('offboarding', name, {
+      action: 'offboard',
+      userName: user.userName,
+      userId,
+      reason: 'x',
+      timing: { observationSeconds: 1, checkIntervalSeconds: 1 },
+    });
+    expect((await h.workflows.wait('offboarding', name)).status).toBe('FAILED');
+
+    // Act
+    const cancel = cancelOffboarding(h.service, user.userName, { requestedBy: 'test' });
+
+    // Assess
+    await expect(cancel).rejects.toBeInstanceOf(WorkflowConflictError);
+    await expect(cancelOffboarding(h.service, user.userName)).rejects.toThrow(/only a running offboarding can be cancelled/);
+    expect(await h.records.get(recordKeys(user.userName, name).decision)).toBeUndefined();
+    expect(await h.workflows.list('offboarding')).toHaveLength(1);
   });
 });

@@ -10,6 +10,7 @@ function port(executions: Partial<ExecutionSummary>[]): { workflows: WorkflowPor
     start: async () => ({ executionArn: '', started: true }),
     stop: async () => true,
     list: async () => [],
+    stateOutput: async () => undefined,
     executionArn: (kind: WorkflowKind, name: string) =>
       kind === 'rotation' ? `${MACHINE}:${name}` : `arn:aws:states:us-east-1:123456789012:execution:Stack-Offboarding:${name}`,
     describe: async (kind, name) => {

@@ -15,6 +15,7 @@ function port(executions: { name: string; userName: string; status?: ExecutionSu
     start: async () => ({ executionArn: '', started: true }),
     stop: async () => true,
     executionArn: (_kind, name) => `arn:${name}`,
+    stateOutput: async () => undefined,
     list: async (_kind, options) => summaries.filter((s) => !options?.runningOnly || s.status === 'RUNNING'),
     describe: async (_kind, name) => {
       described.push(name);

@@ -27,7 +27,8 @@ import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from
 import { mockClient } from 'aws-sdk-client-mock';
 import { UserNotFoundError } from '../../functions/shared/errors';
 import { IamUserAdmin, isVirtualMfaSerial } from '../../functions/shared/iam-user-admin';
-import { SnapshotStore } from '../../functions/shared/snapshot-store';
+import { sha256Hex, SnapshotStore } from '../../functions/shared/snapshot-store';
+import { IntegrityError } from '../../functions/shared/errors';
 
 const iamMock = mockClient(IAMClient);
 const s3Mock = mockClient(S3Client);
@@ -217,7 +218,7 @@ describe('SnapshotStore.create', () => {
     const result = await store.create('k', { decision: 'cancel' });
 
     // Assert
-    expect(result).toEqual({ created: false, value: { decision: 'delete' } });
+    expect(result).toEqual({ created: false, value: { decision: 'delete' }, sha256: sha256Hex('{"decision":"delete"}') });
     expect(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
       Bucket: 'bucket',
       Key: 'k',
@@ -235,8 +236,51 @@ describe('SnapshotStore.create', () => {
 
     const result = await store.create('k', { decision: 'delete' });
 
-    expect(result).toEqual({ created: false, value: { decision: 'cancel' } });
+    expect(result).toMatchObject({ created: false, value: { decision: 'cancel' } });
     expect(s3Mock.commandCalls(PutObjectCommand)).toHaveLength(2);
+  });
+
+  it('answers the SHA-256 and version id of what it wrote, and writes final records with a governance lock', async () => {
+    // Prepare
+    s3Mock.on(PutObjectCommand).resolves({ VersionId: 'v1' });
+    const store = new SnapshotStore(new S3Client({ region: 'us-east-1' }), 'bucket');
+    const retainUntil = new Date('2031-01-01T00:00:00.000Z');
+
+    // Act
+    const written = await store.create('k', { a: 1 }, { retainUntil });
+
+    // Assess
+    expect(written).toEqual({
+      created: true,
+      value: { a: 1 },
+      sha256: sha256Hex(JSON.stringify({ a: 1 }, null, 2)),
+      versionId: 'v1',
+    });
+    expect(s3Mock.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
+      ObjectLockMode: 'GOVERNANCE',
+      ObjectLockRetainUntilDate: retainUntil,
+    });
+  });
+
+  it('reads a record back only at its pinned version and hash, else IntegrityError', async () => {
+    // Prepare
+    const genuine = '{"groups":[]}';
+    s3Mock
+      .on(GetObjectCommand, { Bucket: 'bucket', Key: 'k', VersionId: 'v1' })
+      .resolves({ Body: body(genuine), VersionId: 'v1' } as never);
+    s3Mock
+      .on(GetObjectCommand, { Bucket: 'bucket', Key: 'k2', VersionId: 'v1' })
+      .resolves({ Body: body('{"groups":["admins"]}'), VersionId: 'v1' } as never);
+    s3Mock
+      .on(GetObjectCommand, { Bucket: 'bucket', Key: 'gone' })
+      .rejects(Object.assign(new Error('no such key'), { name: 'NoSuchKey' }));
+    const store = new SnapshotStore(new S3Client({ region: 'us-east-1' }), 'bucket');
+
+    // Act + Assess
+    await expect(store.getVerified('k', { sha256: sha256Hex(genuine), versionId: 'v1' })).resolves.toEqual({ groups: [] });
+    await expect(store.getVerified('k2', { sha256: sha256Hex(genuine), versionId: 'v1' })).rejects.toBeInstanceOf(IntegrityError);
+    await expect(store.getVerified('gone', { sha256: sha256Hex(genuine) })).rejects.toThrow(/integrity check/);
+    await expect(store.getVerified('k', { sha256: 'not-a-hash' })).rejects.toBeInstanceOf(IntegrityError);
   });
 
   it('refuses to work without a bucket name', () => {

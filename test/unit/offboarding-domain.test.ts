@@ -1,17 +1,15 @@
 /** The pure rules of offboarding: what counts as usable/re-enabled, restore plan, teardown order, naming, timing. */
 import {
-  checkOffboardingTiming,
-  checkRestoreTiming,
   CONSOLE_PASSWORD_NOTE,
-  DENY_POLICY_NAME,
+  deactivatedIds,
   denyPolicyDocument,
-  isDenyPolicyIntact,
   OFFBOARDING_TAG,
   offboardingExecutionName,
   offboardingTags,
   planRestore,
   planTeardown,
   recordKeys,
+  refuseInputTiming,
   restoreExecutionName,
   restoreTiming,
   scheduleObservation,
@@ -20,13 +18,13 @@ import {
   type UserSnapshot,
 } from '../../functions/offboarding/domain';
 import { checkReason } from '../../functions/offboarding/handlers';
+import { checkObservationDays, offboardingTiming, parseConfig } from '../../functions/shared/config';
 import { redactSecretLikeValues as redact } from '../../functions/shared/notifier';
 import { failureFields } from '../../functions/shared/steps';
 import { ConfigError, ValidationError } from '../../functions/shared/errors';
 import type { UserInventory } from '../../functions/shared/iam-user-admin';
 
-const DISABLED_AT = new Date('2030-01-02T03:04:05.000Z');
-const DENY = denyPolicyDocument(DISABLED_AT);
+const DENY_ARN = 'arn:aws:iam::123456789012:policy/iam-lifecycle/iam-lifecycle-offboarding-deny';
 
 function disabledState(overrides: Partial<CredentialState> = {}): CredentialState {
   return {
@@ -36,7 +34,7 @@ function disabledState(overrides: Partial<CredentialState> = {}): CredentialStat
     serviceSpecificCredentials: [
       { serviceSpecificCredentialId: 'ACCA1', serviceName: 'codecommit.amazonaws.com', status: 'Inactive' },
     ],
-    denyPolicyDocument: DENY,
+    denyPolicyAttached: true,
     ...overrides,
   };
 }
@@ -102,7 +100,7 @@ describe('usableCredentials (what Disable switches off and what counts as re-ena
       { serviceSpecificCredentials: [{ serviceSpecificCredentialId: 'ACCA1', serviceName: 'x', status: 'Active' as const }] },
       { kind: 'service-specific-credential', id: 'ACCA1' },
     ],
-    ['a missing deny policy', { denyPolicyDocument: undefined }, { kind: 'deny-policy' }],
+    ['a detached deny policy', { denyPolicyAttached: false }, { kind: 'deny-policy' }],
   ])('reports %s', (_what, overrides, finding) => {
     // Prepare
     const state = disabledState(overrides as Partial<CredentialState>);
@@ -124,37 +122,44 @@ describe('usableCredentials (what Disable switches off and what counts as re-ena
 });
 
 describe('the deny policy', () => {
-  it('denies everything and, explicitly, sessions issued before the disable time', () => {
-    const doc = JSON.parse(DENY) as { Statement: Record<string, unknown>[] };
-    expect(doc.Statement).toEqual([
-      { Sid: 'OffboardingDenyAll', Effect: 'Deny', Action: '*', Resource: '*' },
-      {
-        Sid: 'OffboardingRevokeEarlierSessions',
-        Effect: 'Deny',
-        Action: '*',
-        Resource: '*',
-        Condition: { DateLessThan: { 'aws:TokenIssueTime': '2030-01-02T03:04:05.000Z' } },
-      },
-    ]);
-    expect(isDenyPolicyIntact(DENY)).toBe(true);
-  });
-
-  it.each([
-    ['missing', undefined],
-    ['not JSON', 'not json'],
-    [
-      'weakened to one action',
-      JSON.stringify({ Statement: [{ Effect: 'Deny', Action: 's3:*', Resource: '*' }, JSON.parse(DENY).Statement[1]] }),
-    ],
-    ['without the session statement', JSON.stringify({ Statement: [JSON.parse(DENY).Statement[0]] })],
-    ['turned into an Allow', DENY.replace(/"Deny"/g, '"Allow"')],
-  ])('is not intact when %s', (_what, document) => {
-    expect(isDenyPolicyIntact(document)).toBe(false);
-    expect(usableCredentials(disabledState({ denyPolicyDocument: document }))).toEqual([{ kind: 'deny-policy' }]);
+  it('denies everything, unconditionally (a managed policy is static; the user is disabled)', () => {
+    const doc = JSON.parse(denyPolicyDocument()) as { Statement: Record<string, unknown>[] };
+    expect(doc.Statement).toEqual([{ Sid: 'OffboardingDenyAll', Effect: 'Deny', Action: '*', Resource: '*' }]);
   });
 });
 
-describe('planRestore', () => {
+describe('deactivatedIds (what Disable records for a cancel to reactivate)', () => {
+  it('records only ids switched from Active to Inactive, including those an earlier crashed attempt switched', () => {
+    // Prepare: AKIAOLD was already Inactive; AKIACRASH was Active in the snapshot, switched by a crashed attempt
+    const snapshotState = disabledState({
+      accessKeys: [
+        { accessKeyId: 'AKIAOLD', status: 'Inactive' },
+        { accessKeyId: 'AKIACRASH', status: 'Active' },
+        { accessKeyId: 'AKIANOW', status: 'Active' },
+      ],
+    });
+    const before = disabledState({
+      accessKeys: [
+        { accessKeyId: 'AKIAOLD', status: 'Inactive' },
+        { accessKeyId: 'AKIACRASH', status: 'Inactive' },
+        { accessKeyId: 'AKIANOW', status: 'Active' },
+      ],
+      sshPublicKeys: [{ sshPublicKeyId: 'APKA1', status: 'Active' }],
+    });
+    const after = disabledState({ accessKeys: before.accessKeys.map((k) => ({ ...k, status: 'Inactive' as const })) });
+    // Act
+    const ids = deactivatedIds(after, before, snapshotState);
+    // Assess
+    expect(ids).toEqual({
+      accessKeyIds: ['AKIACRASH', 'AKIANOW'],
+      sshPublicKeyIds: ['APKA1'],
+      signingCertificateIds: [],
+      serviceSpecificCredentialIds: [],
+    });
+  });
+});
+
+describe('planRestore (a cancel undoes only what its offboarding did)', () => {
   const before = inventory(
     {
       groups: ['devs'],
@@ -166,25 +171,24 @@ describe('planRestore', () => {
         { accessKeyId: 'AKIAIDLE', status: 'Inactive' },
       ],
       sshPublicKeys: [{ sshPublicKeyId: 'APKA1', status: 'Active' }],
-      signingCertificates: [{ certificateId: 'CERT1', status: 'Inactive' }],
-      serviceSpecificCredentials: [
-        { serviceSpecificCredentialId: 'ACCA1', serviceName: 'codecommit.amazonaws.com', status: 'Active' },
-      ],
     },
     { tags: { team: 'a' }, permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/boundary' },
   );
   const snapshot = snapshotOf(before);
-  /** What Disable leaves behind: everything inactive, password gone, deny policy and tags on. */
+  const deactivated = {
+    accessKeyIds: ['AKIAACTIVE'],
+    sshPublicKeyIds: ['APKA1'],
+    signingCertificateIds: [],
+    serviceSpecificCredentialIds: [],
+  };
+  /** What Disable leaves behind: everything inactive, password gone, deny policy and tags on; grants untouched. */
   const disabled = inventory(
     {
       ...before,
       loginProfile: undefined,
-      inlinePolicies: [...before.inlinePolicies, { policyName: DENY_POLICY_NAME, document: DENY }],
+      attachedPolicies: [...before.attachedPolicies, { policyArn: DENY_ARN, policyName: 'deny' }],
       accessKeys: before.accessKeys.map((k) => ({ ...k, status: 'Inactive' as const })),
       sshPublicKeys: [{ sshPublicKeyId: 'APKA1', status: 'Inactive' }],
-      serviceSpecificCredentials: [
-        { serviceSpecificCredentialId: 'ACCA1', serviceName: 'codecommit.amazonaws.com', status: 'Inactive' },
-      ],
     },
     {
       ...before.user,
@@ -192,28 +196,30 @@ describe('planRestore', () => {
     },
   );
 
-  it('reactivates only what was active, then removes the deny policy and the tags', () => {
+  it('reactivates exactly the recorded ids, then detaches the deny policy and removes the tags', () => {
     // Act
-    const plan = planRestore(snapshot, disabled);
+    const plan = planRestore({ deactivated, current: disabled, denyPolicyArn: DENY_ARN, snapshot });
 
     // Assert
     expect(plan.actions).toEqual([
-      { op: 'set-status', kind: 'access-key', id: 'AKIAACTIVE', status: 'Active' },
-      { op: 'set-status', kind: 'ssh-public-key', id: 'APKA1', status: 'Active' },
-      { op: 'set-status', kind: 'service-specific-credential', id: 'ACCA1', status: 'Active' },
-      { op: 'delete-deny-policy' },
+      { op: 'reactivate', kind: 'access-key', id: 'AKIAACTIVE' },
+      { op: 'reactivate', kind: 'ssh-public-key', id: 'APKA1' },
+      { op: 'detach-deny-policy' },
       { op: 'untag', keys: expect.arrayContaining([OFFBOARDING_TAG]) },
     ]);
     expect(plan.notes).toEqual([{ kind: 'console-password-not-restorable', detail: CONSOLE_PASSWORD_NOTE }]);
   });
 
-  it('puts back policies, groups, boundary and tags someone removed, and reports what it cannot restore', () => {
-    // Prepare: during observation someone stripped the user and added things of their own
+  it('grants nothing back and reports, instead of reverting, what changed during observation', () => {
+    // Prepare: someone stripped the user and added things of their own; a recorded key was deleted
     const current = inventory(
       {
         ...disabled,
         groups: ['ops'],
-        attachedPolicies: [{ policyArn: 'arn:aws:iam::123456789012:policy/extra', policyName: 'extra' }],
+        attachedPolicies: [
+          { policyArn: 'arn:aws:iam::123456789012:policy/extra', policyName: 'extra' },
+          { policyArn: DENY_ARN, policyName: 'deny' },
+        ],
         inlinePolicies: [
           {
             policyName: 'app',
@@ -221,48 +227,51 @@ describe('planRestore', () => {
           },
         ],
         accessKeys: [
-          { accessKeyId: 'AKIAIDLE', status: 'Active' },
+          { accessKeyId: 'AKIAIDLE', status: 'Inactive' },
           { accessKeyId: 'AKIANEW', status: 'Inactive' },
         ],
       },
-      { ...disabled.user, tags: { team: 'b' }, permissionsBoundaryArn: undefined },
+      { ...disabled.user, tags: { ...disabled.user.tags, team: 'b' }, permissionsBoundaryArn: undefined },
     );
 
     // Act
-    const plan = planRestore(snapshot, current);
+    const plan = planRestore({ deactivated, current, denyPolicyArn: DENY_ARN, snapshot });
 
-    // Assert
-    expect(plan.actions).toEqual(
-      expect.arrayContaining([
-        { op: 'put-inline-policy', policyName: 'app', document: '{"Version":"2012-10-17","Statement":[]}' },
-        { op: 'attach-policy', policyArn: 'arn:aws:iam::123456789012:policy/read' },
-        { op: 'add-to-group', groupName: 'devs' },
-        { op: 'put-permissions-boundary', policyArn: 'arn:aws:iam::123456789012:policy/boundary' },
-        { op: 'set-status', kind: 'access-key', id: 'AKIAIDLE', status: 'Inactive' },
-        { op: 'tag', tags: { team: 'a' } },
-      ]),
-    );
-    expect(plan.actions).not.toContainEqual(expect.objectContaining({ op: 'delete-deny-policy' }));
+    // Assert: only reactivation of a recorded id, the deny policy and the offboarding tags
+    expect(plan.actions.map((a) => a.op)).toEqual(['reactivate', 'detach-deny-policy', 'untag']);
     expect(plan.notes.map((n) => [n.kind, n.id])).toEqual(
       expect.arrayContaining([
-        ['policy-attached-during-offboarding', 'arn:aws:iam::123456789012:policy/extra'],
-        ['group-added-during-offboarding', 'ops'],
         ['credential-gone', 'AKIAACTIVE'],
+        ['group-changed-during-offboarding', 'ops'],
+        ['group-changed-during-offboarding', 'devs'],
+        ['policy-changed-during-offboarding', 'arn:aws:iam::123456789012:policy/extra'],
+        ['policy-changed-during-offboarding', 'arn:aws:iam::123456789012:policy/read'],
+        ['inline-policy-changed-during-offboarding', 'app'],
+        ['permissions-boundary-changed-during-offboarding', undefined],
+        ['tag-changed-during-offboarding', 'team'],
         ['credential-added-during-offboarding', 'AKIANEW'],
         ['console-password-not-restorable', undefined],
       ]),
     );
   });
 
-  it('has nothing to do when the user was never disabled and never had a password', () => {
-    const plain = inventory({ accessKeys: [{ accessKeyId: 'AKIA1', status: 'Active' }] });
-    expect(planRestore(snapshotOf(plain), plain)).toEqual({ actions: [], notes: [] });
+  it('never reactivates a credential that is not in the recorded ids, even if a snapshot says it was Active', () => {
+    const plan = planRestore({
+      deactivated: { accessKeyIds: [], sshPublicKeyIds: [], signingCertificateIds: [], serviceSpecificCredentialIds: [] },
+      current: disabled,
+      denyPolicyArn: DENY_ARN,
+      snapshot,
+    });
+    expect(plan.actions.filter((a) => a.op === 'reactivate')).toEqual([]);
   });
 
-  it('never restores a deny policy of an earlier attempt found in the snapshot', () => {
-    const earlier = inventory({ inlinePolicies: [{ policyName: DENY_POLICY_NAME, document: DENY }] });
-    const plan = planRestore(snapshotOf(earlier), earlier);
-    expect(plan.actions).toEqual([{ op: 'delete-deny-policy' }]);
+  it('has nothing to do when the user was never disabled', () => {
+    const plain = inventory({ accessKeys: [{ accessKeyId: 'AKIA1', status: 'Active' }] });
+    const none = { accessKeyIds: [], sshPublicKeyIds: [], signingCertificateIds: [], serviceSpecificCredentialIds: [] };
+    expect(planRestore({ deactivated: none, current: plain, denyPolicyArn: DENY_ARN, snapshot: snapshotOf(plain) })).toEqual({
+      actions: [],
+      notes: [],
+    });
   });
 });
 
@@ -283,18 +292,18 @@ describe('planTeardown', () => {
           { serialNumber: 'arn:aws:iam::123456789012:mfa/alice', virtual: true },
           { serialNumber: 'GAHT12345678', virtual: false },
         ],
-        inlinePolicies: [
-          { policyName: DENY_POLICY_NAME, document: DENY },
-          { policyName: 'app', document: '' },
+        inlinePolicies: [{ policyName: 'app', document: '' }],
+        attachedPolicies: [
+          { policyArn: DENY_ARN, policyName: 'deny' },
+          { policyArn: 'arn:aws:iam::123456789012:policy/read', policyName: 'read' },
         ],
-        attachedPolicies: [{ policyArn: 'arn:aws:iam::123456789012:policy/read', policyName: 'read' }],
         groups: ['devs'],
       },
       { permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/boundary' },
     );
 
     // Act
-    const plan = planTeardown(inv, 'iam-user-lifecycle/alice');
+    const plan = planTeardown(inv, 'iam-user-lifecycle/alice', DENY_ARN);
 
     // Assert
     expect(plan).toEqual([
@@ -310,7 +319,7 @@ describe('planTeardown', () => {
       { op: 'DeleteUserPolicy', id: 'app' },
       { op: 'DetachUserPolicy', id: 'arn:aws:iam::123456789012:policy/read' },
       { op: 'RemoveUserFromGroup', id: 'devs' },
-      { op: 'DeleteUserPolicy', id: DENY_POLICY_NAME },
+      { op: 'DetachUserPolicy', id: DENY_ARN },
       { op: 'DeleteUserPermissionsBoundary', id: 'arn:aws:iam::123456789012:policy/boundary' },
       { op: 'DeleteSecret', id: 'iam-user-lifecycle/alice' },
       { op: 'DeleteUser' },
@@ -318,7 +327,7 @@ describe('planTeardown', () => {
   });
 
   it('still removes the secret and the user when nothing else is left (a resumed teardown)', () => {
-    expect(planTeardown(inventory(), 's/alice')).toEqual([{ op: 'DeleteSecret', id: 's/alice' }, { op: 'DeleteUser' }]);
+    expect(planTeardown(inventory(), 's/alice', DENY_ARN)).toEqual([{ op: 'DeleteSecret', id: 's/alice' }, { op: 'DeleteUser' }]);
   });
 });
 
@@ -374,14 +383,46 @@ describe('timing', () => {
     expect(scheduleObservation(deleteAfter, deleteAfter, 86400)).toEqual({ due: true, nextCheckInSeconds: 0 });
   });
 
-  it('validates the timing carried in the execution input', () => {
-    expect(checkOffboardingTiming({ observationSeconds: 10, checkIntervalSeconds: 1 })).toEqual({
-      observationSeconds: 10,
-      checkIntervalSeconds: 1,
+  it('refuses timing carried in the execution input: durations come from the deployed config', () => {
+    expect(() => refuseInputTiming({ action: 'offboard', timing: { observationSeconds: 1, checkIntervalSeconds: 1 } })).toThrow(
+      ValidationError,
+    );
+    expect(() => refuseInputTiming({ action: 'offboard', userName: 'alice' })).not.toThrow();
+  });
+
+  it('accepts only whole observation days within the configured bounds', () => {
+    // Prepare
+    const config = parseConfig({ offboardingObservationDays: { default: 30, min: 7, max: 90 } });
+    // Act + Assess
+    expect(checkObservationDays(config, undefined)).toBe(30);
+    expect(checkObservationDays(config, 7)).toBe(7);
+    for (const bad of [0.01, 6, 91, 7.5, '10', Number.NaN]) {
+      expect(() => checkObservationDays(config, bad)).toThrow(/whole number of days from 7 to 90/);
+    }
+    expect(offboardingTiming(config, 7).observationSeconds).toBe(7 * 86400);
+    expect(() => offboardingTiming(config, 1)).toThrow(ValidationError);
+  });
+
+  it('validates the observation bounds in the config', () => {
+    expect(parseConfig({}).offboardingObservationDays).toEqual({ default: 30, min: 7, max: 90 });
+    expect(parseConfig({ offboardingObservationDays: 3 }).offboardingObservationDays).toEqual({ default: 3, min: 3, max: 90 });
+    expect(parseConfig({ offboardingObservationDays: 120 }).offboardingObservationDays).toEqual({
+      default: 120,
+      min: 7,
+      max: 120,
     });
-    expect(() => checkOffboardingTiming({ observationSeconds: 0, checkIntervalSeconds: 1.5 })).toThrow(ConfigError);
-    expect(() => checkOffboardingTiming(undefined)).toThrow(ConfigError);
-    expect(() => checkRestoreTiming({ settleSeconds: -1 })).toThrow(ConfigError);
+    for (const bad of [
+      0.5,
+      0,
+      400,
+      { default: 5, min: 7, max: 90 },
+      { default: 30, min: 40, max: 90 },
+      { default: 30, max: 361 },
+    ]) {
+      expect(() => parseConfig({ offboardingObservationDays: bad })).toThrow(ConfigError);
+    }
+    expect(parseConfig({}).finalRecordRetentionDays).toBe(365);
+    expect(() => parseConfig({ finalRecordRetentionDays: 1.5 })).toThrow(ConfigError);
   });
 
   it('waits out the longest changing step before restoring, scaled for local runs', () => {

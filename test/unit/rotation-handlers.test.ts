@@ -49,6 +49,7 @@ function fakeWorkflows(executions: Partial<ExecutionSummary>[]): WorkflowPort {
     executionArn: (_kind, name) => `arn:aws:states:us-east-1:123456789012:execution:rot:${name}`,
     list: async () => summaries,
     describe: async (_kind, name) => summaries.find((s) => s.name === name),
+    stateOutput: async () => undefined,
   };
 }
 

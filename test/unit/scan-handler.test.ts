@@ -34,6 +34,9 @@ class FakeWorkflows implements WorkflowPort {
   executionArn(_kind: WorkflowKind, name: string) {
     return `arn:${name}`;
   }
+  async stateOutput() {
+    return undefined;
+  }
 }
 
 interface FakeUser {

@@ -1,0 +1,76 @@
+/**
+ * Step 1, Validate: refuse unknown, re-created, protected and out-of-scope users with a reason
+ * (offboarding.blocked) and change nothing; compute the timing from the deployed config. For a
+ * restore it only answers how long to wait for stopped steps (also from the config).
+ */
+import { checkObservationDays, offboardingTiming } from '../../shared/config';
+import { ValidationError } from '../../shared/errors';
+import { decideScope } from '../../shared/scope';
+import { requireString } from '../../shared/steps';
+import { refuseInputTiming, restoreTiming } from '../domain';
+import {
+  checkReason,
+  checkRequestedBy,
+  checkUserName,
+  type BlockCode,
+  type BlockedResult,
+  type OffboardingState,
+  type OffboardRequest,
+  type RestorePreparation,
+  type RestoreRequest,
+  type StepContext,
+  type WithContext,
+} from './context';
+
+export function makeValidate(ctx: StepContext) {
+  const { iam, config, logger, notifier } = ctx.deps;
+
+  return async function validate(
+    input: WithContext<OffboardRequest | RestoreRequest>,
+  ): Promise<OffboardingState | BlockedResult | RestorePreparation> {
+    return ctx.step('validate', async () => {
+      const request = input?.request;
+      refuseInputTiming(request);
+      if (request?.action === 'restore') {
+        // The restore step checks everything else (decision record, execution, user) before it acts.
+        checkUserName(request.userName);
+        return { status: 'ready', settleSeconds: restoreTiming(config.timeScale).settleSeconds };
+      }
+      if (request?.action !== 'offboard') throw new ValidationError('action must be "offboard" or "restore"');
+      const userName = checkUserName(request.userName);
+      const reason = checkReason(request.reason);
+      const requestedBy = checkRequestedBy(request.requestedBy);
+      const timing = offboardingTiming(config, checkObservationDays(config, request.observationDays));
+      const executionName = requireString(input.executionName, 'executionName');
+      const startedAt = new Date(requireString(input.startedAt, 'startedAt')).toISOString();
+
+      const blocked = async (code: BlockCode, why: string): Promise<BlockedResult> => {
+        logger.warn('offboarding refused', { userName, code, reason: why });
+        await notifier.publish({ type: 'offboarding.blocked', userName, code, reason: why, executionName });
+        return { status: 'blocked', action: 'offboard', userName, code, reason: why };
+      };
+
+      const user = await iam.findUser(userName);
+      if (!user) return blocked('unknown-user', `user ${userName} does not exist`);
+      if (request.userId !== undefined && request.userId !== user.userId) {
+        return blocked('user-replaced', `user ${userName} was re-created after the request (id ${request.userId} is gone)`);
+      }
+      const scope = decideScope(user, config, ctx.deps.automationUserNames);
+      if (scope.kind === 'protected') return blocked('protected-user', `user ${userName} is protected (${scope.why})`);
+      if (scope.kind === 'out-of-scope') return blocked('out-of-scope', `user ${userName} is not managed (${scope.why})`);
+
+      logger.info('offboarding validated', { userName, userId: user.userId, executionName });
+      return {
+        status: 'ready',
+        action: 'offboard',
+        userName,
+        userId: user.userId,
+        executionName,
+        startedAt,
+        reason,
+        requestedBy,
+        timing,
+      };
+    });
+  };
+}
