@@ -10,7 +10,7 @@
  * Ids are `<action>-<n>` (0001, 0002, ...): a repeated request while one is pending gets the pending
  * one; two requests racing for the same id settle on the one written first.
  */
-import type { ApprovalRule, LifecycleConfig } from '../shared/config';
+import { checkObservationDays, type ApprovalRule, type LifecycleConfig } from '../shared/config';
 import { UserNotFoundError, ValidationError, WorkflowConflictError } from '../shared/errors';
 import { assertExactSpelling, assertManaged } from '../shared/scope';
 import { ApprovalExpiredError, NoPendingApprovalError, SelfApprovalError, UserReplacedError } from './errors';
@@ -18,7 +18,6 @@ import { APPROVALS_ROOT, approvalKeys } from './approval-keys';
 import { checkReason, checkUserName } from './handlers';
 import {
   cancelOffboarding,
-  MAX_OBSERVATION_DAYS,
   offboardingStatus,
   startOffboarding,
   type CancelOffboardingResult,
@@ -161,10 +160,8 @@ export async function requestOffboarding(
   const userName = checkUserName(input.userName);
   const reason = checkReason(input.reason);
   const requestedBy = checkPrincipal(input.requestedBy, 'requestedBy');
-  const days = input.observationDays;
-  if (days !== undefined && (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > MAX_OBSERVATION_DAYS)) {
-    throw new ValidationError(`observationDays must be a whole number from 1 to ${MAX_OBSERVATION_DAYS}`);
-  }
+  // The configured bounds, checked now: an approval must not be the first to find the request invalid.
+  const days = input.observationDays === undefined ? undefined : checkObservationDays(deps.config, input.observationDays);
   const user = await deps.iam.findUser(userName);
   if (!user) throw new UserNotFoundError(userName);
   assertExactSpelling(userName, user.userName);

@@ -85,6 +85,8 @@ export interface OrphanEvidence {
   readonly earlierAttempts: readonly AttemptWindow[];
   /** The key id in the secret's AWSCURRENT (undefined: no secret). */
   readonly storedAccessKeyId: string | undefined;
+  /** Key ids any version of the secret names (AWSPREVIOUS too): a key once stored is somebody's. */
+  readonly keyIdsInSecret?: readonly string[];
   /** GetAccessKeyLastUsed of the candidate keys (absent or undefined: never used). */
   readonly lastUsedAt: Readonly<Record<string, Date | undefined>>;
 }
@@ -97,11 +99,13 @@ function createdWithin(key: AccessKeyInfo, from: Date, to?: Date): boolean {
 
 /**
  * A key an earlier attempt created and then lost (its CreateAccessKey answer never arrived, or the
- * attempt died before storing it): created inside that attempt's window, never used, not stored.
+ * attempt died before storing it): created inside that attempt's window, never used, never stored
+ * in any version of the secret.
  * Nobody can hold its secret, so removing it cannot cut off a workload.
  */
 export function isOrphanOfEarlierAttempt(key: AccessKeyInfo, evidence: OrphanEvidence): boolean {
   if (key.accessKeyId === evidence.storedAccessKeyId) return false;
+  if (evidence.keyIdsInSecret?.includes(key.accessKeyId)) return false;
   if (evidence.lastUsedAt[key.accessKeyId] !== undefined) return false;
   return evidence.earlierAttempts.some((w) => w.stoppedAt !== undefined && createdWithin(key, w.startedAt, w.stoppedAt));
 }

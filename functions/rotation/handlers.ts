@@ -153,8 +153,10 @@ export function makeRotationHandlers(deps: RotationDeps) {
     const others = keys.filter((k) => k.accessKeyId !== accessKeyId && k.status === 'Active');
     const lastUsedAt: Record<string, Date | undefined> = {};
     for (const k of others) lastUsedAt[k.accessKeyId] = await iam.lastUsed(k.accessKeyId);
-    const stored = await secrets.currentKey(secretNameFor(config, userName));
-    return { earlierAttempts, storedAccessKeyId: stored?.accessKeyId, lastUsedAt };
+    const secretName = secretNameFor(config, userName);
+    const stored = await secrets.currentKey(secretName);
+    const keyIdsInSecret = await secrets.keyIdsInAnyVersion(secretName);
+    return { earlierAttempts, storedAccessKeyId: stored?.accessKeyId, keyIdsInSecret, lastUsedAt };
   }
 
   /**

@@ -5,6 +5,7 @@
  * hands back to workflows is the key id, never the secret.
  */
 import {
+  ListSecretVersionIdsCommand,
   CreateSecretCommand,
   DeleteSecretCommand,
   DescribeSecretCommand,
@@ -121,6 +122,31 @@ export class SecretStore {
     if (!meta?.currentVersionId || meta.tags[SECRET_TAGS.managedBy] !== MANAGED_BY_VALUE) return undefined;
     const accessKeyId = accessKeyIdOfVersion(meta.currentVersionId) ?? meta.tags[SECRET_TAGS.accessKeyId];
     return accessKeyId ? { accessKeyId, versionId: meta.currentVersionId } : undefined;
+  }
+
+  /**
+   * Every access key id a version of the secret names (AWSCURRENT, AWSPREVIOUS and versions without
+   * a stage), read from version ids (see versionIdFor), never by decrypting. Empty when the secret
+   * does not exist or is not this stack's.
+   */
+  async keyIdsInAnyVersion(secretName: string): Promise<string[]> {
+    const meta = await this.metadata(secretName);
+    if (!meta || meta.tags[SECRET_TAGS.managedBy] !== MANAGED_BY_VALUE) return [];
+    const ids = new Set<string>();
+    const tagged = meta.tags[SECRET_TAGS.accessKeyId];
+    if (tagged) ids.add(tagged);
+    let nextToken: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListSecretVersionIdsCommand({ SecretId: secretName, IncludeDeprecated: true, NextToken: nextToken }),
+      );
+      for (const version of page.Versions ?? []) {
+        const id = accessKeyIdOfVersion(version.VersionId);
+        if (id) ids.add(id);
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return [...ids];
   }
 
   /**

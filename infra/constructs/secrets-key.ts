@@ -146,7 +146,8 @@ export class SecretsKey extends Construct {
     role.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'InspectManagedSecrets',
-        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy'],
+        // ListSecretVersionIds: which keys any version names (version ids name keys), never a value.
+        actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetResourcePolicy', 'secretsmanager:ListSecretVersionIds'],
         resources: [this.secretArnPattern],
       }),
     );

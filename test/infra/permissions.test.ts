@@ -88,6 +88,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     // is the user's secret the stack's own, and which key does it hold? (metadata, never the value)
     'secretsmanager:DescribeSecret on managed secrets',
     'secretsmanager:GetResourcePolicy on managed secrets',
+    'secretsmanager:ListSecretVersionIds on managed secrets',
   ],
   // No GetSecretValue and no kms: which key is stored is read from metadata; the key policy lets
   // Secrets Manager encrypt on the store's behalf.

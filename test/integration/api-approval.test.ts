@@ -25,6 +25,7 @@ function setup(approvals: { offboardingApproval?: 'none' | 'required'; cancelApp
   const config = parseConfig({
     timeScale: 86400,
     managedUsers: { pathPrefix: PATH },
+    offboardingObservationDays: { default: 30, min: 1, max: 90 },
     offboardingApproval: 'required',
     ...approvals,
   });

@@ -63,6 +63,7 @@ describe('planPreparation (key selection)', () => {
     it.each([
       ['it was used', { ...evidence, lastUsedAt: { AKIALOST: hours(11) } }],
       ['it is the stored key', { ...evidence, storedAccessKeyId: 'AKIALOST' }],
+      ['a version of the secret names it (AWSPREVIOUS)', { ...evidence, keyIdsInSecret: ['AKIAOLD', 'AKIALOST'] }],
       [
         'no earlier attempt ran when it was created',
         { ...evidence, earlierAttempts: [{ ...attempt1, startedAt: hours(20), stoppedAt: hours(21) }] },
