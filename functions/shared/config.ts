@@ -7,7 +7,7 @@
  */
 import { ConfigError, ValidationError } from './errors';
 import { DEFAULT_SECRET_READERS, parseSecretReaders, type SecretReaders } from './secret-access';
-import { maxCutoverChecksPerExecution } from './execution-limits';
+import { maxCutoverChecksPerExecution, offboardingLimitProblem } from './execution-limits';
 
 export type CutoverDeadlineAction = 'notify' | 'deactivate';
 
@@ -231,6 +231,15 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
   }
   if (Number.isFinite(observation) && Number.isFinite(offboardingInterval) && observation * 24 < offboardingInterval) {
     problems.push('offboardingObservationDays (min) must be at least offboardingCheckIntervalHours');
+  }
+  if (Number.isFinite(offboardingInterval) && Number.isFinite(timeScale) && timeScale >= 1) {
+    // The longest offboarding a request may ask for must fit Step Functions' limits.
+    const longest = scaled(observationDays.max * DAY, timeScale);
+    const problem = offboardingLimitProblem({
+      observationSeconds: longest,
+      checkIntervalSeconds: Math.min(scaled(offboardingInterval * HOUR, timeScale), longest),
+    });
+    if (problem) problems.push(problem);
   }
   if (merged.cutoverDeadlineAction !== 'notify' && merged.cutoverDeadlineAction !== 'deactivate') {
     problems.push(`cutoverDeadlineAction must be "notify" or "deactivate" (got ${JSON.stringify(merged.cutoverDeadlineAction)})`);

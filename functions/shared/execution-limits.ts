@@ -88,3 +88,46 @@ export function durationAllowsAnotherCheck(
   const needed = timing.checkIntervalSeconds + ROTATION_TASK_SECONDS + ROTATION_FIXED_SECONDS + timing.gracePeriodSeconds;
   return elapsed + needed <= STEP_FUNCTIONS_MAX_DURATION_SECONDS - DURATION_MARGIN_SECONDS;
 }
+
+/**
+ * Offboarding (statemachines/offboarding.asl.json): every Task retries 6 times; their timeouts are
+ * 60 s (Validate, ValidateRestore, NotifyFailed), 120 s (Snapshot, Disable, CheckStillDisabled) and
+ * 300 s (DeleteUser, RestoreUser). One observation check is WaitBeforeCheck, CheckStillDisabled and
+ * ObservationOver; everything else runs at most once per execution, so the bound counts every other
+ * state once (an upper bound of any one path).
+ */
+const OFFBOARDING_RETRY = { maxRetries: 6, intervalSeconds: 2, backoffRate: 2, maxDelaySeconds: 120 };
+export const OFFBOARDING_EVENTS_PER_CHECK = 2 + taskHistoryEvents(OFFBOARDING_RETRY.maxRetries) + 2;
+/** ExecutionStarted/ended, seven Tasks outside the loop, ten other states of two events each. */
+export const OFFBOARDING_FIXED_EVENTS = 2 + 7 * taskHistoryEvents(OFFBOARDING_RETRY.maxRetries) + 10 * 2;
+export const OFFBOARDING_FIXED_SECONDS =
+  3 * taskWorstSeconds({ ...OFFBOARDING_RETRY, timeoutSeconds: 60 }) +
+  2 * taskWorstSeconds({ ...OFFBOARDING_RETRY, timeoutSeconds: 120 }) +
+  2 * taskWorstSeconds({ ...OFFBOARDING_RETRY, timeoutSeconds: 300 });
+const OFFBOARDING_CHECK_SECONDS = taskWorstSeconds({ ...OFFBOARDING_RETRY, timeoutSeconds: 120 });
+
+/**
+ * Why the longest allowed offboarding (the largest observation period a request may ask for, checked
+ * every interval) could exceed Step Functions' limits, or undefined when it cannot.
+ *
+ * @param timing the scaled durations of that longest offboarding (whole seconds)
+ */
+export function offboardingLimitProblem(timing: {
+  observationSeconds: number;
+  checkIntervalSeconds: number;
+}): string | undefined {
+  const checks = Math.ceil(timing.observationSeconds / timing.checkIntervalSeconds) + 1;
+  const events = OFFBOARDING_FIXED_EVENTS + checks * OFFBOARDING_EVENTS_PER_CHECK;
+  if (events > STEP_FUNCTIONS_MAX_HISTORY_EVENTS - HISTORY_EVENT_MARGIN) {
+    return (
+      `an offboarding observed for offboardingObservationDays.max and checked every offboardingCheckIntervalHours ` +
+      `runs ${checks} checks, up to ${events} history events (Step Functions ends an execution at ` +
+      `${STEP_FUNCTIONS_MAX_HISTORY_EVENTS}): lengthen the interval or shorten the maximum`
+    );
+  }
+  const seconds = timing.observationSeconds + checks * OFFBOARDING_CHECK_SECONDS + OFFBOARDING_FIXED_SECONDS;
+  if (seconds > STEP_FUNCTIONS_MAX_DURATION_SECONDS - DURATION_MARGIN_SECONDS) {
+    return 'offboardingObservationDays.max is too long: one offboarding execution would exceed the one-year limit';
+  }
+  return undefined;
+}

@@ -5,9 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cutoverCheckLimit, parseConfig, rotationTiming } from '../../functions/shared/config';
+import { cutoverCheckLimit, offboardingTiming, parseConfig, rotationTiming } from '../../functions/shared/config';
 import {
   maxCutoverChecksPerExecution,
+  OFFBOARDING_EVENTS_PER_CHECK,
+  OFFBOARDING_FIXED_EVENTS,
+  OFFBOARDING_FIXED_SECONDS,
   ROTATION_EVENTS_PER_CHECK,
   ROTATION_FIXED_EVENTS,
   ROTATION_FIXED_SECONDS,
@@ -111,5 +114,54 @@ describe('rotation execution limits', () => {
     expect(tooMany).toThrow(new RegExp(`cutoverChecksPerExecution must be a whole number from 1 to ${max}`));
     expect(fraction).toThrow(/cutoverChecksPerExecution must be a whole number/);
     expect(cutoverCheckLimit(parseConfig({ cutoverChecksPerExecution: 3 }))).toBe(3);
+  });
+});
+
+describe('offboarding execution limits', () => {
+  const offboardingAsl = JSON.parse(readFileSync(join(__dirname, '../../statemachines/offboarding.asl.json'), 'utf8')) as {
+    States: Record<string, AslState>;
+  };
+  const LOOP = ['WaitBeforeCheck', 'CheckStillDisabled', 'ObservationOver'];
+
+  it('count the observation loop of the real ASL and bound every other state by the fixed figures', () => {
+    // Prepare
+    const { WaitBeforeCheck, CheckStillDisabled, ObservationOver } = offboardingAsl.States;
+    const outside = Object.entries(offboardingAsl.States).filter(([name]) => !LOOP.includes(name));
+    // Act
+    const perCheck = eventsOf(WaitBeforeCheck!) + eventsOf(CheckStillDisabled!) + eventsOf(ObservationOver!);
+    const fixedEvents = 2 + outside.reduce((sum, [, s]) => sum + eventsOf(s), 0);
+    const fixedSeconds = outside.reduce((sum, [, s]) => sum + secondsOf(s), 0);
+    // Assess
+    expect(WaitBeforeCheck).toMatchObject({ Type: 'Wait', Next: 'CheckStillDisabled' });
+    expect(ObservationOver).toMatchObject({ Type: 'Choice', Default: 'WaitBeforeCheck' });
+    expect(perCheck).toBe(OFFBOARDING_EVENTS_PER_CHECK);
+    expect(fixedEvents).toBeLessThanOrEqual(OFFBOARDING_FIXED_EVENTS);
+    expect(fixedSeconds).toBeLessThanOrEqual(OFFBOARDING_FIXED_SECONDS);
+  });
+
+  it.each([
+    ['defaults', {}],
+    ['a 330-day maximum, checked daily', { offboardingObservationDays: { default: 30, min: 7, max: 330 } }],
+    [
+      'hourly checks for 30 days at most',
+      { offboardingCheckIntervalHours: 1, offboardingObservationDays: { default: 30, min: 7, max: 30 } },
+    ],
+  ])('%s: accepted, and the longest offboarding stays under 25,000 events', (_label, raw) => {
+    // Act
+    const config = parseConfig(raw);
+    const timing = offboardingTiming(config, config.offboardingObservationDays.max);
+    const checks = Math.ceil(timing.observationSeconds / timing.checkIntervalSeconds) + 1;
+    // Assess
+    expect(OFFBOARDING_FIXED_EVENTS + checks * OFFBOARDING_EVENTS_PER_CHECK).toBeLessThan(STEP_FUNCTIONS_MAX_HISTORY_EVENTS);
+  });
+
+  it('refuses settings under which the longest offboarding would exceed the history limit', () => {
+    // Act
+    const hourlyForAYear = () =>
+      parseConfig({ offboardingCheckIntervalHours: 1, offboardingObservationDays: { default: 30, min: 7, max: 360 } });
+    const dailyFor360Days = () => parseConfig({ offboardingObservationDays: { default: 30, min: 7, max: 360 } });
+    // Assess: every check at its worst (all retries, every attempt timing out) counts
+    expect(hourlyForAYear).toThrow(/runs 8641 checks, up to \d+ history events/);
+    expect(dailyFor360Days).toThrow(/would exceed the one-year limit/);
   });
 });
