@@ -19,7 +19,7 @@ import { errorName, UserNotFoundError, ValidationError } from '../shared/errors'
 import { rotationExecutionName } from '../shared/execution-names';
 import { isNoSuchEntity, type AccessKeyInfo, type IamGateway } from '../shared/iam-gateway';
 import type { Notifier } from '../shared/notifier';
-import { findRunning, type ExecutionSummary, type WorkflowPort } from '../shared/workflows';
+import { findRunning, withListingCache, type ExecutionSummary, type WorkflowPort } from '../shared/workflows';
 import { continuedOutputOf, findRotation, startRotation } from '../rotation/start';
 import type { ApiCallCounter } from './api-calls';
 import { parseCredentialReport, type CredentialReportSource, type ReportProblem } from './credential-report';
@@ -142,11 +142,13 @@ const byUser = <T extends { userName: string }>(a: T, b: T) => a.userName.locale
  * notification.
  */
 export function makeScanHandler(deps: ScanDeps) {
-  const { credentialReport, iam, workflows, config, clock, notifier, logger } = deps;
+  const { credentialReport, iam, config, clock, notifier, logger } = deps;
   const automationUserNames = deps.automationUserNames ?? [];
 
   return async function scan(event?: ScanEvent | null): Promise<ScanSummary> {
     const { dryRun } = parseScanEvent(event);
+    // Every candidate's attempt lookup lists the rotations: list them once per scan, not per key.
+    const workflows = withListingCache(deps.workflows);
     const startedAt = clock();
     const callsBefore = deps.iamCalls?.total() ?? 0;
 

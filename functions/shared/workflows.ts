@@ -252,3 +252,30 @@ export async function findAttempts(
 
 /** Enough to cover every execution Step Functions keeps (90 days of them). */
 const LIST_ALL = 1_000_000;
+
+/**
+ * The same port with `list` answered once per (kind, filter, max) for the wrapper's lifetime: for
+ * one scan, whose lookups of every candidate key would otherwise list every execution again.
+ * Executions started through the wrapper are not added to a cached listing (a scan starts one per
+ * key and never looks it up again).
+ */
+export function withListingCache(workflows: WorkflowPort): WorkflowPort {
+  const listings = new Map<string, Promise<ExecutionSummary[]>>();
+  return {
+    start: (kind, name, input) => workflows.start(kind, name, input),
+    describe: (kind, name) => workflows.describe(kind, name),
+    stop: (kind, name, reason) => workflows.stop(kind, name, reason),
+    stateOutput: (kind, name, stateName) => workflows.stateOutput(kind, name, stateName),
+    executionArn: (kind, name) => workflows.executionArn(kind, name),
+    list: (kind, options = {}) => {
+      const key = `${kind}/${options.runningOnly === true}/${options.max ?? ''}`;
+      let listing = listings.get(key);
+      if (!listing) {
+        listing = workflows.list(kind, options);
+        listings.set(key, listing);
+        listing.catch(() => listings.delete(key));
+      }
+      return listing;
+    },
+  };
+}

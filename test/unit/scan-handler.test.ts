@@ -25,7 +25,9 @@ class FakeWorkflows implements WorkflowPort {
   async describe(_kind: WorkflowKind, name: string) {
     return this.executions.get(name);
   }
+  listCalls = 0;
   async list() {
+    this.listCalls++;
     return [...this.executions.values()];
   }
   async stop() {
@@ -134,6 +136,19 @@ describe('makeScanHandler', () => {
       started: { items: [{ userName: 'stale', accessKeyId: 'AKIASTALE0000000001' }], more: 0 },
     });
     expect(containsSecretLikeValue(JSON.stringify(notifier.sent))).toBe(false);
+  });
+
+  it('lists the rotations once per scan, not once per candidate key', async () => {
+    // Prepare: five stale users, each looked up before its rotation starts
+    const users = Object.fromEntries(
+      [1, 2, 3, 4, 5].map((i) => [`stale${i}`, { keys: [key(`AKIASTALE000000000${i}`, 100 * DAY)] }]),
+    );
+    const { scan, workflows } = setup(users);
+    // Act
+    const summary = await scan({});
+    // Assess: one listing of every execution and one of the running ones, whatever the candidate count
+    expect(summary.started).toHaveLength(5);
+    expect(workflows.listCalls).toBeLessThanOrEqual(2);
   });
 
   it('starts at most maxRotationsPerScan rotations, oldest keys first, and defers the rest', async () => {
