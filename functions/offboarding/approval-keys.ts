@@ -7,3 +7,8 @@ export function approvalKeys(userName: string, id: string) {
   const prefix = `${APPROVALS_ROOT}${userName}/${id}/`;
   return { prefix, request: `${prefix}request.json`, approval: `${prefix}approval.json` };
 }
+
+/** Principals are compared as IAM compares names: without regard to case. */
+export function samePrincipal(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}

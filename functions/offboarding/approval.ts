@@ -14,7 +14,7 @@ import { checkObservationDays, type ApprovalRule, type LifecycleConfig } from '.
 import { UserNotFoundError, ValidationError, WorkflowConflictError } from '../shared/errors';
 import { assertExactSpelling, assertManaged } from '../shared/scope';
 import { ApprovalExpiredError, NoPendingApprovalError, SelfApprovalError, UserReplacedError } from './errors';
-import { APPROVALS_ROOT, approvalKeys } from './approval-keys';
+import { APPROVALS_ROOT, approvalKeys, samePrincipal } from './approval-keys';
 import { checkReason, checkUserName } from './handlers';
 import {
   cancelOffboarding,
@@ -94,9 +94,6 @@ function checkPrincipal(value: unknown, name: string): string {
 }
 
 /** Same principal: ARNs compared case-insensitively (IAM names are case-insensitive). */
-function samePrincipal(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
 
 function clockOf(deps: ApprovalDeps): () => Date {
   return deps.clock ?? (() => new Date());
@@ -303,6 +300,7 @@ export async function approveRequest(
       reason: request.reason ?? '',
       requestedBy: decidedBy,
       ...(request.observationDays !== undefined ? { observationDays: request.observationDays } : {}),
+      approvalId: request.id,
     });
     return { status: 'approved', request, approval, offboarding };
   }

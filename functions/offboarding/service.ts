@@ -53,6 +53,8 @@ export interface StartOffboardingRequest {
   readonly requestedBy?: string;
   /** Overrides config.offboardingObservationDays for this user. */
   readonly observationDays?: number;
+  /** The approved request (two-person rule) this offboarding carries out; Validate checks it. */
+  readonly approvalId?: string;
 }
 
 export interface StartOffboardingResult {
@@ -232,6 +234,7 @@ export async function startOffboarding(
     reason,
     requestedBy,
     ...(observationDays !== undefined ? { observationDays } : {}),
+    ...(request.approvalId !== undefined ? { approvalId: request.approvalId } : {}),
   };
   const result = await deps.workflows.start('offboarding', nextName, input);
   return {

@@ -4,6 +4,7 @@
  * its step calls), the Step Functions state machine of statemachines/offboarding.asl.json, its logs
  * and tracing, and an alarm when an execution fails.
  */
+import { APPROVALS_ROOT } from '../../functions/offboarding/approval-keys';
 import { Duration, FeatureFlags, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -293,6 +294,21 @@ export class Offboarding extends Construct {
 
     userAccess.grant(validateOffboarding.role, { read: user, identifyAnyUser: true });
     notifications.grantPublish(validateOffboarding.role);
+    // Under the two-person rule Validate reads the approved request an offboarding carries out
+    // (functions/offboarding/approval.ts); ListBucket so a missing record reads as 404, not 403.
+    const approvalRecords = this.bucket.arnForObjects(`${APPROVALS_ROOT}*`);
+    validateOffboarding.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReadApprovalRecords', actions: ['s3:GetObject'], resources: [approvalRecords] }),
+    );
+    validateOffboarding.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ListRecords', actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }),
+    );
+    acknowledge(validateOffboarding.role, {
+      id: iam5Resource(validateOffboarding.role, approvalRecords),
+      reason:
+        'Approval records are keyed approvals/<user>/<request id>/<record>.json, known only at run time; read only, ' +
+        'limited to the approvals prefix of the records bucket.',
+    });
 
     userAccess.grant(snapshotUser.role, {
       read: [...user, ...inventoryLists, 'iam:GetUserPolicy', 'iam:GetAccessKeyLastUsed', 'iam:GetSSHPublicKey'],

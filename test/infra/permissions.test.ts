@@ -139,7 +139,13 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...PUBLISH,
   ],
   // functions/offboarding/handlers.ts via iam-user-admin.ts, snapshot-store.ts, secret-store.ts
-  'offboarding.validateOffboarding': [...LOGS, ...USER, ...PUBLISH],
+  'offboarding.validateOffboarding': [
+    ...LOGS,
+    ...USER,
+    ...PUBLISH,
+    's3:GetObject on approval records',
+    's3:ListBucket on snapshot bucket',
+  ],
   'offboarding.snapshotUser': [
     ...LOGS,
     ...USER,

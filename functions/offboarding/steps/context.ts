@@ -63,6 +63,8 @@ export interface OffboardRequest {
   readonly requestedBy?: string;
   /** Whole days within config.offboardingObservationDays.min/max; the configured default when absent. */
   readonly observationDays?: number;
+  /** Under `offboardingApproval: "required"`: the approved request this offboarding carries out. */
+  readonly approvalId?: string;
 }
 
 /** Execution input of a restore (cancel), built by ../service. */
@@ -90,7 +92,7 @@ export interface StepInput {
   readonly executionId: string;
 }
 
-export type BlockCode = 'unknown-user' | 'user-replaced' | 'protected-user' | 'out-of-scope';
+export type BlockCode = 'unknown-user' | 'user-replaced' | 'protected-user' | 'out-of-scope' | 'approval-required';
 
 export interface BlockedResult {
   readonly status: 'blocked';

@@ -7,6 +7,8 @@ import { checkObservationDays, offboardingTiming } from '../../shared/config';
 import { ValidationError } from '../../shared/errors';
 import { decideScope } from '../../shared/scope';
 import { requireString } from '../../shared/steps';
+import { approvalKeys, samePrincipal } from '../approval-keys';
+import type { ApprovalRecord, ApprovalRequestRecord } from '../approval';
 import { refuseInputTiming, restoreTiming } from '../domain';
 import {
   checkReason,
@@ -21,6 +23,37 @@ import {
   type StepContext,
   type WithContext,
 } from './context';
+
+/**
+ * Why this offboarding is not an approved request under the two-person rule, or undefined when it
+ * is: the request and approval records (write-once, in the records bucket that only the stack's
+ * roles may write) name this user and id, and the approver is not the requester. (Expiry is checked
+ * when the request is approved, which starts the offboarding at once.)
+ */
+async function whyNotApproved(
+  ctx: StepContext,
+  userName: string,
+  userId: string,
+  approvalId: unknown,
+): Promise<string | undefined> {
+  const { records } = ctx.deps;
+  if (typeof approvalId !== 'string' || !/^offboard-\d{4}$/.test(approvalId)) {
+    return `offboardingApproval is "required": an offboarding starts only from an approved request (approve-offboarding or POST /offboardings/${userName}/approval)`;
+  }
+  const keys = approvalKeys(userName, approvalId);
+  const [request, approval] = await Promise.all([
+    records.get<ApprovalRequestRecord>(keys.request),
+    records.get<ApprovalRecord>(keys.approval),
+  ]);
+  if (!request || request.action !== 'offboard' || request.userName !== userName || request.userId !== userId) {
+    return `no offboarding request ${approvalId} of ${userName} (id ${userId}) is recorded`;
+  }
+  if (!approval) return `request ${approvalId} of ${userName} has not been approved`;
+  if (samePrincipal(approval.approvedBy, request.requestedBy)) {
+    return `request ${approvalId} of ${userName} was approved by its own requester`;
+  }
+  return undefined;
+}
 
 export function makeValidate(ctx: StepContext) {
   const { iam, config, logger, notifier } = ctx.deps;
@@ -58,6 +91,11 @@ export function makeValidate(ctx: StepContext) {
       const scope = decideScope(user, config, ctx.deps.automationUserNames);
       if (scope.kind === 'protected') return blocked('protected-user', `user ${userName} is protected (${scope.why})`);
       if (scope.kind === 'out-of-scope') return blocked('out-of-scope', `user ${userName} is not managed (${scope.why})`);
+      if (config.offboardingApproval === 'required') {
+        // A StartExecution that skipped the API or CLI must not skip the two-person rule.
+        const why = await whyNotApproved(ctx, userName, user.userId, request.approvalId);
+        if (why !== undefined) return blocked('approval-required', why);
+      }
 
       logger.info('offboarding validated', { userName, userId: user.userId, executionName });
       return {
