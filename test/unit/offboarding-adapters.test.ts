@@ -26,7 +26,8 @@ import {
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { UserNotFoundError } from '../../functions/shared/errors';
-import { IamUserAdmin, isVirtualMfaSerial } from '../../functions/shared/iam-user-admin';
+import { IamUsers } from '../../functions/shared/iam/users';
+import { isVirtualMfaSerial } from '../../functions/shared/iam/records';
 import { sha256Hex, SnapshotStore } from '../../functions/shared/snapshot-store';
 import { IntegrityError } from '../../functions/shared/errors';
 
@@ -49,7 +50,7 @@ function twoPages<T>(command: unknown, field: string, first: T[], second: T[]) {
     .resolves({ [field]: second, IsTruncated: false } as never);
 }
 
-describe('IamUserAdmin', () => {
+describe('IamUsers', () => {
   it('follows every page of every list call it makes', async () => {
     // Prepare
     iamMock.on(GetUserCommand).resolves({
@@ -108,7 +109,7 @@ describe('IamUserAdmin', () => {
       [{ ServiceSpecificCredentialId: 'ACCA1', ServiceName: 'codecommit.amazonaws.com', Status: 'Active' }],
       [{ ServiceSpecificCredentialId: 'ACCA2', ServiceName: 'cassandra.amazonaws.com', Status: 'Inactive' }],
     );
-    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1' }));
+    const admin = new IamUsers(new IAMClient({ region: 'us-east-1' }));
 
     // Act
     const inv = await admin.inventory('alice', { policyDocuments: true });
@@ -153,7 +154,7 @@ describe('IamUserAdmin', () => {
     iamMock.on(DeleteAccessKeyCommand).rejects(noSuchEntity());
     iamMock.on(DeleteServiceSpecificCredentialCommand).rejects(noSuchEntity());
     iamMock.on(DeleteUserPermissionsBoundaryCommand).rejects(noSuchEntity());
-    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1' }));
+    const admin = new IamUsers(new IAMClient({ region: 'us-east-1' }));
 
     // Act + Assert
     await expect(admin.getUser('ghost')).rejects.toBeInstanceOf(UserNotFoundError);
@@ -166,7 +167,7 @@ describe('IamUserAdmin', () => {
 
   it('passes other failures through unchanged (the state machine decides whether to retry)', async () => {
     iamMock.on(UpdateServiceSpecificCredentialCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
-    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1', maxAttempts: 1 }));
+    const admin = new IamUsers(new IAMClient({ region: 'us-east-1', maxAttempts: 1 }));
     await expect(admin.setServiceCredentialStatus('alice', 'ACCA1', 'Inactive')).rejects.toThrow('Rate exceeded');
   });
 
@@ -174,7 +175,7 @@ describe('IamUserAdmin', () => {
     iamMock.on(UpdateServiceSpecificCredentialCommand).resolves({});
     iamMock.on(DeleteServiceSpecificCredentialCommand).resolves({});
     iamMock.on(DeleteUserPermissionsBoundaryCommand).resolves({});
-    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1' }));
+    const admin = new IamUsers(new IAMClient({ region: 'us-east-1' }));
 
     expect(await admin.setServiceCredentialStatus('alice', 'ACCA1', 'Inactive')).toBe(true);
     expect(await admin.deleteServiceCredential('alice', 'ACCA1')).toBe(true);
