@@ -17,7 +17,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LifecycleConfig } from '../shared/config';
 import { errorName, UserNotFoundError, ValidationError } from '../shared/errors';
 import { rotationExecutionName } from '../shared/execution-names';
-import { type IamUsers } from '../shared/iam/users';
+import type { IamUsers } from '../shared/iam/users';
 import { isNoSuchEntity, keyCreatedAt, type AccessKeyRecord } from '../shared/iam/records';
 import type { Notifier } from '../shared/notifier';
 import { findRunning, type ExecutionSummary, type WorkflowPort } from '../shared/workflows';
