@@ -424,8 +424,6 @@ export class IamUsers {
 
   // ---- removing dependencies ------------------------------------------------------------------
 
-  // ---- removing dependencies ------------------------------------------------------------------
-
   async deleteSigningCertificate(userName: string, certificateId: string): Promise<boolean> {
     return this.change(() =>
       this.iam.send(new DeleteSigningCertificateCommand({ UserName: userName, CertificateId: certificateId })),
