@@ -7,7 +7,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, type IAMClient } from '@aws-
 import { startMoto } from '../functions/local/moto';
 import { LOCAL_CREDENTIALS, makeClients } from '../functions/shared/aws';
 import { parseConfig } from '../functions/shared/config';
-import { IamGateway } from '../functions/shared/iam-gateway';
+import { IamUsers } from '../functions/shared/iam/users';
 import { RecordingNotifier } from '../functions/shared/notifier';
 import type { WorkflowPort } from '../functions/shared/workflows';
 import { countApiCalls } from '../functions/scan/api-calls';
@@ -86,7 +86,7 @@ async function measure(size: number, options: ScanCallsOptions): Promise<Row> {
     const config = parseConfig({ timeScale: 86400, maxKeyAgeDays: 1, managedUsers: { pathPrefix: '/workloads/' } });
     const scan = makeScanHandler({
       credentialReport: new IamCredentialReportSource(clients.iam, { pollIntervalMs: 100 }),
-      iam: new IamGateway(clients.iam),
+      iam: new IamUsers(clients.iam),
       workflows: noWorkflows,
       config,
       clock: () => scanNow,

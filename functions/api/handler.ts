@@ -7,7 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { LifecycleConfig } from '../shared/config';
 import { LifecycleError, UserNotFoundError, ValidationError } from '../shared/errors';
-import type { IamGateway } from '../shared/iam-gateway';
+import type { IamUsers } from '../shared/iam/users';
 import type { SecretStore } from '../shared/secret-store';
 import type { WorkflowPort } from '../shared/workflows';
 import { NoRunningWorkflowError, rollbackRotation } from '../rotation/rollback';
@@ -50,7 +50,7 @@ export interface OffboardingApi {
 }
 
 export interface ApiDeps {
-  readonly iam: IamGateway;
+  readonly iam: IamUsers;
   readonly secrets: Pick<SecretStore, 'currentKeyIdFromTags'>;
   readonly workflows: WorkflowPort;
   readonly config: LifecycleConfig;

@@ -1,5 +1,5 @@
 /** Lambda entry point of the HTTP API (API Gateway REST proxy integration, AWS_IAM auth). */
-import { IamUserAdmin } from '../shared/iam-user-admin';
+import { IamUsers } from '../shared/iam/users';
 import { makeLogger, once, runtimeFromEnv } from '../shared/runtime';
 import { SnapshotStore } from '../shared/snapshot-store';
 import { workflowsFromEnv } from '../shared/workflows';
@@ -19,7 +19,7 @@ const api = once<ApiHandler>(() => {
     automationUserNames: rt.automationUserNames,
     logger,
     offboarding: offboardingApi({
-      iam: new IamUserAdmin(rt.clients.iam),
+      iam: new IamUsers(rt.clients.iam),
       records: new SnapshotStore(rt.clients.s3, process.env.SNAPSHOT_BUCKET ?? ''),
       workflows,
       config: rt.config,

@@ -1,6 +1,7 @@
 /** The lifecycle view of one user (GET /users/{userName}, `iam-lifecycle status`): never a secret. */
 import { secretNameFor, type LifecycleConfig } from '../shared/config';
-import type { IamGateway } from '../shared/iam-gateway';
+import { keyCreatedAt } from '../shared/iam/records';
+import type { IamUsers } from '../shared/iam/users';
 import { decideScope } from '../shared/scope';
 import type { SecretStore } from '../shared/secret-store';
 import { findRunning, type WorkflowPort } from '../shared/workflows';
@@ -24,7 +25,7 @@ export interface UserView {
 
 export async function userView(
   deps: {
-    iam: IamGateway;
+    iam: IamUsers;
     secrets: Pick<SecretStore, 'currentKeyIdFromTags'>;
     workflows: WorkflowPort;
     config: LifecycleConfig;
@@ -33,7 +34,7 @@ export async function userView(
   },
   userName: string,
 ): Promise<UserView> {
-  const user = await deps.iam.getUser(userName);
+  const user = await deps.iam.getUser(userName, { tagsFromGetUser: true });
   const scope = decideScope(user, deps.config, deps.automationUserNames);
   // Keys of users this automation does not manage are not its business (and its role may not read them).
   const keys = scope.kind === 'managed' ? await deps.iam.listAccessKeys(userName) : [];
@@ -53,8 +54,8 @@ export async function userView(
     accessKeys: keys.map((k, i) => ({
       accessKeyId: k.accessKeyId,
       status: k.status,
-      createdAt: k.createdAt.toISOString(),
-      ageDays: Math.floor(((now - k.createdAt.getTime()) / 86_400_000) * deps.config.timeScale * 10) / 10,
+      createdAt: keyCreatedAt(k).toISOString(),
+      ageDays: Math.floor(((now - keyCreatedAt(k).getTime()) / 86_400_000) * deps.config.timeScale * 10) / 10,
       lastUsedAt: lastUsed[i]?.toISOString() ?? null,
       isSecretCurrent: current === k.accessKeyId,
     })),

@@ -9,7 +9,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { clientConfig, LOCAL_CREDENTIALS, makeClients, targetFromEnv, type AwsClients } from '../shared/aws';
 import { configFromEnv, parseConfig, type LifecycleConfig } from '../shared/config';
 import { ConfigError, ValidationError } from '../shared/errors';
-import { IamGateway } from '../shared/iam-gateway';
+import { IamUsers } from '../shared/iam/users';
 import { SecretStore } from '../shared/secret-store';
 import { StepFunctionsWorkflows, type WorkflowPort } from '../shared/workflows';
 import { createLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from '../local/environment';
@@ -42,7 +42,7 @@ export interface CliContext {
   readonly mode: 'local' | 'deployed';
   readonly config: LifecycleConfig;
   readonly clients: AwsClients;
-  readonly iam: IamGateway;
+  readonly iam: IamUsers;
   readonly secrets: SecretStore;
   readonly workflows: WorkflowPort;
   /** Local mode only. */
@@ -146,7 +146,7 @@ export async function deployedContext(options: GlobalOptions): Promise<CliContex
     mode: 'deployed',
     config,
     clients,
-    iam: new IamGateway(clients.iam),
+    iam: new IamUsers(clients.iam),
     secrets: new SecretStore(clients.secrets),
     workflows,
     stackOutputs: outputs,

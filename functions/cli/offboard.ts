@@ -1,6 +1,6 @@
 /** The offboarding verbs of the CLI: offboard, cancel-offboarding, status (and rollback of rotations). */
 import { userView } from '../api/user-view';
-import { IamUserAdmin } from '../shared/iam-user-admin';
+import { IamUsers } from '../shared/iam/users';
 import { SnapshotStore } from '../shared/snapshot-store';
 import { ValidationError } from '../shared/errors';
 import {
@@ -19,7 +19,7 @@ export function offboardingDeps(ctx: CliContext): OffboardingServiceDeps {
   const bucket = ctx.stackOutputs?.SnapshotBucketName;
   if (!bucket) throw new ValidationError('the stack has no SnapshotBucketName output; is the offboarding capability deployed?');
   return {
-    iam: new IamUserAdmin(ctx.clients.iam),
+    iam: new IamUsers(ctx.clients.iam),
     records: new SnapshotStore(ctx.clients.s3, bucket),
     workflows: ctx.workflows,
     config: ctx.config,

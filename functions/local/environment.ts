@@ -6,13 +6,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { LOCAL_CREDENTIALS, makeClients, type AwsClients } from '../shared/aws';
 import type { LifecycleConfig } from '../shared/config';
-import { IamGateway } from '../shared/iam-gateway';
+import { IamUsers } from '../shared/iam/users';
 import { RecordingNotifier, type Notifier } from '../shared/notifier';
 import { makeReadersFor } from '../shared/secret-access';
 import { SecretStore } from '../shared/secret-store';
 import { makeRotationHandlers, rotationTaskBindings, type RotationHandlers } from '../rotation/handlers';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
-import { IamUserAdmin } from '../shared/iam-user-admin';
 import { SnapshotStore } from '../shared/snapshot-store';
 import { makeOffboardingHandlers, type OffboardingHandlers } from '../offboarding/handlers';
 import { ensureLocalDenyPolicy, MotoIamGaps, offboardingWorkflowDefinition } from '../offboarding/local';
@@ -48,7 +47,7 @@ export interface LocalEnvironmentOptions {
 export interface LocalEnvironment {
   readonly config: LifecycleConfig;
   readonly clients: AwsClients;
-  readonly iam: IamGateway;
+  readonly iam: IamUsers;
   readonly secrets: SecretStore;
   readonly notifications: RecordingNotifier;
   readonly workflows: LocalWorkflows;
@@ -69,7 +68,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     region: options.region ?? 'us-east-1',
     credentials: LOCAL_CREDENTIALS,
   });
-  const iam = new IamGateway(clients.iam);
+  const iam = new IamUsers(clients.iam);
   // Locally no stack role exists: the policy written denies GetSecretValue to all but the readers.
   const secrets = new SecretStore(clients.secrets, undefined, {
     writerArns: [],
@@ -105,7 +104,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
   if (options.emulateMotoGaps ?? true) new MotoIamGaps().install(clients.iam);
   const bucket = options.snapshotBucket ?? 'iam-user-lifecycle-local-records';
   const records = new SnapshotStore(clients.s3, bucket);
-  const admin = new IamUserAdmin(clients.iam);
+  const admin = new IamUsers(clients.iam);
   let denyPolicyArn = '';
   const offboarding = makeOffboardingHandlers({
     ...common,

@@ -5,7 +5,7 @@
  */
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, TagUserCommand } from '@aws-sdk/client-iam';
 import { secretNameFor, type LifecycleConfig } from '../shared/config';
-import type { NewAccessKey } from '../shared/iam-gateway';
+import type { NewAccessKey } from '../shared/iam/records';
 import { requestTokenFor, type SecretStore } from '../shared/secret-store';
 
 export interface SeedUserSpec {

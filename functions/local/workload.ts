@@ -9,7 +9,7 @@
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { clientConfig } from '../shared/aws';
-import type { IamGateway } from '../shared/iam-gateway';
+import type { IamUsers } from '../shared/iam/users';
 import type { SecretStore } from '../shared/secret-store';
 
 export interface WorkloadStats {
@@ -29,7 +29,7 @@ export interface WorkloadOptions {
   readonly endpoint: string;
   readonly secrets: SecretStore;
   /** Admin view used to check that the signing key was really Active. */
-  readonly iam: IamGateway;
+  readonly iam: IamUsers;
   /** Pause between calls. @default 100 */
   readonly callIntervalMs?: number;
   /** Reload the secret at least this often. @default 300 */

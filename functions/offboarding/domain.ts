@@ -14,7 +14,7 @@ import type {
   SigningCertificateRecord,
   SshPublicKeyRecord,
   UserInventory,
-} from '../shared/iam-user-admin';
+} from '../shared/iam/records';
 import { OFFBOARDING_STATE_TAG } from '../shared/scope';
 
 // ---- names ------------------------------------------------------------------------------------

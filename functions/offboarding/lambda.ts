@@ -3,7 +3,7 @@
  * (see the IAM actions listed per export). SNAPSHOT_BUCKET names the snapshot bucket,
  * OFFBOARDING_DENY_POLICY_ARN the stack's managed deny policy.
  */
-import { IamUserAdmin } from '../shared/iam-user-admin';
+import { IamUsers } from '../shared/iam/users';
 import { makeLogger, once, runtimeFromEnv } from '../shared/runtime';
 import { SnapshotStore } from '../shared/snapshot-store';
 import { workflowsFromEnv } from '../shared/workflows';
@@ -14,7 +14,7 @@ const handlers = once<OffboardingHandlers>(() => {
   const rt = runtimeFromEnv();
   const workflows = workflowsFromEnv(rt.clients.sfn);
   return makeOffboardingHandlers({
-    iam: new IamUserAdmin(rt.clients.iam),
+    iam: new IamUsers(rt.clients.iam),
     records: new SnapshotStore(rt.clients.s3, process.env.SNAPSHOT_BUCKET ?? ''),
     secrets: rt.secrets,
     notifier: rt.notifier,

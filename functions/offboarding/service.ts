@@ -14,7 +14,7 @@ import {
   type LifecycleConfig,
 } from '../shared/config';
 import { UserNotFoundError, ValidationError, WorkflowConflictError } from '../shared/errors';
-import type { IamUserAdmin } from '../shared/iam-user-admin';
+import type { IamUsers } from '../shared/iam/users';
 import { assertExactSpelling, assertManaged } from '../shared/scope';
 import type { SnapshotStore } from '../shared/snapshot-store';
 import { findAttempts, type Attempt, type ExecutionStatus, type ExecutionSummary, type WorkflowPort } from '../shared/workflows';
@@ -37,7 +37,7 @@ import {
 } from './handlers';
 
 export interface OffboardingServiceDeps {
-  readonly iam: Pick<IamUserAdmin, 'findUser'>;
+  readonly iam: Pick<IamUsers, 'findUser'>;
   readonly records: Pick<SnapshotStore, 'get' | 'create' | 'listChildren'>;
   readonly workflows: WorkflowPort;
   readonly config: LifecycleConfig;

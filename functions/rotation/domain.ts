@@ -3,7 +3,7 @@
  * No AWS calls and no clock here: callers pass in what they read and the current time.
  */
 import type { RotationTiming } from '../shared/config';
-import type { AccessKeyInfo } from '../shared/iam-gateway';
+import { keyCreatedAt, type AccessKeyRecord } from '../shared/iam/records';
 
 export type PreparePlan =
   | { readonly kind: 'ready'; readonly removeInactiveKeyId?: string; readonly removeOrphanKeyId?: string }
@@ -27,7 +27,7 @@ export type BlockCode =
  * `orphanEvidence` proves it a key an earlier attempt created and lost (isOrphanOfEarlierAttempt).
  */
 export function planPreparation(
-  keys: readonly AccessKeyInfo[],
+  keys: readonly AccessKeyRecord[],
   accessKeyId: string,
   removeInactiveKeyToMakeRoom: boolean,
   orphanEvidence?: OrphanEvidence,
@@ -54,7 +54,7 @@ export function planPreparation(
       reason: `the user has two active access keys (${[accessKeyId, ...activeOthers.map((k) => k.accessKeyId)].join(', ')}); a person must decide which one to retire`,
     };
   }
-  const inactive = others[0] as AccessKeyInfo;
+  const inactive = others[0] as AccessKeyRecord;
   if (!removeInactiveKeyToMakeRoom) {
     return {
       kind: 'blocked',
@@ -91,8 +91,8 @@ export interface OrphanEvidence {
   readonly lastUsedAt: Readonly<Record<string, Date | undefined>>;
 }
 
-function createdWithin(key: AccessKeyInfo, from: Date, to?: Date): boolean {
-  const created = key.createdAt.getTime();
+function createdWithin(key: AccessKeyRecord, from: Date, to?: Date): boolean {
+  const created = keyCreatedAt(key).getTime();
   if (created < from.getTime() - CLOCK_SKEW_ALLOWANCE_MS) return false;
   return to === undefined || created <= to.getTime() + CLOCK_SKEW_ALLOWANCE_MS;
 }
@@ -103,7 +103,7 @@ function createdWithin(key: AccessKeyInfo, from: Date, to?: Date): boolean {
  * in any version of the secret.
  * Nobody can hold its secret, so removing it cannot cut off a workload.
  */
-export function isOrphanOfEarlierAttempt(key: AccessKeyInfo, evidence: OrphanEvidence): boolean {
+export function isOrphanOfEarlierAttempt(key: AccessKeyRecord, evidence: OrphanEvidence): boolean {
   if (key.accessKeyId === evidence.storedAccessKeyId) return false;
   if (evidence.keyIdsInSecret?.includes(key.accessKeyId)) return false;
   if (evidence.lastUsedAt[key.accessKeyId] !== undefined) return false;
@@ -128,7 +128,7 @@ export type CreatePlan =
  * @param lastUsedAt GetAccessKeyLastUsed of the keys that may be deleted (see `keysToCheckForUse`).
  */
 export function planCreation(
-  keys: readonly AccessKeyInfo[],
+  keys: readonly AccessKeyRecord[],
   oldAccessKeyId: string,
   storedAccessKeyId: string | undefined,
   rotationStartedAt: Date,
@@ -161,7 +161,7 @@ export function planCreation(
 
 /** The keys whose use planCreation must know before it may call one of them this rotation's own. */
 export function keysToCheckForUse(
-  keys: readonly AccessKeyInfo[],
+  keys: readonly AccessKeyRecord[],
   oldAccessKeyId: string,
   storedAccessKeyId: string | undefined,
   rotationStartedAt: Date,
@@ -237,7 +237,7 @@ export function decideCutover(o: CutoverObservation): CutoverVerdict {
 export type FinishPlan = { readonly kind: 'delete' } | { readonly kind: 'already-deleted' } | { readonly kind: 'rolled-back' };
 
 /** After the grace period: a reactivated old key means someone rolled back; keep it. */
-export function planFinish(keys: readonly AccessKeyInfo[], oldAccessKeyId: string): FinishPlan {
+export function planFinish(keys: readonly AccessKeyRecord[], oldAccessKeyId: string): FinishPlan {
   const old = keys.find((k) => k.accessKeyId === oldAccessKeyId);
   if (!old) return { kind: 'already-deleted' };
   return old.status === 'Active' ? { kind: 'rolled-back' } : { kind: 'delete' };

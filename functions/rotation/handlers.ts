@@ -12,7 +12,8 @@ import { KeyStateError, SafetyCheckError, UserNotFoundError, ValidationError } f
 import { NotInLiveExecutionError, type ExecutionGuard } from '../shared/execution-guard';
 import { durationAllowsAnotherCheck } from '../shared/execution-limits';
 import { failureFields, requireString, runStep } from '../shared/steps';
-import type { AccessKeyInfo, IamGateway, NewAccessKey, UserInfo } from '../shared/iam-gateway';
+import type { IamUsers } from '../shared/iam/users';
+import { keyCreatedAt, type AccessKeyRecord, type IamUser, type NewAccessKey } from '../shared/iam/records';
 import type { Notification, NotificationType, Notifier } from '../shared/notifier';
 import { decideScope, offboardingPhaseOf } from '../shared/scope';
 import { requestTokenFor, type SecretStore } from '../shared/secret-store';
@@ -31,7 +32,7 @@ import { earlierAttemptWindows } from './attempts';
 import { continuedOutputOf, findRotation, isRotationTrigger, type RotationTrigger } from './start';
 
 export interface RotationDeps {
-  readonly iam: IamGateway;
+  readonly iam: IamUsers;
   readonly secrets: SecretStore;
   readonly notifier: Notifier;
   readonly config: LifecycleConfig;
@@ -146,7 +147,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
     userName: string,
     accessKeyId: string,
     executionName: string,
-    keys: readonly AccessKeyInfo[],
+    keys: readonly AccessKeyRecord[],
   ): Promise<OrphanEvidence | undefined> {
     const earlierAttempts = await earlierAttemptWindows(deps.workflows(), userName, accessKeyId, executionName);
     if (earlierAttempts.length === 0) return undefined;
@@ -164,14 +165,14 @@ export function makeRotationHandlers(deps: RotationDeps) {
    * for this user and this exact old key, and the user is still the one Prepare saw (same IAM
    * UserId), managed and unprotected. A direct invoke of a step Lambda is refused here.
    */
-  async function confirm(state: RotationState): Promise<{ execution: ExecutionSummary; user: UserInfo }> {
+  async function confirm(state: RotationState): Promise<{ execution: ExecutionSummary; user: IamUser }> {
     const userName = requireString(state?.userName, 'userName');
     const oldAccessKeyId = requireString(state.oldAccessKeyId, 'oldAccessKeyId');
     const execution = await deps.guard.assertLive('rotation', state.executionId, userName);
     if ((execution.input as { accessKeyId?: unknown } | undefined)?.accessKeyId !== oldAccessKeyId) {
       throw new NotInLiveExecutionError('rotation', String(state.executionId), 'the execution rotates another key');
     }
-    const user = await iam.getUser(userName);
+    const user = await iam.getUser(userName, { tagsFromGetUser: true });
     if (!state.userId || user.userId !== state.userId) {
       throw new SafetyCheckError(
         `user ${userName} is not the user this rotation prepared (IAM user id changed); nothing was changed`,
@@ -224,7 +225,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
 
       let user;
       try {
-        user = await iam.getUser(userName);
+        user = await iam.getUser(userName, { tagsFromGetUser: true });
       } catch (error) {
         if (error instanceof UserNotFoundError) return blocked('unknown-user', error.message);
         throw error;
@@ -286,7 +287,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
               newKey: {
                 accessKeyId: newKey.accessKeyId,
                 secretVersionId: stored.versionId,
-                createdAt: newKey.createdAt.toISOString(),
+                createdAt: keyCreatedAt(newKey).toISOString(),
                 reused: true,
               },
               cutover: {
@@ -356,7 +357,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
         trigger,
         oldAccessKeyId: accessKeyId,
         oldKeyUsedBefore: oldKeyLastUsedAt !== undefined,
-        oldKeyCreatedAt: keys.find((k) => k.accessKeyId === accessKeyId)!.createdAt.toISOString(),
+        oldKeyCreatedAt: keyCreatedAt(keys.find((k) => k.accessKeyId === accessKeyId)!).toISOString(),
         ...(oldKeyLastUsedAt ? { oldKeyLastUsedAt: oldKeyLastUsedAt.toISOString() } : {}),
         ...(plan.removeInactiveKeyId ? { removedInactiveKeyId: plan.removeInactiveKeyId } : {}),
         ...(plan.removeOrphanKeyId ? { removedOrphanKeyId: plan.removeOrphanKeyId } : {}),
@@ -430,7 +431,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
         return {
           accessKeyId: plan.accessKeyId,
           secretVersionId: stored?.versionId ?? '',
-          createdAt: iso(key?.createdAt) ?? clock().toISOString(),
+          createdAt: iso(key ? keyCreatedAt(key) : undefined) ?? clock().toISOString(),
           reused: true,
         };
       }
@@ -603,7 +604,8 @@ export function makeRotationHandlers(deps: RotationDeps) {
       const now = clock();
       const deleteAfter = new Date(now.getTime() + rotationTiming(config).gracePeriodSeconds * 1000).toISOString();
       const old = keys.find((k) => k.accessKeyId === state.oldAccessKeyId);
-      if (old?.status === 'Active') await iam.setKeyStatus(state.userName, state.oldAccessKeyId, 'Inactive');
+      if (old?.status === 'Active')
+        await iam.setAccessKeyStatus(state.userName, state.oldAccessKeyId, 'Inactive', { mustExist: true });
       await notifier.publish({
         type: 'rotation.key-deactivated',
         userName: state.userName,

@@ -4,13 +4,13 @@
  */
 import type { LifecycleConfig } from '../shared/config';
 import { TooManyActiveKeysError, ValidationError } from '../shared/errors';
-import type { IamGateway } from '../shared/iam-gateway';
+import type { IamUsers } from '../shared/iam/users';
 import { assertExactSpelling, assertManaged } from '../shared/scope';
 import type { StartResult, WorkflowPort } from '../shared/workflows';
 import { assertNoOtherRotation, continuedOutputOf, findRotation, startRotation } from './start';
 
 export interface OnDemandDeps {
-  readonly iam: IamGateway;
+  readonly iam: IamUsers;
   readonly workflows: WorkflowPort;
   readonly config: LifecycleConfig;
   readonly automationUserNames?: readonly string[];
@@ -23,7 +23,7 @@ export interface OnDemandDeps {
  * rotation needs a free slot.
  */
 export async function chooseKeyToRotate(deps: OnDemandDeps, userName: string, requestedKeyId?: string): Promise<string> {
-  const user = await deps.iam.getUser(userName);
+  const user = await deps.iam.getUser(userName, { tagsFromGetUser: true });
   assertExactSpelling(userName, user.userName);
   assertManaged(user, deps.config, deps.automationUserNames);
   const keys = await deps.iam.listAccessKeys(userName);

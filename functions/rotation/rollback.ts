@@ -5,7 +5,7 @@
  * is still AWSPREVIOUS for workloads that must go back to it.
  */
 import { LifecycleError, ValidationError } from '../shared/errors';
-import type { IamGateway } from '../shared/iam-gateway';
+import type { IamUsers } from '../shared/iam/users';
 import { offboardingPhaseOf } from '../shared/scope';
 import { findRunning, type WorkflowPort } from '../shared/workflows';
 
@@ -22,13 +22,13 @@ export interface RollbackResult {
 }
 
 export async function rollbackRotation(
-  deps: { iam: IamGateway; workflows: WorkflowPort },
+  deps: { iam: IamUsers; workflows: WorkflowPort },
   userName: string,
 ): Promise<RollbackResult> {
   if (!userName) throw new ValidationError('userName is required');
   const running = await findRunning(deps.workflows, 'rotation', userName);
   if (running.length === 0) throw new NoRunningWorkflowError(`no rotation of ${userName} is running`);
-  const user = await deps.iam.getUser(userName);
+  const user = await deps.iam.getUser(userName, { tagsFromGetUser: true });
   const offboarding = offboardingPhaseOf(user.tags);
   if (offboarding !== undefined) {
     throw new NothingToRollBackError(`user ${userName} is being offboarded (${offboarding}); its keys stay disabled`);
@@ -48,7 +48,7 @@ export async function rollbackRotation(
         `the rotation ${execution.name} has not deactivated ${oldKeyId} yet (it is waiting for cutover); nothing to roll back`,
       );
     }
-    await deps.iam.setKeyStatus(userName, oldKeyId, 'Active');
+    await deps.iam.setAccessKeyStatus(userName, oldKeyId, 'Active', { mustExist: true });
     return {
       userName,
       executionName: execution.name,

@@ -17,7 +17,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LifecycleConfig } from '../shared/config';
 import { errorName, UserNotFoundError, ValidationError } from '../shared/errors';
 import { rotationExecutionName } from '../shared/execution-names';
-import { isNoSuchEntity, type AccessKeyInfo, type IamGateway } from '../shared/iam-gateway';
+import type { IamUsers } from '../shared/iam/users';
+import { isNoSuchEntity, keyCreatedAt, type AccessKeyRecord } from '../shared/iam/records';
 import type { Notifier } from '../shared/notifier';
 import { findRunning, withListingCache, type ExecutionSummary, type WorkflowPort } from '../shared/workflows';
 import { continuedOutputOf, findRotation, startRotation } from '../rotation/start';
@@ -38,7 +39,7 @@ import {
 
 export interface ScanDeps {
   readonly credentialReport: CredentialReportSource;
-  readonly iam: Pick<IamGateway, 'listUserTags' | 'listAccessKeys'>;
+  readonly iam: Pick<IamUsers, 'listTags' | 'listAccessKeys'>;
   readonly workflows: WorkflowPort;
   readonly config: LifecycleConfig;
   readonly clock: () => Date;
@@ -182,7 +183,7 @@ export function makeScanHandler(deps: ScanDeps) {
     const previousRotations = async (
       userName: string,
       accessKeyId: string,
-      keys: readonly AccessKeyInfo[],
+      keys: readonly AccessKeyRecord[],
     ): Promise<PreviousRotation[]> => {
       const toPrevious = (e: ExecutionSummary): PreviousRotation => ({
         executionName: e.name,
@@ -208,7 +209,7 @@ export function makeScanHandler(deps: ScanDeps) {
       try {
         let tags: Record<string, string>;
         try {
-          tags = await iam.listUserTags(userName);
+          tags = await iam.listTags(userName);
         } catch (error) {
           if (error instanceof UserNotFoundError || isNoSuchEntity(error)) return void notFound();
           throw error;
@@ -349,11 +350,12 @@ export function makeScanHandler(deps: ScanDeps) {
 function resumedRotation(
   userName: string,
   accessKeyId: string,
-  keys: readonly { accessKeyId: string; createdAt: Date }[],
+  keys: readonly AccessKeyRecord[],
   now: Date,
   config: LifecycleConfig,
 ): PlannedRotation {
-  const createdAt = keys.find((k) => k.accessKeyId === accessKeyId)?.createdAt ?? now;
+  const key = keys.find((k) => k.accessKeyId === accessKeyId);
+  const createdAt = key ? keyCreatedAt(key) : now;
   const ageMs = now.getTime() - createdAt.getTime();
   return {
     userName,

@@ -8,7 +8,7 @@
  * ids). Users without a stale active key, protected by name, or outside the path prefix cost nothing.
  */
 import { maxKeyAgeMs, rotationTiming, type LifecycleConfig } from '../shared/config';
-import type { AccessKeyInfo } from '../shared/iam-gateway';
+import { keyCreatedAt, type AccessKeyRecord } from '../shared/iam/records';
 import { decideScope, offboardingPhaseOf } from '../shared/scope';
 import { planPreparation, type AttemptWindow, type BlockCode } from '../rotation/domain';
 import type { ExecutionStatus } from '../shared/workflows';
@@ -192,21 +192,21 @@ function sameSecond(a: Date, b: Date): boolean {
  */
 export function planCandidate(
   candidate: ScanCandidate,
-  keys: readonly AccessKeyInfo[],
+  keys: readonly AccessKeyRecord[],
   config: LifecycleConfig,
   now: Date,
   earlierAttempts: readonly AttemptWindow[] = [],
 ): CandidatePlan {
   const maxAge = maxKeyAgeMs(config);
-  const stale: AccessKeyInfo[] = [];
+  const stale: AccessKeyRecord[] = [];
   for (const slot of candidate.staleSlots) {
-    const matches = keys.filter((k) => sameSecond(k.createdAt, slot.createdAt));
+    const matches = keys.filter((k) => sameSecond(keyCreatedAt(k), slot.createdAt));
     for (const key of matches) {
-      const isStale = key.status === 'Active' && now.getTime() - key.createdAt.getTime() > maxAge;
+      const isStale = key.status === 'Active' && now.getTime() - keyCreatedAt(key).getTime() > maxAge;
       if (isStale && !stale.some((s) => s.accessKeyId === key.accessKeyId)) stale.push(key);
     }
   }
-  const oldest = [...stale].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
+  const oldest = [...stale].sort((a, b) => keyCreatedAt(a).getTime() - keyCreatedAt(b).getTime())[0];
   if (!oldest) {
     const created = candidate.staleSlots.map((s) => s.createdAt.toISOString()).join(', ');
     return {
@@ -237,13 +237,13 @@ export function planCandidate(
       },
     };
   }
-  const ageMs = now.getTime() - oldest.createdAt.getTime();
+  const ageMs = now.getTime() - keyCreatedAt(oldest).getTime();
   return {
     kind: 'rotate',
     rotation: {
       userName: candidate.userName,
       accessKeyId: oldest.accessKeyId,
-      keyCreatedAt: oldest.createdAt.toISOString(),
+      keyCreatedAt: keyCreatedAt(oldest).toISOString(),
       keyAgeDays: Math.floor(((ageMs * config.timeScale) / DAY_MS) * 10) / 10,
       ...(preparation.removeInactiveKeyId ? { removesInactiveKeyId: preparation.removeInactiveKeyId } : {}),
       ...(preparation.removeOrphanKeyId ? { mayRemoveLostKeyId: preparation.removeOrphanKeyId } : {}),
@@ -276,7 +276,7 @@ export interface PreviousRotation {
 export function holdForPreviousRotation(
   userName: string,
   accessKeyId: string,
-  keys: readonly AccessKeyInfo[],
+  keys: readonly AccessKeyRecord[],
   rotations: readonly PreviousRotation[],
   config: LifecycleConfig,
   now: Date,

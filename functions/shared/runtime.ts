@@ -4,7 +4,7 @@
  */
 import { makeClients, targetFromEnv, type AwsClients } from './aws';
 import { configFromEnv, type LifecycleConfig } from './config';
-import { IamGateway } from './iam-gateway';
+import { IamUsers } from './iam/users';
 import { makeLogger } from './logger';
 import { SnsNotifier, type Notifier } from './notifier';
 import { automationUserNamesFromEnv } from './scope';
@@ -14,7 +14,7 @@ import { SecretStore } from './secret-store';
 export interface Runtime {
   readonly config: LifecycleConfig;
   readonly clients: AwsClients;
-  readonly iam: IamGateway;
+  readonly iam: IamUsers;
   readonly secrets: SecretStore;
   readonly notifier: Notifier;
   readonly automationUserNames: string[];
@@ -37,7 +37,7 @@ function listFromEnv(value: string | undefined): string[] {
 export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
   const config = configFromEnv(env);
   const clients = makeClients(targetFromEnv(env));
-  const iam = new IamGateway(clients.iam);
+  const iam = new IamUsers(clients.iam);
   return {
     config,
     clients,

@@ -9,7 +9,7 @@
  * the role ARN for an assumed-role session, so a workload is listed by its role ARN.
  */
 import { createHash } from 'node:crypto';
-import type { IamGateway } from './iam-gateway';
+import type { IamUsers } from './iam/users';
 
 export interface SecretReaders {
   /**
@@ -99,11 +99,11 @@ export function readersOf(
  */
 export function makeReadersFor(
   readers: SecretReaders,
-  iam: Pick<IamGateway, 'listUserTags'>,
+  iam: Pick<IamUsers, 'listTags'>,
   onIgnored: (userName: string, ignored: readonly string[]) => void = () => undefined,
 ): (userName: string) => Promise<readonly string[]> {
   return async (userName) => {
-    const { arns, ignored } = readersOf(readers, userName, await iam.listUserTags(userName));
+    const { arns, ignored } = readersOf(readers, userName, await iam.listTags(userName));
     if (ignored.length > 0) onIgnored(userName, ignored);
     return arns;
   };

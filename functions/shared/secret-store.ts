@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { createHash } from 'node:crypto';
 import { ForeignSecretError } from './errors';
-import type { NewAccessKey } from './iam-gateway';
+import type { NewAccessKey } from './iam/records';
 import { accessKeyIdOfVersion, foreignSecretReason, secretResourcePolicy, versionIdFor } from './secret-access';
 
 /** Tags on every secret this store writes; the CDK app limits secretsmanager:TagResource to these keys. */

@@ -98,7 +98,7 @@ export class KeyRotation extends Construct {
     };
     this.functions = functions;
 
-    // Exactly the calls each handler makes (functions/rotation/handlers.ts via iam-gateway.ts and
+    // Exactly the calls each handler makes (functions/rotation/handlers.ts via shared/iam/users.ts and
     // secret-store.ts). The test suite pins these sets.
     userAccess.grant(functions.prepare.role, {
       identifyAnyUser: true,

@@ -252,7 +252,7 @@ export class Offboarding extends Construct {
     };
     this.functions = functions;
 
-    // Exactly the calls each handler makes (functions/offboarding/handlers.ts via iam-user-admin.ts,
+    // Exactly the calls each handler makes (functions/offboarding/handlers.ts via shared/iam/users.ts,
     // snapshot-store.ts and secret-store.ts). The test suite pins these sets.
     const credentialState = [
       'iam:GetLoginProfile',

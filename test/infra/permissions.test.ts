@@ -60,7 +60,7 @@ const SWITCH_OFF = onUsers(
   'UpdateSigningCertificate',
   'UpdateServiceSpecificCredential',
 );
-/** IamUserAdmin.inventory without options. */
+/** IamUsers.inventory without options. */
 const INVENTORY = onUsers(
   'ListGroupsForUser',
   'ListAttachedUserPolicies',
@@ -138,7 +138,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'states:DescribeExecution on rotation executions',
     ...PUBLISH,
   ],
-  // functions/offboarding/handlers.ts via iam-user-admin.ts, snapshot-store.ts, secret-store.ts
+  // functions/offboarding/handlers.ts via shared/iam/users.ts, snapshot-store.ts, secret-store.ts
   'offboarding.validateOffboarding': [
     ...LOGS,
     ...USER,

@@ -10,7 +10,7 @@ import { runCli } from '../support/cli';
 import { seedUser } from '../../functions/local/seed';
 import { parseConfig } from '../../functions/shared/config';
 import { SecretStore } from '../../functions/shared/secret-store';
-import { IamGateway } from '../../functions/shared/iam-gateway';
+import { IamUsers } from '../../functions/shared/iam/users';
 import { motoEndpoint, testClients, uniqueName } from '../support/aws';
 
 const PATH = '/cli-approval-it/';
@@ -32,7 +32,7 @@ function configFile(): string {
 describe('iam-lifecycle approve-offboarding (local mode)', () => {
   const clients = testClients();
   const secrets = new SecretStore(clients.secrets);
-  const iam = new IamGateway(clients.iam);
+  const iam = new IamUsers(clients.iam);
   const config = parseConfig(CONFIG);
 
   it('offboard records a pending request; the requester cannot approve it; another identity approves and it runs', async () => {

@@ -6,7 +6,7 @@ import { runCli } from '../support/cli';
 import { seedUser } from '../../functions/local/seed';
 import { parseConfig } from '../../functions/shared/config';
 import { SecretStore } from '../../functions/shared/secret-store';
-import { IamGateway } from '../../functions/shared/iam-gateway';
+import { IamUsers } from '../../functions/shared/iam/users';
 import { motoEndpoint, testClients, uniqueName } from '../support/aws';
 
 const PATH = '/cli-it/';
@@ -21,7 +21,7 @@ function configFile(): string {
 describe('iam-lifecycle (local mode)', () => {
   const clients = testClients();
   const secrets = new SecretStore(clients.secrets);
-  const iam = new IamGateway(clients.iam);
+  const iam = new IamUsers(clients.iam);
   const config = parseConfig(CONFIG);
   const seed = (keys = 1) => seedUser({ iam: clients.iam, secrets, config }, { userName: uniqueName('cli'), path: PATH, keys });
 

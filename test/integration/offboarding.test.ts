@@ -45,7 +45,7 @@ import { makeOffboardingHandlers, offboardingTaskBindings, type FinalRecord } fr
 import { ensureLocalDenyPolicy, MotoIamGaps } from '../../functions/offboarding/local';
 import { offboardingStatus, startOffboarding, type OffboardingServiceDeps } from '../../functions/offboarding/service';
 import { parseConfig, secretNameFor } from '../../functions/shared/config';
-import { IamUserAdmin } from '../../functions/shared/iam-user-admin';
+import { IamUsers } from '../../functions/shared/iam/users';
 import { containsSecretLikeValue, RecordingNotifier } from '../../functions/shared/notifier';
 import { SecretStore } from '../../functions/shared/secret-store';
 import { SnapshotStore } from '../../functions/shared/snapshot-store';
@@ -116,7 +116,7 @@ it('offboards a user with every kind of attachment: unusable after Disable, ever
   const denyPolicyArn = await ensureLocalDenyPolicy(clients.iam);
   const config = parseConfig({ timeScale: 86400 * 15 });
   const notifications = new RecordingNotifier();
-  const admin = new IamUserAdmin(clients.iam);
+  const admin = new IamUsers(clients.iam);
   const records = new SnapshotStore(clients.s3, bucket);
   const handlers = makeOffboardingHandlers({
     iam: admin,

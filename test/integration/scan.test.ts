@@ -7,7 +7,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, UpdateAccessKeyCommand } fro
 import { createLocalEnvironment, type LocalEnvironment } from '../../functions/local/environment';
 import { parseConfig } from '../../functions/shared/config';
 import { rotationExecutionName } from '../../functions/shared/execution-names';
-import { IamGateway } from '../../functions/shared/iam-gateway';
+import { IamUsers } from '../../functions/shared/iam/users';
 import { containsSecretLikeValue, RecordingNotifier } from '../../functions/shared/notifier';
 import { countApiCalls, type ApiCallCounter } from '../../functions/scan/api-calls';
 import { IamCredentialReportSource } from '../../functions/scan/credential-report';
@@ -98,7 +98,7 @@ describe('daily scan against moto', () => {
     notes = new RecordingNotifier();
     scan = makeScanHandler({
       credentialReport: new IamCredentialReportSource(scanClients.iam, { pollIntervalMs: 50 }),
-      iam: new IamGateway(scanClients.iam),
+      iam: new IamUsers(scanClients.iam),
       workflows: env.workflows,
       config,
       // Fixed "now": keys created after it (fresh ones, rotated ones) never count as old.
@@ -219,7 +219,7 @@ describe('daily scan against moto', () => {
     expect(execution?.input).toMatchObject({ userName: users.rotate, accessKeyId: keys.rotate, requestedBy: 'scan' });
 
     // Mid-rotation the users hold two active keys; that is progress, not "blocked".
-    const midway = await new IamGateway(iam).listAccessKeys(users.rotate);
+    const midway = await new IamUsers(iam).listAccessKeys(users.rotate);
     expect(midway.filter((k) => k.status === 'Active')).toHaveLength(2);
     expect(onlyMine(second.started)).toEqual([]);
     expect(onlyMine(second.alreadyRunning)).toEqual([makeRoomRef, rotateRef]);

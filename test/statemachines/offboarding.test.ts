@@ -63,7 +63,7 @@ import {
   ValidationError,
   WorkflowConflictError,
 } from '../../functions/shared/errors';
-import { IamUserAdmin } from '../../functions/shared/iam-user-admin';
+import { IamUsers } from '../../functions/shared/iam/users';
 import { containsSecretLikeValue, RecordingNotifier, type Notification } from '../../functions/shared/notifier';
 import { SecretStore } from '../../functions/shared/secret-store';
 import { SnapshotStore } from '../../functions/shared/snapshot-store';
@@ -105,7 +105,7 @@ function recordCalls(iam: IAMClient): Call[] {
 
 interface Harness {
   readonly clients: AwsClients;
-  readonly admin: IamUserAdmin;
+  readonly admin: IamUsers;
   readonly records: SnapshotStore;
   readonly notifications: RecordingNotifier;
   readonly workflows: LocalWorkflows;
@@ -122,7 +122,7 @@ function harness(
   gaps.install(clients.iam);
   const calls = recordCalls(clients.iam);
   const config = options.config ?? parseConfig(FAST);
-  const admin = new IamUserAdmin(clients.iam);
+  const admin = new IamUsers(clients.iam);
   const records = new SnapshotStore(clients.s3, bucket);
   const notifications = new RecordingNotifier();
   const runner: { current?: LocalWorkflows } = {};

@@ -1,6 +1,6 @@
 /** Builds the real rotation handlers and the real ASL runner against moto, with optional fault injection. */
 import { LocalWorkflows } from '../../functions/local/runner';
-import { IamGateway } from '../../functions/shared/iam-gateway';
+import { IamUsers } from '../../functions/shared/iam/users';
 import { RecordingNotifier, type Notification, type Notifier } from '../../functions/shared/notifier';
 import { SecretStore } from '../../functions/shared/secret-store';
 import type { LifecycleConfig } from '../../functions/shared/config';
@@ -10,7 +10,7 @@ import { testClients } from './aws';
 
 export interface RotationHarness {
   readonly clients: ReturnType<typeof testClients>;
-  readonly iam: IamGateway;
+  readonly iam: IamUsers;
   readonly secrets: SecretStore;
   readonly notifications: RecordingNotifier;
   readonly handlers: RotationHandlers;
@@ -30,7 +30,7 @@ export function rotationHarness(
   } = {},
 ): RotationHarness {
   const clients = testClients();
-  const iam = new IamGateway(clients.iam);
+  const iam = new IamUsers(clients.iam);
   const secrets = new SecretStore(clients.secrets);
   const waiters: { type: string; resolve: (n: Notification) => void }[] = [];
   const hook: Notifier = {

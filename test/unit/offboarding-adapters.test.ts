@@ -1,7 +1,7 @@
 /**
- * The offboarding adapters on paths moto cannot produce: truncated pages (moto returns everything in
- * one page), the APIs moto lacks (service-specific credentials, user permissions boundaries) and
- * S3's 409 on concurrent conditional writes. aws-sdk-client-mock stands in for AWS here only.
+ * The IAM user adapter (IamUsers) and the snapshot store on paths moto cannot produce: truncated
+ * pages (moto returns everything in one page), the APIs moto lacks (service-specific credentials,
+ * user permissions boundaries), errors on exact calls, and S3's 409 on concurrent conditional writes. aws-sdk-client-mock stands in for AWS here only.
  */
 import {
   DeleteServiceSpecificCredentialCommand,
@@ -22,11 +22,14 @@ import {
   GetLoginProfileCommand,
   UpdateServiceSpecificCredentialCommand,
   DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
+  UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { GetObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { UserNotFoundError } from '../../functions/shared/errors';
-import { IamUserAdmin, isVirtualMfaSerial } from '../../functions/shared/iam-user-admin';
+import { IamUsers } from '../../functions/shared/iam/users';
+import { isVirtualMfaSerial, keyCreatedAt } from '../../functions/shared/iam/records';
 import { sha256Hex, SnapshotStore } from '../../functions/shared/snapshot-store';
 import { IntegrityError } from '../../functions/shared/errors';
 
@@ -49,7 +52,7 @@ function twoPages<T>(command: unknown, field: string, first: T[], second: T[]) {
     .resolves({ [field]: second, IsTruncated: false } as never);
 }
 
-describe('IamUserAdmin', () => {
+describe('IamUsers', () => {
   it('follows every page of every list call it makes', async () => {
     // Prepare
     iamMock.on(GetUserCommand).resolves({
@@ -108,7 +111,7 @@ describe('IamUserAdmin', () => {
       [{ ServiceSpecificCredentialId: 'ACCA1', ServiceName: 'codecommit.amazonaws.com', Status: 'Active' }],
       [{ ServiceSpecificCredentialId: 'ACCA2', ServiceName: 'cassandra.amazonaws.com', Status: 'Inactive' }],
     );
-    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1' }));
+    const admin = new IamUsers(new IAMClient({ region: 'us-east-1' }));
 
     // Act
     const inv = await admin.inventory('alice', { policyDocuments: true });
@@ -153,7 +156,7 @@ describe('IamUserAdmin', () => {
     iamMock.on(DeleteAccessKeyCommand).rejects(noSuchEntity());
     iamMock.on(DeleteServiceSpecificCredentialCommand).rejects(noSuchEntity());
     iamMock.on(DeleteUserPermissionsBoundaryCommand).rejects(noSuchEntity());
-    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1' }));
+    const admin = new IamUsers(new IAMClient({ region: 'us-east-1' }));
 
     // Act + Assert
     await expect(admin.getUser('ghost')).rejects.toBeInstanceOf(UserNotFoundError);
@@ -164,9 +167,89 @@ describe('IamUserAdmin', () => {
     expect(await admin.deletePermissionsBoundary('ghost')).toBe(false);
   });
 
+  it('reads tags with ListUserTags by default, and from GetUser when asked (ListUserTags only if it returned none)', async () => {
+    // Prepare
+    iamMock
+      .on(GetUserCommand, { UserName: 'alice' })
+      .resolves({
+        User: {
+          UserName: 'alice',
+          UserId: 'AIDAALICE',
+          Arn: 'arn:a',
+          Path: '/',
+          CreateDate: new Date(0),
+          Tags: [{ Key: 'from', Value: 'GetUser' }],
+        },
+      })
+      .on(GetUserCommand, { UserName: 'bob' })
+      .resolves({ User: { UserName: 'bob', UserId: 'AIDABOB', Arn: 'arn:b', Path: '/', CreateDate: new Date(0) } });
+    iamMock.on(ListUserTagsCommand).resolves({ Tags: [{ Key: 'from', Value: 'ListUserTags' }] });
+    const users = new IamUsers(new IAMClient({ region: 'us-east-1' }));
+
+    // Act
+    const listed = await users.getUser('alice');
+    const embedded = await users.getUser('alice', { tagsFromGetUser: true });
+    const listedCalls = iamMock.commandCalls(ListUserTagsCommand).length;
+    const fallback = await users.getUser('bob', { tagsFromGetUser: true });
+
+    // Assess
+    expect(listed.tags).toEqual({ from: 'ListUserTags' });
+    expect(embedded.tags).toEqual({ from: 'GetUser' });
+    expect(listedCalls).toBe(1);
+    expect(fallback.tags).toEqual({ from: 'ListUserTags' });
+    expect(iamMock.commandCalls(ListUserTagsCommand)).toHaveLength(2);
+  });
+
+  it('answers false for a status change of a key already gone, unless the key must exist', async () => {
+    // Prepare
+    iamMock.on(UpdateAccessKeyCommand).rejects(noSuchEntity());
+    const users = new IamUsers(new IAMClient({ region: 'us-east-1' }));
+
+    // Act + Assess
+    expect(await users.setAccessKeyStatus('alice', 'AKIA1', 'Inactive')).toBe(false);
+    await expect(users.setAccessKeyStatus('alice', 'AKIA1', 'Inactive', { mustExist: true })).rejects.toBeInstanceOf(
+      NoSuchEntityException,
+    );
+    expect(iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(2);
+  });
+
+  it('reads last use per key after listing, and a key deleted meanwhile as never used', async () => {
+    // Prepare
+    iamMock.on(ListAccessKeysCommand).resolves({
+      AccessKeyMetadata: [
+        { AccessKeyId: 'AKIA1', Status: 'Active', CreateDate: new Date('2030-01-01T00:00:00Z') },
+        { AccessKeyId: 'AKIA2', Status: 'Inactive' },
+      ],
+    });
+    iamMock
+      .on(GetAccessKeyLastUsedCommand, { AccessKeyId: 'AKIA1' })
+      .resolves({ AccessKeyLastUsed: { LastUsedDate: new Date('2030-02-01T00:00:00Z'), ServiceName: 's3', Region: 'us-east-1' } })
+      .on(GetAccessKeyLastUsedCommand, { AccessKeyId: 'AKIA2' })
+      .rejects(noSuchEntity());
+    const users = new IamUsers(new IAMClient({ region: 'us-east-1' }));
+
+    // Act
+    const keys = await users.listAccessKeys('alice', { lastUsed: true });
+    const gone = await users.lastUsed('AKIA2');
+
+    // Assess
+    expect(keys).toEqual([
+      {
+        accessKeyId: 'AKIA1',
+        status: 'Active',
+        createDate: '2030-01-01T00:00:00.000Z',
+        lastUsedDate: '2030-02-01T00:00:00.000Z',
+        lastUsedService: 's3',
+      },
+      { accessKeyId: 'AKIA2', status: 'Inactive' },
+    ]);
+    expect(keys.map((k) => keyCreatedAt(k).toISOString())).toEqual(['2030-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z']);
+    expect(gone).toBeUndefined();
+  });
+
   it('passes other failures through unchanged (the state machine decides whether to retry)', async () => {
     iamMock.on(UpdateServiceSpecificCredentialCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
-    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1', maxAttempts: 1 }));
+    const admin = new IamUsers(new IAMClient({ region: 'us-east-1', maxAttempts: 1 }));
     await expect(admin.setServiceCredentialStatus('alice', 'ACCA1', 'Inactive')).rejects.toThrow('Rate exceeded');
   });
 
@@ -174,7 +257,7 @@ describe('IamUserAdmin', () => {
     iamMock.on(UpdateServiceSpecificCredentialCommand).resolves({});
     iamMock.on(DeleteServiceSpecificCredentialCommand).resolves({});
     iamMock.on(DeleteUserPermissionsBoundaryCommand).resolves({});
-    const admin = new IamUserAdmin(new IAMClient({ region: 'us-east-1' }));
+    const admin = new IamUsers(new IAMClient({ region: 'us-east-1' }));
 
     expect(await admin.setServiceCredentialStatus('alice', 'ACCA1', 'Inactive')).toBe(true);
     expect(await admin.deleteServiceCredential('alice', 'ACCA1')).toBe(true);

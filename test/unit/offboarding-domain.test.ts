@@ -22,7 +22,7 @@ import { checkObservationDays, offboardingTiming, parseConfig } from '../../func
 import { redactSecretLikeValues as redact } from '../../functions/shared/notifier';
 import { failureFields } from '../../functions/shared/steps';
 import { ConfigError, ValidationError } from '../../functions/shared/errors';
-import type { UserInventory } from '../../functions/shared/iam-user-admin';
+import type { UserInventory } from '../../functions/shared/iam/records';
 
 const DENY_ARN = 'arn:aws:iam::123456789012:policy/iam-lifecycle/iam-lifecycle-offboarding-deny';
 

@@ -8,13 +8,13 @@ import {
   planPreparation,
 } from '../../functions/rotation/domain';
 import type { RotationTiming } from '../../functions/shared/config';
-import type { AccessKeyInfo } from '../../functions/shared/iam-gateway';
+import type { AccessKeyRecord } from '../../functions/shared/iam/records';
 
 const T0 = new Date('2026-01-01T00:00:00Z');
-const key = (accessKeyId: string, status: 'Active' | 'Inactive' = 'Active', createdAt = T0): AccessKeyInfo => ({
+const key = (accessKeyId: string, status: 'Active' | 'Inactive' = 'Active', createdAt = T0): AccessKeyRecord => ({
   accessKeyId,
   status,
-  createdAt,
+  createDate: createdAt.toISOString(),
 });
 const timing: RotationTiming = {
   checkIntervalSeconds: 6 * 3600,

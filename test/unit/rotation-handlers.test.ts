@@ -21,7 +21,7 @@ import { parseConfig, rotationTiming } from '../../functions/shared/config';
 import { TransientAwsError } from '../../functions/shared/errors';
 import { WorkflowExecutionGuard } from '../../functions/shared/execution-guard';
 import type { ExecutionSummary, WorkflowPort } from '../../functions/shared/workflows';
-import { IamGateway } from '../../functions/shared/iam-gateway';
+import { IamUsers } from '../../functions/shared/iam/users';
 import { RecordingNotifier } from '../../functions/shared/notifier';
 import { SecretStore } from '../../functions/shared/secret-store';
 import { makeRotationHandlers, type RotationState } from '../../functions/rotation/handlers';
@@ -71,7 +71,7 @@ function setup(executions: Partial<ExecutionSummary>[] = [{}], cfg = config) {
   const handlers = makeRotationHandlers({
     guard: new WorkflowExecutionGuard(() => workflows),
     workflows: () => workflows,
-    iam: new IamGateway(new IAMClient({ region: 'us-east-1', maxAttempts: 1 })),
+    iam: new IamUsers(new IAMClient({ region: 'us-east-1', maxAttempts: 1 })),
     secrets: new SecretStore(new SecretsManagerClient({ region: 'us-east-1', maxAttempts: 1 })),
     notifier,
     config: cfg,

@@ -1,6 +1,6 @@
 import { parseConfig } from '../../functions/shared/config';
 import { ValidationError } from '../../functions/shared/errors';
-import type { AccessKeyInfo } from '../../functions/shared/iam-gateway';
+import type { AccessKeyRecord } from '../../functions/shared/iam/records';
 import { containsSecretLikeValue, RecordingNotifier, type Notification } from '../../functions/shared/notifier';
 import type { ExecutionSummary, StartResult, WorkflowKind, WorkflowPort } from '../../functions/shared/workflows';
 import { rotationExecutionName } from '../../functions/shared/execution-names';
@@ -42,21 +42,21 @@ class FakeWorkflows implements WorkflowPort {
 }
 
 interface FakeUser {
-  readonly keys: AccessKeyInfo[];
+  readonly keys: AccessKeyRecord[];
   readonly tags?: Record<string, string>;
   readonly failWith?: Error;
 }
 
 function setup(users: Record<string, FakeUser>, overrides: Partial<ScanDeps> = {}) {
   const rows = Object.entries(users).map(([name, u]) => {
-    const slot = (k?: AccessKeyInfo) =>
-      k ? `${k.status === 'Active'},${k.createdAt.toISOString().replace(/\.\d{3}Z$/, '+00:00')}` : 'false,N/A';
+    const slot = (k?: AccessKeyRecord) =>
+      k ? `${k.status === 'Active'},${k.createDate!.replace(/\.\d{3}Z$/, '+00:00')}` : 'false,N/A';
     return `${name},arn:aws:iam::123456789012:user/apps/${name},${slot(u.keys[0])},${slot(u.keys[1])}`;
   });
   const csv = [HEADER, ...rows].join('\n');
   const calls: string[] = [];
   const iam = {
-    async listUserTags(userName: string) {
+    async listTags(userName: string) {
       calls.push(`ListUserTags ${userName}`);
       const u = users[userName];
       if (u?.failWith) throw u.failWith;
@@ -88,10 +88,10 @@ function setup(users: Record<string, FakeUser>, overrides: Partial<ScanDeps> = {
   return { scan, calls, workflows, notifier, logs };
 }
 
-const key = (accessKeyId: string, ageMs: number, status: 'Active' | 'Inactive' = 'Active'): AccessKeyInfo => ({
+const key = (accessKeyId: string, ageMs: number, status: 'Active' | 'Inactive' = 'Active'): AccessKeyRecord => ({
   accessKeyId,
   status,
-  createdAt: new Date(NOW.getTime() - ageMs + 250),
+  createDate: new Date(NOW.getTime() - ageMs + 250).toISOString(),
 });
 
 describe('parseScanEvent', () => {
@@ -270,7 +270,7 @@ describe('makeScanHandler', () => {
       lost: {
         keys: [
           key('AKIAOLD000000000001', 100 * DAY),
-          { accessKeyId: 'AKIALOST00000000001', status: 'Active', createdAt: lostCreated },
+          { accessKeyId: 'AKIALOST00000000001', status: 'Active', createDate: lostCreated.toISOString() },
         ],
       },
     });

@@ -1,5 +1,5 @@
 import { maxKeyAgeMs, parseConfig } from '../../functions/shared/config';
-import type { AccessKeyInfo } from '../../functions/shared/iam-gateway';
+import type { AccessKeyRecord } from '../../functions/shared/iam/records';
 import type { ReportKeySlot, ReportUser } from '../../functions/scan/credential-report';
 import {
   checkTags,
@@ -168,10 +168,10 @@ describe('planCandidate', () => {
   }
   /** The report gives creation times to the second; ListAccessKeys gives milliseconds. */
   const secondsOnly = (d: Date) => new Date(Math.floor(d.getTime() / 1000) * 1000);
-  const key = (accessKeyId: string, createdAgoMs: number, status: 'Active' | 'Inactive' = 'Active'): AccessKeyInfo => ({
+  const key = (accessKeyId: string, createdAgoMs: number, status: 'Active' | 'Inactive' = 'Active'): AccessKeyRecord => ({
     accessKeyId,
     status,
-    createdAt: ago(createdAgoMs), // exact, with milliseconds
+    createDate: ago(createdAgoMs).toISOString(), // exact, with milliseconds
   });
 
   it('maps the stale slot to the exact key id by creation time to the second', () => {
@@ -251,9 +251,9 @@ describe('planCandidate', () => {
 
 describe('holdForPreviousRotation (grace period of the previous rotation)', () => {
   const graceMs = config.deactivatedGracePeriodDays * DAY;
-  const keys: AccessKeyInfo[] = [
-    { accessKeyId: 'AKIACUR', status: 'Active', createdAt: ago(100 * DAY) },
-    { accessKeyId: 'AKIAPREV', status: 'Inactive', createdAt: ago(300 * DAY) },
+  const keys: AccessKeyRecord[] = [
+    { accessKeyId: 'AKIACUR', status: 'Active', createDate: ago(100 * DAY).toISOString() },
+    { accessKeyId: 'AKIAPREV', status: 'Inactive', createDate: ago(300 * DAY).toISOString() },
   ];
   const ended = (stoppedAgoMs: number): PreviousRotation => ({
     executionName: 'rotate-u-AKIAPREV',

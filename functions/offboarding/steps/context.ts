@@ -7,7 +7,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { checkObservationDays, offboardingTiming, type LifecycleConfig } from '../../shared/config';
 import { classifyError, ValidationError } from '../../shared/errors';
 import { NotInLiveExecutionError, WorkflowExecutionGuard, type ExecutionGuard } from '../../shared/execution-guard';
-import type { IamUser, IamUserAdmin } from '../../shared/iam-user-admin';
+import type { IamUsers } from '../../shared/iam/users';
+import type { IamUser } from '../../shared/iam/records';
 import { containsSecretLikeValue, redactSecretLikeValues, type Notifier } from '../../shared/notifier';
 import { assertManaged } from '../../shared/scope';
 import type { SecretStore } from '../../shared/secret-store';
@@ -28,7 +29,7 @@ import {
 import { UserReplacedError } from '../errors';
 
 export interface OffboardingDeps {
-  readonly iam: IamUserAdmin;
+  readonly iam: IamUsers;
   readonly records: SnapshotStore;
   readonly secrets: Pick<SecretStore, 'exists' | 'deleteSecret'>;
   readonly notifier: Notifier;

@@ -14,7 +14,7 @@ import { classifyError, IntegrityError, isTransient, ValidationError, WorkflowCo
 import { NotInLiveExecutionError } from '../../shared/execution-guard';
 import { redactSecretLikeValues, type Notification } from '../../shared/notifier';
 import { requireString } from '../../shared/steps';
-import type { UserInventory } from '../../shared/iam-user-admin';
+import type { UserInventory } from '../../shared/iam/records';
 import {
   CONSOLE_PASSWORD_NOTE,
   deactivatedIds,

@@ -1,14 +1,15 @@
 /**
- * Every IAM call offboarding makes on one user, behind one adapter: read the whole inventory of a
- * user (paginating every list call), switch credentials off and on, and remove dependencies.
+ * The one adapter for IAM users: every IAM call the project makes on a user, its access keys, its
+ * other credentials, policies, groups and MFA devices (records and shared rules in ./records.ts).
  *
- * Removals and status changes answer `true` when they changed something and `false` when the
- * thing was already gone (NoSuchEntity), so every step built on them can be retried safely.
- * List calls on a user that does not exist throw UserNotFoundError.
+ * Reads: list calls paginate (allPages) and throw UserNotFoundError when the user does not exist.
+ * Changes answer `true` when they changed something and `false` when the thing was already gone
+ * (NoSuchEntity), so every step built on them can be retried safely.
  */
 import {
   AddUserToGroupCommand,
   AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
   DeactivateMFADeviceCommand,
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
@@ -45,114 +46,28 @@ import {
   UpdateSigningCertificateCommand,
   UpdateSSHPublicKeyCommand,
 } from '@aws-sdk/client-iam';
-import { UserNotFoundError } from './errors';
-import { isNoSuchEntity } from './iam-gateway';
-
-export type CredentialStatus = 'Active' | 'Inactive';
-
-/** Dates are ISO strings: these records are stored as JSON (snapshot, records) and compared. */
-export interface IamUser {
-  readonly userName: string;
-  /** Immutable id of this incarnation of the user; a re-created user with the same name gets a new one. */
-  readonly userId: string;
-  readonly arn: string;
-  readonly path: string;
-  readonly createDate?: string;
-  readonly permissionsBoundaryArn?: string;
-  readonly tags: Readonly<Record<string, string>>;
-}
-
-export interface AccessKeyRecord {
-  readonly accessKeyId: string;
-  readonly status: CredentialStatus;
-  readonly createDate?: string;
-  readonly lastUsedDate?: string;
-  readonly lastUsedService?: string;
-}
-
-export interface LoginProfileRecord {
-  readonly createDate?: string;
-  readonly passwordResetRequired: boolean;
-}
-
-export interface MfaDeviceRecord {
-  readonly serialNumber: string;
-  readonly enableDate?: string;
-  /** Virtual devices are IAM resources of their own and must be deleted after deactivation. */
-  readonly virtual: boolean;
-}
-
-export interface SshPublicKeyRecord {
-  readonly sshPublicKeyId: string;
-  readonly status: CredentialStatus;
-  readonly uploadDate?: string;
-  readonly fingerprint?: string;
-  /** The public key (public material), kept in the snapshot so a person could re-upload it. */
-  readonly body?: string;
-}
-
-export interface SigningCertificateRecord {
-  readonly certificateId: string;
-  readonly status: CredentialStatus;
-  readonly uploadDate?: string;
-  /** The X.509 certificate (public material). */
-  readonly body?: string;
-}
-
-export interface ServiceCredentialRecord {
-  readonly serviceSpecificCredentialId: string;
-  readonly serviceName: string;
-  readonly serviceUserName?: string;
-  readonly status: CredentialStatus;
-  readonly createDate?: string;
-}
-
-export interface AttachedPolicyRecord {
-  readonly policyArn: string;
-  readonly policyName: string;
-}
-
-export interface InlinePolicyRecord {
-  readonly policyName: string;
-  /** The policy JSON, URL-decoded (IAM returns it URL-encoded); empty when not read. */
-  readonly document: string;
-}
-
-/** Everything a user has: what the snapshot stores and what teardown must remove. */
-export interface UserInventory {
-  readonly user: IamUser;
-  readonly groups: readonly string[];
-  readonly attachedPolicies: readonly AttachedPolicyRecord[];
-  readonly inlinePolicies: readonly InlinePolicyRecord[];
-  readonly loginProfile?: LoginProfileRecord;
-  readonly accessKeys: readonly AccessKeyRecord[];
-  readonly mfaDevices: readonly MfaDeviceRecord[];
-  readonly sshPublicKeys: readonly SshPublicKeyRecord[];
-  readonly signingCertificates: readonly SigningCertificateRecord[];
-  readonly serviceSpecificCredentials: readonly ServiceCredentialRecord[];
-}
-
-export interface InventoryOptions {
-  /** Read each inline policy document (GetUserPolicy per policy). @default false */
-  readonly policyDocuments?: boolean;
-  /** Read each access key's last use (GetAccessKeyLastUsed per key). @default false */
-  readonly accessKeyLastUsed?: boolean;
-  /** Read SSH public key bodies (GetSSHPublicKey per key) and certificate bodies. @default false */
-  readonly publicKeyBodies?: boolean;
-}
-
-function iso(date: Date | undefined): string | undefined {
-  return date ? date.toISOString() : undefined;
-}
-
-function status(value: string | undefined): CredentialStatus {
-  return value === 'Active' ? 'Active' : 'Inactive';
-}
-
-/** Virtual MFA devices have ARNs `arn:aws:iam::<account>:mfa/<name>`; hardware and FIDO devices do not. */
-export function isVirtualMfaSerial(serialNumber: string): boolean {
-  return /^arn:aws[a-z-]*:iam::\d{12}:mfa\//.test(serialNumber);
-}
+import { UserNotFoundError } from '../errors';
+import {
+  allPages,
+  credentialStatus,
+  isNoSuchEntity,
+  isVirtualMfaSerial,
+  iso,
+  type AccessKeyRecord,
+  type AttachedPolicyRecord,
+  type CredentialStatus,
+  type IamUser,
+  type InlinePolicyRecord,
+  type InventoryOptions,
+  type LoginProfileRecord,
+  type MfaDeviceRecord,
+  type NewAccessKey,
+  type ServiceCredentialRecord,
+  type SigningCertificateRecord,
+  type SshPublicKeyRecord,
+  type UserInventory,
+  type UserReadOptions,
+} from './records';
 
 function decodePolicy(document: string | undefined): string {
   if (!document) return '';
@@ -163,31 +78,8 @@ function decodePolicy(document: string | undefined): string {
   }
 }
 
-interface Page<T> {
-  readonly items: readonly T[] | undefined;
-  readonly isTruncated?: boolean;
-  readonly marker?: string;
-}
-
-export class IamUserAdmin {
+export class IamUsers {
   constructor(private readonly iam: IAMClient) {}
-
-  /** Follows Marker/IsTruncated until the end; a missing user becomes UserNotFoundError. */
-  private async all<T>(userName: string, fetch: (marker: string | undefined) => Promise<Page<T>>): Promise<T[]> {
-    const items: T[] = [];
-    let marker: string | undefined;
-    try {
-      do {
-        const page = await fetch(marker);
-        items.push(...(page.items ?? []));
-        marker = page.isTruncated ? page.marker : undefined;
-      } while (marker);
-    } catch (error) {
-      if (isNoSuchEntity(error)) throw new UserNotFoundError(userName);
-      throw error;
-    }
-    return items;
-  }
 
   /** Runs a change; NoSuchEntity means "already gone" and answers false. */
   private async change(send: () => Promise<unknown>): Promise<boolean> {
@@ -200,9 +92,12 @@ export class IamUserAdmin {
     }
   }
 
-  async findUser(userName: string): Promise<IamUser | undefined> {
+  // ---- the user ---------------------------------------------------------------------------------
+
+  /** The user, or undefined when it does not exist. */
+  async findUser(userName: string, options: UserReadOptions = {}): Promise<IamUser | undefined> {
     try {
-      return await this.getUser(userName);
+      return await this.getUser(userName, options);
     } catch (error) {
       if (error instanceof UserNotFoundError) return undefined;
       throw error;
@@ -210,7 +105,7 @@ export class IamUserAdmin {
   }
 
   /** The user with its path, immutable id, boundary and every tag; UserNotFoundError if absent. */
-  async getUser(userName: string): Promise<IamUser> {
+  async getUser(userName: string, options: UserReadOptions = {}): Promise<IamUser> {
     let user;
     try {
       ({ User: user } = await this.iam.send(new GetUserCommand({ UserName: userName })));
@@ -219,7 +114,10 @@ export class IamUserAdmin {
       throw error;
     }
     if (!user?.UserId) throw new UserNotFoundError(userName);
-    const tags = await this.listTags(userName);
+    const tags =
+      options.tagsFromGetUser && user.Tags
+        ? Object.fromEntries(user.Tags.map((t) => [t.Key ?? '', t.Value ?? '']))
+        : await this.listTags(userName);
     const boundary = user.PermissionsBoundary?.PermissionsBoundaryArn;
     return {
       userName: user.UserName ?? userName,
@@ -233,7 +131,7 @@ export class IamUserAdmin {
   }
 
   async listTags(userName: string): Promise<Record<string, string>> {
-    const tags = await this.all(userName, async (Marker) => {
+    const tags = await allPages(userName, async (Marker) => {
       const out = await this.iam.send(new ListUserTagsCommand({ UserName: userName, Marker }));
       return { items: out.Tags, isTruncated: out.IsTruncated, marker: out.Marker };
     });
@@ -241,7 +139,7 @@ export class IamUserAdmin {
   }
 
   async listGroups(userName: string): Promise<string[]> {
-    const groups = await this.all(userName, async (Marker) => {
+    const groups = await allPages(userName, async (Marker) => {
       const out = await this.iam.send(new ListGroupsForUserCommand({ UserName: userName, Marker }));
       return { items: out.Groups, isTruncated: out.IsTruncated, marker: out.Marker };
     });
@@ -249,7 +147,7 @@ export class IamUserAdmin {
   }
 
   async listAttachedPolicies(userName: string): Promise<AttachedPolicyRecord[]> {
-    const policies = await this.all(userName, async (Marker) => {
+    const policies = await allPages(userName, async (Marker) => {
       const out = await this.iam.send(new ListAttachedUserPoliciesCommand({ UserName: userName, Marker }));
       return { items: out.AttachedPolicies, isTruncated: out.IsTruncated, marker: out.Marker };
     });
@@ -257,7 +155,7 @@ export class IamUserAdmin {
   }
 
   async listInlinePolicyNames(userName: string): Promise<string[]> {
-    return this.all(userName, async (Marker) => {
+    return allPages(userName, async (Marker) => {
       const out = await this.iam.send(new ListUserPoliciesCommand({ UserName: userName, Marker }));
       return { items: out.PolicyNames, isTruncated: out.IsTruncated, marker: out.Marker };
     });
@@ -290,25 +188,21 @@ export class IamUserAdmin {
     }
   }
 
+  // ---- access keys ------------------------------------------------------------------------------
+
+  /** The user's keys (metadata); with `lastUsed`, one GetAccessKeyLastUsed per key after listing. */
   async listAccessKeys(userName: string, options: { lastUsed?: boolean } = {}): Promise<AccessKeyRecord[]> {
-    const keys = await this.all(userName, async (Marker) => {
+    const keys = await allPages(userName, async (Marker) => {
       const out = await this.iam.send(new ListAccessKeysCommand({ UserName: userName, Marker }));
       return { items: out.AccessKeyMetadata, isTruncated: out.IsTruncated, marker: out.Marker };
     });
     const records: AccessKeyRecord[] = [];
     for (const key of keys) {
       const accessKeyId = key.AccessKeyId ?? '';
-      let lastUsed: { LastUsedDate?: Date; ServiceName?: string } | undefined;
-      if (options.lastUsed && accessKeyId) {
-        try {
-          lastUsed = (await this.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }))).AccessKeyLastUsed;
-        } catch (error) {
-          if (!isNoSuchEntity(error)) throw error;
-        }
-      }
+      const lastUsed = options.lastUsed && accessKeyId ? await this.readLastUsed(accessKeyId) : undefined;
       records.push({
         accessKeyId,
-        status: status(key.Status),
+        status: credentialStatus(key.Status),
         ...(key.CreateDate ? { createDate: key.CreateDate.toISOString() } : {}),
         ...(lastUsed?.LastUsedDate ? { lastUsedDate: lastUsed.LastUsedDate.toISOString() } : {}),
         // IAM answers "N/A" for a key that never signed a request.
@@ -318,8 +212,56 @@ export class IamUserAdmin {
     return records;
   }
 
+  /** When the key last signed a request, or undefined when it never did. */
+  async lastUsed(accessKeyId: string): Promise<Date | undefined> {
+    return (await this.readLastUsed(accessKeyId))?.LastUsedDate ?? undefined;
+  }
+
+  /** GetAccessKeyLastUsed; a key deleted meanwhile (by a person or an offboarding) is not in use any more. */
+  private async readLastUsed(accessKeyId: string): Promise<{ LastUsedDate?: Date; ServiceName?: string } | undefined> {
+    try {
+      return (await this.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }))).AccessKeyLastUsed;
+    } catch (error) {
+      if (isNoSuchEntity(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async createAccessKey(userName: string): Promise<NewAccessKey> {
+    const { AccessKey } = await this.iam.send(new CreateAccessKeyCommand({ UserName: userName }));
+    if (!AccessKey?.AccessKeyId || !AccessKey.SecretAccessKey) throw new Error('CreateAccessKey returned no key');
+    return {
+      accessKeyId: AccessKey.AccessKeyId,
+      secretAccessKey: AccessKey.SecretAccessKey,
+      createdAt: AccessKey.CreateDate ?? new Date(),
+    };
+  }
+
+  /**
+   * Switches the key on or off; false when it was already gone. With `mustExist`, a missing key
+   * is not "already done": IAM's NoSuchEntity error propagates (rotation wants to know).
+   */
+  async setAccessKeyStatus(
+    userName: string,
+    accessKeyId: string,
+    to: CredentialStatus,
+    options: { mustExist?: boolean } = {},
+  ): Promise<boolean> {
+    const send = () => this.iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: to }));
+    if (!options.mustExist) return this.change(send);
+    await send();
+    return true;
+  }
+
+  /** Deletes the exact key; false when it was already gone. */
+  async deleteAccessKey(userName: string, accessKeyId: string): Promise<boolean> {
+    return this.change(() => this.iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId })));
+  }
+
+  // ---- other credentials ------------------------------------------------------------------------
+
   async listMfaDevices(userName: string): Promise<MfaDeviceRecord[]> {
-    const devices = await this.all(userName, async (Marker) => {
+    const devices = await allPages(userName, async (Marker) => {
       const out = await this.iam.send(new ListMFADevicesCommand({ UserName: userName, Marker }));
       return { items: out.MFADevices, isTruncated: out.IsTruncated, marker: out.Marker };
     });
@@ -334,7 +276,7 @@ export class IamUserAdmin {
   }
 
   async listSshPublicKeys(userName: string, options: { bodies?: boolean } = {}): Promise<SshPublicKeyRecord[]> {
-    const keys = await this.all(userName, async (Marker) => {
+    const keys = await allPages(userName, async (Marker) => {
       const out = await this.iam.send(new ListSSHPublicKeysCommand({ UserName: userName, Marker }));
       return { items: out.SSHPublicKeys, isTruncated: out.IsTruncated, marker: out.Marker };
     });
@@ -355,7 +297,7 @@ export class IamUserAdmin {
       }
       records.push({
         sshPublicKeyId,
-        status: status(key.Status),
+        status: credentialStatus(key.Status),
         ...(key.UploadDate ? { uploadDate: key.UploadDate.toISOString() } : {}),
         ...(detail?.Fingerprint ? { fingerprint: detail.Fingerprint } : {}),
         ...(detail?.SSHPublicKeyBody ? { body: detail.SSHPublicKeyBody } : {}),
@@ -365,20 +307,20 @@ export class IamUserAdmin {
   }
 
   async listSigningCertificates(userName: string, options: { bodies?: boolean } = {}): Promise<SigningCertificateRecord[]> {
-    const certificates = await this.all(userName, async (Marker) => {
+    const certificates = await allPages(userName, async (Marker) => {
       const out = await this.iam.send(new ListSigningCertificatesCommand({ UserName: userName, Marker }));
       return { items: out.Certificates, isTruncated: out.IsTruncated, marker: out.Marker };
     });
     return certificates.map((c) => ({
       certificateId: c.CertificateId ?? '',
-      status: status(c.Status),
+      status: credentialStatus(c.Status),
       ...(c.UploadDate ? { uploadDate: c.UploadDate.toISOString() } : {}),
       ...(options.bodies && c.CertificateBody ? { body: c.CertificateBody } : {}),
     }));
   }
 
   async listServiceSpecificCredentials(userName: string): Promise<ServiceCredentialRecord[]> {
-    const credentials = await this.all(userName, async (Marker) => {
+    const credentials = await allPages(userName, async (Marker) => {
       const out = await this.iam.send(new ListServiceSpecificCredentialsCommand({ UserName: userName, Marker }));
       return { items: out.ServiceSpecificCredentials, isTruncated: out.IsTruncated, marker: out.Marker };
     });
@@ -386,7 +328,7 @@ export class IamUserAdmin {
       serviceSpecificCredentialId: c.ServiceSpecificCredentialId ?? '',
       serviceName: c.ServiceName ?? '',
       ...(c.ServiceUserName ? { serviceUserName: c.ServiceUserName } : {}),
-      status: status(c.Status),
+      status: credentialStatus(c.Status),
       ...(c.CreateDate ? { createDate: iso(c.CreateDate) } : {}),
     }));
   }
@@ -428,16 +370,10 @@ export class IamUserAdmin {
     };
   }
 
-  // ---- switching credentials off and on -------------------------------------------------------
+  // ---- switching credentials off and on, tags, policies, groups ---------------------------------
 
   async deleteLoginProfile(userName: string): Promise<boolean> {
     return this.change(() => this.iam.send(new DeleteLoginProfileCommand({ UserName: userName })));
-  }
-
-  async setAccessKeyStatus(userName: string, accessKeyId: string, to: CredentialStatus): Promise<boolean> {
-    return this.change(() =>
-      this.iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: to })),
-    );
   }
 
   async setSshPublicKeyStatus(userName: string, sshPublicKeyId: string, to: CredentialStatus): Promise<boolean> {
@@ -487,10 +423,6 @@ export class IamUserAdmin {
   }
 
   // ---- removing dependencies ------------------------------------------------------------------
-
-  async deleteAccessKey(userName: string, accessKeyId: string): Promise<boolean> {
-    return this.change(() => this.iam.send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId })));
-  }
 
   async deleteSigningCertificate(userName: string, certificateId: string): Promise<boolean> {
     return this.change(() =>
