@@ -1,11 +1,11 @@
 /**
  * Who may call what through the API: the REST API's resource policy, evaluated (test/support/
- * resource-policy-eval.ts) for callers of every kind against every route, with the default config
+ * policy-simulator.ts) for callers of every kind against every route, with the default config
  * (principal tag `iam-lifecycle:api`) and with configured principals (`api.principals`).
  */
 import { API_ACCESS_TAG, API_ROUTE_GROUP, API_ROUTES, type ApiRoute } from '../../infra/constructs/lifecycle-api';
 import { API_ROUTE_GROUPS, type ApiRouteGroup } from '../../functions/shared/config';
-import { evaluateApiCall, type ApiCaller, type PolicyStatementJson } from '../support/resource-policy-eval';
+import { simulate, type PolicyDocument, type PolicyStatement } from '../support/policy-simulator';
 import { synth, type Synthesized } from './support';
 
 const ACCOUNT = '111122223333';
@@ -13,25 +13,57 @@ const OTHER_ACCOUNT = '444455556666';
 const POWER_USER = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PowerUserAccess_0123456789abcdef`;
 const HR_ROLE = `arn:aws:iam::${ACCOUNT}:role/hr/OffboardingIntegration`;
 
+interface ApiCaller {
+  /** aws:PrincipalArn: the role (for a role session), the user, or the federated user. */
+  readonly principalArn: string;
+  readonly account: string;
+  /** aws:PrincipalTag/* (principal and session tags). */
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Whether the caller's identity policies allow execute-api:Invoke on the API (PowerUserAccess does). */
+  readonly identityAllows: boolean;
+}
+
+const INVOKE_ANY_API: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: 'execute-api:Invoke', Resource: '*' }] };
+
 /** The resource policy of the synthesized REST API, with the account filled in. */
-function resourcePolicy(s: Synthesized): PolicyStatementJson[] {
+function resourcePolicy(s: Synthesized): PolicyStatement[] {
   const apis = Object.values(s.template.findResources('AWS::ApiGateway::RestApi'));
   expect(apis).toHaveLength(1);
-  const policy = (apis[0]!.Properties as { Policy?: { Statement: PolicyStatementJson[] } }).Policy;
+  const policy = (apis[0]!.Properties as { Policy?: { Statement: PolicyStatement[] } }).Policy;
   if (!policy) throw new Error('the REST API has no resource policy');
   return JSON.parse(
     JSON.stringify(policy.Statement).replaceAll('{"Ref":"AWS::AccountId"}', JSON.stringify(ACCOUNT)),
-  ) as PolicyStatementJson[];
+  ) as PolicyStatement[];
 }
 
-function request(route: ApiRoute) {
+/** The execute-api resource of a call to the route on stage v1. */
+function resourceOf(route: ApiRoute): string {
   const [method, path] = route.split(' ') as [string, string];
-  return { stage: 'v1', method, path: path.replace('{userName}', 'alice') };
+  return `execute-api:/v1/${method}${path.replace('{userName}', 'alice')}`;
 }
 
-/** The routes this caller gets into. */
-function admitted(statements: PolicyStatementJson[], caller: ApiCaller): ApiRoute[] {
-  return API_ROUTES.filter((route) => evaluateApiCall(statements, ACCOUNT, caller, request(route)) === 'allowed');
+/**
+ * The routes this caller gets into: API Gateway's decision for an AWS_IAM-authorized caller (an
+ * explicit Deny refuses; the API's own account needs the resource or the identity policy to allow,
+ * another account both).
+ */
+function admitted(statements: PolicyStatement[], caller: ApiCaller): ApiRoute[] {
+  return API_ROUTES.filter(
+    (route) =>
+      simulate(
+        {
+          identityPolicies: caller.identityAllows ? [INVOKE_ANY_API] : [],
+          resourcePolicy: { Statement: statements },
+          resourceAccount: ACCOUNT,
+        },
+        {
+          principal: { arn: caller.principalArn, tags: caller.tags },
+          action: 'execute-api:Invoke',
+          resource: resourceOf(route),
+          context: { 'aws:PrincipalAccount': caller.account },
+        },
+      ).decision === 'Allowed',
+  );
 }
 
 function routesOf(...groups: ApiRouteGroup[]): ApiRoute[] {
@@ -48,7 +80,7 @@ const tagged = (value: string, overrides: Partial<ApiCaller> = {}): ApiCaller =>
 
 describe('API resource policy with the default config (principal tag iam-lifecycle:api)', () => {
   let s: Synthesized;
-  let statements: PolicyStatementJson[];
+  let statements: PolicyStatement[];
   beforeAll(() => {
     s = synth({}, { bundle: false });
     statements = resourcePolicy(s);
@@ -114,7 +146,7 @@ describe('API resource policy with the default config (principal tag iam-lifecyc
 
 describe('API resource policy with configured principals (api.principals)', () => {
   let s: Synthesized;
-  let statements: PolicyStatementJson[];
+  let statements: PolicyStatement[];
   let defaults: Synthesized;
   const offboarders = `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Offboarders_*`;
   beforeAll(() => {

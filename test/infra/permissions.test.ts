@@ -18,7 +18,14 @@ import {
   type Statement,
   type Synthesized,
 } from './support';
-import { evaluate, type PolicyStatementJson } from '../support/policy-eval';
+import {
+  simulate,
+  TemplateResolver,
+  TEST_ENVIRONMENT,
+  type CfnTemplate,
+  type Decision,
+  type PolicyDocument,
+} from '../support/policy-simulator';
 
 const PARTITION = '{Ref:AWS::Partition}';
 const ACCOUNT = '{Ref:AWS::AccountId}';
@@ -249,17 +256,6 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     's3:PutObject on approval records',
   ],
 };
-
-/** Renders every CloudFormation token inside a policy statement (render() only handles one value). */
-function deepRender(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(deepRender);
-  if (value && typeof value === 'object') {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && ['Ref', 'Fn::GetAtt', 'Fn::Join'].includes(keys[0]!)) return render(value);
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, deepRender(v)]));
-  }
-  return value;
-}
 
 function functionsOf(s: Synthesized): Record<string, LifecycleFunction> {
   return {
@@ -584,32 +580,29 @@ describe('IAM permissions with the default config', () => {
   });
 
   describe('the secrets key policy, evaluated', () => {
-    const SECRET = `arn:${PARTITION}:secretsmanager:{Ref:AWS::Region}:${ACCOUNT}:secret:iam-user-lifecycle/bot-AbCdEf`;
-    const VIA_SM = 'secretsmanager.{Ref:AWS::Region}.amazonaws.com';
-    const POWER_USER = `arn:${PARTITION}:iam::${ACCOUNT}:role/PowerUser`;
-    const keyPolicy = () => {
-      const key = s.template.findResources('AWS::KMS::Key');
+    // The template's intrinsics resolved to a test account, region and partition (policy-simulator).
+    const { accountId: ACCOUNT_ID, region: REGION } = TEST_ENVIRONMENT;
+    const SECRET = `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:iam-user-lifecycle/bot-AbCdEf`;
+    const VIA_SM = `secretsmanager.${REGION}.amazonaws.com`;
+    const POWER_USER = `arn:aws:iam::${ACCOUNT_ID}:role/PowerUser`;
+    // PowerUserAccess allows every kms action: what the key policy leaves to the account, it gets.
+    const KMS_ANYTHING: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] };
+    const decide = (action: string, context: Record<string, string> = {}): Decision => {
+      const resolver = new TemplateResolver(s.template.toJSON() as CfnTemplate);
       const id = logicalId(s.stack, s.stack.secretsKey.key);
-      const statements = (key[id]!.Properties.KeyPolicy as { Statement: PolicyStatementJson[] }).Statement;
-      // The account root principal stands for every identity policy in the account (delegation).
-      return statements.map((st) => deepRender(st) as PolicyStatementJson);
-    };
-    // Root delegation: a principal of the account gets what a statement naming the root allows,
-    // if its identity policy allows it too (PowerUserAccess allows every kms action).
-    const decide = (action: string, context: Record<string, string> = {}) => {
-      const statements = keyPolicy();
-      const asRoot = evaluate(statements, { action, principalArn: `arn:${PARTITION}:iam::${ACCOUNT}:root`, context });
-      const asCaller = evaluate(statements, { action, principalArn: POWER_USER, context });
-      if (asRoot === 'explicit-deny' || asCaller === 'explicit-deny') return 'explicit-deny';
-      return asRoot === 'allowed' || asCaller === 'allowed' ? 'allowed' : 'implicit-deny';
+      const keyPolicy = resolver.resolve(resolver.resource(id).Properties?.KeyPolicy) as PolicyDocument;
+      return simulate(
+        { identityPolicies: [KMS_ANYTHING], resourcePolicy: keyPolicy, resourcePolicyKind: 'kms-key' },
+        { principal: { arn: POWER_USER }, action, resource: resolver.arnOf(id), context },
+      ).decision;
     };
 
     it.each([
       ['kms:Decrypt', {}],
-      ['kms:Decrypt', { 'kms:CallerAccount': ACCOUNT, 'kms:EncryptionContext:SecretARN': SECRET }],
-      ['kms:GenerateDataKey', { 'kms:CallerAccount': ACCOUNT }],
-      ['kms:Encrypt', { 'kms:ViaService': VIA_SM, 'kms:CallerAccount': ACCOUNT, 'kms:EncryptionContext:SecretARN': SECRET }],
-      ['kms:ReEncryptFrom', { 'kms:ViaService': VIA_SM, 'kms:CallerAccount': ACCOUNT }],
+      ['kms:Decrypt', { 'kms:CallerAccount': ACCOUNT_ID, 'kms:EncryptionContext:SecretARN': SECRET }],
+      ['kms:GenerateDataKey', { 'kms:CallerAccount': ACCOUNT_ID }],
+      ['kms:Encrypt', { 'kms:ViaService': VIA_SM, 'kms:CallerAccount': ACCOUNT_ID, 'kms:EncryptionContext:SecretARN': SECRET }],
+      ['kms:ReEncryptFrom', { 'kms:ViaService': VIA_SM, 'kms:CallerAccount': ACCOUNT_ID }],
       ['kms:CreateGrant', {}],
       [
         'kms:Decrypt',
@@ -619,14 +612,14 @@ describe('IAM permissions with the default config', () => {
         'kms:Decrypt',
         {
           'kms:ViaService': VIA_SM,
-          'kms:CallerAccount': ACCOUNT,
+          'kms:CallerAccount': ACCOUNT_ID,
           'kms:EncryptionContext:SecretARN': SECRET.replace('iam-user-lifecycle/', 'other/'),
         },
       ],
-      ['kms:Decrypt', { 'kms:ViaService': 's3.{Ref:AWS::Region}.amazonaws.com', 'kms:CallerAccount': ACCOUNT }],
+      ['kms:Decrypt', { 'kms:ViaService': `s3.${REGION}.amazonaws.com`, 'kms:CallerAccount': ACCOUNT_ID }],
     ])('refuses %s with context %j', (action, context) => {
       // Act / Assess
-      expect(decide(action, context)).not.toBe('allowed');
+      expect(decide(action, context)).not.toBe('Allowed');
     });
 
     it.each(['kms:Decrypt', 'kms:GenerateDataKey'])(
@@ -634,8 +627,12 @@ describe('IAM permissions with the default config', () => {
       (action) => {
         // Act / Assess
         expect(
-          decide(action, { 'kms:ViaService': VIA_SM, 'kms:CallerAccount': ACCOUNT, 'kms:EncryptionContext:SecretARN': SECRET }),
-        ).toBe('allowed');
+          decide(action, {
+            'kms:ViaService': VIA_SM,
+            'kms:CallerAccount': ACCOUNT_ID,
+            'kms:EncryptionContext:SecretARN': SECRET,
+          }),
+        ).toBe('Allowed');
       },
     );
 
@@ -643,7 +640,7 @@ describe('IAM permissions with the default config', () => {
       'leaves %s to the account (key administration)',
       (action) => {
         // Act / Assess
-        expect(decide(action)).toBe('allowed');
+        expect(decide(action)).toBe('Allowed');
       },
     );
   });

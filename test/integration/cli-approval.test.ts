@@ -3,10 +3,7 @@
  * identities (`--as`, and the endpoint's own caller identity), the real approval records in moto's
  * S3 and the real offboarding on the local runner.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli } from '../support/cli';
+import { configFile, runCli } from '../support/cli';
 import { seedUser } from '../../functions/local/seed';
 import { parseConfig } from '../../functions/shared/config';
 import { SecretStore } from '../../functions/shared/secret-store';
@@ -23,12 +20,6 @@ const CONFIG = {
   approvalExpiryHours: 200_000,
 };
 
-function configFile(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'cli-approval-it-')), 'config.json');
-  writeFileSync(file, JSON.stringify(CONFIG));
-  return file;
-}
-
 describe('iam-lifecycle approve-offboarding (local mode)', () => {
   const clients = testClients();
   const secrets = new SecretStore(clients.secrets);
@@ -38,7 +29,7 @@ describe('iam-lifecycle approve-offboarding (local mode)', () => {
   it('offboard records a pending request; the requester cannot approve it; another identity approves and it runs', async () => {
     // Prepare
     const user = await seedUser({ iam: clients.iam, secrets, config }, { userName: uniqueName('cliappr'), path: PATH });
-    const local = ['--endpoint', motoEndpoint(), '--config', configFile()];
+    const local = ['--endpoint', motoEndpoint(), '--config', configFile(CONFIG)];
     // Act
     const requested = await runCli(['offboard', user.userName, '--reason', 'left the company', '--as', 'alice', ...local]);
     const keysWhilePending = (await iam.listAccessKeys(user.userName)).map((k) => k.status);

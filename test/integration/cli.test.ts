@@ -1,8 +1,5 @@
 /** The iam-lifecycle CLI in local mode (`--endpoint`), as an operator would call it. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli } from '../support/cli';
+import { configFile, runCli } from '../support/cli';
 import { seedUser } from '../../functions/local/seed';
 import { parseConfig } from '../../functions/shared/config';
 import { SecretStore } from '../../functions/shared/secret-store';
@@ -11,12 +8,6 @@ import { motoEndpoint, testClients, uniqueName } from '../support/aws';
 
 const PATH = '/cli-it/';
 const CONFIG = { timeScale: 86400 * 7, managedUsers: { pathPrefix: PATH }, maxKeyAgeDays: 7 };
-
-function configFile(): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'cli-it-')), 'config.json');
-  writeFileSync(file, JSON.stringify(CONFIG));
-  return file;
-}
 
 describe('iam-lifecycle (local mode)', () => {
   const clients = testClients();
@@ -29,7 +20,7 @@ describe('iam-lifecycle (local mode)', () => {
     // Prepare
     const user = await seed();
     // Act
-    const result = await runCli(['rotate', user.userName, '--endpoint', motoEndpoint(), '--config', configFile()]);
+    const result = await runCli(['rotate', user.userName, '--endpoint', motoEndpoint(), '--config', configFile(CONFIG)]);
     // Assess
     expect(result.code).toBe(0);
     expect(result.out).toContain(`started: rotate-${user.userName}-${user.accessKeyIds[0]}`);
@@ -41,7 +32,7 @@ describe('iam-lifecycle (local mode)', () => {
   it('refuses bad input with a clear message and exit code 2, changing nothing', async () => {
     // Prepare
     const twoKeys = await seed(2);
-    const endpoint = ['--endpoint', motoEndpoint(), '--config', configFile()];
+    const endpoint = ['--endpoint', motoEndpoint(), '--config', configFile(CONFIG)];
     // Act
     const results = await Promise.all([
       runCli(['rotate', twoKeys.userName, ...endpoint]),
@@ -69,7 +60,15 @@ describe('iam-lifecycle (local mode)', () => {
     const previousUser = process.env.USER;
     process.env.USER = 'mallory';
     // Act
-    const result = await runCli(['rotate', user.userName, '--json', '--endpoint', motoEndpoint(), '--config', configFile()]);
+    const result = await runCli([
+      'rotate',
+      user.userName,
+      '--json',
+      '--endpoint',
+      motoEndpoint(),
+      '--config',
+      configFile(CONFIG),
+    ]);
     process.env.USER = previousUser;
     // Assess
     expect(result.code).toBe(0);
@@ -85,8 +84,7 @@ describe('iam-lifecycle (local mode)', () => {
 
   it('a bad --config file is refused with every problem listed', async () => {
     // Prepare
-    const file = join(mkdtempSync(join(tmpdir(), 'cli-it-')), 'bad.json');
-    writeFileSync(file, JSON.stringify({ maxKeyAgeDays: -1, cutoverDeadlineAction: 'panic' }));
+    const file = configFile({ maxKeyAgeDays: -1, cutoverDeadlineAction: 'panic' }, 'bad.json');
     // Act
     const result = await runCli(['scan', '--dry-run', '--endpoint', motoEndpoint(), '--config', file]);
     // Assess
@@ -99,7 +97,15 @@ describe('iam-lifecycle (local mode)', () => {
     const user = await seed();
     const secret = (await secrets.readCredentials(user.secretName!))!.credentials.secretAccessKey;
     // Act
-    const result = await runCli(['status', user.userName, '--json', '--endpoint', motoEndpoint(), '--config', configFile()]);
+    const result = await runCli([
+      'status',
+      user.userName,
+      '--json',
+      '--endpoint',
+      motoEndpoint(),
+      '--config',
+      configFile(CONFIG),
+    ]);
     // Assess
     expect(result.code).toBe(0);
     const parsed = JSON.parse(result.out) as { user: { accessKeys: unknown[] }; offboarding: { phase: string } };

@@ -39,18 +39,16 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { LocalWorkflows } from '../../functions/local/runner';
 import { OFFBOARDING_TAG, recordKeys, type UserSnapshot } from '../../functions/offboarding/domain';
-import { makeOffboardingHandlers, offboardingTaskBindings, type FinalRecord } from '../../functions/offboarding/handlers';
-import { ensureLocalDenyPolicy, MotoIamGaps } from '../../functions/offboarding/local';
-import { offboardingStatus, startOffboarding, type OffboardingServiceDeps } from '../../functions/offboarding/service';
+import { type FinalRecord } from '../../functions/offboarding/handlers';
+import { ensureLocalDenyPolicy } from '../../functions/offboarding/local';
+import { offboardingStatus, startOffboarding } from '../../functions/offboarding/service';
 import { parseConfig, secretNameFor } from '../../functions/shared/config';
-import { IamUsers } from '../../functions/shared/iam/users';
-import { containsSecretLikeValue, RecordingNotifier } from '../../functions/shared/notifier';
+import { containsSecretLikeValue } from '../../functions/shared/notifier';
 import { SecretStore } from '../../functions/shared/secret-store';
-import { SnapshotStore } from '../../functions/shared/snapshot-store';
 import { exists, sshRsaPublicKey, waitFor } from '../support/iam-fixtures';
 import { testClients, uniqueName } from '../support/aws';
+import { offboardingHarness } from '../support/offboarding-harness';
 
 jest.setTimeout(90_000);
 
@@ -96,43 +94,17 @@ const POLICY = (action: string) =>
 
 it('offboards a user with every kind of attachment: unusable after Disable, everything gone in AWS order at the end', async () => {
   // Prepare: clients with the moto gap emulation and a recorder of every IAM and Secrets Manager call
-  const clients = testClients();
-  new MotoIamGaps().install(clients.iam);
-  const calls: { command: string; input: Record<string, unknown> }[] = [];
-  const recorder =
-    (next: (args: { input?: unknown }) => Promise<unknown>, context: { commandName?: string }) =>
-    async (args: { input?: unknown }) => {
-      calls.push({
-        command: (context.commandName ?? '').replace(/Command$/, ''),
-        input: (args.input ?? {}) as Record<string, unknown>,
-      });
-      return next(args);
-    };
-  const recorderOptions = { step: 'initialize', priority: 'high', name: 'recordCalls' } as const;
-  clients.iam.middlewareStack.add(recorder as never, recorderOptions);
-  clients.secrets.middlewareStack.add(recorder as never, recorderOptions);
+  const setup = testClients();
   const bucket = uniqueName('offboarding-it');
-  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
-  const denyPolicyArn = await ensureLocalDenyPolicy(clients.iam);
+  await setup.s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+  const denyPolicyArn = await ensureLocalDenyPolicy(setup.iam);
   const config = parseConfig({ timeScale: 86400 * 15 });
-  const notifications = new RecordingNotifier();
-  const admin = new IamUsers(clients.iam);
-  const records = new SnapshotStore(clients.s3, bucket);
-  const handlers = makeOffboardingHandlers({
-    iam: admin,
-    records,
-    secrets: new SecretStore(clients.secrets),
-    notifier: notifications,
-    config,
-    clock: () => new Date(),
-    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  const { clients, calls, notifications, records, workflows, service } = offboardingHarness({
+    bucket,
     denyPolicyArn,
-    workflows: () => workflows,
+    config,
+    recordSecretsCalls: true,
   });
-  const workflows: LocalWorkflows = new LocalWorkflows({
-    offboarding: { aslFile: 'offboarding.asl.json', tasks: offboardingTaskBindings(handlers) },
-  });
-  const service: OffboardingServiceDeps = { iam: admin, records, workflows, config };
 
   const iam = clients.iam;
   const userName = uniqueName('offb-full');

@@ -37,24 +37,11 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { LocalWorkflows } from '../../functions/local/runner';
 import { OFFBOARDING_TAG_KEYS, recordKeys, type UserSnapshot } from '../../functions/offboarding/domain';
-import {
-  makeOffboardingHandlers,
-  offboardingTaskBindings,
-  type FinalRecord,
-  type OffboardingHandlers,
-  type OffboardingState,
-} from '../../functions/offboarding/handlers';
+import { type FinalRecord, type OffboardingState } from '../../functions/offboarding/handlers';
 import { offboardingExecutionName, restoreExecutionName } from '../../functions/offboarding/domain';
 import { ensureLocalDenyPolicy, MotoIamGaps } from '../../functions/offboarding/local';
-import {
-  cancelOffboarding,
-  offboardingStatus,
-  startOffboarding,
-  type OffboardingServiceDeps,
-} from '../../functions/offboarding/service';
-import type { AwsClients } from '../../functions/shared/aws';
+import { cancelOffboarding, offboardingStatus, startOffboarding } from '../../functions/offboarding/service';
 import { parseConfig, secretNameFor, type LifecycleConfig } from '../../functions/shared/config';
 import {
   OutOfScopeError,
@@ -63,94 +50,27 @@ import {
   ValidationError,
   WorkflowConflictError,
 } from '../../functions/shared/errors';
-import { IamUsers } from '../../functions/shared/iam/users';
-import { containsSecretLikeValue, RecordingNotifier, type Notification } from '../../functions/shared/notifier';
+import { containsSecretLikeValue, type Notification } from '../../functions/shared/notifier';
 import { SecretStore } from '../../functions/shared/secret-store';
-import { SnapshotStore } from '../../functions/shared/snapshot-store';
 import { exists, sshRsaPublicKey, waitFor } from '../support/iam-fixtures';
 import { testClients, uniqueName } from '../support/aws';
+import { offboardingHarness, type OffboardingHarness, type RecordedCall } from '../support/offboarding-harness';
 
 jest.setTimeout(90_000);
 
 // 30-day observation = 2 s, check interval = 1 s; a request may ask for 7-150 days (0.5-10 s).
 const FAST = { timeScale: 86400 * 15, offboardingObservationDays: { default: 30, min: 7, max: 150 } };
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const gaps = new MotoIamGaps();
 let bucket: string;
 let denyPolicyArn: string;
 
-interface Call {
-  readonly command: string;
-  readonly userName?: string;
-  readonly input: Record<string, unknown>;
-}
-
-/** Records every IAM command (name + input) sent through the client, in order. */
-function recordCalls(iam: IAMClient): Call[] {
-  const calls: Call[] = [];
-  iam.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = (args.input ?? {}) as Record<string, unknown>;
-      calls.push({
-        command: (context.commandName ?? '').replace(/Command$/, ''),
-        ...(typeof input.UserName === 'string' ? { userName: input.UserName } : {}),
-        input,
-      });
-      return next(args);
-    },
-    { step: 'initialize', priority: 'high', name: 'recordCalls' },
-  );
-  return calls;
-}
-
-interface Harness {
-  readonly clients: AwsClients;
-  readonly admin: IamUsers;
-  readonly records: SnapshotStore;
-  readonly notifications: RecordingNotifier;
-  readonly workflows: LocalWorkflows;
-  readonly service: OffboardingServiceDeps;
-  readonly calls: Call[];
-  readonly config: LifecycleConfig;
-  readonly handlers: OffboardingHandlers;
-}
+type Call = RecordedCall;
+type Harness = OffboardingHarness;
 
 function harness(
   options: { config?: LifecycleConfig; automationUserNames?: string[]; retryIntervalOverrides?: Record<string, number> } = {},
 ): Harness {
-  const clients = testClients();
-  gaps.install(clients.iam);
-  const calls = recordCalls(clients.iam);
-  const config = options.config ?? parseConfig(FAST);
-  const admin = new IamUsers(clients.iam);
-  const records = new SnapshotStore(clients.s3, bucket);
-  const notifications = new RecordingNotifier();
-  const runner: { current?: LocalWorkflows } = {};
-  const handlers = makeOffboardingHandlers({
-    iam: admin,
-    records,
-    secrets: new SecretStore(clients.secrets),
-    notifier: notifications,
-    config,
-    clock: () => new Date(),
-    logger: silent,
-    automationUserNames: options.automationUserNames ?? [],
-    denyPolicyArn,
-    workflows: () => runner.current!,
-  });
-  const workflows = new LocalWorkflows(
-    { offboarding: { aslFile: 'offboarding.asl.json', tasks: offboardingTaskBindings(handlers) } },
-    options.retryIntervalOverrides ? { retryIntervalOverrides: options.retryIntervalOverrides } : {},
-  );
-  runner.current = workflows;
-  const service: OffboardingServiceDeps = {
-    iam: admin,
-    records,
-    workflows,
-    config,
-    automationUserNames: options.automationUserNames ?? [],
-  };
-  return { clients, admin, records, notifications, workflows, service, calls, config, handlers };
+  return offboardingHarness({ ...options, bucket, denyPolicyArn, config: options.config ?? parseConfig(FAST), gaps });
 }
 
 const APP_POLICY = JSON.stringify({

@@ -4,10 +4,12 @@
  * within one account, so that the tests prove what a role *can do* instead of matching strings.
  * Conditions, NotAction/NotResource, NotPrincipal and explicit denies all count.
  *
- * Covered (AWS "Policy evaluation logic", same account, no SCP/boundary/session policy):
+ * Covered (AWS "Policy evaluation logic", no SCP/boundary/session policy):
  * - an explicit Deny in any policy wins; otherwise an Allow in the identity policies or a resource
  *   policy statement naming the principal allows, except for KMS keys, where the key policy must
  *   allow (directly, or by naming the account, which delegates to the identity policies);
+ * - a caller of another account than `resourceAccount` needs an identity Allow and a resource
+ *   policy Allow naming it or its account (both, for any kind of resource);
  * - a resource policy naming the account (`123456789012` or `arn:...:root`) delegates to IAM: it
  *   grants nothing by itself;
  * - Action/NotAction (case-insensitive) and Resource/NotResource with `*` and `?`;
@@ -78,6 +80,12 @@ export interface Simulation {
    * @default 'standard'
    */
   readonly resourcePolicyKind?: 'standard' | 'kms-key';
+  /**
+   * The account that owns the resource. A caller of another account needs both: its identity
+   * policies must allow and the resource policy must name it (or its account).
+   * @default the caller's account (same-account evaluation)
+   */
+  readonly resourceAccount?: string;
 }
 
 export type Decision = 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied';
@@ -158,7 +166,13 @@ export function simulate(simulation: Simulation, request: SimulationRequest): Si
   const delegates = resourceAllows.filter((s) => principalApplies(s, request.principal) === 'account');
 
   let allowedBy: PolicyStatement[];
-  if ((simulation.resourcePolicyKind ?? 'standard') === 'kms-key') {
+  const crossAccount =
+    simulation.resourceAccount !== undefined && simulation.resourceAccount !== accountOf(request.principal.arn);
+  if (crossAccount) {
+    // Across accounts neither side alone is enough; naming the caller's account trusts that account's IAM.
+    const trusted = [...grants, ...delegates];
+    allowedBy = identityAllows.length > 0 && trusted.length > 0 ? [...identityAllows, ...trusted] : [];
+  } else if ((simulation.resourcePolicyKind ?? 'standard') === 'kms-key') {
     allowedBy = grants.length > 0 ? grants : delegates.length > 0 ? identityAllows : [];
   } else {
     allowedBy = [...identityAllows, ...grants];

@@ -2,43 +2,27 @@
  * The two-person rule from the CLI against a deployed stack, AWS clients mocked (there is no AWS
  * account here): the requester and the approver are the STS caller identities of the credentials.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetUserCommand, IAMClient, ListUserTagsCommand } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetUserCommand, ListUserTagsCommand } from '@aws-sdk/client-iam';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { runCli } from '../support/cli';
+import { mockDeployedStack } from '../support/deployed-stack';
 
 const ALICE = 'arn:aws:sts::111122223333:assumed-role/Offboarders/alice@example.com';
 const OFFBOARDING = 'arn:aws:states:eu-west-1:111122223333:stateMachine:Offboarding';
 
 function mockStack(callerArn: string) {
-  const cfn = mockClient(CloudFormationClient);
-  const lambda = mockClient(LambdaClient);
-  const iam = mockClient(IAMClient);
-  const s3 = mockClient(S3Client);
-  const sfn = mockClient(SFNClient);
-  const sts = mockClient(STSClient);
-  cfn.on(DescribeStacksCommand).resolves({
-    Stacks: [
-      {
-        StackName: 'IamUserLifecycle',
-        CreationTime: new Date(),
-        StackStatus: 'CREATE_COMPLETE',
-        Outputs: [
-          { OutputKey: 'RotationStateMachineArn', OutputValue: `${OFFBOARDING}-rotation` },
-          { OutputKey: 'OffboardingStateMachineArn', OutputValue: OFFBOARDING },
-          { OutputKey: 'ScanFunctionName', OutputValue: 'IamUserLifecycle-Scan' },
-          { OutputKey: 'SnapshotBucketName', OutputValue: 'records-bucket' },
-        ],
-      },
-    ],
+  const { iam, s3, sfn, sts } = mockDeployedStack({
+    outputs: {
+      RotationStateMachineArn: `${OFFBOARDING}-rotation`,
+      OffboardingStateMachineArn: OFFBOARDING,
+      ScanFunctionName: 'IamUserLifecycle-Scan',
+      SnapshotBucketName: 'records-bucket',
+    },
+    config: { offboardingApproval: 'required' },
+    caller: { arn: callerArn, userId: 'AROAEXAMPLE:alice' },
   });
-  lambda
-    .on(GetFunctionConfigurationCommand)
-    .resolves({ Environment: { Variables: { LIFECYCLE_CONFIG: JSON.stringify({ offboardingApproval: 'required' }) } } });
   iam.on(GetUserCommand).resolves({
     User: {
       UserName: 'leaver',
@@ -52,7 +36,6 @@ function mockStack(callerArn: string) {
   s3.on(ListObjectsV2Command).resolves({});
   s3.on(GetObjectCommand).rejects(Object.assign(new Error('missing'), { name: 'NoSuchKey' }));
   s3.on(PutObjectCommand).resolves({});
-  sts.on(GetCallerIdentityCommand).resolves({ Arn: callerArn, Account: '111122223333', UserId: 'AROAEXAMPLE:alice' });
   return { s3, sfn, sts };
 }
 

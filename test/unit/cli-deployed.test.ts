@@ -3,57 +3,47 @@
  * this checks that the CLI finds the stack's resources, uses the deployed config and calls the right
  * APIs with the right payloads.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetUserCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import {
   DescribeExecutionCommand,
   ExecutionDoesNotExist,
   ListExecutionsCommand,
-  SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { mockClient } from 'aws-sdk-client-mock';
-import { runCli } from '../support/cli';
+import { configFile, runCli } from '../support/cli';
+import { mockDeployedStack } from '../support/deployed-stack';
 
 const MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:Rotation';
 const DEPLOYED_CONFIG = { maxKeyAgeDays: 60, cutoverCheckIntervalHours: 12, cutoverQuietPeriodHours: 48 };
 const CALLER = 'arn:aws:sts::111122223333:assumed-role/Operators/alice';
 
-function configFile(config: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'cli-deployed-')), 'config.json');
-  writeFileSync(file, JSON.stringify(config));
-  return file;
-}
-
-function mockStack() {
-  const cfn = mockClient(CloudFormationClient);
-  const lambda = mockClient(LambdaClient);
-  const sfn = mockClient(SFNClient);
-  const iam = mockClient(IAMClient);
-  const sts = mockClient(STSClient);
-  sts.on(GetCallerIdentityCommand).resolves({ Arn: CALLER, Account: '111122223333', UserId: 'AROA:alice' });
-  cfn.on(DescribeStacksCommand, { StackName: 'IamUserLifecycle' }).resolves({
-    Stacks: [
-      {
-        StackName: 'IamUserLifecycle',
-        CreationTime: new Date(),
-        StackStatus: 'CREATE_COMPLETE',
-        Outputs: [
-          { OutputKey: 'RotationStateMachineArn', OutputValue: MACHINE },
-          { OutputKey: 'ScanFunctionName', OutputValue: 'IamUserLifecycle-Scan' },
-        ],
-      },
-    ],
+const mockStack = () =>
+  mockDeployedStack({
+    outputs: { RotationStateMachineArn: MACHINE, ScanFunctionName: 'IamUserLifecycle-Scan' },
+    config: DEPLOYED_CONFIG,
+    caller: { arn: CALLER, userId: 'AROA:alice' },
   });
-  lambda
-    .on(GetFunctionConfigurationCommand)
-    .resolves({ Environment: { Variables: { LIFECYCLE_CONFIG: JSON.stringify(DEPLOYED_CONFIG) } } });
-  return { cfn, lambda, sfn, iam, sts };
+
+/** The managed user ci-bot with one active key, and no rotation of it running. */
+function rotatableUser({ sfn, iam }: ReturnType<typeof mockStack>): void {
+  iam.on(GetUserCommand).resolves({
+    User: {
+      UserName: 'ci-bot',
+      UserId: 'AIDA1',
+      Arn: 'arn:aws:iam::111122223333:user/ci-bot',
+      Path: '/',
+      CreateDate: new Date(0),
+      Tags: [],
+    },
+  });
+  iam
+    .on(ListAccessKeysCommand)
+    .resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAEXAMPLEKEY000001', Status: 'Active', CreateDate: new Date(0) }] });
+  sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+  sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
+  sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
 }
 
 describe('iam-lifecycle against the deployed stack', () => {
@@ -90,23 +80,9 @@ describe('iam-lifecycle against the deployed stack', () => {
   it('rotate <user> starts the deployed state machine for the exact key, with no timing and the caller’s STS identity', async () => {
     // Prepare: a local user name that must not end up in the audit field
     process.env.USER = 'mallory';
-    const { sfn, iam } = mockStack();
-    iam.on(GetUserCommand).resolves({
-      User: {
-        UserName: 'ci-bot',
-        UserId: 'AIDA1',
-        Arn: 'arn:aws:iam::111122223333:user/ci-bot',
-        Path: '/',
-        CreateDate: new Date(0),
-        Tags: [],
-      },
-    });
-    iam
-      .on(ListAccessKeysCommand)
-      .resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAEXAMPLEKEY000001', Status: 'Active', CreateDate: new Date(0) }] });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
-    sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
+    const stack = mockStack();
+    const { sfn } = stack;
+    rotatableUser(stack);
     // Act
     const result = await runCli(['rotate', 'ci-bot']);
     // Assess
@@ -150,23 +126,9 @@ describe('iam-lifecycle against the deployed stack', () => {
 
   it('accepts a --config whose timings equal the deployed ones', async () => {
     // Prepare
-    const { sfn, iam } = mockStack();
-    iam.on(GetUserCommand).resolves({
-      User: {
-        UserName: 'ci-bot',
-        UserId: 'AIDA1',
-        Arn: 'arn:aws:iam::111122223333:user/ci-bot',
-        Path: '/',
-        CreateDate: new Date(0),
-        Tags: [],
-      },
-    });
-    iam
-      .on(ListAccessKeysCommand)
-      .resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAEXAMPLEKEY000001', Status: 'Active', CreateDate: new Date(0) }] });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
-    sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
+    const stack = mockStack();
+    const { sfn } = stack;
+    rotatableUser(stack);
     // Act
     const result = await runCli(['rotate', 'ci-bot', '--config', configFile({ ...DEPLOYED_CONFIG, secretPrefix: 'other' })]);
     // Assess

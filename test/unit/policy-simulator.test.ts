@@ -326,6 +326,34 @@ describe('policy simulator: resource policies', () => {
     expect([stranger, named]).toEqual(['ExplicitlyDenied', 'Allowed']);
   });
 
+  it('needs both the identity and the resource policy for a caller of another account', () => {
+    // Prepare
+    const other = 'arn:aws:iam::222222222222:role/foreign';
+    const identity = doc({ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' });
+    const toEveryone = doc({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: '*' });
+    const toOtherAccount = doc({ Effect: 'Allow', Principal: { AWS: '222222222222' }, Action: 's3:GetObject', Resource: '*' });
+    const run = (arn: string, identityPolicies: PolicyDocument[], resourcePolicy: PolicyDocument) =>
+      simulate(
+        { identityPolicies, resourcePolicy, resourceAccount: ACCOUNT },
+        { principal: { arn }, action: 's3:GetObject', resource: bucketObject },
+      ).decision;
+    // Act
+    const results = [
+      run(ROLE, [], toEveryone),
+      run(
+        ROLE,
+        [identity],
+        doc({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::999999999999:root' }, Action: 's3:GetObject', Resource: '*' }),
+      ),
+      run(other, [], toEveryone),
+      run(other, [identity], doc({ Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: '*' })),
+      run(other, [identity], toEveryone),
+      run(other, [identity], toOtherAccount),
+    ];
+    // Assess
+    expect(results).toEqual(['Allowed', 'Allowed', 'ImplicitlyDenied', 'ImplicitlyDenied', 'Allowed', 'Allowed']);
+  });
+
   it('needs the key policy for KMS: an identity Allow counts only where the key policy delegates to the account', () => {
     // Prepare
     const key = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/k`;

@@ -8,7 +8,7 @@ import {
   secretResourcePolicy,
   versionIdFor,
 } from '../../functions/shared/secret-access';
-import { evaluate, type PolicyStatementJson } from '../support/policy-eval';
+import { simulate, type PolicyDocument } from '../support/policy-simulator';
 
 const ACCOUNT = '123456789012';
 const SECRET_ARN = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:iam-user-lifecycle/ci-deployer-AbCdEf`;
@@ -62,12 +62,14 @@ describe('readersOf', () => {
 });
 
 describe('the secret resource policy, evaluated', () => {
-  const statements = (
-    JSON.parse(secretResourcePolicy({ secretArn: SECRET_ARN, readers: [CI], writers: [WRITER] })) as {
-      Statement: PolicyStatementJson[];
-    }
-  ).Statement;
-  const decide = (principalArn: string, action: string) => evaluate(statements, { principalArn, action });
+  const policyOf = (readers: string[]) =>
+    JSON.parse(secretResourcePolicy({ secretArn: SECRET_ARN, readers, writers: [WRITER] })) as PolicyDocument;
+  const policy = policyOf([CI]);
+  const statements = [policy.Statement].flat();
+  // No identity policy: the decision is the resource policy's alone (ImplicitlyDenied = left to identity policies).
+  const decide = (principalArn: string, action: string, resourcePolicy = policy) =>
+    simulate({ identityPolicies: [], resourcePolicy }, { principal: { arn: principalArn }, action, resource: SECRET_ARN })
+      .decision;
 
   it('only denies: it can never grant', () => {
     // Assess
@@ -75,34 +77,30 @@ describe('the secret resource policy, evaluated', () => {
   });
 
   it.each([
-    [POWER_USER, 'secretsmanager:GetSecretValue', 'explicit-deny'],
-    [WRITER, 'secretsmanager:GetSecretValue', 'explicit-deny'],
-    [ROOT, 'secretsmanager:GetSecretValue', 'explicit-deny'],
-    [CI, 'secretsmanager:GetSecretValue', 'implicit-deny'],
-    [POWER_USER, 'secretsmanager:PutSecretValue', 'explicit-deny'],
-    [POWER_USER, 'secretsmanager:UpdateSecret', 'explicit-deny'],
-    [POWER_USER, 'secretsmanager:UpdateSecretVersionStage', 'explicit-deny'],
-    [POWER_USER, 'secretsmanager:TagResource', 'explicit-deny'],
-    [CI, 'secretsmanager:PutSecretValue', 'explicit-deny'],
-    [WRITER, 'secretsmanager:PutSecretValue', 'implicit-deny'],
-    [POWER_USER, 'secretsmanager:PutResourcePolicy', 'explicit-deny'],
-    [POWER_USER, 'secretsmanager:DeleteResourcePolicy', 'explicit-deny'],
-    [WRITER, 'secretsmanager:PutResourcePolicy', 'implicit-deny'],
-    [ROOT, 'secretsmanager:DeleteResourcePolicy', 'implicit-deny'],
-  ])('%s calling %s: %s (implicit-deny = left to identity policies)', (principal, action, decision) => {
+    [POWER_USER, 'secretsmanager:GetSecretValue', 'ExplicitlyDenied'],
+    [WRITER, 'secretsmanager:GetSecretValue', 'ExplicitlyDenied'],
+    [ROOT, 'secretsmanager:GetSecretValue', 'ExplicitlyDenied'],
+    [CI, 'secretsmanager:GetSecretValue', 'ImplicitlyDenied'],
+    [POWER_USER, 'secretsmanager:PutSecretValue', 'ExplicitlyDenied'],
+    [POWER_USER, 'secretsmanager:UpdateSecret', 'ExplicitlyDenied'],
+    [POWER_USER, 'secretsmanager:UpdateSecretVersionStage', 'ExplicitlyDenied'],
+    [POWER_USER, 'secretsmanager:TagResource', 'ExplicitlyDenied'],
+    [CI, 'secretsmanager:PutSecretValue', 'ExplicitlyDenied'],
+    [WRITER, 'secretsmanager:PutSecretValue', 'ImplicitlyDenied'],
+    [POWER_USER, 'secretsmanager:PutResourcePolicy', 'ExplicitlyDenied'],
+    [POWER_USER, 'secretsmanager:DeleteResourcePolicy', 'ExplicitlyDenied'],
+    [WRITER, 'secretsmanager:PutResourcePolicy', 'ImplicitlyDenied'],
+    [ROOT, 'secretsmanager:DeleteResourcePolicy', 'ImplicitlyDenied'],
+  ])('%s calling %s: %s (ImplicitlyDenied = left to identity policies)', (principal, action, decision) => {
     // Act / Assess
     expect(decide(principal, action)).toBe(decision);
   });
 
   it('denies GetSecretValue to everyone when a user has no reader', () => {
     // Act
-    const none = (
-      JSON.parse(secretResourcePolicy({ secretArn: SECRET_ARN, readers: [], writers: [WRITER] })) as {
-        Statement: PolicyStatementJson[];
-      }
-    ).Statement;
+    const none = policyOf([]);
     // Assess
-    expect(evaluate(none, { principalArn: CI, action: 'secretsmanager:GetSecretValue' })).toBe('explicit-deny');
+    expect(decide(CI, 'secretsmanager:GetSecretValue', none)).toBe('ExplicitlyDenied');
   });
 });
 
