@@ -1,0 +1,247 @@
+/**
+ * Issue #6, "Done when": an attacker holding PowerUserAccess (no IAM writes, but s3:*, lambda:*,
+ * states:*, execute-api:*, secretsmanager:*) tries every path the issue lists to borrow the stack's
+ * IAM power, against moto with the production handlers and the real ASL. The attacker's own calls are
+ * raw SDK calls (S3 writes, secrets), a direct call of a step handler (= lambda:Invoke with any
+ * payload), `env.workflows.start/stop` (= states:StartExecution/StopExecution with any name and
+ * input) and the API handler (= execute-api:Invoke past the resource policy). Each case snapshots the
+ * victim (keys and statuses, policies, groups, tags, login profile, secret, records) before, asserts
+ * it is unchanged after, and asserts the refusal (error name and message, or block code).
+ *
+ * Not repeated here, because it is proven on the synthesized template with the policy simulator:
+ * the REST API resource policy refusing a caller without the `iam-lifecycle:api` principal tag
+ * (test/infra/api-policy.test.ts, test/infra/trust.test.ts), the records bucket policy limiting
+ * writers and the KMS key limiting decrypt (test/infra/trust.test.ts). Locally moto enforces no
+ * policy at all, so every S3 write below succeeds: the cases show what the workflows do when a
+ * forged record does reach the bucket.
+ */
+import { CreateGroupCommand } from '@aws-sdk/client-iam';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, GetResourcePolicyCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { makeApiHandler } from '../../functions/api/handler';
+import { offboardingApi } from '../../functions/api/offboarding-api';
+import { createLocalEnvironment, type LocalEnvironment } from '../../functions/local/environment';
+import { seedUser } from '../../functions/local/seed';
+import { recordKeys, restoreExecutionName } from '../../functions/offboarding/domain';
+import { startOffboarding } from '../../functions/offboarding/service';
+import { rollbackRotation } from '../../functions/rotation/rollback';
+import { startRotation } from '../../functions/rotation/start';
+import { parseConfig, secretNameFor, type LifecycleConfig } from '../../functions/shared/config';
+import { apiEvent } from '../support/api-events';
+import { refusal, victimState } from '../support/attacker';
+import { motoEndpoint, uniqueName } from '../support/aws';
+import { waitFor } from '../support/iam-fixtures';
+import { simulate, type PolicyDocument } from '../support/policy-simulator';
+
+jest.setTimeout(60_000);
+
+const PATH = '/attacker-it/';
+const BUCKET = 'attacker-it-records';
+const ACCOUNT = '123456789012';
+const ATTACKER = `arn:aws:iam::${ACCOUNT}:role/PowerUser`;
+const READER = `arn:aws:iam::${ACCOUNT}:role/victim-workload`;
+const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
+/** AWS's PowerUserAccess (its identity policy; the iam reads it adds do not matter here). */
+const POWER_USER_ACCESS: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' }],
+};
+const PROTECTED_NAME = uniqueName('Atk-Boss');
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined } as never;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function makeConfig(extra: Record<string, unknown> = {}): LifecycleConfig {
+  // An hour lasts a second: a 1-day observation is 24 s, a cutover check every 6 s.
+  return parseConfig({
+    timeScale: 3600,
+    managedUsers: { pathPrefix: PATH },
+    protectedUsers: { userNames: [PROTECTED_NAME] },
+    offboardingObservationDays: { default: 1, min: 1, max: 30 },
+    ...extra,
+  });
+}
+
+function setup(extra: Record<string, unknown> = {}) {
+  const config = makeConfig(extra);
+  const env: LocalEnvironment = createLocalEnvironment({
+    endpoint: motoEndpoint(),
+    config,
+    snapshotBucket: BUCKET,
+    logger: silent,
+  });
+  const handler = makeApiHandler({
+    iam: env.iam,
+    secrets: env.secrets,
+    workflows: env.workflows,
+    config,
+    clock: () => new Date(),
+    offboarding: offboardingApi(env.offboardingService),
+    logger: silent,
+  });
+  const api = async (caller: string, ...args: Parameters<typeof apiEvent>) => {
+    const [method, resource, options] = args;
+    const response: APIGatewayProxyResult = await handler(apiEvent(method, resource, { ...options, caller }));
+    return { status: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
+  };
+  const seed = async (
+    spec: { prefix?: string; path?: string; tags?: Record<string, string>; userName?: string; storeFirstKey?: boolean } = {},
+  ) => {
+    await env.ready();
+    return seedUser(
+      { iam: env.clients.iam, secrets: env.secrets, config },
+      {
+        userName: spec.userName ?? uniqueName(spec.prefix ?? 'atk'),
+        path: spec.path ?? PATH,
+        tags: { 'iam-lifecycle:secret-reader': READER, ...spec.tags },
+        ...(spec.storeFirstKey === undefined ? {} : { storeFirstKey: spec.storeFirstKey }),
+      },
+    );
+  };
+  const stateOf = (userName: string, offboardingName = '') =>
+    victimState(env.clients, userName, {
+      secretName: secretNameFor(config, userName),
+      bucket: BUCKET,
+      recordsPrefix: offboardingName
+        ? recordKeys(userName, offboardingName).prefix
+        : recordKeys(userName, 'x').prefix.replace(/x\/$/, ''),
+    });
+  const userIdOf = async (userName: string) => (await env.iam.getUser(userName)).userId;
+  /** The attacker's s3:PutObject into the records bucket. */
+  const forge = (key: string, body: unknown) =>
+    env.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: JSON.stringify(body) }));
+  /** What the offboarding.failed / rotation.failed notifications for the user said. */
+  const failureOf = (userName: string) =>
+    env.notifications.sent
+      .filter((n) => n.type.endsWith('.failed') && n.userName === userName)
+      .map((n) => JSON.stringify(n))
+      .join('\n');
+  return { env, config, api, seed, stateOf, userIdOf, forge, failureOf };
+}
+
+type Setup = ReturnType<typeof setup>;
+
+/** Stops what a case left running, so nothing acts after the test. */
+async function stopAll(env: LocalEnvironment): Promise<void> {
+  for (const kind of ['rotation', 'offboarding'] as const) {
+    for (const running of await env.workflows.list(kind, { runningOnly: true })) {
+      await env.workflows.stop(kind, running.name, { error: 'TestEnded', cause: 'attacker test cleanup' });
+    }
+  }
+}
+
+/** A running offboarding of a bystander, past Disable (its execution id is what the attacker borrows). */
+async function runningOffboarding(s: Setup) {
+  const bystander = await s.seed({ prefix: 'atk-by' });
+  const started = await startOffboarding(s.env.offboardingService, {
+    userName: bystander.userName,
+    reason: 'left the company',
+    requestedBy: 'hr',
+  });
+  await waitFor('the bystander disabled', () =>
+    s.env.notifications.sent.some((n) => n.type === 'offboarding.disabled' && n.userName === bystander.userName),
+  );
+  return {
+    userName: bystander.userName,
+    name: started.executionName,
+    arn: s.env.workflows.executionArn('offboarding', started.executionName),
+  };
+}
+
+/** A running rotation of a bystander, waiting for cutover. */
+async function runningRotation(s: Setup) {
+  const bystander = await s.seed({ prefix: 'atk-rb' });
+  const started = await startRotation(s.env.workflows, s.config, {
+    userName: bystander.userName,
+    accessKeyId: bystander.accessKeyIds[0]!,
+    requestedBy: 'ops',
+    trigger: 'on-demand',
+  });
+  await waitFor('the bystander rotation waiting for cutover', () =>
+    s.env.notifications.sent.some((n) => n.type === 'rotation.started' && n.userName === bystander.userName),
+  );
+  return {
+    userName: bystander.userName,
+    name: started.executionName,
+    arn: s.env.workflows.executionArn('rotation', started.executionName),
+  };
+}
+
+describe('attacker with PowerUserAccess: the stack IAM power cannot be borrowed', () => {
+  let s: Setup;
+  beforeAll(() => {
+    s = setup();
+  });
+  afterAll(async () => {
+    await stopAll(s.env);
+  });
+
+  it('path 1: a forged snapshot and cancel decision for a never-offboarded user grant nothing (StartExecution restore, direct restore, API cancel)', async () => {
+    // Prepare: an admin group exists; the victim was never offboarded
+    const victim = await s.seed({ prefix: 'atk-v1' });
+    const userId = await s.userIdOf(victim.userName);
+    const adminGroup = uniqueName('atk-admins');
+    await s.env.clients.iam.send(new CreateGroupCommand({ GroupName: adminGroup }));
+    const fakeOffboarding = `offboard-${victim.userName}-1`;
+    const keys = recordKeys(victim.userName, fakeOffboarding);
+    const restoreName = restoreExecutionName(fakeOffboarding, 1);
+    const other = await runningRotation(s);
+    // ... the attacker's s3:PutObject: a snapshot naming AdministratorAccess and the admin group, and a cancel
+    await s.forge(keys.snapshot, {
+      userName: victim.userName,
+      userId,
+      managedPolicies: [{ policyArn: ADMIN_POLICY, policyName: 'AdministratorAccess' }],
+      attachedPolicies: [{ PolicyArn: ADMIN_POLICY }],
+      inlinePolicies: [{ policyName: 'all', document: { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+      groups: [adminGroup],
+      accessKeys: victim.accessKeyIds.map((id) => ({ accessKeyId: id, status: 'Active' })),
+      tags: { team: 'admins' },
+    });
+    await s.forge(keys.decision, {
+      decision: 'cancel',
+      at: new Date().toISOString(),
+      by: 'attacker',
+      executionName: restoreName,
+    });
+    const before = await s.stateOf(victim.userName);
+
+    // Act: states:StartExecution of a restore, lambda:Invoke of RestoreUser (no execution; another
+    // user's rotation; a made-up offboarding execution id), and the API cancel
+    await s.env.workflows.start('offboarding', restoreName, {
+      action: 'restore',
+      userName: victim.userName,
+      userId,
+      offboardingExecutionName: fakeOffboarding,
+      requestedBy: 'attacker',
+    });
+    const started = await s.env.workflows.wait('offboarding', restoreName);
+    const restoreInput = (executionId?: string) => ({
+      request: { action: 'restore' as const, userName: victim.userName, userId, offboardingExecutionName: fakeOffboarding },
+      executionName: restoreName,
+      startedAt: new Date().toISOString(),
+      ...(executionId === undefined ? {} : { executionId }),
+    });
+    const direct = [
+      await refusal(() => s.env.offboarding.restore(restoreInput())),
+      await refusal(() => s.env.offboarding.restore(restoreInput(other.arn))),
+      await refusal(() => s.env.offboarding.restore(restoreInput(s.env.workflows.executionArn('offboarding', restoreName)))),
+    ];
+    const cancel = await s.api(ATTACKER, 'DELETE', '/offboardings/{userName}', { userName: victim.userName });
+
+    // Assess: the restore execution failed in RestoreUser (no such offboarding); nothing granted
+    expect(started.status).toBe('FAILED');
+    expect(s.failureOf(victim.userName)).toMatch(/ValidationError.*is not an offboarding of/s);
+    expect(direct).toEqual([
+      { name: 'ValidationError', message: expect.stringMatching(/executionId \(\$\$\.Execution\.Id\) is required/) },
+      { name: 'NotInLiveExecutionError', message: expect.stringMatching(/not an execution of the offboarding state machine/) },
+      { name: 'NotInLiveExecutionError', message: expect.stringMatching(/the execution is FAILED/) },
+    ]);
+    expect(cancel).toMatchObject({ status: 409, body: { error: 'WorkflowConflictError' } });
+    expect(String(cancel.body.message)).toMatch(/is not being offboarded/);
+    const after = await s.stateOf(victim.userName);
+    expect(after).toEqual(before);
+    expect(after.attached).not.toContain(ADMIN_POLICY);
+    expect(after.groups).toEqual([]);
+    expect(after.keys.map((k) => k.status)).toEqual(['Active']);
+  });
+});
