@@ -371,4 +371,137 @@ describe('attacker with PowerUserAccess: the stack IAM power cannot be borrowed'
     expect(cancel.status).toBe(409);
     expect(await s.stateOf(victim.userName)).toEqual(victim.before);
   });
+  it('path 2: a direct invoke of every state-changing step (no execution, another user, the other state machine, made up) changes nothing', async () => {
+    // Prepare: a victim never rotated or offboarded; live executions of bystanders to borrow
+    const victim = await s.seed({ prefix: 'atk-v2' });
+    const userId = await s.userIdOf(victim.userName);
+    const accessKeyId = victim.accessKeyIds[0]!;
+    const rotation = await runningRotation(s);
+    const offboarding = await runningOffboarding(s);
+    const madeUpRotation = s.env.workflows.executionArn('rotation', `rotate-${victim.userName}-forged`);
+    const madeUpOffboarding = s.env.workflows.executionArn('offboarding', `offboard-${victim.userName}-forged`);
+    const before = await s.stateOf(victim.userName);
+    const now = new Date().toISOString();
+    const rotationState = (executionId: string | undefined, executionName: string) =>
+      ({
+        status: 'ready',
+        userName: victim.userName,
+        userId,
+        executionId,
+        trigger: 'on-demand',
+        oldAccessKeyId: accessKeyId,
+        oldKeyUsedBefore: false,
+        secretName: victim.secretName,
+        executionName,
+        startedAt: now,
+        deadlineAt: now,
+        requestedBy: 'attacker',
+        timing: {
+          cutoverCheckIntervalSeconds: 1,
+          cutoverQuietPeriodSeconds: 1,
+          cutoverDeadlineSeconds: 1,
+          gracePeriodSeconds: 1,
+        },
+        newKey: { accessKeyId, secretVersionId: 'forged', createdAt: now, reused: false },
+        deactivation: { deactivatedAt: now, deleteAfter: now, alreadyGone: false },
+      }) as never;
+    const offboardingState = (executionName: string) =>
+      ({
+        status: 'ready',
+        action: 'offboard',
+        userName: victim.userName,
+        userId,
+        executionName,
+        startedAt: now,
+        reason: 'attacker',
+        requestedBy: 'attacker',
+        timing: { observationSeconds: 1, firstCheckInSeconds: 1, checkIntervalSeconds: 1 },
+        observation: { deleteAfter: now, checks: 1, nextCheckInSeconds: 1, due: true, reenabledCount: 0 },
+      }) as never;
+    const rotationIds: [string, string | undefined, string][] = [
+      ['no execution', undefined, 'none'],
+      ['another user', rotation.arn, rotation.name],
+      ['the other state machine', offboarding.arn, offboarding.name],
+      ['made up', madeUpRotation, `rotate-${victim.userName}-forged`],
+    ];
+    const offboardingIds: [string, string | undefined, string][] = [
+      ['no execution', undefined, offboarding.name],
+      ['another user', offboarding.arn, offboarding.name],
+      ['the other state machine', rotation.arn, rotation.name],
+      ['made up', madeUpOffboarding, `offboard-${victim.userName}-forged`],
+    ];
+
+    // Act: lambda:Invoke of each step with each execution id
+    const outcomes: Record<string, unknown> = {};
+    for (const [label, executionId, name] of rotationIds) {
+      const r = s.env.rotation;
+      outcomes[`prepare/${label}`] = await refusal(() =>
+        r.prepare({ userName: victim.userName, accessKeyId, executionId, executionName: name, startedAt: now } as never),
+      );
+      outcomes[`createAndStore/${label}`] = await refusal(() => r.createAndStore(rotationState(executionId, name)));
+      outcomes[`deactivateOldKey/${label}`] = await refusal(() => r.deactivateOldKey(rotationState(executionId, name)));
+      outcomes[`finishRotation/${label}`] = await refusal(() => r.finishRotation(rotationState(executionId, name)));
+    }
+    for (const [label, executionId, name] of offboardingIds) {
+      const o = s.env.offboarding;
+      const input = { state: offboardingState(name), executionId } as never;
+      outcomes[`snapshot/${label}`] = await refusal(() => o.snapshot(input));
+      outcomes[`disable/${label}`] = await refusal(() => o.disable(input));
+      outcomes[`checkStillDisabled/${label}`] = await refusal(() => o.checkStillDisabled(input));
+      outcomes[`deleteUser/${label}`] = await refusal(() => o.deleteUser(input));
+      outcomes[`restore/${label}`] = await refusal(() =>
+        o.restore({
+          request: { action: 'restore', userName: victim.userName, userId, offboardingExecutionName: offboarding.name },
+          executionName: name,
+          startedAt: now,
+          ...(executionId ? { executionId } : {}),
+        }),
+      );
+    }
+
+    // Assess: every call refused by the execution guard, and nothing changed
+    const expected = (label: string, kind: 'rotation' | 'offboarding') => {
+      switch (label) {
+        case 'no execution':
+          return { name: 'ValidationError', message: expect.stringMatching(/executionId \(\$\$\.Execution\.Id\) is required/) };
+        case 'another user':
+          return { name: 'NotInLiveExecutionError', message: expect.stringMatching(/the execution is for another user/) };
+        case 'the other state machine':
+          return {
+            name: 'NotInLiveExecutionError',
+            message: expect.stringMatching(new RegExp(`not an execution of the ${kind} state machine`)),
+          };
+        default:
+          return { name: 'NotInLiveExecutionError', message: expect.stringMatching(/no such execution/) };
+      }
+    };
+    const want: Record<string, unknown> = {};
+    for (const [label] of rotationIds) {
+      for (const step of ['prepare', 'createAndStore', 'deactivateOldKey', 'finishRotation'])
+        want[`${step}/${label}`] = expected(label, 'rotation');
+    }
+    for (const [label] of offboardingIds) {
+      for (const step of ['snapshot', 'disable', 'checkStillDisabled', 'deleteUser', 'restore'])
+        want[`${step}/${label}`] = expected(label, 'offboarding');
+    }
+    expect(outcomes).toEqual(want);
+    expect(await s.stateOf(victim.userName)).toEqual(before);
+  });
+
+  it("path 2: DeleteUser invoked with the victim's own live offboarding before the observation ends is refused", async () => {
+    // Prepare: the victim's real offboarding is observing (24 s)
+    const victim = await runningOffboarding(s);
+    const state = (await s.env.workflows.stateOutput('offboarding', victim.name, 'Disable')) as Record<string, unknown>;
+    const before = await s.stateOf(victim.userName, victim.name);
+
+    // Act: lambda:Invoke of DeleteUser with the genuine execution id and the genuine state
+    const outcome = await refusal(() => s.env.offboarding.deleteUser({ state, executionId: victim.arn } as never));
+
+    // Assess
+    expect(outcome).toEqual({
+      name: 'ValidationError',
+      message: expect.stringMatching(/refused: the observation of .* lasts until/),
+    });
+    expect(await s.stateOf(victim.userName, victim.name)).toEqual(before);
+  });
 });
