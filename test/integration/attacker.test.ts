@@ -504,4 +504,115 @@ describe('attacker with PowerUserAccess: the stack IAM power cannot be borrowed'
     });
     expect(await s.stateOf(victim.userName, victim.name)).toEqual(before);
   });
+  it('path 3: StartExecution of an offboarding with input timing or an observation period outside the bounds fails in Validate', async () => {
+    // Prepare
+    const victim = await s.seed({ prefix: 'atk-v3' });
+    const before = await s.stateOf(victim.userName);
+    const base = { action: 'offboard', userName: victim.userName, reason: 'attacker', requestedBy: 'attacker' };
+    const inputs: [string, Record<string, unknown>][] = [
+      ['timing', { ...base, timing: { observationSeconds: 1, firstCheckInSeconds: 1, checkIntervalSeconds: 1 } }],
+      ['observationDays 0.01', { ...base, observationDays: 0.01 }],
+      ['observationDays 0', { ...base, observationDays: 0 }],
+      ['observationDays 9999', { ...base, observationDays: 9999 }],
+    ];
+
+    // Act: states:StartExecution with each crafted input, then a little wait (a 1 s observation would be over)
+    const outcomes: Record<string, unknown> = {};
+    for (const [label, input] of inputs) {
+      const name = uniqueName(`offboard-${victim.userName}`);
+      await s.env.workflows.start('offboarding', name, input);
+      const summary = await s.env.workflows.wait('offboarding', name);
+      outcomes[label] = { status: summary.status, error: summary.error };
+    }
+    await sleep(1500);
+
+    // Assess: every execution failed on a ValidationError in Validate; the user is untouched
+    for (const [label] of inputs) expect(outcomes[label]).toEqual({ status: 'FAILED', error: 'OffboardingFailed' });
+    const failures = s.failureOf(victim.userName);
+    expect(failures).toMatch(/ValidationError.*must not carry \\"timing\\"/);
+    expect(failures.match(/observationDays must be a whole number of days from 1 to 30/g)).toHaveLength(3);
+    expect(await s.stateOf(victim.userName)).toEqual(before);
+  });
+
+  it('path 3: StartExecution of an offboarding or a rotation of a protected (other spelling, tag) or out-of-scope user is blocked', async () => {
+    // Prepare: the config protects PROTECTED_NAME; IAM has it in lower case
+    const byName = await s.seed({ userName: PROTECTED_NAME.toLowerCase() });
+    const byTag = await s.seed({ prefix: 'atk-v3t', tags: { 'iam-lifecycle:protected': 'true' } });
+    const outside = await s.seed({ prefix: 'atk-v3o', path: '/elsewhere/' });
+    const victims = [byName, byTag, outside];
+    const before = await Promise.all(victims.map((v) => s.stateOf(v.userName)));
+
+    // Act
+    const outcomes: unknown[] = [];
+    for (const v of victims) {
+      const offboard = uniqueName(`offboard-${v.userName}`);
+      await s.env.workflows.start('offboarding', offboard, { action: 'offboard', userName: v.userName, reason: 'attacker' });
+      const rotate = uniqueName(`rotate-${v.userName}`);
+      await s.env.workflows.start('rotation', rotate, {
+        userName: v.userName,
+        accessKeyId: v.accessKeyIds[0],
+        requestedBy: 'attacker',
+        trigger: 'on-demand',
+      });
+      const o = await s.env.workflows.wait('offboarding', offboard);
+      const r = await s.env.workflows.wait('rotation', rotate);
+      outcomes.push([o.status, (o.output as { code?: string }).code, r.status, (r.output as { code?: string }).code]);
+    }
+    await sleep(1000);
+
+    // Assess
+    expect(outcomes).toEqual([
+      ['SUCCEEDED', 'protected-user', 'SUCCEEDED', 'protected-user'],
+      ['SUCCEEDED', 'protected-user', 'SUCCEEDED', 'protected-user'],
+      ['SUCCEEDED', 'out-of-scope', 'SUCCEEDED', 'out-of-scope'],
+    ]);
+    expect(await Promise.all(victims.map((v) => s.stateOf(v.userName)))).toEqual(before);
+  });
+
+  it('path 3: StartExecution of a rotation with input timing or an unknown field is blocked before any key is made', async () => {
+    // Prepare
+    const victim = await s.seed({ prefix: 'atk-v3r' });
+    const before = await s.stateOf(victim.userName);
+    const base = {
+      userName: victim.userName,
+      accessKeyId: victim.accessKeyIds[0],
+      requestedBy: 'attacker',
+      trigger: 'on-demand',
+    };
+    const inputs = [
+      {
+        ...base,
+        timing: {
+          cutoverCheckIntervalSeconds: 1,
+          cutoverQuietPeriodSeconds: 1,
+          cutoverDeadlineSeconds: 1,
+          gracePeriodSeconds: 1,
+        },
+      },
+      { ...base, cutoverDeadlineAction: 'deactivate' },
+    ];
+
+    // Act
+    const outputs: unknown[] = [];
+    for (const input of inputs) {
+      const name = uniqueName(`rotate-${victim.userName}`);
+      await s.env.workflows.start('rotation', name, input);
+      outputs.push((await s.env.workflows.wait('rotation', name)).output);
+    }
+
+    // Assess
+    expect(outputs).toEqual([
+      expect.objectContaining({
+        status: 'blocked',
+        code: 'invalid-request',
+        reason: expect.stringMatching(/may not carry timing/),
+      }),
+      expect.objectContaining({
+        status: 'blocked',
+        code: 'invalid-request',
+        reason: 'unknown input field(s): cutoverDeadlineAction',
+      }),
+    ]);
+    expect(await s.stateOf(victim.userName)).toEqual(before);
+  });
 });
