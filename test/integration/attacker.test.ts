@@ -28,6 +28,7 @@ import { startOffboarding } from '../../functions/offboarding/service';
 import { rollbackRotation } from '../../functions/rotation/rollback';
 import { startRotation } from '../../functions/rotation/start';
 import { parseConfig, secretNameFor, type LifecycleConfig } from '../../functions/shared/config';
+import { secretResourcePolicy } from '../../functions/shared/secret-access';
 import { apiEvent } from '../support/api-events';
 import { refusal, victimState } from '../support/attacker';
 import { motoEndpoint, uniqueName } from '../support/aws';
@@ -41,6 +42,7 @@ const BUCKET = 'attacker-it-records';
 const ACCOUNT = '123456789012';
 const ATTACKER = `arn:aws:iam::${ACCOUNT}:role/PowerUser`;
 const READER = `arn:aws:iam::${ACCOUNT}:role/victim-workload`;
+const STORE_ROLE = `arn:aws:iam::${ACCOUNT}:role/iam-user-lifecycle-CreateAndStoreKey`;
 const ADMIN_POLICY = 'arn:aws:iam::aws:policy/AdministratorAccess';
 /** AWS's PowerUserAccess (its identity policy; the iam reads it adds do not matter here). */
 const POWER_USER_ACCESS: PolicyDocument = {
@@ -614,5 +616,121 @@ describe('attacker with PowerUserAccess: the stack IAM power cannot be borrowed'
       }),
     ]);
     expect(await s.stateOf(victim.userName)).toEqual(before);
+  });
+  it("path 4: the victim's secret policy (read from moto) denies GetSecretValue to any role of the account but its reader", async () => {
+    // Prepare
+    const victim = await s.seed({ prefix: 'atk-v4' });
+    const stored = await s.env.clients.secrets.send(new GetResourcePolicyCommand({ SecretId: victim.secretName }));
+    const resourcePolicy = JSON.parse(stored.ResourcePolicy ?? '{"Statement":[]}') as PolicyDocument;
+    const secretArn = stored.ARN!;
+    const readAll: PolicyDocument = { Statement: [{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: '*' }] };
+    // ... the deployed shape (the store's roles known) also guards the policy itself
+    const deployed = JSON.parse(secretResourcePolicy({ secretArn, readers: [READER], writers: [STORE_ROLE] })) as PolicyDocument;
+
+    // Act
+    const read = (arn: string, identity: PolicyDocument, policy = resourcePolicy, action = 'secretsmanager:GetSecretValue') =>
+      simulate({ identityPolicies: [identity], resourcePolicy: policy }, { principal: { arn }, action, resource: secretArn })
+        .decision;
+    const decisions = {
+      attacker: read(ATTACKER, POWER_USER_ACCESS),
+      anyRole: read(`arn:aws:iam::${ACCOUNT}:role/${uniqueName('any')}`, readAll),
+      reader: read(READER, readAll),
+      attackerDeletesPolicy: read(ATTACKER, POWER_USER_ACCESS, deployed, 'secretsmanager:DeleteResourcePolicy'),
+      attackerPutsPolicy: read(ATTACKER, POWER_USER_ACCESS, deployed, 'secretsmanager:PutResourcePolicy'),
+      attackerReadsDeployed: read(ATTACKER, POWER_USER_ACCESS, deployed),
+      storeRoleReadsDeployed: read(STORE_ROLE, readAll, deployed),
+    };
+
+    // Assess
+    expect(decisions).toEqual({
+      attacker: 'ExplicitlyDenied',
+      anyRole: 'ExplicitlyDenied',
+      reader: 'Allowed',
+      attackerDeletesPolicy: 'ExplicitlyDenied',
+      attackerPutsPolicy: 'ExplicitlyDenied',
+      attackerReadsDeployed: 'ExplicitlyDenied',
+      storeRoleReadsDeployed: 'ExplicitlyDenied',
+    });
+  });
+
+  it('path 4: a secret the attacker pre-created under <prefix>/<user> blocks the rotation; its value is untouched and no key is made', async () => {
+    // Prepare: the user has no secret yet; the attacker's secretsmanager:CreateSecret takes the name
+    const victim = await s.seed({ prefix: 'atk-v4f', storeFirstKey: false });
+    const secretName = secretNameFor(s.config, victim.userName);
+    await s.env.clients.secrets.send(new CreateSecretCommand({ Name: secretName, SecretString: 'attacker-owned' }));
+    const before = await s.stateOf(victim.userName);
+
+    // Act: a genuine rotation (as the scan or the API would start it)
+    const started = await startRotation(s.env.workflows, s.config, {
+      userName: victim.userName,
+      accessKeyId: victim.accessKeyIds[0]!,
+      requestedBy: 'scan',
+      trigger: 'scheduled',
+    });
+    const summary = await s.env.workflows.wait('rotation', started.executionName);
+
+    // Assess
+    expect(summary.output).toMatchObject({ status: 'blocked', code: 'foreign-secret' });
+    expect(await s.stateOf(victim.userName)).toEqual(before);
+    const value = await s.env.clients.secrets.send(new GetSecretValueCommand({ SecretId: secretName }));
+    expect(value.SecretString).toBe('attacker-owned');
+  });
+
+  it('path 5: the rollback of a rotation started for an exposed key is refused (API and service)', async () => {
+    // Prepare: a rotation started with trigger "exposure" (the attacker's own StartExecution would do the same)
+    const victim = await s.seed({ prefix: 'atk-v5' });
+    const started = await startRotation(s.env.workflows, s.config, {
+      userName: victim.userName,
+      accessKeyId: victim.accessKeyIds[0]!,
+      requestedBy: 'exposure-detector',
+      trigger: 'exposure',
+    });
+    await waitFor('the new key created', () =>
+      s.env.notifications.sent.some((n) => n.type === 'rotation.started' && n.userName === victim.userName),
+    );
+    const before = await s.stateOf(victim.userName);
+
+    // Act
+    const viaApi = await s.api(ATTACKER, 'POST', '/rotations/{userName}/rollback', { userName: victim.userName });
+    const viaService = await refusal(() => rollbackRotation({ iam: s.env.iam, workflows: s.env.workflows }, victim.userName));
+
+    // Assess
+    expect((await s.env.workflows.describe('rotation', started.executionName))?.status).toBe('RUNNING');
+    expect(viaApi).toMatchObject({ status: 409, body: { error: 'RollbackRefusedError' } });
+    expect(viaService).toEqual({ name: 'RollbackRefusedError', message: expect.stringMatching(/replaces an exposed key/) });
+    expect(await s.stateOf(victim.userName)).toEqual(before);
+  });
+});
+
+describe('attacker with PowerUserAccess against the two-person rule', () => {
+  let s: Setup;
+  beforeAll(() => {
+    s = setup({ offboardingApproval: 'required', cancelApproval: 'required' });
+  });
+  afterAll(async () => {
+    await stopAll(s.env);
+  });
+
+  it('path 6: the requester approving its own offboarding request is refused; nothing is disabled', async () => {
+    // Prepare
+    const victim = await s.seed({ prefix: 'atk-v6' });
+    const before = await s.stateOf(victim.userName);
+
+    // Act
+    const requested = await s.api(ATTACKER, 'POST', '/offboardings', { body: { userName: victim.userName, reason: 'attacker' } });
+    const approved = await s.api(ATTACKER, 'POST', '/offboardings/{userName}/approval', {
+      userName: victim.userName,
+      body: { action: 'offboard' },
+    });
+    await sleep(500);
+
+    // Assess
+    expect(requested).toMatchObject({ status: 202, body: { status: 'pending-approval' } });
+    expect(approved).toMatchObject({ status: 403, body: { error: 'SelfApprovalError' } });
+    expect(
+      (await s.env.workflows.list('offboarding')).filter((e) => (e.input as { userName?: string }).userName === victim.userName),
+    ).toEqual([]);
+    const after = await s.stateOf(victim.userName);
+    expect({ ...after, records: [] }).toEqual({ ...before, records: [] });
   });
 });
