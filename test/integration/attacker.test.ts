@@ -108,7 +108,11 @@ function setup(extra: Record<string, unknown> = {}) {
         ? recordKeys(userName, offboardingName).prefix
         : recordKeys(userName, 'x').prefix.replace(/x\/$/, ''),
     });
-  const userIdOf = async (userName: string) => (await env.iam.getUser(userName)).userId;
+  const userIdOf = async (userName: string): Promise<string> => {
+    const { userId } = await env.iam.getUser(userName);
+    if (!userId) throw new Error(`no user id for ${userName}`);
+    return userId;
+  };
   /** The attacker's s3:PutObject into the records bucket. */
   const forge = (key: string, body: unknown) =>
     env.clients.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: JSON.stringify(body) }));
