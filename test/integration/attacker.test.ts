@@ -15,6 +15,9 @@
  * policy at all, so every S3 write below succeeds: the cases show what the workflows do when a
  * forged record does reach the bucket.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateGroupCommand } from '@aws-sdk/client-iam';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, GetResourcePolicyCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
@@ -31,6 +34,7 @@ import { parseConfig, secretNameFor, type LifecycleConfig } from '../../function
 import { secretResourcePolicy } from '../../functions/shared/secret-access';
 import { apiEvent } from '../support/api-events';
 import { refusal, victimState } from '../support/attacker';
+import { runCli } from '../support/cli';
 import { motoEndpoint, uniqueName } from '../support/aws';
 import { waitFor } from '../support/iam-fixtures';
 import { simulate, type PolicyDocument } from '../support/policy-simulator';
@@ -272,6 +276,40 @@ describe('attacker with PowerUserAccess: the stack IAM power cannot be borrowed'
     expect(String(cancel.body.message)).toMatch(/only a running offboarding can be cancelled/);
     expect(before.keys.map((k) => k.status)).toEqual(['Inactive']);
     expect(await s.stateOf(victim.userName, started.executionName)).toEqual(before);
+  });
+
+  it('path 1: the CLI cancel of a never-offboarded user with a forged cancel decision in the records is refused', async () => {
+    // Prepare: the forged records in the bucket the CLI's local mode uses
+    const victim = await s.seed({ prefix: 'atk-v1c' });
+    const fakeOffboarding = `offboard-${victim.userName}-1`;
+    const keys = recordKeys(victim.userName, fakeOffboarding);
+    const cliBucket = 'iam-user-lifecycle-local-records';
+    await createLocalEnvironment({ endpoint: motoEndpoint(), config: s.config, logger: silent }).ready();
+    for (const [key, body] of [
+      [keys.snapshot, { userName: victim.userName, managedPolicies: [{ policyArn: ADMIN_POLICY }] }],
+      [
+        keys.decision,
+        {
+          decision: 'cancel',
+          at: new Date().toISOString(),
+          by: 'attacker',
+          executionName: restoreExecutionName(fakeOffboarding, 1),
+        },
+      ],
+    ] as const) {
+      await s.env.clients.s3.send(new PutObjectCommand({ Bucket: cliBucket, Key: key, Body: JSON.stringify(body) }));
+    }
+    const configPath = join(mkdtempSync(join(tmpdir(), 'attacker-it-')), 'config.json');
+    writeFileSync(configPath, JSON.stringify({ timeScale: 3600, managedUsers: { pathPrefix: PATH } }));
+    const before = await s.stateOf(victim.userName);
+
+    // Act
+    const result = await runCli(['cancel-offboarding', victim.userName, '--endpoint', motoEndpoint(), '--config', configPath]);
+
+    // Assess
+    expect(result.code).not.toBe(0);
+    expect(result.err).toMatch(/is not being offboarded/);
+    expect(await s.stateOf(victim.userName)).toEqual(before);
   });
 
   /**
