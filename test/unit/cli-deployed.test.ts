@@ -6,6 +6,7 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetUserCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeExecutionCommand,
   ExecutionDoesNotExist,
@@ -19,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../support/cli';
+import { startFakeApi, type FakeApi, type SeenRequest } from '../support/fake-api';
 
 const MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:Rotation';
 const DEPLOYED_CONFIG = { maxKeyAgeDays: 60, cutoverCheckIntervalHours: 12, cutoverQuietPeriodHours: 48 };
@@ -30,7 +32,9 @@ function configFile(config: unknown): string {
   return file;
 }
 
-function mockStack() {
+function mockStack(apiUrl?: string) {
+  const s3 = mockClient(S3Client);
+  s3.on(PutObjectCommand).resolves({});
   const cfn = mockClient(CloudFormationClient);
   const lambda = mockClient(LambdaClient);
   const sfn = mockClient(SFNClient);
@@ -46,6 +50,8 @@ function mockStack() {
         Outputs: [
           { OutputKey: 'RotationStateMachineArn', OutputValue: MACHINE },
           { OutputKey: 'ScanFunctionName', OutputValue: 'IamUserLifecycle-Scan' },
+          { OutputKey: 'SnapshotBucketName', OutputValue: 'records-bucket' },
+          ...(apiUrl ? [{ OutputKey: 'ApiUrl', OutputValue: apiUrl }] : []),
         ],
       },
     ],
@@ -53,12 +59,27 @@ function mockStack() {
   lambda
     .on(GetFunctionConfigurationCommand)
     .resolves({ Environment: { Variables: { LIFECYCLE_CONFIG: JSON.stringify(DEPLOYED_CONFIG) } } });
-  return { cfn, lambda, sfn, iam, sts };
+  return { cfn, lambda, sfn, iam, sts, s3 };
 }
 
+function expectSigned(request: SeenRequest, method: string, path: string, body: unknown) {
+  expect({ method: request.method, path: request.path, body: request.body }).toEqual({ method, path, body });
+  expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAOPERATOR\/\d{8}\/eu-west-1\/execute-api\/aws4_request/);
+  expect(request.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+}
+
+let api: FakeApi;
+
 describe('iam-lifecycle against the deployed stack', () => {
-  beforeEach(() => {
+  beforeEach(async () => {
     process.env.AWS_REGION = 'eu-west-1';
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAOPERATOR';
+    process.env.AWS_SECRET_ACCESS_KEY = 'operator-secret';
+    api = await startFakeApi();
+  });
+
+  afterEach(async () => {
+    await api.close();
   });
 
   it('scan --dry-run invokes the stack’s scan function with {"dryRun": true}', async () => {
@@ -87,40 +108,43 @@ describe('iam-lifecycle against the deployed stack', () => {
     expect(result.out).toContain('DRY RUN: 3 users in the credential report');
   });
 
-  it('rotate <user> starts the deployed state machine for the exact key, with no timing and the caller’s STS identity', async () => {
-    // Prepare: a local user name that must not end up in the audit field
+  it('rotate <user> asks the stack’s API (POST /rotations, SigV4-signed) and starts nothing itself', async () => {
+    // Prepare: a local user name that must not end up anywhere
     process.env.USER = 'mallory';
-    const { sfn, iam } = mockStack();
-    iam.on(GetUserCommand).resolves({
-      User: {
-        UserName: 'ci-bot',
-        UserId: 'AIDA1',
-        Arn: 'arn:aws:iam::111122223333:user/ci-bot',
-        Path: '/',
-        CreateDate: new Date(0),
-        Tags: [],
-      },
-    });
-    iam
-      .on(ListAccessKeysCommand)
-      .resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAEXAMPLEKEY000001', Status: 'Active', CreateDate: new Date(0) }] });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
-    sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
+    const { sfn } = mockStack(api.url);
+    api.answer(202, { userName: 'ci-bot', accessKeyId: 'AKIAEXAMPLEKEY000001', executionName: 'rotate-ci-bot-AKIAEXAMPLEKEY000001', started: true });
     // Act
     const result = await runCli(['rotate', 'ci-bot']);
     // Assess
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
-    const start = sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input;
-    expect(start).toMatchObject({ stateMachineArn: MACHINE, name: 'rotate-ci-bot-AKIAEXAMPLEKEY000001' });
-    expect(JSON.parse(start.input!)).toEqual({
-      userName: 'ci-bot',
-      accessKeyId: 'AKIAEXAMPLEKEY000001',
-      requestedBy: `cli:${CALLER}`,
-      trigger: 'on-demand',
-    });
-    expect(result.out).toContain('started: rotate-ci-bot-AKIAEXAMPLEKEY000001');
+    expect(api.requests).toHaveLength(1);
+    expectSigned(api.requests[0]!, 'POST', '/prod/rotations', { userName: 'ci-bot' });
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+    expect(result.out).toContain('started: rotate-ci-bot-AKIAEXAMPLEKEY000001 (retiring AKIAEXAMPLEKEY000001)');
+  });
+
+  it('rotate --key is refused deployed (the API rotates the one active key): one line, exit 2, no request', async () => {
+    // Prepare
+    mockStack(api.url);
+    // Act
+    const result = await runCli(['rotate', 'ci-bot', '--key', 'AKIAEXAMPLEKEY000001']);
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/--key is for local mode/);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('rollback <user> asks the API (POST /rotations/{user}/rollback)', async () => {
+    // Prepare
+    mockStack(api.url);
+    api.answer(200, { reactivatedAccessKeyId: 'AKIAOLD', note: 'the old key is active again' });
+    // Act
+    const result = await runCli(['rollback', 'ci-bot']);
+    // Assess
+    expect(result.code).toBe(0);
+    expectSigned(api.requests[0]!, 'POST', '/prod/rotations/ci-bot/rollback', {});
+    expect(result.out).toBe('reactivated AKIAOLD of ci-bot: the old key is active again');
   });
 
   it.each([
@@ -150,29 +174,14 @@ describe('iam-lifecycle against the deployed stack', () => {
 
   it('accepts a --config whose timings equal the deployed ones', async () => {
     // Prepare
-    const { sfn, iam } = mockStack();
-    iam.on(GetUserCommand).resolves({
-      User: {
-        UserName: 'ci-bot',
-        UserId: 'AIDA1',
-        Arn: 'arn:aws:iam::111122223333:user/ci-bot',
-        Path: '/',
-        CreateDate: new Date(0),
-        Tags: [],
-      },
-    });
-    iam
-      .on(ListAccessKeysCommand)
-      .resolves({ AccessKeyMetadata: [{ AccessKeyId: 'AKIAEXAMPLEKEY000001', Status: 'Active', CreateDate: new Date(0) }] });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
-    sfn.on(DescribeExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'no', $metadata: {} }));
-    sfn.on(StartExecutionCommand).resolves({ executionArn: `${MACHINE}:x`, startDate: new Date() });
+    mockStack(api.url);
+    api.answer(202, { userName: 'ci-bot', accessKeyId: 'AKIAEXAMPLEKEY000001', executionName: 'rotate-ci-bot-x', started: true });
     // Act
     const result = await runCli(['rotate', 'ci-bot', '--config', configFile({ ...DEPLOYED_CONFIG, secretPrefix: 'other' })]);
     // Assess
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+    expect(api.requests).toHaveLength(1);
   });
 
   it('a missing stack is a clear error', async () => {
