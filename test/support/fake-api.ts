@@ -26,7 +26,12 @@ export async function startFakeApi(): Promise<FakeApi> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : undefined });
+      requests.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        body: text ? JSON.parse(text) : undefined,
+      });
       res.writeHead(next.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(next.body));
     });

@@ -64,7 +64,9 @@ function mockStack(apiUrl?: string) {
 
 function expectSigned(request: SeenRequest, method: string, path: string, body: unknown) {
   expect({ method: request.method, path: request.path, body: request.body }).toEqual({ method, path, body });
-  expect(request.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIAOPERATOR\/\d{8}\/eu-west-1\/execute-api\/aws4_request/);
+  expect(request.headers.authorization).toMatch(
+    /^AWS4-HMAC-SHA256 Credential=AKIAOPERATOR\/\d{8}\/eu-west-1\/execute-api\/aws4_request/,
+  );
   expect(request.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
 }
 
@@ -112,7 +114,12 @@ describe('iam-lifecycle against the deployed stack', () => {
     // Prepare: a local user name that must not end up anywhere
     process.env.USER = 'mallory';
     const { sfn } = mockStack(api.url);
-    api.answer(202, { userName: 'ci-bot', accessKeyId: 'AKIAEXAMPLEKEY000001', executionName: 'rotate-ci-bot-AKIAEXAMPLEKEY000001', started: true });
+    api.answer(202, {
+      userName: 'ci-bot',
+      accessKeyId: 'AKIAEXAMPLEKEY000001',
+      executionName: 'rotate-ci-bot-AKIAEXAMPLEKEY000001',
+      started: true,
+    });
     // Act
     const result = await runCli(['rotate', 'ci-bot']);
     // Assess
@@ -182,6 +189,165 @@ describe('iam-lifecycle against the deployed stack', () => {
     expect(result.err).toBe('');
     expect(result.code).toBe(0);
     expect(api.requests).toHaveLength(1);
+  });
+
+  it('offboard <user> posts to /offboardings (signed) and writes no record itself: 202 started', async () => {
+    // Prepare
+    const { s3, sfn } = mockStack(api.url);
+    api.answer(202, { executionName: 'offboard-leaver-1', started: true, userId: 'AIDALEAVER', userName: 'leaver' });
+    // Act
+    const result = await runCli(['offboard', 'leaver', '--reason', 'left the company', '--observation-days', '3']);
+    // Assess
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expectSigned(api.requests[0]!, 'POST', '/prod/offboardings', {
+      userName: 'leaver',
+      reason: 'left the company',
+      observationDays: 3,
+    });
+    expect(result.out).toBe('started: offboard-leaver-1');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('offboard under the two-person rule: the API records the pending request (202) and the CLI says so', async () => {
+    // Prepare
+    const { s3 } = mockStack(api.url);
+    const request = {
+      id: 'offboard-0001',
+      action: 'offboard',
+      userName: 'leaver',
+      requestedBy: CALLER,
+      expiresAt: '2026-12-01T00:00:00.000Z',
+    };
+    api.answer(202, {
+      status: 'pending-approval',
+      created: true,
+      request,
+      userName: 'leaver',
+      approvalUrl: '/offboardings/leaver/approval',
+    });
+    // Act
+    const result = await runCli(['offboard', 'leaver', '--reason', 'left']);
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(`recorded: offboard request offboard-0001 for leaver by ${CALLER}`);
+    expect(result.out).toContain('iam-lifecycle approve-offboarding leaver`');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('cancel-offboarding <user> sends DELETE /offboardings/{user} (signed) and writes no decision.json itself', async () => {
+    // Prepare
+    const { s3 } = mockStack(api.url);
+    api.answer(202, {
+      userName: 'leaver',
+      offboardingExecutionName: 'offboard-leaver-1',
+      restoreExecutionName: 'restore-leaver-1',
+      started: true,
+    });
+    // Act
+    const result = await runCli(['cancel-offboarding', 'leaver']);
+    // Assess
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expectSigned(api.requests[0]!, 'DELETE', '/prod/offboardings/leaver', undefined);
+    expect(result.out).toBe('restoring: restore-leaver-1 (stopped offboard-leaver-1)');
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it('approve-offboarding <user> --cancel posts the approval (signed); the API names the approver', async () => {
+    // Prepare
+    const { s3 } = mockStack(api.url);
+    api.answer(202, {
+      status: 'approved',
+      action: 'cancel',
+      requestId: 'cancel-0001',
+      requestedBy: 'arn:aws:sts::111122223333:assumed-role/Operators/bob',
+      approvedBy: CALLER,
+      restoreExecutionName: 'restore-leaver-1',
+      started: true,
+    });
+    // Act
+    const result = await runCli(['approve-offboarding', 'leaver', '--cancel', '--request-id', 'cancel-0001']);
+    // Assess
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expectSigned(api.requests[0]!, 'POST', '/prod/offboardings/leaver/approval', { action: 'cancel', requestId: 'cancel-0001' });
+    expect(result.out).toBe(
+      `approved cancel request cancel-0001 of arn:aws:sts::111122223333:assumed-role/Operators/bob as ${CALLER}\nrestoring: restore-leaver-1`,
+    );
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
+  });
+
+  it.each([
+    [
+      'the resource policy (403 from API Gateway)',
+      403,
+      {
+        Message: 'User: arn:aws:sts::111122223333:assumed-role/Operators/alice is not authorized to perform: execute-api:Invoke',
+      },
+      'iam-lifecycle: AccessDenied: the API refused the request (403): your principal lacks the `iam-lifecycle:api` principal tag or is not in api.principals',
+    ],
+    [
+      'a self-approval (403 from the API)',
+      403,
+      { error: 'SelfApprovalError', message: 'the requester cannot approve its own request' },
+      'iam-lifecycle: SelfApprovalError: the requester cannot approve its own request',
+    ],
+    [
+      'a conflict (409)',
+      409,
+      { error: 'ProtectedUserError', message: 'user leaver is protected (tag); the automation does not touch it' },
+      'iam-lifecycle: ProtectedUserError: user leaver is protected (tag); the automation does not touch it',
+    ],
+    [
+      'no pending request (404)',
+      404,
+      { error: 'NoPendingApprovalError', message: 'no pending offboard request for leaver' },
+      'iam-lifecycle: NoPendingApprovalError: no pending offboard request for leaver',
+    ],
+  ])('a refusal by %s is one line and exit 2', async (_label, status, body, line) => {
+    // Prepare
+    mockStack(api.url);
+    api.answer(status, body);
+    // Act
+    const results = [
+      await runCli(['offboard', 'leaver', '--reason', 'x']),
+      await runCli(['cancel-offboarding', 'leaver']),
+      await runCli(['approve-offboarding', 'leaver']),
+    ];
+    // Assess
+    for (const result of results) {
+      expect(result.code).toBe(2);
+      expect(result.err).toBe(line);
+    }
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /prod/offboardings',
+      'DELETE /prod/offboardings/leaver',
+      'POST /prod/offboardings/leaver/approval',
+    ]);
+  });
+
+  it('an API failure (500) is exit 1 and names no secret', async () => {
+    // Prepare
+    mockStack(api.url);
+    api.answer(500, { error: 'InternalError', message: 'the request failed; see the API function logs' });
+    // Act
+    const result = await runCli(['offboard', 'leaver', '--reason', 'x']);
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.err).toBe('iam-lifecycle: POST /prod/offboardings failed: the API answered 500');
+  });
+
+  it('a stack without an ApiUrl output is a clear error for the writing verbs', async () => {
+    // Prepare
+    const { s3 } = mockStack();
+    // Act
+    const result = await runCli(['cancel-offboarding', 'leaver']);
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/the stack has no ApiUrl output/);
+    expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
   });
 
   it('a missing stack is a clear error', async () => {
