@@ -22,7 +22,7 @@ export const USAGE = `Usage: iam-lifecycle <command> [options]
 Commands:
   scan [--dry-run]                 find active keys older than maxKeyAgeDays and start one rotation per key
   rotate <userName> [--key ID] [--wait]
-                                   rotate the user's active access key now (locally: always waits)
+                                   rotate the user's active access key now (locally: always waits; --key: local only)
   rollback <userName>              reactivate the old key of a rotation in its grace period
   offboard <userName> --reason TEXT [--observation-days N] [--wait]
                                    disable everything now, delete after the observation period (locally: waits)
@@ -43,6 +43,8 @@ Options:
   --json             print machine-readable JSON
   --as PRINCIPAL     local mode only: who requests or approves (default: the endpoint's caller identity);
                      deployed, the STS identity of your credentials is always used
+Deployed, offboard, cancel-offboarding, approve-offboarding, rotate and rollback call the stack's HTTP API
+(ApiUrl) signed with your credentials: you need the iam-lifecycle:api tag or to be in api.principals.
   -h, --help         this text
 `;
 
