@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createHash, createHmac } from 'node:crypto';
 import { runCli } from '../support/cli';
 import { startFakeApi, type FakeApi, type SeenRequest } from '../support/fake-api';
 
@@ -62,6 +63,35 @@ function expectSigned(request: SeenRequest, method: string, path: string, body: 
     /^AWS4-HMAC-SHA256 Credential=AKIAOPERATOR\/\d{8}\/eu-west-1\/execute-api\/aws4_request/,
   );
   expect(request.headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
+}
+
+/** Recomputes the SigV4 signature (AWS's documented algorithm, node:crypto only) from what the server received. */
+function expectValidSignature(request: SeenRequest, secretAccessKey: string) {
+  const auth = String(request.headers.authorization);
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=[^/]+\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
+  expect(match).not.toBeNull();
+  const [, day, region, service, signedHeaders, signature] = match!;
+  const amzDate = String(request.headers['x-amz-date']);
+  const sha = (data: string) => createHash('sha256').update(data).digest('hex');
+  const url = new URL(request.path, 'http://x');
+  const canonical = [
+    request.method,
+    url.pathname,
+    '',
+    ...signedHeaders!.split(';').map((h) => `${h}:${String(request.headers[h]).trim()}`),
+    '',
+    signedHeaders,
+    sha(request.body === undefined ? '' : JSON.stringify(request.body)),
+  ].join('\n');
+  const scope = `${day}/${region}/${service}/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha(canonical)].join('\n');
+  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+  const key = hmac(hmac(hmac(hmac(`AWS4${secretAccessKey}`, day!), region!), service!), 'aws4_request');
+  expect(createHmac('sha256', key).update(toSign).digest('hex')).toBe(signature);
+  expect(signedHeaders!.split(';')).toEqual(expect.arrayContaining(['host', 'x-amz-date']));
 }
 
 let api: FakeApi;
@@ -199,6 +229,7 @@ describe('iam-lifecycle against the deployed stack', () => {
       reason: 'left the company',
       observationDays: 3,
     });
+    expectValidSignature(api.requests[0]!, 'operator-secret');
     expect(result.out).toBe('started: offboard-leaver-1');
     expect(s3.commandCalls(PutObjectCommand)).toHaveLength(0);
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
