@@ -15,6 +15,7 @@ import { StepFunctionsWorkflows, type WorkflowPort } from '../shared/workflows';
 import { createLocalEnvironment, type LocalEnvironment, type LocalEnvironmentOptions } from '../local/environment';
 import type { Notification, Notifier } from '../shared/notifier';
 import { describeNotification } from './notifications';
+import { LifecycleApiClient } from './api-client';
 
 export interface GlobalOptions {
   readonly endpoint?: string;
@@ -50,6 +51,8 @@ export interface CliContext {
   /** Deployed mode only: the stack's outputs. */
   readonly stackOutputs?: Record<string, string>;
   readonly lambda?: LambdaClient;
+  /** Deployed mode only: the stack's HTTP API (ApiUrl), SigV4-signed with the operator's credentials. */
+  readonly api?: LifecycleApiClient;
   /** Who runs the CLI, as recorded in audit fields (`requestedBy`): the caller's STS identity ARN. */
   callerArn(): Promise<string>;
 }
@@ -151,6 +154,7 @@ export async function deployedContext(options: GlobalOptions): Promise<CliContex
     workflows,
     stackOutputs: outputs,
     lambda,
+    ...(outputs.ApiUrl ? { api: new LifecycleApiClient(outputs.ApiUrl, target.region ?? 'us-east-1') } : {}),
     callerArn: stsCaller(new STSClient(clientConfig(target))),
   };
 }

@@ -14,6 +14,7 @@ import type { OffboardingStatus } from '../offboarding/service';
 import { rollbackRotation } from '../rotation/rollback';
 import { cancelUserOffboarding, offboardUser, userStatus } from './offboard';
 import { approvalRequired } from '../offboarding/approval';
+import { approveViaApi, cancelViaApi, offboardViaApi, rollbackViaApi, rotateViaApi } from './api-verbs';
 import { approveFromCli, cliIdentity, formatPending, requestCancelApproval, requestOffboardingApproval } from './approval';
 
 export const USAGE = `Usage: iam-lifecycle <command> [options]
@@ -21,7 +22,7 @@ export const USAGE = `Usage: iam-lifecycle <command> [options]
 Commands:
   scan [--dry-run]                 find active keys older than maxKeyAgeDays and start one rotation per key
   rotate <userName> [--key ID] [--wait]
-                                   rotate the user's active access key now (locally: always waits)
+                                   rotate the user's active access key now (locally: always waits; --key: local only)
   rollback <userName>              reactivate the old key of a rotation in its grace period
   offboard <userName> --reason TEXT [--observation-days N] [--wait]
                                    disable everything now, delete after the observation period (locally: waits)
@@ -42,6 +43,8 @@ Options:
   --json             print machine-readable JSON
   --as PRINCIPAL     local mode only: who requests or approves (default: the endpoint's caller identity);
                      deployed, the STS identity of your credentials is always used
+Deployed, offboard, cancel-offboarding, approve-offboarding, rotate and rollback call the stack's HTTP API
+(ApiUrl) signed with your credentials: you need the iam-lifecycle:api tag or to be in api.principals.
   -h, --help         this text
 `;
 
@@ -113,6 +116,13 @@ export async function main(
       case 'rotate': {
         const userName = requirePositional(rest, 'rotate <userName>');
         const ctx = await context(options, print);
+        if (ctx.mode === 'deployed') {
+          if (values.key)
+            throw new ValidationError(
+              '--key is for local mode (--endpoint) only; deployed, the API rotates the user’s one active key',
+            );
+          return await rotateViaApi(ctx, userName, { json: options.json, print, wait: values.wait ?? false, pollMs: 10_000 });
+        }
         const local = ctx.local;
         const outcome = await rotateUser(
           ctx,
@@ -136,6 +146,7 @@ export async function main(
       case 'rollback': {
         const userName = requirePositional(rest, 'rollback <userName>');
         const ctx = await context(options, print);
+        if (ctx.mode === 'deployed') return await rollbackViaApi(ctx, userName, { json: options.json, print });
         const result = await rollbackRotation(ctx, userName);
         print(
           options.json
@@ -149,6 +160,11 @@ export async function main(
         if (!values.reason) throw new ValidationError('offboard needs --reason TEXT (it is recorded with the snapshot)');
         const days = values['observation-days'] !== undefined ? Number(values['observation-days']) : undefined;
         const ctx = await context(options, print);
+        if (ctx.mode === 'deployed') {
+          if (values.as !== undefined) await cliIdentity(options, values.as); // refuses --as, as before
+          const request = { userName, reason: values.reason, ...(days !== undefined ? { observationDays: days } : {}) };
+          return await offboardViaApi(ctx, request, { json: options.json, print, wait: values.wait ?? false });
+        }
         await ctx.local?.ready();
         if (approvalRequired(ctx.config, 'offboard')) {
           const pending = await requestOffboardingApproval(ctx, {
@@ -181,6 +197,10 @@ export async function main(
       case 'cancel-offboarding': {
         const userName = requirePositional(rest, 'cancel-offboarding <userName>');
         const ctx = await context(options, print);
+        if (ctx.mode === 'deployed') {
+          if (values.as !== undefined) await cliIdentity(options, values.as); // refuses --as, as before
+          return await cancelViaApi(ctx, userName, { json: options.json, print });
+        }
         await ctx.local?.ready();
         if (approvalRequired(ctx.config, 'cancel')) {
           const pending = await requestCancelApproval(ctx, userName, await cliIdentity(options, values.as));
@@ -199,7 +219,14 @@ export async function main(
       }
       case 'approve-offboarding': {
         const userName = requirePositional(rest, 'approve-offboarding <userName> [--cancel]');
-        // Checked before anything else: deployed, the approver is always the STS identity.
+        const action = values.cancel ? 'cancel' : 'offboard';
+        const requestId = values['request-id'] ? { requestId: values['request-id'] } : {};
+        if (!options.endpoint) {
+          // Deployed, the API records its authenticated caller as the approver; --as is refused.
+          if (values.as !== undefined) await cliIdentity(options, values.as);
+          const ctx = await context(options, print);
+          return await approveViaApi(ctx, userName, { action, ...requestId }, { json: options.json, print });
+        }
         const approvedBy = await cliIdentity(options, values.as);
         const ctx = await context(options, print);
         await ctx.local?.ready();
