@@ -3,58 +3,32 @@
  * this checks that the CLI finds the stack's resources, uses the deployed config and calls the right
  * APIs with the right payloads.
  */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { createHash, createHmac } from 'node:crypto';
-import { runCli } from '../support/cli';
+import { configFile, runCli } from '../support/cli';
+import { mockDeployedStack } from '../support/deployed-stack';
 import { startFakeApi, type FakeApi, type SeenRequest } from '../support/fake-api';
 
 const MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:Rotation';
 const DEPLOYED_CONFIG = { maxKeyAgeDays: 60, cutoverCheckIntervalHours: 12, cutoverQuietPeriodHours: 48 };
 const CALLER = 'arn:aws:sts::111122223333:assumed-role/Operators/alice';
 
-function configFile(config: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'cli-deployed-')), 'config.json');
-  writeFileSync(file, JSON.stringify(config));
-  return file;
-}
-
 function mockStack(apiUrl?: string) {
-  const s3 = mockClient(S3Client);
-  s3.on(PutObjectCommand).resolves({});
-  const cfn = mockClient(CloudFormationClient);
-  const lambda = mockClient(LambdaClient);
-  const sfn = mockClient(SFNClient);
-  const iam = mockClient(IAMClient);
-  const sts = mockClient(STSClient);
-  sts.on(GetCallerIdentityCommand).resolves({ Arn: CALLER, Account: '111122223333', UserId: 'AROA:alice' });
-  cfn.on(DescribeStacksCommand, { StackName: 'IamUserLifecycle' }).resolves({
-    Stacks: [
-      {
-        StackName: 'IamUserLifecycle',
-        CreationTime: new Date(),
-        StackStatus: 'CREATE_COMPLETE',
-        Outputs: [
-          { OutputKey: 'RotationStateMachineArn', OutputValue: MACHINE },
-          { OutputKey: 'ScanFunctionName', OutputValue: 'IamUserLifecycle-Scan' },
-          { OutputKey: 'SnapshotBucketName', OutputValue: 'records-bucket' },
-          ...(apiUrl ? [{ OutputKey: 'ApiUrl', OutputValue: apiUrl }] : []),
-        ],
-      },
-    ],
+  const mocks = mockDeployedStack({
+    outputs: {
+      RotationStateMachineArn: MACHINE,
+      ScanFunctionName: 'IamUserLifecycle-Scan',
+      SnapshotBucketName: 'records-bucket',
+      ...(apiUrl ? { ApiUrl: apiUrl } : {}),
+    },
+    config: DEPLOYED_CONFIG,
+    caller: { arn: CALLER, userId: 'AROA:alice' },
   });
-  lambda
-    .on(GetFunctionConfigurationCommand)
-    .resolves({ Environment: { Variables: { LIFECYCLE_CONFIG: JSON.stringify(DEPLOYED_CONFIG) } } });
-  return { cfn, lambda, sfn, iam, sts, s3 };
+  mocks.s3.on(PutObjectCommand).resolves({});
+  return mocks;
 }
 
 function expectSigned(request: SeenRequest, method: string, path: string, body: unknown) {
