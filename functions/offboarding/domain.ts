@@ -40,6 +40,17 @@ export function offboardingExecutionName(userName: string, userId: string, attem
   return attemptExecutionName('offboard', [userName, userId], attempt);
 }
 
+/** Attempts per offboarding of one user (numbered execution names); the service refuses more. */
+export const MAX_OFFBOARDING_ATTEMPTS = 20;
+
+/** Whether `name` is one of the numbered attempt names of this user's offboarding. */
+export function isOffboardingAttemptName(name: string, userName: string, userId: string): boolean {
+  for (let attempt = 1; attempt <= MAX_OFFBOARDING_ATTEMPTS; attempt++) {
+    if (offboardingExecutionName(userName, userId, attempt) === name) return true;
+  }
+  return false;
+}
+
 /** The restore (cancel) execution of one offboarding execution. */
 export function restoreExecutionName(offboardingName: string, attempt = 1): string {
   return attemptExecutionName('restore', [offboardingName], attempt);

@@ -19,6 +19,7 @@ import { assertExactSpelling, assertManaged } from '../shared/scope';
 import type { SnapshotStore } from '../shared/snapshot-store';
 import { findAttempts, type Attempt, type ExecutionStatus, type ExecutionSummary, type WorkflowPort } from '../shared/workflows';
 import {
+  MAX_OFFBOARDING_ATTEMPTS,
   OFFBOARDING_TAG,
   offboardingExecutionName,
   RECORDS_ROOT,
@@ -138,7 +139,7 @@ export interface OffboardingStatus extends Pick<
 /** Step Functions Standard executions run at most a year; leave room for the steps around the wait. */
 export const MAX_OBSERVATION_DAYS = MAX_OBSERVATION_DAYS_LIMIT;
 /** Attempts per user (or restores per offboarding) before a person must look; each lookup is one DescribeExecution. */
-const MAX_ATTEMPTS = 20;
+const MAX_ATTEMPTS = MAX_OFFBOARDING_ATTEMPTS;
 
 /** Executions named by attempt number: 1, 2, ... until the first name never used. */
 async function attempts(
@@ -298,7 +299,12 @@ export async function cancelOffboarding(
   if (latest.summary.status !== 'RUNNING') {
     const decision = await deps.records.get<DecisionRecord>(keys.decision);
     // ABORTED by an earlier cancel whose restore failed: the user must not stay disabled, try again.
-    const cancelledEarlier = latest.summary.status === 'ABORTED' && decision?.decision === 'cancel';
+    // Stopped by that cancel, or (the cancel's StopExecution never happened) ended by its own
+    // decision check in StoppedByCancel: either way the restore is still owed.
+    const cancelledEarlier =
+      decision?.decision === 'cancel' &&
+      (latest.summary.status === 'ABORTED' ||
+        (latest.summary.status === 'SUCCEEDED' && outputStatus(latest.summary) !== 'completed'));
     if (!cancelledEarlier) {
       throw new WorkflowConflictError(
         `offboarding ${offboardingName} is ${latest.summary.status.toLowerCase()}, not in its disable or observation phase; ` +

@@ -388,9 +388,12 @@ export function makeRotationHandlers(deps: RotationDeps) {
 
   async function createAndStore(state: RotationState): Promise<NewKeyRef> {
     return step('createAndStore', async () => {
-      await confirm(state);
-      const { userName, oldAccessKeyId, secretName } = state;
-      const startedAt = new Date(state.startedAt);
+      const { execution } = await confirm(state);
+      const { userName, oldAccessKeyId } = state;
+      // From the config and Step Functions, never from the state handed in: a forged secret name or
+      // start would make this rotation's stored key look unstored (and deletable).
+      const secretName = secretNameFor(config, userName);
+      const startedAt = execution.startDate;
       const stored = await secrets.currentKey(secretName);
       // Plans from the keys as they are now. A key this rotation may call its own is first checked
       // for use: a used key is somebody else's, reported and never deleted.
@@ -584,16 +587,27 @@ export function makeRotationHandlers(deps: RotationDeps) {
     return step('deactivateOldKey', async () => {
       const newKey = state.newKey;
       if (!newKey) throw new ValidationError('deactivateOldKey needs newKey');
-      await confirm(state);
+      const { execution } = await confirm(state);
+      // Only after this execution's own CheckCutover decided so (Step Functions' history, not the
+      // state handed in): a direct invoke during the wait must not cut off a workload.
+      const cutover = (await deps.workflows().stateOutput('rotation', execution.name, 'CheckCutover')) as
+        { cutover?: { decision?: unknown } } | undefined;
+      const decided = cutover?.cutover?.decision;
+      if (decided !== 'confirmed' && decided !== 'overdue-deactivate') {
+        throw new SafetyCheckError(
+          `this rotation's last cutover check decided ${String(decided ?? 'nothing yet')}; not deactivating ${state.oldAccessKeyId}`,
+        );
+      }
+      const secretName = secretNameFor(config, state.userName);
       // Safety rule 2: the replacement must be stored and active before the old key goes. Read from
       // the secret's metadata (the version createAndStore recorded is AWSCURRENT), never decrypted.
-      const notCurrent = await secrets.whyNotCurrent(state.secretName, {
+      const notCurrent = await secrets.whyNotCurrent(secretName, {
         accessKeyId: newKey.accessKeyId,
         versionId: newKey.secretVersionId,
       });
       if (notCurrent !== undefined) {
         throw new SafetyCheckError(
-          `secret ${state.secretName} does not hold the new key ${newKey.accessKeyId} as AWSCURRENT (${notCurrent}); not deactivating ${state.oldAccessKeyId}`,
+          `secret ${secretName} does not hold the new key ${newKey.accessKeyId} as AWSCURRENT (${notCurrent}); not deactivating ${state.oldAccessKeyId}`,
         );
       }
       const keys = await iam.listAccessKeys(state.userName);
@@ -623,7 +637,21 @@ export function makeRotationHandlers(deps: RotationDeps) {
     return step('finishRotation', async () => {
       const newKey = state.newKey;
       if (!newKey) throw new ValidationError('finishRotation needs newKey');
-      await confirm(state);
+      const { execution } = await confirm(state);
+      // Only once this execution's own deactivation is older than the configured grace period
+      // (Step Functions' history): a direct invoke must not cut the rollback window short.
+      const recorded = (await deps.workflows().stateOutput('rotation', execution.name, 'DeactivateOldKey')) as
+        { deactivation?: { deactivatedAt?: unknown } } | undefined;
+      const deactivatedAt = recorded?.deactivation?.deactivatedAt;
+      const graceEnds =
+        typeof deactivatedAt === 'string'
+          ? new Date(deactivatedAt).getTime() + rotationTiming(config).gracePeriodSeconds * 1000
+          : NaN;
+      if (!(graceEnds <= clock().getTime() + 1000)) {
+        throw new SafetyCheckError(
+          `this rotation's old key ${state.oldAccessKeyId} is still inside its grace period (or was never deactivated by it); not deleting it`,
+        );
+      }
       const keys = await iam.listAccessKeys(state.userName);
       const plan = planFinish(keys, state.oldAccessKeyId);
       const base = {
@@ -649,7 +677,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
         userName: state.userName,
         deletedAccessKeyId: state.oldAccessKeyId,
         currentAccessKeyId: newKey.accessKeyId,
-        secretName: state.secretName,
+        secretName: secretNameFor(config, state.userName),
       });
       logger.info('rotation completed', { userName: state.userName, deletedAccessKeyId: state.oldAccessKeyId });
       return { outcome: 'completed', ...base };

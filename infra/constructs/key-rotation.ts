@@ -166,6 +166,18 @@ export class KeyRotation extends Construct {
       });
     }
 
+    // DeactivateOldKey and FinishRotation act only on what their own execution's history records
+    // (the cutover decision, the deactivation time), not on the state they are handed.
+    for (const step of ['deactivateOldKey', 'finishRotation'] as const) {
+      functions[step].role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadOwnExecutionHistory',
+          actions: ['states:GetExecutionHistory'],
+          resources: [props.identity.executionArnPattern],
+        }),
+      );
+    }
+
     const workflow = createWorkflowStateMachine(this, {
       stateMachineName: props.identity.stateMachineName,
       aslFile: KEY_ROTATION_ASL_FILE,

@@ -123,6 +123,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'iam:UpdateAccessKey on managed users',
     'secretsmanager:DescribeSecret on managed secrets',
     ...OWN_EXECUTIONS,
+    'states:GetExecutionHistory on rotation executions',
     ...PUBLISH,
   ],
   finishRotation: [
@@ -131,6 +132,7 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'iam:ListAccessKeys on managed users',
     'iam:DeleteAccessKey on managed users',
     ...OWN_EXECUTIONS,
+    'states:GetExecutionHistory on rotation executions',
     ...PUBLISH,
   ],
   notify: [...LOGS, ...PUBLISH],

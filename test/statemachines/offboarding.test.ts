@@ -331,6 +331,17 @@ describe('offboarding state machine', () => {
       }),
     ]);
 
+    // A managed user offboarded by hand under a name of its own choosing: status and cancel would
+    // never find it, so Validate refuses it before anything changes.
+    const freeName = await h.workflows.start('offboarding', 'offboard-by-hand-free-name', {
+      action: 'offboard',
+      userName: valid.userName,
+      reason: 'by hand',
+    });
+    const freeNameResult = await h.workflows.wait('offboarding', 'offboard-by-hand-free-name');
+    expect(freeName.started).toBe(true);
+    expect(freeNameResult.output).toMatchObject({ status: 'blocked', code: 'unknown-execution-name' });
+
     for (const u of [byTag, outOfScope, valid]) {
       expect(await keyStatuses(h.clients.iam, u.userName)).toEqual({ [u.activeKeyId]: 'Active', [u.inactiveKeyId]: 'Inactive' });
       expect(await exists(() => h.clients.iam.send(new GetLoginProfileCommand({ UserName: u.userName })))).toBe(true);

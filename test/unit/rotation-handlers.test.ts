@@ -32,6 +32,12 @@ const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
 const EXECUTION_ID = 'arn:aws:states:us-east-1:123456789012:execution:rot:rotate-bot-AKIAOLD';
 
+/** What the execution's history records per state (Step Functions' own record, not the step input). */
+let recordedOutputs: Record<string, unknown> = {};
+beforeEach(() => {
+  recordedOutputs = { CheckCutover: { cutover: { decision: 'confirmed' } } };
+});
+
 /** A WorkflowPort that knows the given executions (by name) of the `rot` state machine. */
 function fakeWorkflows(executions: Partial<ExecutionSummary>[]): WorkflowPort {
   const summaries = executions.map((e): ExecutionSummary => ({
@@ -49,7 +55,7 @@ function fakeWorkflows(executions: Partial<ExecutionSummary>[]): WorkflowPort {
     executionArn: (_kind, name) => `arn:aws:states:us-east-1:123456789012:execution:rot:${name}`,
     list: async () => summaries,
     describe: async (_kind, name) => summaries.find((s) => s.name === name),
-    stateOutput: async () => undefined,
+    stateOutput: async (_kind, _name, stateName) => recordedOutputs[stateName],
   };
 }
 
@@ -334,6 +340,28 @@ describe('rotation steps run only inside a live rotation execution for their use
     expect((result as { reason: string }).reason).toContain('deployed config');
     expect(iamMock.commandCalls(ListAccessKeysCommand)).toHaveLength(0);
     expect(notifier.sent.map((n) => n.type)).toEqual(['rotation.blocked']);
+  });
+
+  it('deactivateOldKey refuses while its own execution has not confirmed the cutover (a direct invoke during the wait)', async () => {
+    // Prepare: the history's last CheckCutover decided "waiting"; the state handed in claims nothing
+    const { iamMock, handlers } = setup();
+    recordedOutputs = { CheckCutover: { cutover: { decision: 'waiting' } } };
+    // Act
+    const error = await handlers.deactivateOldKey(withNewKey).catch((e: Error) => e);
+    // Assess
+    expect(error).toMatchObject({ name: 'SafetyCheckError', message: expect.stringMatching(/decided waiting/) });
+    expect(iamMock.commandCalls(UpdateAccessKeyCommand)).toHaveLength(0);
+  });
+
+  it('finishRotation refuses to delete the old key before its own recorded deactivation is older than the grace period', async () => {
+    // Prepare: deactivated one hour before the (fixed) clock; the default grace period is 7 days
+    const { iamMock, handlers } = setup();
+    recordedOutputs = { DeactivateOldKey: { deactivation: { deactivatedAt: '2026-02-28T23:00:00.000Z' } } };
+    // Act
+    const error = await handlers.finishRotation(withNewKey).catch((e: Error) => e);
+    // Assess
+    expect(error).toMatchObject({ name: 'SafetyCheckError', message: expect.stringMatching(/grace period/) });
+    expect(iamMock.commandCalls(DeleteAccessKeyCommand)).toHaveLength(0);
   });
 
   it('later steps use the deployed timing, not the one in the state they are handed', async () => {

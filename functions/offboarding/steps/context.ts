@@ -93,7 +93,8 @@ export interface StepInput {
   readonly executionId: string;
 }
 
-export type BlockCode = 'unknown-user' | 'user-replaced' | 'protected-user' | 'out-of-scope' | 'approval-required';
+export type BlockCode =
+  'unknown-user' | 'user-replaced' | 'protected-user' | 'out-of-scope' | 'approval-required' | 'unknown-execution-name';
 
 export interface BlockedResult {
   readonly status: 'blocked';

@@ -9,7 +9,7 @@ import { decideScope } from '../../shared/scope';
 import { requireString } from '../../shared/steps';
 import { approvalKeys, samePrincipal } from '../approval-keys';
 import type { ApprovalRecord, ApprovalRequestRecord } from '../approval';
-import { refuseInputTiming, restoreTiming } from '../domain';
+import { isOffboardingAttemptName, refuseInputTiming, restoreTiming } from '../domain';
 import {
   checkReason,
   checkRequestedBy,
@@ -35,6 +35,7 @@ async function whyNotApproved(
   userName: string,
   userId: string,
   approvalId: unknown,
+  observationDays: unknown,
 ): Promise<string | undefined> {
   const { records } = ctx.deps;
   if (typeof approvalId !== 'string' || !/^offboard-\d{4}$/.test(approvalId)) {
@@ -49,6 +50,9 @@ async function whyNotApproved(
     return `no offboarding request ${approvalId} of ${userName} (id ${userId}) is recorded`;
   }
   if (!approval) return `request ${approvalId} of ${userName} has not been approved`;
+  if (request.observationDays !== observationDays) {
+    return `request ${approvalId} of ${userName} was approved for ${request.observationDays ?? 'the configured'} observation days, not ${String(observationDays ?? 'the configured')}`;
+  }
   if (samePrincipal(approval.approvedBy, request.requestedBy)) {
     return `request ${approvalId} of ${userName} was approved by its own requester`;
   }
@@ -93,8 +97,16 @@ export function makeValidate(ctx: StepContext) {
       if (scope.kind === 'out-of-scope') return blocked('out-of-scope', `user ${userName} is not managed (${scope.why})`);
       if (config.offboardingApproval === 'required') {
         // A StartExecution that skipped the API or CLI must not skip the two-person rule.
-        const why = await whyNotApproved(ctx, userName, user.userId, request.approvalId);
+        const why = await whyNotApproved(ctx, userName, user.userId, request.approvalId, request.observationDays);
         if (why !== undefined) return blocked('approval-required', why);
+      }
+      // Only the service's numbered names: an offboarding started under any other name would be
+      // invisible to status and cancel (they look for those names).
+      if (!isOffboardingAttemptName(executionName, userName, user.userId)) {
+        return blocked(
+          'unknown-execution-name',
+          `execution ${executionName} is not named as the service names offboardings of ${userName} (offboard-<user>-<id>[-n]); start it through the API or CLI`,
+        );
       }
 
       logger.info('offboarding validated', { userName, userId: user.userId, executionName });
