@@ -17,7 +17,7 @@ import { keyCreatedAt, type AccessKeyRecord, type IamUser, type NewAccessKey } f
 import type { Notification, NotificationType, Notifier } from '../shared/notifier';
 import { decideScope, offboardingPhaseOf } from '../shared/scope';
 import { requestTokenFor, type SecretStore } from '../shared/secret-store';
-import type { ExecutionSummary, WorkflowPort } from '../shared/workflows';
+import type { Attempt, ExecutionSummary, WorkflowPort } from '../shared/workflows';
 import {
   decideCutover,
   keysToCheckForUse,
@@ -144,12 +144,13 @@ export function makeRotationHandlers(deps: RotationDeps) {
 
   /** Facts on the user's other active key, or undefined when earlier attempts cannot be read. */
   async function orphanEvidence(
+    attempts: readonly Attempt[],
     userName: string,
     accessKeyId: string,
     executionName: string,
     keys: readonly AccessKeyRecord[],
   ): Promise<OrphanEvidence | undefined> {
-    const earlierAttempts = await earlierAttemptWindows(deps.workflows(), userName, accessKeyId, executionName);
+    const earlierAttempts = earlierAttemptWindows(attempts, userName, executionName);
     if (earlierAttempts.length === 0) return undefined;
     const others = keys.filter((k) => k.accessKeyId !== accessKeyId && k.status === 'Active');
     const lastUsedAt: Record<string, Date | undefined> = {};
@@ -245,13 +246,30 @@ export function makeRotationHandlers(deps: RotationDeps) {
         return blocked('being-offboarded', `user ${userName} is being offboarded (${offboarding}); its keys stay disabled`);
       }
 
+      // What a prepared and a resumed rotation share; `start` is when the rotation (not this attempt) began.
+      const stateStartedAt = (start: Date) => ({
+        userName,
+        userId: user.userId,
+        executionId,
+        trigger,
+        oldAccessKeyId: accessKeyId,
+        secretName: secretNameFor(config, userName),
+        executionName,
+        startedAt: start.toISOString(),
+        deadlineAt: new Date(start.getTime() + timing.deadlineSeconds * 1000).toISOString(),
+        requestedBy: typeof input.requestedBy === 'string' ? input.requestedBy : 'unknown',
+        timing,
+      });
       const keys = await iam.listAccessKeys(userName);
       let plan = planPreparation(keys, accessKeyId, config.removeInactiveKeyToMakeRoom);
       let resumed: RotationState | undefined;
-      if (plan.kind === 'blocked' && plan.code === 'two-active-keys') {
+      const twoActiveKeys = plan.kind === 'blocked' && plan.code === 'two-active-keys';
+      // Both ways out of "two active keys" read the earlier attempts of this rotation: list them once.
+      const { attempts } = twoActiveKeys ? await findRotation(deps.workflows(), userName, accessKeyId) : { attempts: [] };
+      if (twoActiveKeys) {
         // Two active keys are expected exactly when the previous attempt of this rotation ended
         // `continued`: the other key is that attempt's new key and the secret holds it.
-        const previous = await previousContinued(userName, accessKeyId, executionName);
+        const previous = previousContinued(attempts, userName, accessKeyId, executionName);
         if (previous) {
           const stored = await secrets.currentKey(secretNameFor(config, userName));
           const other = keys.filter((k) => k.accessKeyId !== accessKeyId);
@@ -268,22 +286,12 @@ export function makeRotationHandlers(deps: RotationDeps) {
             const original = new Date(previous.output.startedAt);
             const carried = previous.output.state;
             resumed = {
+              ...stateStartedAt(original),
               status: 'resumed',
-              userName,
-              userId: user.userId,
-              executionId,
-              trigger,
               resumedFrom: previous.name,
-              oldAccessKeyId: accessKeyId,
               oldKeyUsedBefore: carried?.oldKeyUsedBefore ?? true,
               ...(carried?.oldKeyCreatedAt ? { oldKeyCreatedAt: carried.oldKeyCreatedAt } : {}),
               ...(carried?.oldKeyLastUsedAt ? { oldKeyLastUsedAt: carried.oldKeyLastUsedAt } : {}),
-              secretName: secretNameFor(config, userName),
-              executionName,
-              startedAt: original.toISOString(),
-              deadlineAt: new Date(original.getTime() + timing.deadlineSeconds * 1000).toISOString(),
-              requestedBy: typeof input.requestedBy === 'string' ? input.requestedBy : 'unknown',
-              timing,
               newKey: {
                 accessKeyId: newKey.accessKeyId,
                 secretVersionId: stored.versionId,
@@ -305,9 +313,9 @@ export function makeRotationHandlers(deps: RotationDeps) {
         logger.info('rotation resumed', { userName, oldAccessKeyId: accessKeyId, resumedFrom: resumed.resumedFrom });
         return resumed;
       }
-      if (plan.kind === 'blocked' && plan.code === 'two-active-keys') {
+      if (twoActiveKeys) {
         // Perhaps a key an earlier attempt of this rotation created and lost: look before refusing.
-        const evidence = await orphanEvidence(userName, accessKeyId, executionName, keys);
+        const evidence = await orphanEvidence(attempts, userName, accessKeyId, executionName, keys);
         if (evidence) plan = planPreparation(keys, accessKeyId, config.removeInactiveKeyToMakeRoom, evidence);
       }
       if (plan.kind === 'blocked') return blocked(plan.code, plan.reason);
@@ -350,23 +358,13 @@ export function makeRotationHandlers(deps: RotationDeps) {
       }
       const oldKeyLastUsedAt = await iam.lastUsed(accessKeyId);
       const state: RotationState = {
+        ...stateStartedAt(startedAt),
         status: 'ready',
-        userName,
-        userId: user.userId,
-        executionId,
-        trigger,
-        oldAccessKeyId: accessKeyId,
         oldKeyUsedBefore: oldKeyLastUsedAt !== undefined,
         oldKeyCreatedAt: keyCreatedAt(keys.find((k) => k.accessKeyId === accessKeyId)!).toISOString(),
         ...(oldKeyLastUsedAt ? { oldKeyLastUsedAt: oldKeyLastUsedAt.toISOString() } : {}),
         ...(plan.removeInactiveKeyId ? { removedInactiveKeyId: plan.removeInactiveKeyId } : {}),
         ...(plan.removeOrphanKeyId ? { removedOrphanKeyId: plan.removeOrphanKeyId } : {}),
-        secretName: secretNameFor(config, userName),
-        executionName,
-        startedAt: startedAt.toISOString(),
-        deadlineAt: new Date(startedAt.getTime() + timing.deadlineSeconds * 1000).toISOString(),
-        requestedBy: typeof input.requestedBy === 'string' ? input.requestedBy : 'unknown',
-        timing,
       };
       logger.info('rotation prepared', { userName, oldAccessKeyId: accessKeyId, oldKeyUsedBefore: state.oldKeyUsedBefore });
       return state;
@@ -374,8 +372,7 @@ export function makeRotationHandlers(deps: RotationDeps) {
   }
 
   /** The attempt just before this one, when it ended `continued` for the same old key. */
-  async function previousContinued(userName: string, accessKeyId: string, executionName: string) {
-    const { attempts } = await findRotation(deps.workflows(), userName, accessKeyId);
+  function previousContinued(attempts: readonly Attempt[], userName: string, accessKeyId: string, executionName: string) {
     const current = attempts.find((a) => a.name === executionName);
     const previous = attempts.filter((a) => current === undefined || a.attempt < current.attempt).at(-1);
     if (!previous) return undefined;
