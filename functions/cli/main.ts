@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { LifecycleError } from '../shared/errors';
 import { deployedContext, localContext, printingNotifier, type CliContext, type GlobalOptions } from './context';
-import { pollUntilDone, rotateUser } from './rotate';
+import { rotateUser } from './rotate';
 import { runScan, formatScan } from './scan';
 import { runDemo } from './demo';
 import { ValidationError } from '../shared/errors';
@@ -123,15 +123,12 @@ export async function main(
             );
           return await rotateViaApi(ctx, userName, { json: options.json, print, wait: values.wait ?? false, pollMs: 10_000 });
         }
+        // Local mode: the workflow runs in this process, so the command waits for it.
         const local = ctx.local;
         const outcome = await rotateUser(
           ctx,
           { userName, ...(values.key ? { accessKeyId: values.key } : {}), requestedBy: await cliCaller(ctx) },
-          local
-            ? (name) => local.workflows.wait('rotation', name)
-            : values.wait
-              ? (name) => pollUntilDone(ctx.workflows, name, 10_000, (s) => print(`${s.name}: ${s.status}`))
-              : undefined,
+          local ? (name) => local.workflows.wait('rotation', name) : undefined,
         );
         if (options.json) print(JSON.stringify(outcome, null, 2));
         else {
@@ -176,17 +173,12 @@ export async function main(
           print(options.json ? JSON.stringify(pending, null, 2) : formatPending(pending));
           return 0;
         }
-        const outcome = await offboardUser(
-          ctx,
-          {
-            userName,
-            reason: values.reason,
-            requestedBy: await cliCaller(ctx),
-            wait: values.wait ?? false,
-            ...(days !== undefined ? { observationDays: days } : {}),
-          },
-          print,
-        );
+        const outcome = await offboardUser(ctx, {
+          userName,
+          reason: values.reason,
+          requestedBy: await cliCaller(ctx),
+          ...(days !== undefined ? { observationDays: days } : {}),
+        });
         if (options.json) print(JSON.stringify(outcome, null, 2));
         else {
           print(`${outcome.started ? 'started' : 'already running'}: ${outcome.executionName}`);
@@ -230,11 +222,7 @@ export async function main(
         const approvedBy = await cliIdentity(options, values.as);
         const ctx = await context(options, print);
         await ctx.local?.ready();
-        const outcome = await approveFromCli(ctx, userName, {
-          action: values.cancel ? 'cancel' : 'offboard',
-          approvedBy,
-          ...(values['request-id'] ? { requestId: values['request-id'] } : {}),
-        });
+        const outcome = await approveFromCli(ctx, userName, { action, approvedBy, ...requestId });
         if (options.json) print(JSON.stringify(outcome, null, 2));
         else {
           const started = outcome.offboarding

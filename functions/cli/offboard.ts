@@ -12,7 +12,6 @@ import {
 } from '../offboarding/service';
 import type { ExecutionSummary } from '../shared/workflows';
 import type { CliContext } from './context';
-import { pollUntilDone } from './rotate';
 
 export function offboardingDeps(ctx: CliContext): OffboardingServiceDeps {
   if (ctx.local) return ctx.local.offboardingService;
@@ -35,13 +34,12 @@ export interface OffboardOutcome {
 }
 
 /**
- * Starts (or finds) the user's offboarding. Locally the workflow runs in this process, so the
- * command waits for it; deployed, `--wait` polls until it ends (the observation period is long).
+ * Starts (or finds) the user's offboarding in local mode, where the workflow runs in this process
+ * and the command waits for it. Deployed, `offboard` goes through the HTTP API (./api-verbs).
  */
 export async function offboardUser(
   ctx: CliContext,
-  request: { userName: string; reason: string; observationDays?: number; requestedBy: string; wait: boolean },
-  print: (line: string) => void,
+  request: { userName: string; reason: string; observationDays?: number; requestedBy: string },
 ): Promise<OffboardOutcome> {
   const deps = offboardingDeps(ctx);
   const result = await startOffboarding(deps, {
@@ -50,17 +48,7 @@ export async function offboardUser(
     requestedBy: request.requestedBy,
     ...(request.observationDays !== undefined ? { observationDays: request.observationDays } : {}),
   });
-  let final: ExecutionSummary | undefined;
-  if (ctx.local) final = await ctx.local.workflows.wait('offboarding', result.executionName);
-  else if (request.wait) {
-    final = await pollUntilDone(
-      ctx.workflows,
-      result.executionName,
-      30_000,
-      (s) => print(`${s.name}: ${s.status}`),
-      'offboarding',
-    );
-  }
+  const final = ctx.local ? await ctx.local.workflows.wait('offboarding', result.executionName) : undefined;
   const status = await offboardingStatus(deps, request.userName);
   return { executionName: result.executionName, started: result.started, ...(final ? { final } : {}), status };
 }
