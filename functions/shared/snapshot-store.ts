@@ -119,13 +119,18 @@ export class SnapshotStore {
 
   /** Writes (or overwrites: the bucket is versioned, so history is kept). */
   async put(key: string, value: unknown, options: WriteOptions = {}): Promise<RecordDigest> {
-    const body = JSON.stringify(value, null, 2);
+    return this.write(key, JSON.stringify(value, null, 2), options);
+  }
+
+  /** One PutObject of a JSON record; its digest is computed from exactly the bytes sent. */
+  private async write(key: string, body: string, options: WriteOptions, onlyIfAbsent = false): Promise<RecordDigest> {
     const out = await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: key,
         Body: body,
         ContentType: 'application/json',
+        ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
         ...lockFields(options),
       }),
     );
@@ -137,17 +142,7 @@ export class SnapshotStore {
     const body = JSON.stringify(value, null, 2);
     for (let attempt = 0; ; attempt++) {
       try {
-        const out = await this.s3.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Body: body,
-            ContentType: 'application/json',
-            IfNoneMatch: '*',
-            ...lockFields(options),
-          }),
-        );
-        return { created: true, value, sha256: sha256Hex(body), ...(out.VersionId ? { versionId: out.VersionId } : {}) };
+        return { created: true, value, ...(await this.write(key, body, options, true)) };
       } catch (error) {
         if (!isPreconditionFailed(error) && !(isConditionalConflict(error) && attempt < 3)) throw error;
       }
