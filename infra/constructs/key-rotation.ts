@@ -14,7 +14,7 @@ import type { Notifications } from './notifications';
 import type { SecretsKey } from './secrets-key';
 import { createWorkflowStateMachine } from './workflow-state-machine';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { grantExecutionCheck, type WorkflowIdentity } from './workflow-identity';
+import { grantExecutionCheck, grantExecutionHistory, type WorkflowIdentity } from './workflow-identity';
 
 export const KEY_ROTATION_ASL_FILE = 'statemachines/key-rotation.asl.json';
 const ENTRY = 'functions/rotation/lambda.ts';
@@ -162,21 +162,15 @@ export class KeyRotation extends Construct {
         id: iam5Resource(role, props.identity.executionArnPattern),
         reason:
           'The step describes the execution that invoked it ($$.Execution.Id, named at run time); the wildcard is ' +
-          'limited to executions of the rotation state machine, and only for states:DescribeExecution (read-only).',
+          'limited to executions of the rotation state machine, read-only (DescribeExecution; GetExecutionHistory for ' +
+          'DeactivateOldKey and FinishRotation, which act on what their own execution recorded).',
       });
     }
 
     // DeactivateOldKey and FinishRotation act only on what their own execution's history records
     // (the cutover decision, the deactivation time), not on the state they are handed.
-    for (const step of ['deactivateOldKey', 'finishRotation'] as const) {
-      functions[step].role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'ReadOwnExecutionHistory',
-          actions: ['states:GetExecutionHistory'],
-          resources: [props.identity.executionArnPattern],
-        }),
-      );
-    }
+    for (const step of ['deactivateOldKey', 'finishRotation'] as const)
+      grantExecutionHistory(functions[step].role, props.identity);
 
     const workflow = createWorkflowStateMachine(this, {
       stateMachineName: props.identity.stateMachineName,

@@ -21,7 +21,7 @@ import type { Notifications } from './notifications';
 import type { SecretsKey } from './secrets-key';
 import { aslTaskTimeouts } from './state-machine-definition';
 import { createWorkflowStateMachine } from './workflow-state-machine';
-import { grantExecutionCheck, type WorkflowIdentity } from './workflow-identity';
+import { grantExecutionCheck, grantExecutionHistory, type WorkflowIdentity } from './workflow-identity';
 
 export const OFFBOARDING_ASL_FILE = 'statemachines/offboarding.asl.json';
 const ENTRY = 'functions/offboarding/lambda.ts';
@@ -379,15 +379,7 @@ export class Offboarding extends Construct {
     // history (GetExecutionHistory), of this state machine's executions only.
     for (const fn of [snapshotUser, disableUser, checkStillDisabled, deleteUser, restoreUser]) {
       grantExecutionCheck(fn.role, props.identity);
-      if (fn !== snapshotUser) {
-        fn.role.addToPrincipalPolicy(
-          new iam.PolicyStatement({
-            sid: 'ReadOwnWorkflowHistory',
-            actions: ['states:GetExecutionHistory'],
-            resources: [props.identity.executionArnPattern],
-          }),
-        );
-      }
+      if (fn !== snapshotUser) grantExecutionHistory(fn.role, props.identity);
       acknowledge(fn.role, {
         id: iam5Resource(fn.role, props.identity.executionArnPattern),
         reason:

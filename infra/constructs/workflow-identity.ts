@@ -45,3 +45,17 @@ export function grantExecutionCheck(role: iam.IRole, identity: WorkflowIdentity)
     }),
   );
 }
+
+/**
+ * Lets a step read what its own state machine's executions recorded (GetExecutionHistory): a step
+ * that acts on an earlier step's result reads it from Step Functions, not from the state it is handed.
+ */
+export function grantExecutionHistory(role: iam.IRole, identity: WorkflowIdentity): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadOwnWorkflowHistory',
+      actions: ['states:GetExecutionHistory'],
+      resources: [identity.executionArnPattern],
+    }),
+  );
+}
