@@ -50,6 +50,33 @@ Deployed, offboard, cancel-offboarding, approve-offboarding, rotate and rollback
 
 type Print = (line: string) => void;
 
+/** Options every verb but `demo` takes. */
+const GLOBAL_OPTIONS = ['endpoint', 'config', 'time-scale', 'stack', 'region', 'json', 'help'];
+/**
+ * Safety rule 9: a flag a verb does not honour is refused, never ignored (`offboard --dry-run`
+ * must not delete a user). The verb's own options and how many user names it takes.
+ */
+const VERBS: Record<string, { readonly options: readonly string[]; readonly users: 0 | 1 }> = {
+  scan: { options: [...GLOBAL_OPTIONS, 'dry-run'], users: 0 },
+  rotate: { options: [...GLOBAL_OPTIONS, 'key', 'wait'], users: 1 },
+  rollback: { options: GLOBAL_OPTIONS, users: 1 },
+  offboard: { options: [...GLOBAL_OPTIONS, 'reason', 'observation-days', 'wait', 'as'], users: 1 },
+  'cancel-offboarding': { options: [...GLOBAL_OPTIONS, 'as'], users: 1 },
+  'approve-offboarding': { options: [...GLOBAL_OPTIONS, 'cancel', 'request-id', 'as'], users: 1 },
+  status: { options: GLOBAL_OPTIONS, users: 1 },
+  demo: { options: ['config', 'help'], users: 0 },
+};
+
+/** Why this command line asks a verb for something it does not do, or undefined. */
+function unsupported(command: string, given: readonly string[], positionals: number): string | undefined {
+  const verb = VERBS[command];
+  if (!verb) return undefined; // an unknown command is answered below
+  const extra = given.filter((name) => !verb.options.includes(name));
+  if (extra.length > 0) return `${command} does not take ${extra.map((name) => `--${name}`).join(', ')}`;
+  if (positionals > verb.users) return `${command} takes ${verb.users === 0 ? 'no user name' : 'one user name'}`;
+  return undefined;
+}
+
 export async function main(
   argv: string[],
   print: Print = (l) => console.log(l),
@@ -60,6 +87,7 @@ export async function main(
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
+      tokens: true,
       options: {
         endpoint: { type: 'string' },
         config: { type: 'string' },
@@ -82,11 +110,17 @@ export async function main(
     printError(`iam-lifecycle: ${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     print(USAGE);
     return command || values.help ? 0 : 2;
+  }
+  const given = [...new Set(tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : [])))];
+  const refusal = unsupported(command, given, rest.length);
+  if (refusal) {
+    printError(`iam-lifecycle: ${refusal}; nothing was done\n\n${USAGE}`);
+    return 2;
   }
   const timeScale = values['time-scale'] !== undefined ? Number(values['time-scale']) : undefined;
   if (timeScale !== undefined && !(Number.isFinite(timeScale) && timeScale >= 1)) {
