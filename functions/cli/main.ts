@@ -8,6 +8,7 @@ import { LifecycleError } from '../shared/errors';
 import { deployedContext, localContext, printingNotifier, type CliContext, type GlobalOptions } from './context';
 import { rotateUser } from './rotate';
 import { runScan, formatScan } from './scan';
+import { runReport } from './report';
 import { runDemo } from './demo';
 import { ValidationError } from '../shared/errors';
 import type { OffboardingStatus } from '../offboarding/service';
@@ -31,6 +32,7 @@ Commands:
                                    approve another principal's pending offboarding (or, with --cancel, cancel)
                                    request when offboardingApproval / cancelApproval is "required"
   status <userName>                keys (ages, last use), running workflows, offboarding state; never secrets
+  report [--json | --csv]          every IAM user: keys, last use, console/MFA, next scan, running workflows, findings
   demo                             the local demo: moto, seeded users, live workloads, scan, rotations, offboarding
 
 Options:
@@ -64,6 +66,7 @@ const VERBS: Record<string, { readonly options: readonly string[]; readonly user
   'cancel-offboarding': { options: [...GLOBAL_OPTIONS, 'as'], users: 1 },
   'approve-offboarding': { options: [...GLOBAL_OPTIONS, 'cancel', 'request-id', 'as'], users: 1 },
   status: { options: GLOBAL_OPTIONS, users: 1 },
+  report: { options: [...GLOBAL_OPTIONS, 'csv'], users: 0 },
   demo: { options: ['config', 'help'], users: 0 },
 };
 
@@ -95,6 +98,7 @@ export async function main(
         stack: { type: 'string' },
         region: { type: 'string' },
         json: { type: 'boolean', default: false },
+        csv: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         wait: { type: 'boolean', default: false },
         key: { type: 'string' },
@@ -276,6 +280,12 @@ export async function main(
         await ctx.local?.ready();
         const status = await userStatus(ctx, userName);
         print(options.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+        return 0;
+      }
+      case 'report': {
+        if (options.json && values.csv) throw new ValidationError('report takes --json or --csv, not both');
+        const ctx = await context(options, print);
+        print(await runReport(ctx, { format: options.json ? 'json' : values.csv ? 'csv' : 'table' }));
         return 0;
       }
       default:

@@ -47,8 +47,23 @@ export interface ReportUser {
   readonly path: string;
   readonly createdAt?: Date;
   readonly accessKeys: readonly ReportKeySlot[];
+  /**
+   * Console sign-in and MFA (password_enabled, password_last_used, password_last_changed, mfa_active),
+   * for the fleet report. The scan does not use them, so they are read leniently: an odd value is
+   * left out (unknown) instead of making the row a problem row.
+   */
+  readonly console?: ReportConsole;
   /** Line in the CSV, for messages about this row. */
   readonly line: number;
+}
+
+export interface ReportConsole {
+  /** password_enabled: the user can sign in to the console. */
+  readonly passwordEnabled?: boolean;
+  readonly passwordLastUsed?: Date;
+  /** password_last_changed: when the current password was set (its "creation"). */
+  readonly passwordLastChanged?: Date;
+  readonly mfaActive?: boolean;
 }
 
 /** A row the reader had to leave out; surfaced in the scan summary so nobody is silently missed. */
@@ -120,6 +135,12 @@ export function parseCredentialReport(csv: string): ParsedCredentialReport {
   const userCol = col('user');
   const arnCol = col('arn');
   const createdCol = col('user_creation_time');
+  const consoleCols = {
+    passwordEnabled: col('password_enabled'),
+    passwordLastUsed: col('password_last_used'),
+    passwordLastChanged: col('password_last_changed'),
+    mfaActive: col('mfa_active'),
+  };
   const slotCols = ([1, 2] as const).map((slot) => ({
     slot,
     active: col(`access_key_${slot}_active`),
@@ -171,6 +192,7 @@ export function parseCredentialReport(csv: string): ParsedCredentialReport {
         path: pathFromUserArn(arn),
         ...(createdAt ? { createdAt } : {}),
         accessKeys,
+        ...consoleOf(fields, consoleCols),
         line: record.line,
       });
     } catch (error) {
@@ -179,6 +201,29 @@ export function parseCredentialReport(csv: string): ParsedCredentialReport {
     }
   }
   return { users, problems, rootAccountRowSeen };
+}
+
+/** Never throws: these columns are informational (see ReportUser.console). */
+function consoleOf(fields: readonly string[], cols: Record<keyof ReportConsole, number>): { console?: ReportConsole } {
+  const lenient = <T>(index: number, read: (value: string | undefined, column: string) => T | undefined): T | undefined => {
+    if (index < 0) return undefined;
+    try {
+      return read(fields[index], '');
+    } catch {
+      return undefined;
+    }
+  };
+  const passwordEnabled = lenient(cols.passwordEnabled, parseFlag);
+  const passwordLastUsed = lenient(cols.passwordLastUsed, parseDate);
+  const passwordLastChanged = lenient(cols.passwordLastChanged, parseDate);
+  const mfaActive = lenient(cols.mfaActive, parseFlag);
+  const console: ReportConsole = {
+    ...(passwordEnabled !== undefined ? { passwordEnabled } : {}),
+    ...(passwordLastUsed ? { passwordLastUsed } : {}),
+    ...(passwordLastChanged ? { passwordLastChanged } : {}),
+    ...(mfaActive !== undefined ? { mfaActive } : {}),
+  };
+  return Object.keys(console).length > 0 ? { console } : {};
 }
 
 function rebuildUnquotedCommas(fields: readonly string[], width: number, userCol: number, arnCol: number): string[] | undefined {

@@ -115,6 +115,13 @@ export interface LifecycleConfig {
    */
   readonly maxRotationsPerScan: number;
   /**
+   * The fleet report (`iam-lifecycle report`) flags an active access key or an enabled console
+   * password not used for longer than this (never used: counted from its creation). Read by the
+   * report only; nothing is disabled because of it.
+   * @default 90
+   */
+  readonly reportUnusedCredentialDays: number;
+  /**
    * Divides every duration (ages, waits, quiet and grace periods). For local runs and tests only:
    * 86400 makes a day last a second. Must be 1 in a deployed stack unless you mean it.
    * @default 1
@@ -164,6 +171,7 @@ export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
   finalRecordRetentionDays: 365,
   scanSchedule: 'rate(1 day)',
   maxRotationsPerScan: 25,
+  reportUnusedCredentialDays: 90,
   timeScale: 1,
   api: Object.freeze({
     principals: Object.freeze({ offboard: Object.freeze([]), rotate: Object.freeze([]), read: Object.freeze([]) }),
@@ -218,6 +226,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
   if (Number.isFinite(maxRotationsPerScan) && !Number.isInteger(maxRotationsPerScan)) {
     problems.push('maxRotationsPerScan must be a whole number');
   }
+  const reportUnusedCredentialDays = positiveNumber(problems, 'reportUnusedCredentialDays', merged.reportUnusedCredentialDays);
   if (Number.isFinite(timeScale) && timeScale < 1) problems.push('timeScale must be >= 1 (it divides durations)');
 
   if (Number.isFinite(interval) && Number.isFinite(quiet) && quiet < interval) {
@@ -287,6 +296,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     finalRecordRetentionDays: retentionDays as number,
     scanSchedule: merged.scanSchedule as string,
     maxRotationsPerScan,
+    reportUnusedCredentialDays,
     timeScale,
     ...(checksPerExecution !== undefined ? { cutoverChecksPerExecution: checksPerExecution } : {}),
     api,

@@ -1,0 +1,331 @@
+/**
+ * The fleet report's rules, pure: from the credential report rows, every user's path and tags, the
+ * users' key ids, the running workflows and what a dry run of the scan would do, one row per user
+ * with the findings auditors ask for. No I/O and no clock of its own (`now` is passed in).
+ *
+ * What the next scan would do is not recomputed here: it is the scan handler's own dry-run answer
+ * (see ./source), so the report and the scan cannot disagree. This file only files it per user.
+ */
+import { maxKeyAgeMs, type LifecycleConfig } from '../shared/config';
+import { keyCreatedAt, type AccessKeyRecord, type IamUser } from '../shared/iam/records';
+import { decideScope, offboardingPhaseOf } from '../shared/scope';
+import type { WorkflowKind } from '../shared/workflows';
+import type { ReportProblem, ReportUser } from '../scan/credential-report';
+import type { ScanSummary } from '../scan/handler';
+import type { SkipCode } from '../scan/select';
+
+const DAY_MS = 86_400_000;
+
+export const FINDING_CODES = [
+  'key-older-than-max-age',
+  'unused-access-key',
+  'unused-password',
+  'console-without-mfa',
+  'two-active-keys',
+] as const;
+export type FindingCode = (typeof FINDING_CODES)[number];
+
+export interface Finding {
+  readonly code: FindingCode;
+  readonly detail: string;
+  readonly accessKeyId?: string;
+}
+
+export interface RunningWorkflow {
+  readonly kind: WorkflowKind;
+  readonly executionName: string;
+  readonly userName: string;
+  readonly startedAt: string;
+}
+
+export const NEXT_SCAN_ACTIONS = ['rotate', 'deferred', 'blocked', 'already-running', 'skip', 'failed', 'nothing'] as const;
+export type NextScanAction = (typeof NEXT_SCAN_ACTIONS)[number];
+
+export interface NextScan {
+  readonly action: NextScanAction;
+  /** The scan's skip code when `action` is `skip` (protected, out-of-scope, being-offboarded, ...). */
+  readonly code?: SkipCode;
+  readonly accessKeyId?: string;
+  readonly executionName?: string;
+  readonly reason: string;
+}
+
+export interface KeyRow {
+  /** Credential report slot; absent for a key created after the report was generated. */
+  readonly slot?: 1 | 2;
+  /** Absent when the report's key is gone from IAM since the report was generated. */
+  readonly accessKeyId?: string;
+  readonly status: 'Active' | 'Inactive';
+  readonly createdAt?: string;
+  /** In days scaled by timeScale (what the scan compares with maxKeyAgeDays), one decimal, rounded down. */
+  readonly ageDays?: number;
+  readonly lastUsedAt?: string;
+}
+
+export interface UserRow {
+  readonly userName: string;
+  readonly path: string;
+  readonly scope: 'managed' | 'protected' | 'out-of-scope';
+  readonly scopeReason?: string;
+  /** Phase recorded by a running or finished offboarding (its tag). */
+  readonly offboarding?: string;
+  readonly keys: readonly KeyRow[];
+  readonly console: {
+    /** Undefined when the credential report does not say. */
+    readonly passwordEnabled?: boolean;
+    readonly passwordLastUsedAt?: string;
+    readonly mfaActive?: boolean;
+  };
+  readonly nextScan: NextScan;
+  readonly workflows: readonly RunningWorkflow[];
+  readonly findings: readonly Finding[];
+}
+
+export interface FleetReport {
+  readonly generatedAt: string;
+  /** IAM hands out a cached credential report up to four hours old. */
+  readonly credentialReportGeneratedAt?: string;
+  readonly settings: Pick<
+    LifecycleConfig,
+    'maxKeyAgeDays' | 'reportUnusedCredentialDays' | 'maxRotationsPerScan' | 'timeScale' | 'managedUsers'
+  >;
+  /** Every IAM user of the credential report, managed or not (the scope column says why not). */
+  readonly users: readonly UserRow[];
+  readonly summary: {
+    readonly users: number;
+    readonly managed: number;
+    readonly protected: number;
+    readonly outOfScope: number;
+    readonly usersWithFindings: number;
+    readonly findings: Readonly<Record<FindingCode, number>>;
+    readonly nextScan: Readonly<Record<NextScanAction, number>>;
+  };
+  /** Users IAM lists but the credential report does not (created after it): the next scan misses them too. */
+  readonly notInCredentialReport: readonly string[];
+  /** Credential report rows that could not be read: those users are not in the report (nor in the scan). */
+  readonly credentialReportProblems: readonly ReportProblem[];
+}
+
+export interface FleetFacts {
+  readonly reportUsers: readonly ReportUser[];
+  readonly reportProblems: readonly ReportProblem[];
+  readonly reportGeneratedAt?: Date;
+  /** Every IAM user with its path and tags (GetAccountAuthorizationDetails). */
+  readonly iamUsers: readonly Pick<IamUser, 'userName' | 'path' | 'tags'>[];
+  /** ListAccessKeys per user that has a key in the credential report. */
+  readonly accessKeys: ReadonlyMap<string, readonly AccessKeyRecord[]>;
+  readonly running: readonly RunningWorkflow[];
+  /** The scan handler's dry-run answer for the same credential report, tags and keys. */
+  readonly nextScan: Pick<ScanSummary, 'plan' | 'alreadyRunning' | 'blocked' | 'skipped' | 'failed'>;
+  /** The automation's own IAM users (protected, as in the scan). */
+  readonly automationUserNames: readonly string[];
+}
+
+/** Scaled days, one decimal, rounded down (as the scan's plan reports key ages). */
+export function scaledDays(ms: number, config: Pick<LifecycleConfig, 'timeScale'>): number {
+  return Math.floor(((ms * config.timeScale) / DAY_MS) * 10) / 10;
+}
+
+/** How long a credential may stay unused before the report flags it, in real milliseconds. */
+export function unusedLimitMs(config: Pick<LifecycleConfig, 'reportUnusedCredentialDays' | 'timeScale'>): number {
+  return (config.reportUnusedCredentialDays * DAY_MS) / config.timeScale;
+}
+
+const sameSecond = (a: Date, b: Date) => Math.floor(a.getTime() / 1000) === Math.floor(b.getTime() / 1000);
+
+/** The report's key slots with their ids (matched by creation time to the second, as the scan does). */
+export function keyRows(user: ReportUser, listed: readonly AccessKeyRecord[], config: LifecycleConfig, now: Date): KeyRow[] {
+  const age = (created: Date) => scaledDays(now.getTime() - created.getTime(), config);
+  const used = new Set<string>();
+  const rows: KeyRow[] = [];
+  for (const slot of user.accessKeys) {
+    if (!slot.lastRotated) continue; // an empty slot
+    const created = slot.lastRotated;
+    const match = listed.find((k) => !used.has(k.accessKeyId) && sameSecond(keyCreatedAt(k), created));
+    if (match) used.add(match.accessKeyId);
+    rows.push({
+      slot: slot.slot,
+      ...(match ? { accessKeyId: match.accessKeyId } : {}),
+      status: slot.active ? 'Active' : 'Inactive',
+      createdAt: created.toISOString(),
+      ageDays: age(created),
+      ...(slot.lastUsed ? { lastUsedAt: slot.lastUsed.toISOString() } : {}),
+    });
+  }
+  for (const key of listed.filter((k) => !used.has(k.accessKeyId))) {
+    rows.push({
+      accessKeyId: key.accessKeyId,
+      status: key.status,
+      ...(key.createDate ? { createdAt: key.createDate, ageDays: age(keyCreatedAt(key)) } : {}),
+    });
+  }
+  return rows;
+}
+
+/**
+ * The findings of one user. Thresholds are strict, as in the scan: a key exactly maxKeyAgeDays old
+ * is not flagged. "Unused" applies to credentials that work (active keys, an enabled password); one
+ * never used counts from its creation (password: from password_last_changed).
+ */
+export function findingsOf(
+  user: ReportUser,
+  keys: readonly KeyRow[],
+  running: readonly RunningWorkflow[],
+  config: LifecycleConfig,
+  now: Date,
+): Finding[] {
+  const findings: Finding[] = [];
+  const maxAge = maxKeyAgeMs(config);
+  const unusedLimit = unusedLimitMs(config);
+  const days = (ms: number) => scaledDays(ms, config);
+  const id = (k: KeyRow) => k.accessKeyId ?? `slot ${k.slot ?? '?'}`;
+  const withId = (k: KeyRow) => (k.accessKeyId ? { accessKeyId: k.accessKeyId } : {});
+  const active = keys.filter((k) => k.status === 'Active');
+
+  for (const key of active) {
+    if (!key.createdAt) continue;
+    const created = new Date(key.createdAt).getTime();
+    if (now.getTime() - created > maxAge) {
+      findings.push({
+        code: 'key-older-than-max-age',
+        detail: `active key ${id(key)} is ${days(now.getTime() - created)} days old (maxKeyAgeDays ${config.maxKeyAgeDays})`,
+        ...withId(key),
+      });
+    }
+    if (key.slot === undefined) continue; // created after the report: its use is not known yet
+    const since = key.lastUsedAt ? new Date(key.lastUsedAt).getTime() : created;
+    if (now.getTime() - since > unusedLimit) {
+      findings.push({
+        code: 'unused-access-key',
+        detail: `active key ${id(key)} ${key.lastUsedAt ? `last used ${days(now.getTime() - since)} days ago` : `never used in its ${days(now.getTime() - since)} days`} (reportUnusedCredentialDays ${config.reportUnusedCredentialDays})`,
+        ...withId(key),
+      });
+    }
+  }
+
+  const consoleFacts = user.console;
+  if (consoleFacts?.passwordEnabled) {
+    const since = consoleFacts.passwordLastUsed ?? consoleFacts.passwordLastChanged ?? user.createdAt;
+    if (since && now.getTime() - since.getTime() > unusedLimit) {
+      findings.push({
+        code: 'unused-password',
+        detail: `console password ${consoleFacts.passwordLastUsed ? `last used ${days(now.getTime() - since.getTime())} days ago` : `never used in its ${days(now.getTime() - since.getTime())} days`} (reportUnusedCredentialDays ${config.reportUnusedCredentialDays})`,
+      });
+    }
+    if (consoleFacts.mfaActive === false) {
+      findings.push({ code: 'console-without-mfa', detail: 'console password enabled and no MFA device active' });
+    }
+  }
+
+  if (active.length >= 2) {
+    const rotating = running.find((w) => w.kind === 'rotation');
+    findings.push({
+      code: 'two-active-keys',
+      detail: `two active keys (${active.map(id).join(', ')})${rotating ? `; rotation ${rotating.executionName} is running, which holds both until cutover` : ''}`,
+    });
+  }
+  return findings;
+}
+
+/** What the scan's dry run says about this user, or `nothing` when it does not mention the user. */
+export function nextScanOf(userName: string, scan: FleetFacts['nextScan']): NextScan {
+  const plan = scan.plan.find((p) => p.userName === userName);
+  if (plan) {
+    return {
+      action: 'rotate',
+      accessKeyId: plan.accessKeyId,
+      executionName: plan.executionName,
+      reason: `rotates key ${plan.accessKeyId} (${plan.keyAgeDays} days old)`,
+    };
+  }
+  const running = scan.alreadyRunning.find((r) => r.userName === userName);
+  if (running) {
+    return {
+      action: 'already-running',
+      accessKeyId: running.accessKeyId,
+      executionName: running.executionName,
+      reason: `rotation ${running.executionName} of key ${running.accessKeyId} is already running`,
+    };
+  }
+  const blocked = scan.blocked.find((b) => b.userName === userName);
+  if (blocked) return { action: 'blocked', accessKeyId: blocked.accessKeyId, reason: blocked.reason };
+  const skipped = scan.skipped.find((s) => s.userName === userName);
+  if (skipped) {
+    return {
+      action: skipped.code === 'deferred' ? 'deferred' : 'skip',
+      ...(skipped.code === 'deferred' ? {} : { code: skipped.code }),
+      ...(skipped.accessKeyId ? { accessKeyId: skipped.accessKeyId } : {}),
+      ...(skipped.executionName ? { executionName: skipped.executionName } : {}),
+      reason: skipped.reason,
+    };
+  }
+  const failed = scan.failed.find((f) => f.userName === userName);
+  if (failed) return { action: 'failed', reason: `${failed.errorName}: ${failed.message}` };
+  return { action: 'nothing', reason: 'no active key older than maxKeyAgeDays' };
+}
+
+const zeroes = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
+export function buildFleetReport(facts: FleetFacts, config: LifecycleConfig, now: Date): FleetReport {
+  const iamByName = new Map(facts.iamUsers.map((u) => [u.userName, u]));
+  const inReport = new Set(facts.reportUsers.map((u) => u.userName));
+  const users: UserRow[] = facts.reportUsers.map((user) => {
+    const iamUser = iamByName.get(user.userName);
+    const tags = iamUser?.tags ?? {};
+    const scope = decideScope({ userName: user.userName, path: user.path, tags }, config, facts.automationUserNames);
+    const keys = keyRows(user, facts.accessKeys.get(user.userName) ?? [], config, now);
+    const workflows = facts.running.filter((w) => w.userName === user.userName);
+    const offboarding = offboardingPhaseOf(tags);
+    const c = user.console;
+    return {
+      userName: user.userName,
+      path: user.path,
+      scope: scope.kind,
+      ...(scope.kind !== 'managed' ? { scopeReason: scope.why } : {}),
+      ...(offboarding !== undefined ? { offboarding } : {}),
+      keys,
+      console: {
+        ...(c?.passwordEnabled !== undefined ? { passwordEnabled: c.passwordEnabled } : {}),
+        ...(c?.passwordLastUsed ? { passwordLastUsedAt: c.passwordLastUsed.toISOString() } : {}),
+        ...(c?.mfaActive !== undefined ? { mfaActive: c.mfaActive } : {}),
+      },
+      nextScan: nextScanOf(user.userName, facts.nextScan),
+      workflows,
+      findings: findingsOf(user, keys, workflows, config, now),
+    };
+  });
+  users.sort((a, b) => a.userName.localeCompare(b.userName));
+
+  const findings = zeroes(FINDING_CODES);
+  const nextScan = zeroes(NEXT_SCAN_ACTIONS);
+  for (const row of users) {
+    for (const f of row.findings) findings[f.code]++;
+    nextScan[row.nextScan.action]++;
+  }
+  return {
+    generatedAt: now.toISOString(),
+    ...(facts.reportGeneratedAt ? { credentialReportGeneratedAt: facts.reportGeneratedAt.toISOString() } : {}),
+    settings: {
+      maxKeyAgeDays: config.maxKeyAgeDays,
+      reportUnusedCredentialDays: config.reportUnusedCredentialDays,
+      maxRotationsPerScan: config.maxRotationsPerScan,
+      timeScale: config.timeScale,
+      managedUsers: config.managedUsers,
+    },
+    users,
+    summary: {
+      users: users.length,
+      managed: users.filter((u) => u.scope === 'managed').length,
+      protected: users.filter((u) => u.scope === 'protected').length,
+      outOfScope: users.filter((u) => u.scope === 'out-of-scope').length,
+      usersWithFindings: users.filter((u) => u.findings.length > 0).length,
+      findings,
+      nextScan,
+    },
+    notInCredentialReport: facts.iamUsers
+      .map((u) => u.userName)
+      .filter((name) => !inReport.has(name))
+      .sort(),
+    credentialReportProblems: facts.reportProblems,
+  };
+}
