@@ -182,6 +182,19 @@ describe('iam-lifecycle report against moto', () => {
     expect(both.err).toContain('report takes --json or --csv, not both');
   });
 
+  it('refuses what report does not take, and --csv on another verb, changing nothing', async () => {
+    // Act
+    const withUser = await runCli([...args(), users.oldestA]);
+    const dryRun = await runCli([...args(), '--dry-run']);
+    const scanCsv = await runCli(['scan', '--endpoint', motoEndpoint(), '--csv']);
+
+    // Assess
+    expect([withUser.code, dryRun.code, scanCsv.code]).toEqual([2, 2, 2]);
+    expect(withUser.err).toContain('report takes no user name; nothing was done');
+    expect(dryRun.err).toContain('report does not take --dry-run; nothing was done');
+    expect(scanCsv.err).toContain('scan does not take --csv; nothing was done');
+  });
+
   describe('with a rotation running', () => {
     let ctx: CliContext;
     let executionName: string;

@@ -11,6 +11,7 @@ describe('parseConfig', () => {
     expect(config).toEqual(DEFAULT_CONFIG);
     expect(config.maxKeyAgeDays).toBe(90);
     expect(config.cutoverDeadlineAction).toBe('notify');
+    expect(config.reportUnusedCredentialDays).toBe(90);
   });
 
   it.each([
@@ -20,6 +21,8 @@ describe('parseConfig', () => {
     [{ cutoverQuietPeriodHours: 1 }, /cutoverQuietPeriodHours must be at least cutoverCheckIntervalHours/],
     [{ cutoverDeadlineAction: 'delete' }, /cutoverDeadlineAction must be "notify" or "deactivate"/],
     [{ timeScale: 0.5 }, /timeScale must be >= 1/],
+    [{ reportUnusedCredentialDays: 0 }, /reportUnusedCredentialDays must be a positive number/],
+    [{ reportUnusedCredentialDays: '90' }, /reportUnusedCredentialDays must be a positive number/],
     [{ maxKeyAgeDayz: 3 }, /unknown config field "maxKeyAgeDayz"/],
     [{ managedUsers: { pathPrefix: 'bots' } }, /pathPrefix must be an IAM path/],
     [{ secretPrefix: 'x/' }, /secretPrefix must not end with/],
