@@ -203,7 +203,7 @@ export function formatReportCsv(report: FleetReport): string {
     u.nextScan.executionName,
     u.nextScan.reason,
     u.workflows.map((w) => `${w.kind}:${w.executionName}`).join(' '),
-    u.findings.map((f) => f.code).join(' '),
+    [...new Set(u.findings.map((f) => f.code))].join(' '),
     u.findings.map((f) => f.detail).join('; '),
   ]);
   return csvText([header, ...records]);

@@ -8,7 +8,7 @@
  */
 import { maxKeyAgeMs, type LifecycleConfig } from '../shared/config';
 import { keyCreatedAt, type AccessKeyRecord, type IamUser } from '../shared/iam/records';
-import { decideScope, offboardingPhaseOf } from '../shared/scope';
+import { decideScope, offboardingPhaseOf, type ScopeDecision } from '../shared/scope';
 import type { WorkflowKind } from '../shared/workflows';
 import type { ReportProblem, ReportUser } from '../scan/credential-report';
 import type { ScanSummary } from '../scan/handler';
@@ -264,6 +264,16 @@ export function nextScanOf(userName: string, scan: FleetFacts['nextScan']): Next
   return { action: 'nothing', reason: 'no active key older than maxKeyAgeDays' };
 }
 
+/**
+ * The scan's first stage decides scope without tags (the report has none), so a protected user
+ * outside the path is skipped as out-of-scope: same action, but the row names the full reason.
+ */
+function withScopeReason(next: NextScan, scope: ScopeDecision): NextScan {
+  const scopeSkip = next.action === 'skip' && (next.code === 'protected' || next.code === 'out-of-scope');
+  if (!scopeSkip || scope.kind === 'managed') return next;
+  return { ...next, code: scope.kind, reason: scope.why };
+}
+
 const zeroes = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 
 export function buildFleetReport(facts: FleetFacts, config: LifecycleConfig, now: Date): FleetReport {
@@ -289,7 +299,7 @@ export function buildFleetReport(facts: FleetFacts, config: LifecycleConfig, now
         ...(c?.passwordLastUsed ? { passwordLastUsedAt: c.passwordLastUsed.toISOString() } : {}),
         ...(c?.mfaActive !== undefined ? { mfaActive: c.mfaActive } : {}),
       },
-      nextScan: nextScanOf(user.userName, facts.nextScan),
+      nextScan: withScopeReason(nextScanOf(user.userName, facts.nextScan), scope),
       workflows,
       findings: findingsOf(user, keys, workflows, config, now),
     };

@@ -271,6 +271,26 @@ describe('fleet report rows', () => {
     });
   });
 
+  it('gives a skipped user the full scope reason, so the scope and next-scan columns agree', () => {
+    // Prepare: the scan's first stage has no tags, so it skips this user for its path alone
+    const users = [reportUser('guard', [], undefined, '/admins/')];
+    const iamUsers = [{ userName: 'guard', path: '/admins/', tags: { 'iam-lifecycle:protected': 'yes' } }];
+    const nextScan: FleetFacts['nextScan'] = {
+      plan: [],
+      alreadyRunning: [],
+      blocked: [],
+      skipped: [{ userName: 'guard', code: 'out-of-scope', reason: 'path /admins/ is outside /apps/' }],
+      failed: [],
+    };
+
+    // Act
+    const row = buildFleetReport(facts(users, { iamUsers, nextScan }), config, NOW).users[0]!;
+
+    // Assess
+    expect(row.scope).toBe('protected');
+    expect(row.nextScan).toEqual({ action: 'skip', code: 'protected', reason: 'tagged iam-lifecycle:protected' });
+  });
+
   it('names users IAM lists that the credential report does not have yet', () => {
     // Prepare
     const users = [reportUser('old-timer', [])];
