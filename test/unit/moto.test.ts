@@ -55,7 +55,7 @@ describe('startMoto on a machine without moto', () => {
     const warnings: string[] = [];
 
     // Act
-    const moto = await startMoto({ existingEndpoint: '', python, warn: (line) => warnings.push(line) });
+    const moto = await startMoto({ existingEndpoint: '', python, warn: (line) => warnings.push(line), timeoutMs: 90_000 });
     const answered = (await fetch(`${moto.endpoint}/moto-api/data.json`)).ok;
     await moto.stop();
 
@@ -64,17 +64,22 @@ describe('startMoto on a machine without moto', () => {
     expect(warnings).toEqual([
       `warning: moto 5.1.0 found (${python}); this project is tested with ${MOTO_VERSION}: ${MOTO_INSTALL}`,
     ]);
-  });
+  }, 120_000);
 
   it('does not warn when moto has the tested version', async () => {
     // Prepare
     const warnings: string[] = [];
 
     // Act
-    const moto = await startMoto({ existingEndpoint: '', python: PYTHON, warn: (line) => warnings.push(line) });
+    const moto = await startMoto({
+      existingEndpoint: '',
+      python: PYTHON,
+      warn: (line) => warnings.push(line),
+      timeoutMs: 90_000,
+    });
     await moto.stop();
 
     // Assess
     expect(warnings).toEqual([]);
-  });
+  }, 120_000);
 });
