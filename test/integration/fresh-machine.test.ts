@@ -2,7 +2,7 @@
  * What an operator sees from the real entry points (separate processes): a missing interpreter is
  * one line naming the fix, and no AWS SDK Node version warning on a direct CLI call.
  */
-import { runBin } from '../support/processes';
+import { runNode } from '../support/processes';
 
 const NO_PYTHON = { PYTHON: '/nonexistent/python3', AWS_ENDPOINT_URL: undefined };
 
@@ -19,7 +19,7 @@ describe('without python', () => {
     // Prepare: NO_PYTHON
 
     // Act
-    const result = await runBin('iam-lifecycle.js', ['demo'], NO_PYTHON);
+    const result = await runNode('bin/iam-lifecycle.js', ['demo'], NO_PYTHON);
 
     // Assess
     expect(result.code).not.toBe(0);
@@ -31,12 +31,23 @@ describe('without python', () => {
     // Prepare: NO_PYTHON
 
     // Act
-    const result = await runBin('bench.js', ['--only', 'c'], NO_PYTHON);
+    const result = await runNode('bin/bench.js', ['--only', 'c'], NO_PYTHON);
 
     // Assess
     expect(result.code).not.toBe(0);
     expectOneLineNamingTheFix(result.stderr);
     expect(result.stderr).toMatch(/^bench: moto/);
+  });
+  it('`npm test` (the jest global setup) prints one line naming the install command and exits non-zero', async () => {
+    // Prepare: NO_PYTHON
+
+    // Act
+    const result = await runNode('node_modules/jest/bin/jest.js', ['test/unit/config.test.ts'], NO_PYTHON);
+
+    // Assess
+    expect(result.code).not.toBe(0);
+    expectOneLineNamingTheFix(result.stderr);
+    expect(result.stderr).toMatch(/^test setup: moto/);
   });
 });
 
@@ -46,7 +57,7 @@ describe('the AWS SDK Node version warning', () => {
     const endpoint = process.env.AWS_ENDPOINT_URL as string;
 
     // Act
-    const result = await runBin('iam-lifecycle.js', ['status', 'fresh-machine-nobody', '--endpoint', endpoint], {
+    const result = await runNode('bin/iam-lifecycle.js', ['status', 'fresh-machine-nobody', '--endpoint', endpoint], {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined,
     });
 

@@ -1,4 +1,4 @@
-/** Runs this project's bin scripts as separate processes, as an operator's shell would. */
+/** Runs this project's scripts (bin/*, jest) as separate processes, as an operator's shell would. */
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,11 +13,11 @@ export interface ProcessResult {
 }
 
 /**
- * `node bin/<script> ...args` with `env` changes on top of the test's environment (undefined
+ * `node <script> ...args` (script relative to the project root) with `env` changes on top of the test's environment (undefined
  * removes a variable). NODE_OPTIONS is removed: jest's `--no-warnings` must not hide what the
  * script prints by itself.
  */
-export function runBin(
+export function runNode(
   script: string,
   args: readonly string[],
   env: Record<string, string | undefined> = {},
@@ -28,7 +28,7 @@ export function runBin(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [join(ROOT, 'bin', script), ...args],
+      [join(ROOT, script), ...args],
       { cwd: ROOT, env: childEnv, timeout: timeoutMs },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
