@@ -7,19 +7,26 @@ import { CreateAccessKeyCommand, CreateUserCommand, type IAMClient } from '@aws-
 import { startMoto } from '../functions/local/moto';
 import { LOCAL_CREDENTIALS, makeClients } from '../functions/shared/aws';
 import { parseConfig } from '../functions/shared/config';
+import { MotoUnavailableError } from '../functions/shared/errors';
 import { IamUsers } from '../functions/shared/iam/users';
 import { RecordingNotifier } from '../functions/shared/notifier';
 import type { WorkflowPort } from '../functions/shared/workflows';
 import { countApiCalls } from '../functions/scan/api-calls';
 import { IamCredentialReportSource } from '../functions/scan/credential-report';
 import { makeScanHandler } from '../functions/scan/handler';
-import { markdownTable, ms, pool, progress, range, seconds, silentLogger, sleep } from './util';
+import { ms, pool, progress, range, seconds, silentLogger, sleep, streamingTable } from './util';
 
 export interface ScanCallsOptions {
   readonly sizes: readonly number[];
   /** Share of users with a stale key. */
   readonly staleShare: number;
   readonly concurrency: number;
+  /**
+   * The scan's cap on rotations (config `maxRotationsPerScan`). The bench keeps the production
+   * default and counts the candidates beyond it as deferred (the next scan takes them).
+   * @default the config default (25)
+   */
+  readonly maxRotationsPerScan?: number;
 }
 
 /** A dry run never starts anything; describe answers "never ran", as for a first scan. */
@@ -37,6 +44,9 @@ const noWorkflows: WorkflowPort = {
 interface Row {
   users: number;
   candidates: number;
+  planned: number;
+  deferred: number;
+  notExamined: number;
   reportCalls: number;
   listUserTags: number;
   listAccessKeys: number;
@@ -83,7 +93,12 @@ async function measure(size: number, options: ScanCallsOptions): Promise<Row> {
     progress(`(a) seeded ${size} users in ${seconds(seedMs)}; scanning`);
 
     const calls = countApiCalls(clients.iam);
-    const config = parseConfig({ timeScale: 86400, maxKeyAgeDays: 1, managedUsers: { pathPrefix: '/workloads/' } });
+    const config = parseConfig({
+      timeScale: 86400,
+      maxKeyAgeDays: 1,
+      managedUsers: { pathPrefix: '/workloads/' },
+      ...(options.maxRotationsPerScan !== undefined ? { maxRotationsPerScan: options.maxRotationsPerScan } : {}),
+    });
     const scan = makeScanHandler({
       credentialReport: new IamCredentialReportSource(clients.iam, { pollIntervalMs: 100 }),
       iam: new IamUsers(clients.iam),
@@ -97,13 +112,32 @@ async function measure(size: number, options: ScanCallsOptions): Promise<Row> {
     const t1 = performance.now();
     const summary = await scan({ dryRun: true });
     const scanMs = performance.now() - t1;
-    if (summary.candidates !== expectedCandidates || summary.plan.length !== expectedCandidates) {
-      throw new Error(`expected ${expectedCandidates} candidates, the scan found ${summary.candidates}`);
+    // Every candidate is planned (up to the cap), deferred to the next scan, or could not be examined
+    // (an AWS error from moto after the SDK's retries, counted and shown): nothing else.
+    const deferred = summary.skipped.filter((s) => s.code === 'deferred').length;
+    const planned = summary.plan.length;
+    const notExamined = summary.failed.length;
+    if (summary.candidates !== expectedCandidates || planned + deferred + notExamined !== expectedCandidates) {
+      const others = [
+        ...summary.skipped.filter((s) => s.code !== 'deferred').map((s) => `skipped ${s.userName} (${s.code})`),
+        ...summary.blocked.map((b) => `blocked ${b.userName} (${b.code})`),
+        ...summary.alreadyRunning.map((r) => `already running ${r.userName}`),
+      ];
+      throw new Error(
+        `expected ${expectedCandidates} candidates (at most ${config.maxRotationsPerScan} planned, the rest deferred); ` +
+          `the scan found ${summary.candidates}, planned ${planned}, deferred ${deferred}, not examined ${notExamined}` +
+          (others.length > 0 ? `; ${others.slice(0, 3).join(', ')}` : ''),
+      );
     }
+    for (const f of summary.failed.slice(0, 3))
+      progress(`(a) ${size} users: ${f.userName} not examined: ${f.errorName}: ${f.message}`);
     const by = calls.byOperation();
     return {
       users: summary.scannedUsers,
       candidates: summary.candidates,
+      planned,
+      deferred,
+      notExamined,
       reportCalls: (by.GenerateCredentialReport ?? 0) + (by.GetCredentialReport ?? 0),
       listUserTags: by.ListUserTags ?? 0,
       listAccessKeys: by.ListAccessKeys ?? 0,
@@ -116,30 +150,54 @@ async function measure(size: number, options: ScanCallsOptions): Promise<Row> {
   }
 }
 
-export async function benchScanCalls(options: ScanCallsOptions): Promise<string> {
-  const rows: Row[] = [];
+/**
+ * Measures each size in turn and writes its row as soon as it is measured. A size that fails writes
+ * a row saying why and the next size still runs. Answers how many sizes failed.
+ */
+export async function benchScanCalls(
+  options: ScanCallsOptions,
+  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<number> {
+  const cap = parseConfig({
+    ...(options.maxRotationsPerScan !== undefined ? { maxRotationsPerScan: options.maxRotationsPerScan } : {}),
+  }).maxRotationsPerScan;
+  write(
+    `### (a) IAM API calls per scan (dry run, moto, ${options.staleShare * 100}% of users with a stale key, 10% outside the managed path)`,
+  );
+  write('');
+  write(
+    `maxRotationsPerScan ${cap}${options.maxRotationsPerScan === undefined ? ' (the default)' : ''}: the scan plans at most ${cap} ` +
+      'rotations and defers the other candidates to the next scan; deferred candidates are examined too, so their IAM calls are counted.',
+  );
+  write('');
+  const row = streamingTable(
+    [
+      'users',
+      'candidates',
+      'planned',
+      'deferred',
+      'not examined (AWS error)',
+      'report calls',
+      'ListUserTags',
+      'ListAccessKeys',
+      'IAM calls total',
+      'calls per user',
+      'scan wall time',
+      '(seeding moto)',
+    ],
+    write,
+  );
+  let failed = 0;
   for (const size of options.sizes) {
     progress(`(a) ${size} users: starting moto and seeding (concurrency ${options.concurrency})`);
-    rows.push(await measure(size, options));
-  }
-  return [
-    `### (a) IAM API calls per scan (dry run, moto, ${options.staleShare * 100}% of users with a stale key, 10% outside the managed path)`,
-    '',
-    markdownTable(
-      [
-        'users',
-        'candidates',
-        'report calls',
-        'ListUserTags',
-        'ListAccessKeys',
-        'IAM calls total',
-        'calls per user',
-        'scan wall time',
-        '(seeding moto)',
-      ],
-      rows.map((r) => [
+    try {
+      const r = await measure(size, options);
+      row([
         r.users.toLocaleString('en-US'),
         r.candidates,
+        r.planned,
+        r.deferred,
+        r.notExamined,
         r.reportCalls,
         r.listUserTags,
         r.listAccessKeys,
@@ -147,7 +205,14 @@ export async function benchScanCalls(options: ScanCallsOptions): Promise<string>
         (r.total / r.users).toFixed(3),
         ms(r.scanMs),
         seconds(r.seedMs),
-      ]),
-    ),
-  ].join('\n');
+      ]);
+    } catch (error) {
+      // No moto at all is not a measurement that failed: stop with the one line naming the fix.
+      if (error instanceof MotoUnavailableError) throw error;
+      failed++;
+      row([size.toLocaleString('en-US'), `failed: ${error instanceof Error ? error.message : String(error)}`]);
+    }
+  }
+  write('');
+  return failed;
 }

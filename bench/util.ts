@@ -47,6 +47,21 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
   );
 }
 
+/**
+ * A markdown table written one row at a time (a row is printed as soon as it is measured, so a long
+ * run shows what it has and a failure later on loses nothing). Columns are as wide as their header.
+ */
+export function streamingTable(
+  header: readonly string[],
+  write: (line: string) => void,
+): (row: readonly (string | number)[]) => void {
+  const widths = header.map((h) => Math.max(3, h.length));
+  const line = (row: readonly string[]) => `| ${row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ')} |`;
+  write(line(header));
+  write(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`);
+  return (row) => write(line(row.map(String)));
+}
+
 /** Progress goes to stderr so stdout holds only the tables (paste-able into the README). */
 export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);

@@ -156,3 +156,9 @@ export class ForeignSecretError extends LifecycleError {
     super(`secret ${secretName} was not created by iam-user-lifecycle (${why}); not writing to it`);
   }
 }
+
+/**
+ * Local runs (demo, tests, bench, CLI without a deployed stack) need moto, the AWS API emulator:
+ * its Python interpreter or modules are missing. The message is one line naming the fix.
+ */
+export class MotoUnavailableError extends LifecycleError {}

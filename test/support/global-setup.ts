@@ -1,8 +1,17 @@
 /** Starts one moto server for the whole test run (unless AWS_ENDPOINT_URL points at one already). */
-import { startMoto } from '../../functions/local/moto';
+import { startMoto, type MotoServer } from '../../functions/local/moto';
+import { MotoUnavailableError } from '../../functions/shared/errors';
 
 export default async function globalSetup(): Promise<void> {
-  const moto = await startMoto();
+  let moto: MotoServer;
+  try {
+    moto = await startMoto();
+  } catch (error) {
+    // No Python, moto or its modules: the one line naming the fix, not jest's stack trace.
+    if (!(error instanceof MotoUnavailableError)) throw error;
+    process.stderr.write(`test setup: ${error.message}\n`);
+    process.exit(1);
+  }
   (globalThis as { __MOTO__?: unknown }).__MOTO__ = moto;
   process.env.AWS_ENDPOINT_URL = moto.endpoint;
   process.env.AWS_REGION = 'us-east-1';
