@@ -93,7 +93,10 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
     config: ctx.config,
     clock: () => new Date(),
     automationUserNames: [],
-    logger: new Logger({ serviceName: 'api-local', logLevel: 'INFO' }),
+    logger: new Logger({
+      serviceName: 'api-local',
+      logLevel: (process.env.POWERTOOLS_LOG_LEVEL as 'INFO' | undefined) ?? 'INFO',
+    }),
     offboarding: offboardingApi(local.offboardingService),
   });
   const schedule = scheduleScans(ctx.config.timeScale, async () => {
@@ -121,7 +124,10 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
     stopping ??= (async () => {
       schedule.stop();
       const answer = await report().catch(() => ({ endpoint: moto.endpoint, motoOwned: moto.owned, left: [] }));
-      for (const w of answer.left) log(`stopping with ${w.kind} ${w.executionName} running: ${w.leaves}`);
+      for (const w of answer.left) {
+        log(`stopping with ${w.kind} ${w.executionName} running: ${w.leaves}`);
+        await local.workflows.stop(w.kind, w.executionName, { error: 'LocalStackStopped', cause: 'iam-lifecycle local down' });
+      }
       // Let the answer reach the caller before the server and moto go.
       setTimeout(() => {
         server.close();
