@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ValidationError } from '../shared/errors';
 import type { ShutdownReport, StackHealth } from '../local/stack/control';
 import { startLocalStack } from '../local/stack/server';
@@ -106,7 +106,7 @@ async function up(input: LocalVerbInput, home: string): Promise<number> {
     'serve',
     ...(port !== undefined ? ['--port', String(port)] : []),
     ...(input.endpoint ? ['--endpoint', input.endpoint] : []),
-    ...(input.configFile ? ['--config', input.configFile] : []),
+    ...(input.configFile ? ['--config', resolve(input.configFile)] : []),
     ...(input.timeScale !== undefined ? ['--time-scale', String(input.timeScale)] : []),
     ...(input.region ? ['--region', input.region] : []),
   ];
