@@ -13,12 +13,16 @@ import { seedUser } from '../../functions/local/seed';
 import { parseConfig } from '../../functions/shared/config';
 import { SecretStore } from '../../functions/shared/secret-store';
 import { startLocalStack, type RunningStack } from '../../functions/local/stack/server';
+import { IamUsers } from '../../functions/shared/iam/users';
 import { motoEndpoint, testClients, uniqueName } from '../support/aws';
+import { waitFor } from '../support/iam-fixtures';
 
 const PATH = '/local-routes-it/';
-// A week lasts a second: rotations and 30-day observations end within seconds.
+// A day lasts a second: cutover in a moment, a 7-second grace period (long enough to roll back).
 const CONFIG = {
-  timeScale: 86400 * 7,
+  timeScale: 86400,
+  cutoverCheckIntervalHours: 1,
+  cutoverQuietPeriodHours: 1,
   managedUsers: { pathPrefix: PATH },
   offboardingApproval: 'required',
   approvalExpiryHours: 200_000,
@@ -89,6 +93,25 @@ describe('local stack routes (stack in this process)', () => {
     expect(result.code).toBe(0);
     expect(result.out).toContain(`started: rotate-${user.userName}-${user.accessKeyIds[0]!}`);
     expect(result.out).toMatch(/finished SUCCEEDED$/);
+  });
+
+  it('rollback over the stack API reaches a rotation the stack runs (the caller holds no runner)', async () => {
+    // Prepare
+    const user = await seed();
+    const oldKey = user.accessKeyIds[0]!;
+    const iam = new IamUsers(clients.iam);
+    const started = await runCli(['rotate', user.userName, '--local']);
+    await waitFor('the old key to be deactivated', async () =>
+      (await iam.listAccessKeys(user.userName)).some((k) => k.accessKeyId === oldKey && k.status === 'Inactive'),
+    );
+    // Act
+    const rolledBack = await runCli(['rollback', user.userName, '--local']);
+    // Assess
+    expect(started.code).toBe(0);
+    expect(rolledBack.err).toBe('');
+    expect(rolledBack.code).toBe(0);
+    expect(rolledBack.out).toMatch(new RegExp(`^reactivated ${oldKey} of ${user.userName}: `));
+    expect((await iam.listAccessKeys(user.userName)).find((k) => k.accessKeyId === oldKey)?.status).toBe('Active');
   });
 
   it('answers scan and status through its local routes, and refuses what it does not take', async () => {
