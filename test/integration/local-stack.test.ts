@@ -102,11 +102,15 @@ describe('iam-lifecycle local up, verbs from other processes, local down', () =>
     await waitFor('the restore to reactivate the key', async () =>
       (await iam.listAccessKeys(kept.userName)).every((k) => k.status === 'Active'),
     );
-    const restored = await waitFor('the restore to finish', async () => {
-      const status = await cli(home, ['status', kept.userName, '--json']);
-      const parsed = JSON.parse(status.out) as { offboarding: { phase: string } };
-      return parsed.offboarding.phase === 'cancelled' ? status : undefined;
-    });
+    const restored = await waitFor(
+      'the restore to finish',
+      async () => {
+        const status = await cli(home, ['status', kept.userName, '--json']);
+        const parsed = JSON.parse(status.out) as { offboarding: { phase: string } };
+        return parsed.offboarding.phase === 'cancelled' ? status : undefined;
+      },
+      60_000,
+    );
     // Assess
     expect(cancelled.code).toBe(0);
     expect(cancelled.out).toMatch(
@@ -131,5 +135,5 @@ describe('iam-lifecycle local up, verbs from other processes, local down', () =>
     expect(existsSync(stateFilePath(home))).toBe(false);
     expect(isAlive(state.pid)).toBe(false);
     expect((await iam.listAccessKeys(left.userName)).map((k) => k.status)).toEqual(['Inactive']);
-  }, 180_000);
+  }, 300_000);
 });
