@@ -80,8 +80,10 @@ describe('iam-lifecycle local up, verbs from other processes, local down', () =>
     expect(upAgain.out).toContain(`a local stack is already running (pid ${state.pid}, API ${state.apiUrl}`);
 
     // Act: a repeated offboard and a status, each from yet another process.
-    await waitFor('the offboarding to disable the key', async () =>
-      (await iam.listAccessKeys(kept.userName)).every((k) => k.status === 'Inactive'),
+    await waitFor(
+      'the offboarding to disable the key',
+      async () => (await iam.listAccessKeys(kept.userName)).every((k) => k.status === 'Inactive'),
+      60_000,
     );
     const [repeated, running] = await Promise.all([
       cli(home, ['offboard', kept.userName, '--reason', 'second reason']),
@@ -99,8 +101,10 @@ describe('iam-lifecycle local up, verbs from other processes, local down', () =>
 
     // Act: cancel from another process; it restores the user.
     const cancelled = await cli(home, ['cancel-offboarding', kept.userName]);
-    await waitFor('the restore to reactivate the key', async () =>
-      (await iam.listAccessKeys(kept.userName)).every((k) => k.status === 'Active'),
+    await waitFor(
+      'the restore to reactivate the key',
+      async () => (await iam.listAccessKeys(kept.userName)).every((k) => k.status === 'Active'),
+      60_000,
     );
     const restored = await waitFor(
       'the restore to finish',
@@ -122,8 +126,10 @@ describe('iam-lifecycle local up, verbs from other processes, local down', () =>
     });
 
     // Act: stop the stack while the other user's offboarding still observes.
-    await waitFor('the second offboarding to disable its key', async () =>
-      (await iam.listAccessKeys(left.userName)).every((k) => k.status === 'Inactive'),
+    await waitFor(
+      'the second offboarding to disable its key',
+      async () => (await iam.listAccessKeys(left.userName)).every((k) => k.status === 'Inactive'),
+      60_000,
     );
     const down = await cli(home, ['local', 'down']);
     // Assess
