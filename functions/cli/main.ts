@@ -51,10 +51,10 @@ Options:
   --json             print machine-readable JSON
   --as PRINCIPAL     local mode only: who requests or approves (default: the endpoint's caller identity);
                      deployed, the STS identity of your credentials is always used
-Deployed, offboard, cancel-offboarding, approve-offboarding, rotate and rollback call the stack's HTTP API
-(ApiUrl) signed with your credentials: you need the iam-lifecycle:api tag or to be in api.principals.
   --local            send the verb to the running local stack (found on its own when one runs and neither
                      --endpoint nor --stack is given; its state lives in $IAM_LIFECYCLE_HOME, default ~/.iam-lifecycle)
+Deployed, offboard, cancel-offboarding, approve-offboarding, rotate and rollback call the stack's HTTP API
+(ApiUrl) signed with your credentials: you need the iam-lifecycle:api tag or to be in api.principals.
   -h, --help         this text
 `;
 
