@@ -72,7 +72,8 @@ function describeStack(state: StackState, h: StackHealth): string[] {
   return [
     `  API:       ${state.apiUrl} (loopback, unsigned; the caller is ${h.defaultCaller}, or --as NAME)`,
     `  endpoint:  ${state.endpoint} (${state.motoOwned ? 'moto started by the stack; its data goes when the stack stops' : 'not the stack’s own: its data stays when the stack stops'})`,
-    `  time:      time scale ${state.timeScale} (a day lasts ${day >= 1 ? `${Math.round(day)} s` : `${Math.round(day * 1000)} ms`}); the scan runs every ${Math.round(h.scan.intervalMs / 1000)} s`,
+    `  time:      time scale ${state.timeScale} (a day lasts ${day >= 1 ? `${Math.round(day)} s` : `${Math.round(day * 1000)} ms`}); the scan runs every ${Math.round(h.scan.intervalMs / 1000)} s` +
+      (state.timeScale === 1 ? ' (real time: `local up --time-scale 1440` makes a day last a minute)' : ''),
     `  log:       ${state.logFile}`,
   ];
 }
