@@ -78,16 +78,32 @@ export function refusal(status: number, body: Record<string, unknown>): ApiRefus
 
 export class LifecycleApiClient {
   private readonly base: URL;
-  private readonly signer: SignatureV4;
+  private readonly signer: SignatureV4 | undefined;
+  private readonly extraHeaders: Record<string, string> = {};
 
   constructor(
     apiUrl: string,
-    region: string,
+    region: string | undefined,
     credentials: () => Promise<ApiCredentials> = defaultProvider(),
     private readonly fetchImpl: typeof fetch = fetch,
   ) {
     this.base = new URL(apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`);
-    this.signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256: NodeSha256 });
+    this.signer =
+      region === undefined ? undefined : new SignatureV4({ service: 'execute-api', region, credentials, sha256: NodeSha256 });
+  }
+
+  /**
+   * The local stack's API (functions/local/stack): unsigned, so loopback only; `headers` name the
+   * local caller (`--as`) and carry the control token.
+   */
+  static unsigned(apiUrl: string, headers: Record<string, string> = {}, fetchImpl: typeof fetch = fetch): LifecycleApiClient {
+    const { protocol, hostname } = new URL(apiUrl);
+    if (protocol !== 'http:' || (hostname !== '127.0.0.1' && hostname !== 'localhost')) {
+      throw new LifecycleError(`refusing to send an unsigned request to ${apiUrl}: only the loopback local stack takes them`);
+    }
+    const client = new LifecycleApiClient(apiUrl, undefined, undefined, fetchImpl);
+    Object.assign(client.extraHeaders, headers);
+    return client;
   }
 
   get(path: string): Promise<ApiAnswer> {
@@ -106,19 +122,21 @@ export class LifecycleApiClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const query: Record<string, string> = {};
     url.searchParams.forEach((value, key) => (query[key] = value));
-    const signed = await this.signer.sign({
+    const headers = {
+      host: url.host,
+      ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...this.extraHeaders,
+    };
+    const signed = await (this.signer?.sign({
       method,
       protocol: url.protocol,
       hostname: url.hostname,
       ...(url.port ? { port: Number(url.port) } : {}),
       path: url.pathname,
       query,
-      headers: {
-        host: url.host,
-        ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
+      headers,
       ...(payload !== undefined ? { body: payload } : {}),
-    });
+    }) ?? { headers });
     const response = await this.fetchImpl(url, {
       method,
       // fetch sets Host itself (from the URL, as signed).

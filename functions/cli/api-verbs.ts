@@ -20,8 +20,11 @@ export interface ApiVerbOptions {
   readonly pollMs?: number;
 }
 
-/** The signed client for the stack's ApiUrl output. */
-export function apiClientFor(ctx: CliContext): LifecycleApiClient {
+/** What the API verbs use: the API client and, for `--wait`, where to poll the execution. */
+export type ApiContext = Pick<CliContext, 'api' | 'workflows'>;
+
+/** The signed client for the stack's ApiUrl output (or the local stack's unsigned one). */
+export function apiClientFor(ctx: ApiContext): LifecycleApiClient {
   if (ctx.api) return ctx.api;
   throw new ValidationError(
     'the stack has no ApiUrl output; deployed, offboard/cancel/approve/rotate/rollback go through the API',
@@ -50,7 +53,7 @@ function printPending(answer: ApiAnswer, print: Print): boolean {
 }
 
 async function finish(
-  ctx: CliContext,
+  ctx: ApiContext,
   answer: ApiAnswer,
   options: ApiVerbOptions,
   kind: 'rotation' | 'offboarding',
@@ -72,7 +75,7 @@ async function finish(
 }
 
 export async function offboardViaApi(
-  ctx: CliContext,
+  ctx: ApiContext,
   request: { userName: string; reason: string; observationDays?: number },
   options: ApiVerbOptions,
 ): Promise<number> {
@@ -82,13 +85,19 @@ export async function offboardViaApi(
     ...(request.observationDays !== undefined ? { observationDays: request.observationDays } : {}),
   });
   if (!options.json && !printPending(answer, options.print)) {
-    options.print(`${answer.body.started ? 'started' : 'already running'}: ${str(answer.body, 'executionName')}`);
+    const since = str(answer.body, 'startedAt');
+    options.print(
+      answer.body.started
+        ? `started: ${str(answer.body, 'executionName')}`
+        : `already running: ${str(answer.body, 'executionName')}${since ? ` (since ${since})` : ''}; nothing new was started ` +
+            'and the reason and requester recorded when it started stay as they are',
+    );
   }
   const pending = answer.body.status === 'pending-approval';
   return finish(ctx, answer, options, 'offboarding', pending ? undefined : str(answer.body, 'executionName'));
 }
 
-export async function cancelViaApi(ctx: CliContext, userName: string, options: ApiVerbOptions): Promise<number> {
+export async function cancelViaApi(ctx: ApiContext, userName: string, options: ApiVerbOptions): Promise<number> {
   const answer = await apiClientFor(ctx).delete(`/offboardings/${user(userName)}`);
   if (!options.json && !printPending(answer, options.print)) {
     options.print(
@@ -99,7 +108,7 @@ export async function cancelViaApi(ctx: CliContext, userName: string, options: A
 }
 
 export async function approveViaApi(
-  ctx: CliContext,
+  ctx: ApiContext,
   userName: string,
   request: { action: 'offboard' | 'cancel'; requestId?: string },
   options: ApiVerbOptions,
@@ -119,7 +128,7 @@ export async function approveViaApi(
   return finish(ctx, answer, { ...options, wait: false }, 'offboarding', undefined);
 }
 
-export async function rotateViaApi(ctx: CliContext, userName: string, options: ApiVerbOptions): Promise<number> {
+export async function rotateViaApi(ctx: ApiContext, userName: string, options: ApiVerbOptions): Promise<number> {
   const answer = await apiClientFor(ctx).post('/rotations', { userName });
   if (!options.json) {
     options.print(
@@ -129,7 +138,7 @@ export async function rotateViaApi(ctx: CliContext, userName: string, options: A
   return finish(ctx, answer, options, 'rotation', str(answer.body, 'executionName'));
 }
 
-export async function rollbackViaApi(ctx: CliContext, userName: string, options: ApiVerbOptions): Promise<number> {
+export async function rollbackViaApi(ctx: ApiContext, userName: string, options: ApiVerbOptions): Promise<number> {
   const answer = await apiClientFor(ctx).post(`/rotations/${user(userName)}/rollback`, {});
   if (!options.json) {
     options.print(`reactivated ${str(answer.body, 'reactivatedAccessKeyId')} of ${userName}: ${str(answer.body, 'note')}`);

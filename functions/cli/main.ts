@@ -17,6 +17,9 @@ import { cancelUserOffboarding, offboardUser, userStatus } from './offboard';
 import { approvalRequired } from '../offboarding/approval';
 import { approveViaApi, cancelViaApi, offboardViaApi, rollbackViaApi, rotateViaApi } from './api-verbs';
 import { approveFromCli, cliIdentity, formatPending, requestCancelApproval, requestOffboardingApproval } from './approval';
+import { localCommand } from './local-stack';
+import { stackFor, viaLocalStack } from './stack-routing';
+import { formatRunningElsewhere } from './running-elsewhere';
 
 export const USAGE = `Usage: iam-lifecycle <command> [options]
 
@@ -34,6 +37,11 @@ Commands:
   status <userName>                keys (ages, last use), running workflows, offboarding state; never secrets
   report [--json | --csv]          every IAM user: keys, last use, console/MFA, next scan, running workflows, findings
   demo                             the local demo: moto, seeded users, live workloads, scan, rotations, offboarding
+  local up [--port N] [--time-scale N] [--config FILE] [--endpoint URL]
+                                   start the local stack in the background: moto (or the endpoint), the workflows,
+                                   the time-scaled daily scan and the HTTP API on a loopback port
+  local status                     is it running, its API, endpoint, time scale, uptime and running workflows
+  local down                       stop it; says which workflows were still running and what they leave behind
 
 Options:
   --endpoint URL     run locally against this AWS API endpoint (moto, LocalStack); nothing deployed is used
@@ -45,6 +53,8 @@ Options:
   --json             print machine-readable JSON
   --as PRINCIPAL     local mode only: who requests or approves (default: the endpoint's caller identity);
                      deployed, the STS identity of your credentials is always used
+  --local            send the verb to the running local stack (found on its own when one runs and neither
+                     --endpoint nor --stack is given; its state lives in $IAM_LIFECYCLE_HOME, default ~/.iam-lifecycle)
 Deployed, offboard, cancel-offboarding, approve-offboarding, rotate and rollback call the stack's HTTP API
 (ApiUrl) signed with your credentials: you need the iam-lifecycle:api tag or to be in api.principals.
   -h, --help         this text
@@ -53,7 +63,7 @@ Deployed, offboard, cancel-offboarding, approve-offboarding, rotate and rollback
 type Print = (line: string) => void;
 
 /** Options every verb but `demo` takes. */
-const GLOBAL_OPTIONS = ['endpoint', 'config', 'time-scale', 'stack', 'region', 'json', 'help'];
+const GLOBAL_OPTIONS = ['endpoint', 'config', 'time-scale', 'stack', 'region', 'json', 'help', 'local'];
 /**
  * Safety rule 9: a flag a verb does not honour is refused, never ignored (`offboard --dry-run`
  * must not delete a user). The verb's own options and how many user names it takes.
@@ -68,6 +78,7 @@ const VERBS: Record<string, { readonly options: readonly string[]; readonly user
   status: { options: GLOBAL_OPTIONS, users: 1 },
   report: { options: [...GLOBAL_OPTIONS, 'csv'], users: 0 },
   demo: { options: ['config', 'help'], users: 0 },
+  local: { options: ['endpoint', 'config', 'time-scale', 'region', 'json', 'help', 'port'], users: 1 },
 };
 
 /** Why this command line asks a verb for something it does not do, or undefined. */
@@ -107,6 +118,8 @@ export async function main(
         as: { type: 'string' },
         cancel: { type: 'boolean', default: false },
         'request-id': { type: 'string' },
+        local: { type: 'boolean', default: false },
+        port: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -141,6 +154,12 @@ export async function main(
   };
 
   try {
+    if (command === 'local') {
+      const { port, json } = values;
+      return await localCommand({ ...options, sub: rest[0], json: json ?? false, print, printError, ...(port ? { port } : {}) });
+    }
+    const stack = stackFor({ command, given, values });
+    if (stack) return await viaLocalStack(stack, { command, userName: rest[0], given, values, print, printError, formatStatus });
     switch (command) {
       case 'demo':
         return await runDemo({ print, ...(options.configFile ? { configFile: options.configFile } : {}) });
@@ -218,6 +237,7 @@ export async function main(
           ...(days !== undefined ? { observationDays: days } : {}),
         });
         if (options.json) print(JSON.stringify(outcome, null, 2));
+        else if (outcome.runningElsewhere) print(formatRunningElsewhere(userName, outcome.runningElsewhere));
         else {
           print(`${outcome.started ? 'started' : 'already running'}: ${outcome.executionName}`);
           print(formatOffboarding(outcome.status));

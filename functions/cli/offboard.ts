@@ -12,6 +12,7 @@ import {
 } from '../offboarding/service';
 import type { ExecutionSummary } from '../shared/workflows';
 import type { CliContext } from './context';
+import { offboardingRunningElsewhere, type RunningElsewhere } from './running-elsewhere';
 
 export function offboardingDeps(ctx: CliContext): OffboardingServiceDeps {
   if (ctx.local) return ctx.local.offboardingService;
@@ -31,6 +32,8 @@ export interface OffboardOutcome {
   readonly started: boolean;
   readonly final?: ExecutionSummary;
   readonly status: OffboardingStatus;
+  /** In-process local mode: another process runs this user's offboarding; nothing was started. */
+  readonly runningElsewhere?: RunningElsewhere;
 }
 
 /**
@@ -42,6 +45,14 @@ export async function offboardUser(
   request: { userName: string; reason: string; observationDays?: number; requestedBy: string },
 ): Promise<OffboardOutcome> {
   const deps = offboardingDeps(ctx);
+  if (ctx.local) {
+    // Its runner cannot see another process's workflows: the records and tags can.
+    const elsewhere = await offboardingRunningElsewhere(deps, request.userName);
+    if (elsewhere) {
+      const status = await offboardingStatus(deps, request.userName);
+      return { executionName: elsewhere.executionName, started: false, status, runningElsewhere: elsewhere };
+    }
+  }
   const result = await startOffboarding(deps, {
     userName: request.userName,
     reason: request.reason,

@@ -1,4 +1,7 @@
 /** Starts one moto server for the whole test run (unless AWS_ENDPOINT_URL points at one already). */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startMoto, type MotoServer } from '../../functions/local/moto';
 import { MotoUnavailableError } from '../../functions/shared/errors';
 
@@ -17,6 +20,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_ACCESS_KEY_ID = 'testing';
   process.env.AWS_SECRET_ACCESS_KEY = 'testing';
+  // A local stack the developer runs (~/.iam-lifecycle) must not take the tests' CLI calls.
+  process.env.IAM_LIFECYCLE_HOME = mkdtempSync(join(tmpdir(), 'iam-lifecycle-home-'));
   // Powertools writes JSON log lines to stdout; keep test output readable unless asked.
   process.env.POWERTOOLS_LOG_LEVEL = process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN';
 }
