@@ -1,0 +1,311 @@
+/**
+ * `rotate <user> --dry-run`: the exact plan of an on-demand rotation, changing nothing. The plan is
+ * pure over what ./preview-read reads (IAM, the secret's metadata, the workflows) and an injected
+ * clock, and it asks the questions the real run asks with the same functions: the up-front checks
+ * of ./on-demand (scope, spelling, which key), Prepare's planPreparation and its offboarding and
+ * foreign-secret checks, and decideCutover for when the old key can go.
+ */
+import { cutoverCheckLimit, rotationTiming, type LifecycleConfig } from '../shared/config';
+import { keyCreatedAt, type AccessKeyRecord, type IamUser } from '../shared/iam/records';
+import { decideScope, offboardingPhaseOf } from '../shared/scope';
+import { decideCutover, planPreparation } from './domain';
+import { pickKeyToRotate } from './on-demand';
+
+/** Everything the plan is built from, read without changing anything. */
+export interface RotationFacts {
+  readonly userName: string;
+  /** `--key`: the exact key to retire. */
+  readonly requestedKeyId?: string;
+  /** undefined: IAM has no such user. */
+  readonly user?: IamUser;
+  /** The user's keys with GetAccessKeyLastUsed (empty when the user is not managed: not read). */
+  readonly keys: readonly AccessKeyRecord[];
+  /** Per key id: its latest rotation attempt and the name the next attempt would take. */
+  readonly rotations: Readonly<Record<string, { readonly latest?: AttemptFact; readonly nextName?: string } | undefined>>;
+  /** Rotations of this user running now (any key). */
+  readonly running: readonly { readonly executionName: string; readonly accessKeyId?: string }[];
+  readonly secret: SecretFact;
+}
+
+export interface AttemptFact {
+  readonly executionName: string;
+  readonly status: string;
+  /** Set when it ended `continued` (its new key exists; the next start resumes it). */
+  readonly continuedWithNewKeyId?: string;
+}
+
+export interface SecretFact {
+  readonly name: string;
+  readonly exists: boolean;
+  /** Key id of AWSCURRENT, from the secret's metadata (never its value). */
+  readonly currentAccessKeyId?: string;
+  /** Why the secret is not this stack's (Prepare refuses to write into it). */
+  readonly foreignReason?: string;
+}
+
+/** `refused`: the command itself would refuse (exit 2); `blocked`: the workflow would start and refuse (exit 3). */
+export type PlanOutcome = 'ready' | 'resume' | 'already-running' | 'refused' | 'blocked';
+
+export interface PlanStep {
+  /** The API call (or workflow step) this is, e.g. `CreateAccessKey`, `UpdateAccessKey`. */
+  readonly op: string;
+  readonly id?: string;
+  /** When it would happen (ISO); `earliest` when it waits for a condition. */
+  readonly at?: string;
+  readonly earliest?: boolean;
+  readonly detail: string;
+}
+
+export interface RetiredKey {
+  readonly accessKeyId: string;
+  readonly status: string;
+  readonly createdAt?: string;
+  readonly ageDays?: number;
+  readonly lastUsedAt?: string;
+  readonly lastUsedService?: string;
+}
+
+export interface RotationPlan {
+  readonly kind: 'rotation';
+  readonly userName: string;
+  readonly outcome: PlanOutcome;
+  readonly code?: string;
+  readonly reason?: string;
+  readonly plannedAt: string;
+  readonly executionName?: string;
+  readonly retire?: RetiredKey;
+  readonly secretName: string;
+  readonly steps: readonly PlanStep[];
+}
+
+const DAY_MS = 86_400_000;
+
+function retired(key: AccessKeyRecord, now: Date): RetiredKey {
+  return {
+    accessKeyId: key.accessKeyId,
+    status: key.status,
+    ...(key.createDate
+      ? { createdAt: key.createDate, ageDays: Math.floor((now.getTime() - keyCreatedAt(key).getTime()) / DAY_MS) }
+      : {}),
+    ...(key.lastUsedDate ? { lastUsedAt: key.lastUsedDate } : {}),
+    ...(key.lastUsedService ? { lastUsedService: key.lastUsedService } : {}),
+  };
+}
+
+/**
+ * The first cutover check that decideCutover would confirm if the old key is not used from now on
+ * and the new key is used as soon as it is stored: the earliest moment the old key can be
+ * deactivated. Checks run at the start and every check interval (key-rotation.asl.json).
+ */
+export function earliestCutover(config: LifecycleConfig, key: AccessKeyRecord, start: Date): Date | undefined {
+  const timing = rotationTiming(config);
+  const lastUsed = key.lastUsedDate ? new Date(key.lastUsedDate) : undefined;
+  const deadline = start.getTime() + timing.deadlineSeconds * 1000;
+  for (let t = start.getTime(); t <= deadline; t += timing.checkIntervalSeconds * 1000) {
+    const verdict = decideCutover({
+      now: new Date(t),
+      rotationStartedAt: start,
+      timing,
+      oldKeyUsedBefore: lastUsed !== undefined,
+      ...(lastUsed ? { oldKeyLastUsedAt: lastUsed } : {}),
+      newKeyLastUsedAt: start,
+      oldKeyCreatedAt: keyCreatedAt(key),
+    });
+    if (verdict.decision === 'confirmed') return new Date(t);
+  }
+  return undefined;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** The steps of a rotation that starts at `start` and retires `key`. */
+function rotationSteps(
+  config: LifecycleConfig,
+  key: AccessKeyRecord,
+  secret: SecretFact,
+  start: Date,
+  removeInactiveKeyId: string | undefined,
+): PlanStep[] {
+  const timing = rotationTiming(config);
+  const t0 = start.toISOString();
+  const steps: PlanStep[] = [];
+  if (removeInactiveKeyId) {
+    steps.push({
+      op: 'DeleteAccessKey',
+      id: removeInactiveKeyId,
+      at: t0,
+      detail: `delete inactive key ${removeInactiveKeyId} to make room (removeInactiveKeyToMakeRoom)`,
+    });
+  }
+  steps.push({ op: 'CreateAccessKey', at: t0, detail: 'create a new access key' });
+  steps.push({
+    op: secret.exists ? 'PutSecretValue' : 'CreateSecret',
+    id: secret.name,
+    at: t0,
+    detail: secret.exists
+      ? `store it in secret ${secret.name} as AWSCURRENT${secret.currentAccessKeyId ? ` (${secret.currentAccessKeyId} becomes AWSPREVIOUS)` : ''}`
+      : `store it in secret ${secret.name} (created now) as AWSCURRENT`,
+  });
+  const quietHours = (timing.quietPeriodSeconds / 3600).toFixed(2).replace(/\.?0+$/, '');
+  steps.push({
+    op: 'CheckCutover',
+    at: t0,
+    detail:
+      `check cutover now and every ${timing.checkIntervalSeconds} s: confirmed once ${key.accessKeyId} is unused for ` +
+      `${quietHours} h${key.lastUsedDate ? ' and the new key is in use' : ''}; one execution runs at most ${cutoverCheckLimit(config)} checks, then the next scan resumes it`,
+  });
+  const deadline = start.getTime() + timing.deadlineSeconds * 1000;
+  steps.push({
+    op: 'CutoverDeadline',
+    at: iso(deadline),
+    detail:
+      timing.deadlineAction === 'deactivate'
+        ? `cutover deadline: if not confirmed by then, notify and deactivate ${key.accessKeyId} anyway (cutoverDeadlineAction deactivate)`
+        : 'cutover deadline: if not confirmed by then, notify and keep waiting, escalating every deadline period (cutoverDeadlineAction notify)',
+  });
+  const cutover = earliestCutover(config, key, start);
+  const deactivateAt = cutover ? cutover.getTime() : deadline;
+  const earliest = cutover === undefined || cutover.getTime() > start.getTime();
+  steps.push({
+    op: 'UpdateAccessKey',
+    id: key.accessKeyId,
+    at: iso(deactivateAt),
+    earliest,
+    detail: `deactivate ${key.accessKeyId} after confirmed cutover${cutover ? '' : ' (or at the deadline with cutoverDeadlineAction deactivate)'}`,
+  });
+  steps.push({
+    op: 'DeleteAccessKey',
+    id: key.accessKeyId,
+    at: iso(deactivateAt + timing.gracePeriodSeconds * 1000),
+    earliest,
+    detail: `delete ${key.accessKeyId} after the ${timing.gracePeriodSeconds} s grace period (rollback reactivates it until then)`,
+  });
+  return steps;
+}
+
+export function planRotation(
+  facts: RotationFacts,
+  config: LifecycleConfig,
+  now: Date,
+  automationUserNames: readonly string[] = [],
+): RotationPlan {
+  const { userName } = facts;
+  const base = { kind: 'rotation' as const, userName, plannedAt: now.toISOString(), secretName: facts.secret.name };
+  const stop = (
+    outcome: 'refused' | 'blocked',
+    code: string,
+    reason: string,
+    extra: Partial<RotationPlan> = {},
+  ): RotationPlan => ({
+    ...base,
+    outcome,
+    code,
+    reason,
+    steps: [],
+    ...extra,
+  });
+  // The checks the command makes before starting anything (./on-demand, ./start).
+  const user = facts.user;
+  if (!user) return stop('refused', 'unknown-user', `user ${userName} does not exist`);
+  if (user.userName !== userName) {
+    return stop(
+      'refused',
+      'invalid-request',
+      `IAM spells this user "${user.userName}" (names are case-insensitive); use that exact name`,
+    );
+  }
+  const scope = decideScope(user, config, automationUserNames);
+  if (scope.kind === 'protected') return stop('refused', 'protected-user', `user ${userName} is protected (${scope.why})`);
+  if (scope.kind === 'out-of-scope') return stop('refused', 'out-of-scope', `user ${userName} is not managed (${scope.why})`);
+  const resumable = Object.entries(facts.rotations).flatMap(([id, r]) => (r?.latest?.continuedWithNewKeyId ? [id] : []));
+  const choice = pickKeyToRotate(userName, facts.keys, facts.requestedKeyId, facts.requestedKeyId ? [] : resumable);
+  if (choice.kind === 'refused') return stop('refused', choice.code, choice.reason);
+  const key = facts.keys.find((k) => k.accessKeyId === choice.accessKeyId)!;
+  const retire = retired(key, now);
+  const other = facts.running.find((r) => r.accessKeyId !== key.accessKeyId);
+  if (other) {
+    return stop(
+      'refused',
+      'other-rotation-running',
+      `rotation ${other.executionName} of ${userName} (key ${other.accessKeyId ?? 'unknown'}) is still running; start another one when it has ended`,
+      { retire },
+    );
+  }
+  const latest = facts.rotations[key.accessKeyId]?.latest;
+  const nextName = facts.rotations[key.accessKeyId]?.nextName;
+  if (latest?.status === 'RUNNING') {
+    return {
+      ...base,
+      outcome: 'already-running',
+      executionName: latest.executionName,
+      retire,
+      reason: `rotation ${latest.executionName} already runs for ${key.accessKeyId}; nothing new would start`,
+      steps: [],
+    };
+  }
+  // What the workflow's Prepare step checks (./handlers prepare).
+  const offboarding = offboardingPhaseOf(user.tags);
+  if (offboarding !== undefined) {
+    return stop('blocked', 'being-offboarded', `user ${userName} is being offboarded (${offboarding}); its keys stay disabled`, {
+      retire,
+    });
+  }
+  if (latest?.continuedWithNewKeyId) {
+    const timing = rotationTiming(config);
+    return {
+      ...base,
+      outcome: 'resume',
+      ...(nextName ? { executionName: nextName } : {}),
+      retire,
+      reason: `rotation ${latest.executionName} ended continued; a new attempt resumes it (new key ${latest.continuedWithNewKeyId} is already stored)`,
+      steps: [
+        {
+          op: 'CheckCutover',
+          at: now.toISOString(),
+          detail: `check cutover now and every ${timing.checkIntervalSeconds} s until ${key.accessKeyId} is unused and ${latest.continuedWithNewKeyId} in use`,
+        },
+        {
+          op: 'UpdateAccessKey',
+          id: key.accessKeyId,
+          earliest: true,
+          detail: `deactivate ${key.accessKeyId} after confirmed cutover`,
+        },
+        {
+          op: 'DeleteAccessKey',
+          id: key.accessKeyId,
+          earliest: true,
+          detail: `delete ${key.accessKeyId} after the ${timing.gracePeriodSeconds} s grace period`,
+        },
+      ],
+    };
+  }
+  const preparation = planPreparation(facts.keys, key.accessKeyId, config.removeInactiveKeyToMakeRoom);
+  if (preparation.kind === 'blocked') return stop('blocked', preparation.code, preparation.reason, { retire });
+  if (facts.secret.foreignReason !== undefined) {
+    return stop(
+      'blocked',
+      'foreign-secret',
+      `secret ${facts.secret.name} was not created by iam-user-lifecycle (${facts.secret.foreignReason})`,
+      { retire },
+    );
+  }
+  if (!nextName) {
+    return stop(
+      'refused',
+      'too-many-attempts',
+      `key ${key.accessKeyId} of ${userName} was already attempted too often; see those executions`,
+      {
+        retire,
+      },
+    );
+  }
+  return {
+    ...base,
+    outcome: 'ready',
+    executionName: nextName,
+    retire,
+    steps: rotationSteps(config, key, facts.secret, now, preparation.removeInactiveKeyId),
+  };
+}
