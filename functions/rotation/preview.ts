@@ -8,6 +8,7 @@
 import { cutoverCheckLimit, rotationTiming, type LifecycleConfig } from '../shared/config';
 import { keyCreatedAt, type AccessKeyRecord, type IamUser } from '../shared/iam/records';
 import { decideScope, offboardingPhaseOf } from '../shared/scope';
+import type { PlanOutcome, PlanStep } from '../shared/plan';
 import { decideCutover, planPreparation } from './domain';
 import { pickKeyToRotate } from './on-demand';
 
@@ -41,19 +42,6 @@ export interface SecretFact {
   readonly currentAccessKeyId?: string;
   /** Why the secret is not this stack's (Prepare refuses to write into it). */
   readonly foreignReason?: string;
-}
-
-/** `refused`: the command itself would refuse (exit 2); `blocked`: the workflow would start and refuse (exit 3). */
-export type PlanOutcome = 'ready' | 'resume' | 'already-running' | 'refused' | 'blocked';
-
-export interface PlanStep {
-  /** The API call (or workflow step) this is, e.g. `CreateAccessKey`, `UpdateAccessKey`. */
-  readonly op: string;
-  readonly id?: string;
-  /** When it would happen (ISO); `earliest` when it waits for a condition. */
-  readonly at?: string;
-  readonly earliest?: boolean;
-  readonly detail: string;
 }
 
 export interface RetiredKey {
