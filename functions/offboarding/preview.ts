@@ -178,7 +178,8 @@ export function planOffboarding(
       op: 'KeepMFADevice',
       phase: 'disable',
       id: serial,
-      detail: `MFA device ${serial} stays until deletion`,
+      at,
+      detail: 'MFA device stays enabled until deletion (Disable leaves MFA; the teardown removes it)',
     })),
     {
       op: 'Observe',
