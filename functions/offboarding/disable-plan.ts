@@ -15,9 +15,14 @@ export type DisableCall =
   | { readonly op: 'UpdateServiceSpecificCredential'; readonly id: string; readonly status: 'Inactive' }
   | { readonly op: 'AttachUserPolicy'; readonly id: string };
 
-/** Everything usable in `state` switched off, in the order usableCredentials finds it. */
+/**
+ * Everything usable in `state` switched off. The deny policy goes first: it cuts off live sessions
+ * at once, before the credentials one by one (then in the order usableCredentials finds them).
+ */
 export function disableCalls(state: CredentialState, denyPolicyArn: string): DisableCall[] {
-  return usableCredentials(state).map((finding): DisableCall => {
+  const findings = usableCredentials(state);
+  const ordered = [...findings.filter((f) => f.kind === 'deny-policy'), ...findings.filter((f) => f.kind !== 'deny-policy')];
+  return ordered.map((finding): DisableCall => {
     const id = finding.id ?? '';
     switch (finding.kind) {
       case 'deny-policy':

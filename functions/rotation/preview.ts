@@ -141,8 +141,11 @@ function rotationSteps(
     op: 'CheckCutover',
     at: t0,
     detail:
-      `check cutover now and every ${timing.checkIntervalSeconds} s: confirmed once ${key.accessKeyId} is unused for ` +
-      `${quietHours} h${key.lastUsedDate ? ' and the new key is in use' : ''}; one execution runs at most ${cutoverCheckLimit(config)} checks, then the next scan resumes it`,
+      `check cutover now and every ${timing.checkIntervalSeconds} s: confirmed once ` +
+      (key.lastUsedDate
+        ? `${key.accessKeyId} is unused for ${quietHours} h and the new key is in use`
+        : `${key.accessKeyId} (never used) is older than ${quietHours} h, as last-used data lags`) +
+      `; one execution runs at most ${cutoverCheckLimit(config)} checks, then the next scan resumes it`,
   });
   const deadline = start.getTime() + timing.deadlineSeconds * 1000;
   steps.push({

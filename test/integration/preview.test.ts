@@ -202,6 +202,8 @@ describe('--dry-run previews (local mode)', () => {
     const disableOps = new Set(plan.disable.map((c) => c.op));
     const disableCalls = calls.slice(0, tagged('disabled')).filter((c) => disableOps.has(c.command as never));
     expect(disableCalls.map((c) => [c.command, idOf(c)])).toEqual(plan.disable.map((c) => [c.op, 'id' in c ? c.id : undefined]));
+    // ... the deny policy first: it cuts off live sessions before the credentials are switched off one by one
+    expect(disableCalls[0]).toMatchObject({ command: 'AttachUserPolicy', input: { PolicyArn: denyPolicyArn } });
     const teardownOps = new Set(plan.teardown.map((s) => s.op as string));
     const teardownCalls = calls
       .slice(tagged('deleting') + 1)

@@ -61,13 +61,14 @@ describe('planOffboarding', () => {
       approval: 'none',
       denyPolicyArn: DENY,
     });
+    // The deny policy goes first: it cuts off live sessions at once (disable.ts switchOff).
     expect(plan.disable).toEqual([
+      { op: 'AttachUserPolicy', id: DENY },
       { op: 'DeleteLoginProfile' },
       { op: 'UpdateAccessKey', id: 'AKIAONE', status: 'Inactive' },
       { op: 'UpdateSSHPublicKey', id: 'APKASSH', status: 'Inactive' },
       { op: 'UpdateSigningCertificate', id: 'CERTONE', status: 'Inactive' },
       { op: 'UpdateServiceSpecificCredential', id: 'ACCASVC', status: 'Inactive' },
-      { op: 'AttachUserPolicy', id: DENY },
     ]);
     expect(plan.observation).toEqual({
       days: 30,
