@@ -10,11 +10,13 @@ import { decideScope } from '../shared/scope';
 import type { SecretStore } from '../shared/secret-store';
 import { findRunning, type WorkflowPort } from '../shared/workflows';
 import type { RotationFacts } from './preview';
+import { earlierAttemptWindows } from './attempts';
+import type { OrphanEvidence } from './domain';
 import { continuedOutputOf, findRotation } from './start';
 
 export interface RotationPreviewDeps {
   readonly iam: Pick<IamUsers, 'findUser' | 'listAccessKeys'>;
-  readonly secrets: Pick<SecretStore, 'exists' | 'currentKeyIdFromTags' | 'foreignReason'>;
+  readonly secrets: Pick<SecretStore, 'exists' | 'currentKey' | 'keyIdsInAnyVersion' | 'foreignReason'>;
   readonly workflows: WorkflowPort;
   readonly config: LifecycleConfig;
   readonly automationUserNames?: readonly string[];
@@ -33,8 +35,25 @@ export async function readRotationFacts(
   }
   const keys = await deps.iam.listAccessKeys(userName, { lastUsed: true });
   const rotations: Record<string, RotationFacts['rotations'][string]> = {};
+  const orphanEvidence: Record<string, OrphanEvidence> = {};
+  const active = keys.filter((k) => k.status === 'Active');
   for (const key of keys) {
-    const { latest, nextName } = await findRotation(deps.workflows, userName, key.accessKeyId);
+    const { latest, nextName, attempts } = await findRotation(deps.workflows, userName, key.accessKeyId);
+    // What Prepare reads before it refuses two active keys: a key an earlier attempt created and lost.
+    const earlierAttempts = nextName ? earlierAttemptWindows(attempts, userName, nextName) : [];
+    if (active.length > 1 && earlierAttempts.length > 0) {
+      const lastUsedAt = Object.fromEntries(
+        active
+          .filter((k) => k.accessKeyId !== key.accessKeyId)
+          .map((k) => [k.accessKeyId, k.lastUsedDate ? new Date(k.lastUsedDate) : undefined]),
+      );
+      orphanEvidence[key.accessKeyId] = {
+        earlierAttempts,
+        storedAccessKeyId: (await deps.secrets.currentKey(secretName))?.accessKeyId,
+        keyIdsInSecret: await deps.secrets.keyIdsInAnyVersion(secretName),
+        lastUsedAt,
+      };
+    }
     const continued = continuedOutputOf(latest);
     rotations[key.accessKeyId] = {
       ...(latest
@@ -54,13 +73,14 @@ export async function readRotationFacts(
     return { executionName: e.name, ...(typeof accessKeyId === 'string' ? { accessKeyId } : {}) };
   });
   const exists = await deps.secrets.exists(secretName);
-  const current = exists ? await deps.secrets.currentKeyIdFromTags(secretName) : undefined;
+  const current = exists ? (await deps.secrets.currentKey(secretName))?.accessKeyId : undefined;
   const foreign = exists ? await deps.secrets.foreignReason(secretName, userName) : undefined;
   return {
     ...empty,
     user,
     keys,
     rotations,
+    orphanEvidence,
     running,
     secret: {
       name: secretName,

@@ -9,7 +9,7 @@ import { cutoverCheckLimit, rotationTiming, type LifecycleConfig } from '../shar
 import { keyCreatedAt, type AccessKeyRecord, type IamUser } from '../shared/iam/records';
 import { decideScope, offboardingPhaseOf } from '../shared/scope';
 import type { PlanOutcome, PlanStep } from '../shared/plan';
-import { decideCutover, planPreparation } from './domain';
+import { decideCutover, planPreparation, type OrphanEvidence } from './domain';
 import { pickKeyToRotate } from './on-demand';
 
 /** Everything the plan is built from, read without changing anything. */
@@ -25,6 +25,8 @@ export interface RotationFacts {
   readonly rotations: Readonly<Record<string, { readonly latest?: AttemptFact; readonly nextName?: string } | undefined>>;
   /** Rotations of this user running now (any key). */
   readonly running: readonly { readonly executionName: string; readonly accessKeyId?: string }[];
+  /** Per key id, when the user has two active keys and that key's rotation had earlier attempts: what Prepare weighs. */
+  readonly orphanEvidence?: Readonly<Record<string, OrphanEvidence>>;
   readonly secret: SecretFact;
 }
 
@@ -115,6 +117,7 @@ function rotationSteps(
   secret: SecretFact,
   start: Date,
   removeInactiveKeyId: string | undefined,
+  removeOrphanKeyId: string | undefined,
 ): PlanStep[] {
   const timing = rotationTiming(config);
   const t0 = start.toISOString();
@@ -125,6 +128,14 @@ function rotationSteps(
       id: removeInactiveKeyId,
       at: t0,
       detail: `delete inactive key ${removeInactiveKeyId} to make room (removeInactiveKeyToMakeRoom)`,
+    });
+  }
+  if (removeOrphanKeyId) {
+    steps.push({
+      op: 'DeleteAccessKey',
+      id: removeOrphanKeyId,
+      at: t0,
+      detail: `delete ${removeOrphanKeyId}: an earlier attempt of this rotation created it and lost it (never used, never stored)`,
     });
   }
   steps.push({ op: 'CreateAccessKey', at: t0, detail: 'create a new access key' });
@@ -272,7 +283,11 @@ export function planRotation(
       ],
     };
   }
-  const preparation = planPreparation(facts.keys, key.accessKeyId, config.removeInactiveKeyToMakeRoom);
+  let preparation = planPreparation(facts.keys, key.accessKeyId, config.removeInactiveKeyToMakeRoom);
+  const evidence = facts.orphanEvidence?.[key.accessKeyId];
+  if (preparation.kind === 'blocked' && preparation.code === 'two-active-keys' && evidence) {
+    preparation = planPreparation(facts.keys, key.accessKeyId, config.removeInactiveKeyToMakeRoom, evidence);
+  }
   if (preparation.kind === 'blocked') return stop('blocked', preparation.code, preparation.reason, { retire });
   if (facts.secret.foreignReason !== undefined) {
     return stop(
@@ -297,6 +312,6 @@ export function planRotation(
     outcome: 'ready',
     executionName: nextName,
     retire,
-    steps: rotationSteps(config, key, facts.secret, now, preparation.removeInactiveKeyId),
+    steps: rotationSteps(config, key, facts.secret, now, preparation.removeInactiveKeyId, preparation.removeOrphanKeyId),
   };
 }

@@ -101,6 +101,43 @@ describe('planRotation', () => {
     expect([planExitCode(withoutKey), planExitCode(withKey)]).toEqual([2, 3]);
   });
 
+  it('deletes a key an earlier attempt created and lost, as Prepare does, instead of refusing two active keys', () => {
+    // Prepare: AKIALOST was created during an ended attempt, never used and never stored
+    const lost: AccessKeyRecord = { accessKeyId: 'AKIALOST', status: 'Active', createDate: at(-47) };
+    const input = facts({
+      requestedKeyId: 'AKIAOLD',
+      keys: [key('AKIAOLD', 'Active', 1), lost],
+      orphanEvidence: {
+        AKIAOLD: {
+          earlierAttempts: [
+            { executionName: 'rotate-alice-AKIAOLD', startedAt: new Date(at(-48)), stoppedAt: new Date(at(-46)) },
+          ],
+          storedAccessKeyId: 'AKIAOLD',
+          keyIdsInSecret: ['AKIAOLD'],
+          lastUsedAt: { AKIALOST: undefined },
+        },
+      },
+    });
+    // Act
+    const plan = planRotation(input, config, NOW);
+    const used = planRotation(
+      {
+        ...input,
+        keys: [key('AKIAOLD', 'Active', 1), { ...lost, lastUsedDate: at(-2) }],
+        orphanEvidence: { AKIAOLD: { ...input.orphanEvidence!.AKIAOLD!, lastUsedAt: { AKIALOST: new Date(at(-2)) } } },
+      },
+      config,
+      NOW,
+    );
+    // Assess
+    expect(plan.outcome).toBe('ready');
+    expect(plan.steps.slice(0, 2).map((s) => [s.op, s.id])).toEqual([
+      ['DeleteAccessKey', 'AKIALOST'],
+      ['CreateAccessKey', undefined],
+    ]);
+    expect(used).toMatchObject({ outcome: 'blocked', code: 'two-active-keys' });
+  });
+
   it('plans for exactly the --key asked for, and refuses a key the user does not have or an inactive one', () => {
     // Prepare
     const input = facts({ keys: [key('AKIAOLD', 'Active', 1), key('AKIAIN', 'Inactive')] });
