@@ -15,7 +15,7 @@ import { rollbackRotation } from '../rotation/rollback';
 import { cancelUserOffboarding, offboardUser, userStatus } from './offboard';
 import { approvalRequired } from '../offboarding/approval';
 import { approveViaApi, cancelViaApi, offboardViaApi, rollbackViaApi, rotateViaApi } from './api-verbs';
-import { previewOffboarding, previewRotation, printPlan } from './preview';
+import { previewOffboarding, previewRotation, printPlan, refuseWithDryRun } from './preview';
 import { approveFromCli, cliIdentity, formatPending, requestCancelApproval, requestOffboardingApproval } from './approval';
 
 export const USAGE = `Usage: iam-lifecycle <command> [options]
@@ -150,6 +150,7 @@ export async function main(
       }
       case 'rotate': {
         const userName = requirePositional(rest, 'rotate <userName>');
+        if (values['dry-run']) refuseWithDryRun({ wait: values.wait });
         const ctx = await context(options, print);
         if (ctx.mode === 'deployed') {
           if (values.key)
@@ -196,6 +197,7 @@ export async function main(
       }
       case 'offboard': {
         const userName = requirePositional(rest, 'offboard <userName> --reason TEXT');
+        if (values['dry-run']) refuseWithDryRun({ wait: values.wait, as: values.as });
         if (!values.reason) throw new ValidationError('offboard needs --reason TEXT (it is recorded with the snapshot)');
         const days = values['observation-days'] !== undefined ? Number(values['observation-days']) : undefined;
         const ctx = await context(options, print);

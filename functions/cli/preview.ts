@@ -12,6 +12,7 @@ import { planOffboarding, type OffboardingPlan } from '../offboarding/preview';
 import { readOffboardingFacts } from '../offboarding/preview-read';
 import { planRotation, type RotationPlan } from '../rotation/preview';
 import { readRotationFacts } from '../rotation/preview-read';
+import { ValidationError } from '../shared/errors';
 import type { PlanStep } from '../shared/plan';
 import { clientConfig, targetFromEnv } from '../shared/aws';
 import type { CliContext } from './context';
@@ -91,6 +92,16 @@ async function deployedDenyPolicyArn(ctx: CliContext, stack = 'IamUserLifecycle'
 /** A CloudFormation client like the context's own (region, the operator's default credentials). */
 async function clientSettings(ctx: CliContext) {
   return clientConfig({ ...targetFromEnv(), region: await ctx.clients.iam.config.region() });
+}
+
+/** Safety rule 9: a preview starts nothing and requests nothing, so --wait and --as cannot apply. */
+export function refuseWithDryRun(flags: Readonly<Record<string, string | boolean | undefined>>): void {
+  const given = Object.entries(flags).filter(([, value]) => value !== undefined && value !== false);
+  if (given.length > 0) {
+    throw new ValidationError(
+      `--dry-run changes and starts nothing, so ${given.map(([name]) => `--${name}`).join(', ')} cannot apply; nothing was done`,
+    );
+  }
 }
 
 /** 0: the plan would run (or already runs); 2: the command would refuse; 3: the workflow would refuse. */

@@ -139,6 +139,21 @@ describe('--dry-run previews (local mode)', () => {
     expect(result.out).toBe('');
   });
 
+  it('refuses --wait and --as with --dry-run (a preview starts and requests nothing), exit 2', async () => {
+    // Prepare
+    const args = ['--endpoint', motoEndpoint(), '--config', configFile(CONFIG)];
+    const user = uniqueName('pv-flags');
+    // Act
+    const results = await Promise.all([
+      runCli(['rotate', user, '--dry-run', '--wait', ...args]),
+      runCli(['offboard', user, '--reason', 'x', '--dry-run', '--as', 'arn:aws:iam::123456789012:user/bob', ...args]),
+    ]);
+    // Assess
+    expect(results.map((r) => r.code)).toEqual([2, 2]);
+    expect(results[0]!.err).toMatch(/--dry-run changes and starts nothing, so --wait cannot apply; nothing was done/);
+    expect(results[1]!.err).toMatch(/so --as cannot apply/);
+  });
+
   it('the planned Disable calls and teardown are exactly the calls a real offboarding of that user makes', async () => {
     // Prepare: a user with every credential (service-specific credential and boundary through moto's gap emulation)
     const bucket = uniqueName('preview-records');
