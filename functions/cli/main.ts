@@ -16,6 +16,7 @@ import { rollbackRotation } from '../rotation/rollback';
 import { cancelUserOffboarding, offboardUser, userStatus } from './offboard';
 import { approvalRequired } from '../offboarding/approval';
 import { approveViaApi, cancelViaApi, offboardViaApi, rollbackViaApi, rotateViaApi } from './api-verbs';
+import { previewOffboarding, previewRotation, printPlan, refuseWithDryRun } from './preview';
 import { approveFromCli, cliIdentity, formatPending, requestCancelApproval, requestOffboardingApproval } from './approval';
 import { localCommand } from './local-stack';
 import { stackFor, viaLocalStack } from './stack-routing';
@@ -25,10 +26,10 @@ export const USAGE = `Usage: iam-lifecycle <command> [options]
 
 Commands:
   scan [--dry-run]                 find active keys older than maxKeyAgeDays and start one rotation per key
-  rotate <userName> [--key ID] [--wait]
+  rotate <userName> [--key ID] [--wait] [--dry-run]
                                    rotate the user's active access key now (locally: always waits; --key: local only)
   rollback <userName>              reactivate the old key of a rotation in its grace period
-  offboard <userName> --reason TEXT [--observation-days N] [--wait]
+  offboard <userName> --reason TEXT [--observation-days N] [--wait] [--dry-run]
                                    disable everything now, delete after the observation period (locally: waits)
   cancel-offboarding <userName>    stop an offboarding during disable/observe and restore the user
   approve-offboarding <userName> [--cancel] [--request-id ID]
@@ -70,9 +71,9 @@ const GLOBAL_OPTIONS = ['endpoint', 'config', 'time-scale', 'stack', 'region', '
  */
 const VERBS: Record<string, { readonly options: readonly string[]; readonly users: 0 | 1 }> = {
   scan: { options: [...GLOBAL_OPTIONS, 'dry-run'], users: 0 },
-  rotate: { options: [...GLOBAL_OPTIONS, 'key', 'wait'], users: 1 },
+  rotate: { options: [...GLOBAL_OPTIONS, 'key', 'wait', 'dry-run'], users: 1 },
   rollback: { options: GLOBAL_OPTIONS, users: 1 },
-  offboard: { options: [...GLOBAL_OPTIONS, 'reason', 'observation-days', 'wait', 'as'], users: 1 },
+  offboard: { options: [...GLOBAL_OPTIONS, 'reason', 'observation-days', 'wait', 'as', 'dry-run'], users: 1 },
   'cancel-offboarding': { options: [...GLOBAL_OPTIONS, 'as'], users: 1 },
   'approve-offboarding': { options: [...GLOBAL_OPTIONS, 'cancel', 'request-id', 'as'], users: 1 },
   status: { options: GLOBAL_OPTIONS, users: 1 },
@@ -172,14 +173,22 @@ export async function main(
       }
       case 'rotate': {
         const userName = requirePositional(rest, 'rotate <userName>');
+        if (values['dry-run']) refuseWithDryRun({ wait: values.wait });
         const ctx = await context(options, print);
         if (ctx.mode === 'deployed') {
           if (values.key)
             throw new ValidationError(
               '--key is for local mode (--endpoint) only; deployed, the API rotates the user’s one active key',
             );
+          if (values['dry-run']) return printPlan(await previewRotation(ctx, userName), options.json, print);
           return await rotateViaApi(ctx, userName, { json: options.json, print, wait: values.wait ?? false, pollMs: 10_000 });
         }
+        if (values['dry-run'])
+          return printPlan(
+            await previewRotation(ctx, userName, { ...(values.key ? { key: values.key } : {}) }),
+            options.json,
+            print,
+          );
         // Local mode: the workflow runs in this process, so the command waits for it.
         const local = ctx.local;
         const outcome = await rotateUser(
@@ -211,9 +220,18 @@ export async function main(
       }
       case 'offboard': {
         const userName = requirePositional(rest, 'offboard <userName> --reason TEXT');
+        if (values['dry-run']) refuseWithDryRun({ wait: values.wait, as: values.as });
         if (!values.reason) throw new ValidationError('offboard needs --reason TEXT (it is recorded with the snapshot)');
         const days = values['observation-days'] !== undefined ? Number(values['observation-days']) : undefined;
         const ctx = await context(options, print);
+        if (values['dry-run']) {
+          const preview = {
+            reason: values.reason,
+            stack: options.stack,
+            ...(days !== undefined ? { observationDays: days } : {}),
+          };
+          return printPlan(await previewOffboarding(ctx, userName, preview), options.json, print);
+        }
         if (ctx.mode === 'deployed') {
           if (values.as !== undefined) await cliIdentity(options, values.as); // refuses --as, as before
           const request = { userName, reason: values.reason, ...(days !== undefined ? { observationDays: days } : {}) };

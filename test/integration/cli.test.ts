@@ -42,13 +42,13 @@ describe('iam-lifecycle (local mode)', () => {
       runCli(['frobnicate']),
       runCli(['scan', '--time-scale', '0.5', ...endpoint]),
       runCli(['scan', '--no-such-flag']),
-      runCli(['offboard', twoKeys.userName, '--reason', 'x', '--dry-run', ...endpoint]),
+      runCli(['rotate', twoKeys.userName, '--reason', 'x', ...endpoint]),
       runCli(['rotate', twoKeys.userName, uniqueName('second'), ...endpoint]),
       runCli(['status', twoKeys.userName, '--cancel', ...endpoint]),
     ]);
     // Assess
     expect(results.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2, 2, 2, 2, 2]);
-    expect(results[7]!.err).toMatch(/offboard does not take --dry-run; nothing was done/);
+    expect(results[7]!.err).toMatch(/rotate does not take --reason; nothing was done/);
     expect(results[8]!.err).toMatch(/rotate takes one user name; nothing was done/);
     expect(results[9]!.err).toMatch(/status does not take --cancel/);
     expect(results[0]!.err).toMatch(/two active access keys .*deactivate the one no longer used first/);

@@ -15,6 +15,7 @@ import {
   type CredentialState,
   type UserSnapshot,
 } from '../domain';
+import { disableCalls } from '../disable-plan';
 import { OffboardingCancelledError } from '../errors';
 import {
   requireState,
@@ -42,26 +43,25 @@ export async function switchOff(ctx: StepContext, userName: string, state: Crede
       failures.push(error);
     }
   };
-  for (const finding of usableCredentials(state)) {
-    const id = finding.id ?? '';
-    switch (finding.kind) {
-      case 'deny-policy':
-        await attempt(() => iam.attachPolicy(userName, ctx.denyPolicyArn()));
+  for (const call of disableCalls(state, ctx.denyPolicyArn())) {
+    switch (call.op) {
+      case 'AttachUserPolicy':
+        await attempt(() => iam.attachPolicy(userName, call.id));
         break;
-      case 'login-profile':
+      case 'DeleteLoginProfile':
         await attempt(() => iam.deleteLoginProfile(userName));
         break;
-      case 'access-key':
-        await attempt(() => iam.setAccessKeyStatus(userName, id, 'Inactive'));
+      case 'UpdateAccessKey':
+        await attempt(() => iam.setAccessKeyStatus(userName, call.id, call.status));
         break;
-      case 'ssh-public-key':
-        await attempt(() => iam.setSshPublicKeyStatus(userName, id, 'Inactive'));
+      case 'UpdateSSHPublicKey':
+        await attempt(() => iam.setSshPublicKeyStatus(userName, call.id, call.status));
         break;
-      case 'signing-certificate':
-        await attempt(() => iam.setSigningCertificateStatus(userName, id, 'Inactive'));
+      case 'UpdateSigningCertificate':
+        await attempt(() => iam.setSigningCertificateStatus(userName, call.id, call.status));
         break;
-      case 'service-specific-credential':
-        await attempt(() => iam.setServiceCredentialStatus(userName, id, 'Inactive'));
+      case 'UpdateServiceSpecificCredential':
+        await attempt(() => iam.setServiceCredentialStatus(userName, call.id, call.status));
         break;
     }
   }

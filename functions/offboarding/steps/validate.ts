@@ -3,9 +3,9 @@
  * (offboarding.blocked) and change nothing; compute the timing from the deployed config. For a
  * restore it only answers how long to wait for stopped steps (also from the config).
  */
-import { checkObservationDays, offboardingTiming } from '../../shared/config';
+import { checkObservationDays, offboardingTiming, type LifecycleConfig } from '../../shared/config';
 import { ValidationError } from '../../shared/errors';
-import { decideScope } from '../../shared/scope';
+import { decideScope, type ScopeSubject } from '../../shared/scope';
 import { requireString } from '../../shared/steps';
 import { approvalKeys, samePrincipal } from '../approval-keys';
 import type { ApprovalRecord, ApprovalRequestRecord } from '../approval';
@@ -59,6 +59,27 @@ async function whyNotApproved(
   return undefined;
 }
 
+/**
+ * Why the user may not be offboarded (unknown, re-created since the request, protected, out of
+ * scope), or undefined. Pure: Validate and the preview (../preview) ask the same question.
+ */
+export function targetRefusal(
+  userName: string,
+  user: (ScopeSubject & { readonly userId: string }) | undefined,
+  config: Pick<LifecycleConfig, 'managedUsers' | 'protectedUsers'>,
+  automationUserNames: readonly string[] = [],
+  requestedUserId?: string,
+): { readonly code: BlockCode; readonly reason: string } | undefined {
+  if (!user) return { code: 'unknown-user', reason: `user ${userName} does not exist` };
+  if (requestedUserId !== undefined && requestedUserId !== user.userId) {
+    return { code: 'user-replaced', reason: `user ${userName} was re-created after the request (id ${requestedUserId} is gone)` };
+  }
+  const scope = decideScope(user, config, automationUserNames);
+  if (scope.kind === 'protected') return { code: 'protected-user', reason: `user ${userName} is protected (${scope.why})` };
+  if (scope.kind === 'out-of-scope') return { code: 'out-of-scope', reason: `user ${userName} is not managed (${scope.why})` };
+  return undefined;
+}
+
 export function makeValidate(ctx: StepContext) {
   const { iam, config, logger, notifier } = ctx.deps;
 
@@ -88,13 +109,8 @@ export function makeValidate(ctx: StepContext) {
       };
 
       const user = await iam.findUser(userName);
-      if (!user) return blocked('unknown-user', `user ${userName} does not exist`);
-      if (request.userId !== undefined && request.userId !== user.userId) {
-        return blocked('user-replaced', `user ${userName} was re-created after the request (id ${request.userId} is gone)`);
-      }
-      const scope = decideScope(user, config, ctx.deps.automationUserNames);
-      if (scope.kind === 'protected') return blocked('protected-user', `user ${userName} is protected (${scope.why})`);
-      if (scope.kind === 'out-of-scope') return blocked('out-of-scope', `user ${userName} is not managed (${scope.why})`);
+      const refusal = targetRefusal(userName, user, config, ctx.deps.automationUserNames, request.userId);
+      if (refusal || !user) return blocked(refusal?.code ?? 'unknown-user', refusal?.reason ?? `user ${userName} does not exist`);
       if (config.offboardingApproval === 'required') {
         // A StartExecution that skipped the API or CLI must not skip the two-person rule.
         const why = await whyNotApproved(ctx, userName, user.userId, request.approvalId, request.observationDays);
