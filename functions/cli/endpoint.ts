@@ -1,8 +1,9 @@
 /**
- * The local endpoint (`--endpoint URL`): checked to be an http(s) URL, then probed once with a short
+ * The local endpoint (`--endpoint URL`): checked to be an http(s) URL, then probed once (a TCP connect) with a short
  * timeout before any command acts, so an emulator that is not running is one line within seconds
  * instead of minutes of SDK retries.
  */
+import { connect } from 'node:net';
 import { EndpointUnreachableError, EndpointUrlError } from './errors';
 
 const START_ONE =
@@ -24,15 +25,20 @@ export function parseEndpoint(value: string): string {
   return value;
 }
 
-/** Any HTTP answer means something listens there; no answer within `timeoutMs` is refused at once. */
-export async function probeEndpoint(endpoint: string, timeoutMs = 3000, fetchImpl: typeof fetch = fetch): Promise<void> {
-  try {
-    const response = await fetchImpl(endpoint, { method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
-    await response.body?.cancel();
-  } catch (error) {
-    const err = error as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
-    const code = err.cause?.code ?? err.cause?.errors?.find((e) => e.code)?.code;
-    const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (code ?? err.cause?.message ?? err.message);
-    throw new EndpointUnreachableError(`nothing answers at --endpoint ${endpoint} (${why}); ${START_ONE}`);
-  }
+/** A TCP connection within `timeoutMs` means something listens there; otherwise refused at once. */
+export async function probeEndpoint(endpoint: string, timeoutMs = 3000): Promise<void> {
+  const url = new URL(endpoint);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const why = await new Promise<string | undefined>((resolve) => {
+    const socket = connect({ host, port });
+    const done = (reason?: string) => {
+      socket.destroy();
+      resolve(reason);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs / 1000} s`));
+    socket.once('connect', () => done());
+    socket.once('error', (error: Error & { code?: string }) => done(error.code ?? error.message));
+  });
+  if (why) throw new EndpointUnreachableError(`nothing answers at --endpoint ${endpoint} (${why}); ${START_ONE}`);
 }
