@@ -59,6 +59,7 @@ async function rotationLeft(ctx: CliContext, w: LeftWorkflow, how: LeftHow): Pro
   const old = keys.find((k) => k.accessKeyId === w.oldAccessKeyId);
   const others = keys.filter((k) => k.accessKeyId !== w.oldAccessKeyId && k.status === 'Active');
   const aws = `aws ${how.endpoint ? `--endpoint-url ${how.endpoint} ` : ''}iam`;
+  const inSecret = keys.find((k) => k.isSecretCurrent)?.accessKeyId;
   let advice: string;
   if (how.interrupted && ctx.mode === 'deployed') {
     advice =
@@ -70,16 +71,15 @@ async function rotationLeft(ctx: CliContext, w: LeftWorkflow, how: LeftHow): Pro
   } else if (old.status === 'Active' && others.length > 0) {
     // No command resumes it: a new rotation of OLD sees two active keys and no earlier attempt
     // (a local workflow's history dies with its process) and is blocked.
-    const inSecret = keys.find((k) => k.isSecretCurrent)?.accessKeyId ?? others[0]!.accessKeyId;
     advice =
-      `Both keys work and the secret holds ${inSecret}; no command resumes this rotation. ` +
+      `Both keys work and the secret holds ${inSecret ?? 'neither'}; no command resumes this rotation. ` +
       `To finish it by hand once nothing uses ${old.accessKeyId}: \`${aws} update-access-key --user-name ${w.userName} --access-key-id ${old.accessKeyId} --status Inactive\`, ` +
       `then \`${aws} delete-access-key --user-name ${w.userName} --access-key-id ${old.accessKeyId}\`.`;
   } else if (old.status === 'Active') {
     advice = `Nothing was changed; to try again: \`iam-lifecycle rotate ${w.userName}${how.target}\`.`;
   } else {
     advice =
-      `${old.accessKeyId} is deactivated and ${others[0]?.accessKeyId ?? 'the new key'} is in use. To undo: ` +
+      `${old.accessKeyId} is deactivated${inSecret ? ` and the secret holds ${inSecret}` : ''}. To undo: ` +
       `\`${aws} update-access-key --user-name ${w.userName} --access-key-id ${old.accessKeyId} --status Active\`; ` +
       `to finish: \`${aws} delete-access-key --user-name ${w.userName} --access-key-id ${old.accessKeyId}\`.`;
   }

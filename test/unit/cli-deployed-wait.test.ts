@@ -2,7 +2,7 @@
  * Deployed `--wait` (clients mocked, as in cli-deployed.test.ts): progress lines read from the
  * execution history, and a workflow that ran and was blocked is exit 3 with why.
  */
-import { DescribeExecutionCommand, GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { runCli } from '../support/cli';
 import { mockDeployedStack } from '../support/deployed-stack';
 import { startFakeApi, type FakeApi } from '../support/fake-api';
@@ -44,7 +44,7 @@ describe('iam-lifecycle --wait against the deployed stack', () => {
         status: 'SUCCEEDED',
         output: JSON.stringify({ status: 'blocked', code: 'two-active-keys', reason: REASON }),
       });
-    const entered = (id: number, name: string, at: string) => ({
+    const entered = (id: number, name: string, at: string): HistoryEvent => ({
       id,
       type: name === 'Blocked' ? 'SucceedStateEntered' : 'TaskStateEntered',
       timestamp: new Date(at),
