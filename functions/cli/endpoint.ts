@@ -20,7 +20,9 @@ export function parseEndpoint(value: string): string {
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new EndpointUrlError(`--endpoint ${value} is not an http(s) URL; give the emulator's address, e.g. --endpoint http://127.0.0.1:5000`);
+    throw new EndpointUrlError(
+      `--endpoint ${value} is not an http(s) URL; give the emulator's address, e.g. --endpoint http://127.0.0.1:5000`,
+    );
   }
   return value;
 }

@@ -62,7 +62,8 @@ export interface ReportedError {
 /** The name, one-line message (with the fix) and exit code of anything a command threw. */
 export function describeError(error: unknown): ReportedError {
   const err = error instanceof Error ? error : new Error(String(error));
-  if (CREDENTIAL_ERRORS.has(err.name)) return { name: 'CredentialsMissingError', message: CREDENTIALS_LINE, exitCode: EXIT.refused };
+  if (CREDENTIAL_ERRORS.has(err.name))
+    return { name: 'CredentialsMissingError', message: CREDENTIALS_LINE, exitCode: EXIT.refused };
   const oneLine = err.message.replace(/\s*\n\s*/g, ' ').trim();
   const fix = FIXES[err.name];
   const message = fix && !oneLine.includes('; ') ? `${oneLine}; ${fix}` : oneLine;

@@ -19,7 +19,10 @@ function refusal(error: CommanderError, argv: readonly string[], json: boolean, 
   const verb = argv.find((a) => VERBS.includes(a));
   if (error.code === 'commander.help') {
     // No verb given: commander printed the help on stderr.
-    if (json) printError(formatError({ name: 'UsageError', message: 'no command given; see iam-lifecycle --help', exitCode: EXIT.refused }, true));
+    if (json)
+      printError(
+        formatError({ name: 'UsageError', message: 'no command given; see iam-lifecycle --help', exitCode: EXIT.refused }, true),
+      );
     return EXIT.refused;
   }
   const what = error.message

@@ -18,7 +18,8 @@ import { rollbackCommand, rotateCommand } from './commands/rotation';
 import { approveOffboardingCommand, cancelOffboardingCommand, offboardCommand } from './commands/offboarding';
 import { scanCommand, statusCommand } from './commands/read';
 
-export const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+export const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 const MODES_HELP = `
 Modes:
@@ -62,17 +63,26 @@ function globalOptions(cmd: Command): GlobalOptions {
 export function buildProgram(print: Print, printError: Print, done: (code: number) => void): Command {
   const program = new Command('iam-lifecycle');
   /** A verb that takes only a user name. */
-  const act = (verb: (session: Session, userName: string) => Promise<number>) => async (userName: string, _opts: unknown, cmd: Command) => {
-    done(await verb({ print, printError, options: globalOptions(cmd) }, userName));
-  };
+  const act =
+    (verb: (session: Session, userName: string) => Promise<number>) => async (userName: string, _opts: unknown, cmd: Command) => {
+      done(await verb({ print, printError, options: globalOptions(cmd) }, userName));
+    };
   const user = (cmd: Command) => cmd.argument('<userName>', 'IAM user name', cliUserName);
 
   program
     .description('Rotate IAM access keys and offboard IAM users, against the deployed stack or locally (--endpoint).')
     .version(VERSION, '-V, --version', 'print the version')
-    .addOption(new Option('--endpoint <url>', 'local mode: send every AWS call to this endpoint (moto, LocalStack)').argParser(parseEndpoint))
+    .addOption(
+      new Option('--endpoint <url>', 'local mode: send every AWS call to this endpoint (moto, LocalStack)').argParser(
+        parseEndpoint,
+      ),
+    )
     .option('--config <file>', 'configuration JSON (the CDK app’s shape; see README "Configure")')
-    .addOption(new Option('--time-scale <n>', 'local mode only: divide every duration by N (86400: a day lasts a second)').argParser(parseTimeScale))
+    .addOption(
+      new Option('--time-scale <n>', 'local mode only: divide every duration by N (86400: a day lasts a second)').argParser(
+        parseTimeScale,
+      ),
+    )
     .option('--stack <name>', 'deployed stack to drive (default IamUserLifecycle)')
     .option('--region <region>', 'AWS region (default from the environment)')
     .option('--json', 'print machine-readable JSON (errors: one JSON object on stderr)')
@@ -142,7 +152,8 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .description('the local demo: moto, seeded users, live workloads, scan, rotations, offboarding (takes only --config)')
     .action(async (_opts: unknown, cmd: Command) => {
       const given = ['endpoint', 'timeScale', 'stack', 'region', 'json'].filter((o) => cmd.optsWithGlobals()[o] !== undefined);
-      if (given.length > 0) throw new UsageError(`demo takes only --config, not --${given.map(kebab).join(', --')}; nothing was done`);
+      if (given.length > 0)
+        throw new UsageError(`demo takes only --config, not --${given.map(kebab).join(', --')}; nothing was done`);
       const configFile = globalOptions(cmd).configFile;
       done(await runDemo({ print, ...(configFile ? { configFile } : {}) }));
     });

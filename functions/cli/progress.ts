@@ -25,7 +25,10 @@ function waitPaths(kind: WorkflowKind): Record<string, string> {
 
 function readPath(input: unknown, path: string): unknown {
   let value: unknown = input;
-  for (const part of path.replace(/^\$\.?/, '').split('.').filter(Boolean)) {
+  for (const part of path
+    .replace(/^\$\.?/, '')
+    .split('.')
+    .filter(Boolean)) {
     value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
   }
   return value;
@@ -121,9 +124,7 @@ export class Progress {
     for (const [name, w] of this.watched) {
       if (now.getTime() - w.lastPrinted < this.everyMs) continue;
       w.lastPrinted = now.getTime();
-      this.print(
-        `  ${at(now)} ${name}: still in ${w.state}${w.awaiting ? `: ${w.awaiting}` : ` (since ${at(w.enteredAt)})`}`,
-      );
+      this.print(`  ${at(now)} ${name}: still in ${w.state}${w.awaiting ? `: ${w.awaiting}` : ` (since ${at(w.enteredAt)})`}`);
     }
   }
 }

@@ -58,7 +58,10 @@ describe('iam-lifecycle rotate, interrupted (real process)', () => {
     const file = configFile(CONFIG);
     const endpoint = motoEndpoint();
     // Act
-    const result = await interruptWhen(['rotate', user.userName, '--endpoint', endpoint, '--config', file], /: WaitForCutover \(/);
+    const result = await interruptWhen(
+      ['rotate', user.userName, '--endpoint', endpoint, '--config', file],
+      /: WaitForCutover \(/,
+    );
     // Assess: the account as the paragraph describes it
     const keys = await iam.listAccessKeys(user.userName);
     const newKey = keys.find((k) => k.accessKeyId !== oldKey)!.accessKeyId;

@@ -37,10 +37,21 @@ describe('iam-lifecycle command line', () => {
     expect(verbHelp.out).toMatch(/^Usage: iam-lifecycle offboard \[options\] <userName>/);
     expect(verbHelp.out).toContain('--reason <text>');
     expect(verbHelp.out).not.toContain('--dry-run');
-    for (const verb of ['scan', 'rotate', 'rollback', 'offboard', 'cancel-offboarding', 'approve-offboarding', 'status', 'demo']) {
+    for (const verb of [
+      'scan',
+      'rotate',
+      'rollback',
+      'offboard',
+      'cancel-offboarding',
+      'approve-offboarding',
+      'status',
+      'demo',
+    ]) {
       expect(rootHelp.out).toMatch(new RegExp(`^  ${verb} `, 'm'));
     }
-    expect(rootHelp.out).toMatch(/Exit codes:\n {2}0 +done\n {2}1 +failed.*\n {2}2 +refused or bad input.*\n {2}3 +blocked.*\n {2}130 +interrupted/);
+    expect(rootHelp.out).toMatch(
+      /Exit codes:\n {2}0 +done\n {2}1 +failed.*\n {2}2 +refused or bad input.*\n {2}3 +blocked.*\n {2}130 +interrupted/,
+    );
     expect(version.out).toBe(VERSION);
   });
 
@@ -100,7 +111,10 @@ describe('iam-lifecycle command line', () => {
     const endpoint = `http://127.0.0.1:${await freePort()}`;
     const started = Date.now();
     // Act
-    const results = await Promise.all([runCli(['scan', '--endpoint', endpoint]), runCli(['--endpoint', endpoint, 'status', 'someone'])]);
+    const results = await Promise.all([
+      runCli(['scan', '--endpoint', endpoint]),
+      runCli(['--endpoint', endpoint, 'status', 'someone']),
+    ]);
     // Assess
     expect(Date.now() - started).toBeLessThan(5000);
     for (const result of results) {
@@ -163,7 +177,10 @@ describe('iam-lifecycle command line', () => {
     expect(result.out).toMatch(new RegExp(`^  ${time} ${name}: Prepare$`, 'm'));
     expect(result.out).toMatch(new RegExp(`^  ${time} ${name}: CreateAndStoreKey$`, 'm'));
     expect(result.out).toMatch(
-      new RegExp(`^  ${time} ${name}: ObserveGracePeriod \\(grace period: old key ${oldKey} is deleted at ${time} unless rolled back\\)$`, 'm'),
+      new RegExp(
+        `^  ${time} ${name}: ObserveGracePeriod \\(grace period: old key ${oldKey} is deleted at ${time} unless rolled back\\)$`,
+        'm',
+      ),
     );
     expect(result.out.indexOf(': Prepare')).toBeLessThan(result.out.indexOf(': FinishRotation'));
   });

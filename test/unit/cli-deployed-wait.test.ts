@@ -9,7 +9,8 @@ import { startFakeApi, type FakeApi } from '../support/fake-api';
 
 const MACHINE = 'arn:aws:states:eu-west-1:111122223333:stateMachine:Rotation';
 const EXECUTION = 'rotate-ci-bot-AKIAEXAMPLEKEY000001';
-const REASON = 'the user has two active access keys (AKIAEXAMPLEKEY000001, AKIAEXAMPLEKEY000002); a person must decide which one to retire';
+const REASON =
+  'the user has two active access keys (AKIAEXAMPLEKEY000001, AKIAEXAMPLEKEY000002); a person must decide which one to retire';
 
 let api: FakeApi;
 
@@ -34,7 +35,11 @@ describe('iam-lifecycle --wait against the deployed stack', () => {
     });
     api.answer(202, { userName: 'ci-bot', accessKeyId: 'AKIAEXAMPLEKEY000001', executionName: EXECUTION, started: true });
     const input = JSON.stringify({ userName: 'ci-bot', accessKeyId: 'AKIAEXAMPLEKEY000001' });
-    const described = { executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:${EXECUTION}`, startDate: new Date(), input };
+    const described = {
+      executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:${EXECUTION}`,
+      startDate: new Date(),
+      input,
+    };
     sfn
       .on(DescribeExecutionCommand)
       .resolvesOnce({ ...described, status: 'RUNNING' })

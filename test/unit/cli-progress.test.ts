@@ -5,7 +5,10 @@ const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 
 function progressAt(now: { ms: number }) {
   const lines: string[] = [];
-  const progress = new Progress((line) => lines.push(line), () => new Date(now.ms));
+  const progress = new Progress(
+    (line) => lines.push(line),
+    () => new Date(now.ms),
+  );
   return { lines, progress };
 }
 

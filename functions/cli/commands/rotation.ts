@@ -31,7 +31,12 @@ export async function rotateCommand(session: Session, userName: string, opts: { 
   if (!options.json) {
     print(`${started.started ? 'started' : 'already running'}: ${started.executionName} (retiring ${started.accessKeyId})`);
   }
-  const w: LeftWorkflow = { kind: 'rotation', userName, executionName: started.executionName, oldAccessKeyId: started.accessKeyId };
+  const w: LeftWorkflow = {
+    kind: 'rotation',
+    userName,
+    executionName: started.executionName,
+    oldAccessKeyId: started.accessKeyId,
+  };
   const final = await awaitWorkflow(session, ctx, w, () => ctx.local!.workflows.wait('rotation', started.executionName));
   if (options.json) {
     const outcome = { executionName: started.executionName, started: started.started, accessKeyId: started.accessKeyId, final };
@@ -48,6 +53,10 @@ export async function rollbackCommand(session: Session, userName: string): Promi
   const ctx = await openContext(session);
   if (ctx.mode === 'deployed') return rollbackViaApi(ctx, userName, { json: options.json, print });
   const result = await rollbackRotation(ctx, userName);
-  print(options.json ? JSON.stringify(result, null, 2) : `reactivated ${result.reactivatedAccessKeyId} of ${userName}: ${result.note}`);
+  print(
+    options.json
+      ? JSON.stringify(result, null, 2)
+      : `reactivated ${result.reactivatedAccessKeyId} of ${userName}: ${result.note}`,
+  );
   return EXIT.done;
 }
