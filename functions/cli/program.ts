@@ -107,6 +107,7 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
 
   user(program.command('rotate'))
     .description('rotate the user’s active access key now (local mode waits for the workflow)')
+    // --dry-run (the exact plan, functions/cli/preview.ts) is declared here when the preview is wired in.
     .option('--key <accessKeyId>', 'local mode only: the key to retire (resumes a rotation that left two active keys)')
     .option('--wait', 'deployed: wait for the workflow, printing progress')
     .action(async (userName: string, opts: { key?: string; wait?: boolean }, cmd: Command) => {
@@ -119,6 +120,7 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
 
   user(program.command('offboard'))
     .description('disable every credential now, delete the user after the observation period')
+    // --dry-run (the exact plan, functions/cli/preview.ts) is declared here when the preview is wired in.
     .option('--reason <text>', 'why (required; recorded with the snapshot)')
     .option('--observation-days <n>', 'days between disabling and deletion (default from the config)', parseDays)
     .option('--wait', 'deployed: wait for the workflow, printing progress')

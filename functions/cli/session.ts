@@ -59,7 +59,8 @@ export interface OpenContext extends CliContext {
   readonly progress?: Progress;
 }
 
-export async function openContext(session: Session): Promise<OpenContext> {
+/** `quiet`: the verb starts no workflow (status, rollback), so the time-scale note says nothing useful. */
+export async function openContext(session: Session, { quiet = false } = {}): Promise<OpenContext> {
   const { options, print } = session;
   if (!options.endpoint) return deployedContext(options);
   await probeEndpoint(options.endpoint);
@@ -69,7 +70,7 @@ export async function openContext(session: Session): Promise<OpenContext> {
     const note =
       `note: local mode runs at --time-scale ${DEFAULT_LOCAL_TIME_SCALE} (a day lasts a second: a rotation's 7-day grace period takes 7 s); ` +
       'pass --time-scale 1 (or timeScale in --config) for real time';
-    (options.json ? session.printError : print)(note);
+    if (!quiet) (options.json ? session.printError : print)(note);
   }
   const progress = options.json ? undefined : new Progress(print);
   const ctx = await localContext(local, {

@@ -50,7 +50,7 @@ export async function rotateCommand(session: Session, userName: string, opts: { 
 
 export async function rollbackCommand(session: Session, userName: string): Promise<number> {
   const { print, options } = session;
-  const ctx = await openContext(session);
+  const ctx = await openContext(session, { quiet: true });
   if (ctx.mode === 'deployed') return rollbackViaApi(ctx, userName, { json: options.json, print });
   const result = await rollbackRotation(ctx, userName);
   print(
