@@ -1,8 +1,9 @@
 /**
- * Ctrl-C during a local rotation, on the real CLI process (bin/iam-lifecycle.js) against moto: exit
+ * Ctrl-C during a local rotation and offboarding, on the real CLI process (bin/iam-lifecycle.js) against moto: exit
  * 130 and one paragraph that states the account as it is left and the commands that finish or undo it.
  */
 import { spawn } from 'node:child_process';
+import { ListAttachedUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { join } from 'node:path';
 import { configFile } from '../support/cli';
 import { seedUser } from '../../functions/local/seed';
@@ -43,7 +44,7 @@ function interruptWhen(args: string[], waitFor: RegExp): Promise<{ code: number 
   });
 }
 
-describe('iam-lifecycle rotate, interrupted (real process)', () => {
+describe('iam-lifecycle interrupted by Ctrl-C (real process)', () => {
   const clients = testClients();
   const secrets = new SecretStore(clients.secrets);
   const iam = new IamUsers(clients.iam);
@@ -79,5 +80,41 @@ describe('iam-lifecycle rotate, interrupted (real process)', () => {
         `To finish it by hand once nothing uses ${oldKey}: \`${aws} update-access-key --user-name ${user.userName} --access-key-id ${oldKey} --status Inactive\`, ` +
         `then \`${aws} delete-access-key --user-name ${user.userName} --access-key-id ${oldKey}\`.\n`,
     );
+  }, 60_000);
+
+  it('Ctrl-C during the observation of a local offboarding exits 130 and says the user stays disabled, not deleted, and how to restore it', async () => {
+    // Prepare
+    const user = await seedUser(
+      { iam: clients.iam, secrets, config: parseConfig(CONFIG) },
+      { userName: uniqueName('sigoff'), path: PATH },
+    );
+    const [key] = user.accessKeyIds;
+    const file = configFile(CONFIG);
+    const endpoint = motoEndpoint();
+    // Act
+    const result = await interruptWhen(
+      ['offboard', user.userName, '--reason', 'left', '--endpoint', endpoint, '--config', file],
+      /: WaitBeforeCheck \(/,
+    );
+    // Assess: the account as the paragraph describes it
+    const keys = await iam.listAccessKeys(user.userName);
+    const attached = await clients.iam.send(new ListAttachedUserPoliciesCommand({ UserName: user.userName }));
+    const deny = attached.AttachedPolicies?.map((p) => p.PolicyArn ?? '') ?? [];
+    expect(keys.map((k) => [k.accessKeyId, k.status])).toEqual([[key, 'Inactive']]);
+    expect(deny).toEqual([expect.stringMatching(/:policy\/iam-lifecycle\/iam-lifecycle-offboarding-deny$/)]);
+    expect(result.code).toBe(130);
+    const aws = `aws --endpoint-url ${endpoint} iam`;
+    expect(result.err).toMatch(
+      new RegExp(
+        `^iam-lifecycle: Interrupted: the offboarding offboard-${user.userName}-\\w+ stopped with this process .*` +
+          `${user.userName} is in phase stopped: access keys ${key} deactivated, deny policy ${deny[0]!.replace(/[/.]/g, '\\$&')} attached\\. ` +
+          'It will not be deleted now\\. ',
+      ),
+    );
+    expect(result.err).toContain(`\`${aws} detach-user-policy --user-name ${user.userName} --policy-arn ${deny[0]}\``);
+    expect(result.err).toContain(
+      `to offboard it again: \`iam-lifecycle offboard ${user.userName} --reason TEXT --endpoint ${endpoint} --config ${file}\`.`,
+    );
+    expect(result.err.trimEnd().split('\n')).toHaveLength(1);
   }, 60_000);
 });
