@@ -18,6 +18,10 @@ export interface ApiVerbOptions {
   /** Deployed `--wait`: poll the started execution until it ends (read-only, the operator's credentials). */
   readonly wait?: boolean;
   readonly pollMs?: number;
+  /** How to wait (progress lines, Ctrl-C); default: poll quietly. */
+  readonly waitFor?: (kind: 'rotation' | 'offboarding', executionName: string) => Promise<ExecutionSummary>;
+  /** Called with how the waited-on execution ended, after it is printed (throws for failed/blocked). */
+  readonly checkFinal?: (kind: 'rotation' | 'offboarding', executionName: string, final: ExecutionSummary) => Promise<void>;
 }
 
 /** What the API verbs use: the API client and, for `--wait`, where to poll the execution. */
@@ -60,7 +64,9 @@ async function finish(
   executionName: string | undefined,
 ): Promise<number> {
   let final: ExecutionSummary | undefined;
-  if (options.wait && executionName) {
+  if (options.wait && executionName && options.waitFor) {
+    final = await options.waitFor(kind, executionName);
+  } else if (options.wait && executionName) {
     final = await pollUntilDone(
       ctx.workflows,
       executionName,
@@ -71,6 +77,7 @@ async function finish(
   }
   if (options.json) options.print(JSON.stringify({ ...answer.body, ...(final ? { final } : {}) }, null, 2));
   else if (final) options.print(`finished ${final.status}`);
+  if (final && executionName && options.checkFinal) await options.checkFinal(kind, executionName, final);
   return final && final.status !== 'SUCCEEDED' ? 1 : 0;
 }
 

@@ -65,11 +65,13 @@ export async function approveFromCli(
   ctx: CliContext,
   userName: string,
   input: { action: ApprovalAction; approvedBy: string; requestId?: string },
+  waitFor?: (executionName: string) => Promise<ExecutionSummary>,
 ): Promise<ApproveOutcome> {
   const deps = offboardingDeps(ctx);
   const outcome = await approveRequest(deps, userName, input);
   const started = outcome.offboarding?.executionName ?? outcome.cancel?.restoreExecutionName;
-  const final = ctx.local && started ? await ctx.local.workflows.wait('offboarding', started) : undefined;
+  const wait = waitFor ?? ((name: string) => ctx.local!.workflows.wait('offboarding', name));
+  const final = ctx.local && started ? await wait(started) : undefined;
   return { ...outcome, ...(final ? { final } : {}), offboardingStatus: await offboardingStatus(deps, userName) };
 }
 

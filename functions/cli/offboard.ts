@@ -43,6 +43,7 @@ export interface OffboardOutcome {
 export async function offboardUser(
   ctx: CliContext,
   request: { userName: string; reason: string; observationDays?: number; requestedBy: string },
+  waitFor: (executionName: string, started: boolean) => Promise<ExecutionSummary> = (name) => localWait(ctx, name),
 ): Promise<OffboardOutcome> {
   const deps = offboardingDeps(ctx);
   if (ctx.local) {
@@ -59,16 +60,26 @@ export async function offboardUser(
     requestedBy: request.requestedBy,
     ...(request.observationDays !== undefined ? { observationDays: request.observationDays } : {}),
   });
-  const final = ctx.local ? await ctx.local.workflows.wait('offboarding', result.executionName) : undefined;
+  const final = ctx.local ? await waitFor(result.executionName, result.started) : undefined;
   const status = await offboardingStatus(deps, request.userName);
   return { executionName: result.executionName, started: result.started, ...(final ? { final } : {}), status };
 }
 
-export async function cancelUserOffboarding(ctx: CliContext, userName: string, requestedBy: string) {
+export async function cancelUserOffboarding(
+  ctx: CliContext,
+  userName: string,
+  requestedBy: string,
+  waitFor: (executionName: string) => Promise<ExecutionSummary> = (name) => localWait(ctx, name),
+) {
   const deps = offboardingDeps(ctx);
   const result = await cancelOffboarding(deps, userName, { requestedBy });
-  const final = ctx.local ? await ctx.local.workflows.wait('offboarding', result.restoreExecutionName) : undefined;
+  const final = ctx.local ? await waitFor(result.restoreExecutionName) : undefined;
   return { ...result, ...(final ? { final } : {}), status: await offboardingStatus(deps, userName) };
+}
+
+/** Local mode: the in-process runner's execution, until it ends. */
+function localWait(ctx: CliContext, executionName: string): Promise<ExecutionSummary> {
+  return ctx.local!.workflows.wait('offboarding', executionName);
 }
 
 /** `status <userName>`: the user's keys and workflows, and its offboarding if there is one. */

@@ -1,0 +1,166 @@
+/**
+ * The command line, declared once on commander: per-verb options and help, `--version`, unknown
+ * flags and extra arguments refused (safety rule 9: a flag a verb does not honour is never ignored),
+ * global options before or after the verb. Output goes through the given printers; commander never
+ * exits the process (exitOverride), main turns its errors into exit codes.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import type { GlobalOptions } from './context';
+import { runDemo } from './demo';
+import { parseEndpoint } from './endpoint';
+import { CliError, UsageError } from './errors';
+import { EXIT_CODES_HELP } from './exit-codes';
+import { cliUserName } from './user-name';
+import type { Print, Session } from './session';
+import { rollbackCommand, rotateCommand } from './commands/rotation';
+import { approveOffboardingCommand, cancelOffboardingCommand, offboardCommand } from './commands/offboarding';
+import { scanCommand, statusCommand } from './commands/read';
+
+export const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string })
+  .version;
+
+const MODES_HELP = `
+Modes:
+  --endpoint URL   local mode: every AWS call goes to that endpoint (moto, LocalStack) and the workflows run
+                   inside this process with the real ASL and handlers; the command waits for them, printing
+                   progress. Without --time-scale or a timeScale in --config, a day lasts a second (86400).
+  (no --endpoint)  deployed mode: the stack's HTTP API (ApiUrl), signed with your AWS credentials (you need
+                   the iam-lifecycle:api tag or to be in api.principals); --wait polls the workflow.
+
+${EXIT_CODES_HELP}`;
+
+function parseTimeScale(value: string): number {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n >= 1)) throw new CliError('--time-scale must be a number >= 1 (86400: a day lasts a second)');
+  return n;
+}
+
+function parseDays(value: string): number {
+  return Number(value);
+}
+
+function globalOptions(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals<{
+    endpoint?: string;
+    config?: string;
+    timeScale?: number;
+    stack?: string;
+    region?: string;
+    json?: boolean;
+  }>();
+  return {
+    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+    ...(o.config ? { configFile: o.config } : {}),
+    ...(o.timeScale !== undefined ? { timeScale: o.timeScale } : {}),
+    ...(o.region ? { region: o.region } : {}),
+    stack: o.stack ?? 'IamUserLifecycle',
+    json: o.json ?? false,
+  };
+}
+
+export function buildProgram(print: Print, printError: Print, done: (code: number) => void): Command {
+  const program = new Command('iam-lifecycle');
+  /** A verb that takes only a user name. */
+  const act =
+    (verb: (session: Session, userName: string) => Promise<number>) => async (userName: string, _opts: unknown, cmd: Command) => {
+      done(await verb({ print, printError, options: globalOptions(cmd) }, userName));
+    };
+  const user = (cmd: Command) => cmd.argument('<userName>', 'IAM user name', cliUserName);
+
+  program
+    .description('Rotate IAM access keys and offboard IAM users, against the deployed stack or locally (--endpoint).')
+    .version(VERSION, '-V, --version', 'print the version')
+    .addOption(
+      new Option('--endpoint <url>', 'local mode: send every AWS call to this endpoint (moto, LocalStack)').argParser(
+        parseEndpoint,
+      ),
+    )
+    .option('--config <file>', 'configuration JSON (the CDK app’s shape; see README "Configure")')
+    .addOption(
+      new Option('--time-scale <n>', 'local mode only: divide every duration by N (86400: a day lasts a second)').argParser(
+        parseTimeScale,
+      ),
+    )
+    .option('--stack <name>', 'deployed stack to drive (default IamUserLifecycle)')
+    .option('--region <region>', 'AWS region (default from the environment)')
+    .option('--json', 'print machine-readable JSON (errors: one JSON object on stderr)')
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({
+      writeOut: (text) => print(text.replace(/\n$/, '')),
+      writeErr: (text) => printError(text.replace(/\n$/, '')),
+      outputError: () => undefined, // main prints the one-line error
+    })
+    .exitOverride()
+    .allowExcessArguments(false)
+    .showSuggestionAfterError(true)
+    .addHelpText('after', MODES_HELP);
+
+  program
+    .command('scan')
+    .description('find active keys older than maxKeyAgeDays and start one rotation per key')
+    .option('--dry-run', 'only print what the scan would start')
+    .action(async (opts: { dryRun?: boolean }, cmd: Command) => {
+      done(await scanCommand({ print, printError, options: globalOptions(cmd) }, opts));
+    });
+
+  user(program.command('rotate'))
+    .description('rotate the user’s active access key now (local mode waits for the workflow)')
+    // --dry-run (the exact plan, functions/cli/preview.ts) is declared here when the preview is wired in.
+    .option('--key <accessKeyId>', 'local mode only: the key to retire (resumes a rotation that left two active keys)')
+    .option('--wait', 'deployed: wait for the workflow, printing progress')
+    .action(async (userName: string, opts: { key?: string; wait?: boolean }, cmd: Command) => {
+      done(await rotateCommand({ print, printError, options: globalOptions(cmd) }, userName, opts));
+    });
+
+  user(program.command('rollback'))
+    .description('reactivate the old key of a rotation in its grace period')
+    .action(act(rollbackCommand));
+
+  user(program.command('offboard'))
+    .description('disable every credential now, delete the user after the observation period')
+    // --dry-run (the exact plan, functions/cli/preview.ts) is declared here when the preview is wired in.
+    .option('--reason <text>', 'why (required; recorded with the snapshot)')
+    .option('--observation-days <n>', 'days between disabling and deletion (default from the config)', parseDays)
+    .option('--wait', 'deployed: wait for the workflow, printing progress')
+    .option('--as <principal>', 'local mode only: who requests (default: the endpoint’s caller identity)')
+    .action(async (userName: string, opts: Parameters<typeof offboardCommand>[2], cmd: Command) => {
+      done(await offboardCommand({ print, printError, options: globalOptions(cmd) }, userName, opts));
+    });
+
+  user(program.command('cancel-offboarding'))
+    .description('stop an offboarding during disable/observe and restore the user')
+    .option('--as <principal>', 'local mode only: who requests')
+    .action(async (userName: string, opts: { as?: string }, cmd: Command) => {
+      done(await cancelOffboardingCommand({ print, printError, options: globalOptions(cmd) }, userName, opts));
+    });
+
+  user(program.command('approve-offboarding'))
+    .description('approve another principal’s pending offboarding (two-person rule)')
+    .option('--cancel', 'approve the pending cancel request instead')
+    .option('--request-id <id>', 'the request to approve (default: the pending one)')
+    .option('--as <principal>', 'local mode only: who approves')
+    .action(async (userName: string, opts: Parameters<typeof approveOffboardingCommand>[2], cmd: Command) => {
+      done(await approveOffboardingCommand({ print, printError, options: globalOptions(cmd) }, userName, opts));
+    });
+
+  user(program.command('status'))
+    .description('keys (ages, last use), running workflows, offboarding state; never secrets')
+    .action(act(statusCommand));
+
+  program
+    .command('demo')
+    .description('the local demo: moto, seeded users, live workloads, scan, rotations, offboarding (takes only --config)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const given = ['endpoint', 'timeScale', 'stack', 'region', 'json'].filter((o) => cmd.optsWithGlobals()[o] !== undefined);
+      if (given.length > 0)
+        throw new UsageError(`demo takes only --config, not --${given.map(kebab).join(', --')}; nothing was done`);
+      const configFile = globalOptions(cmd).configFile;
+      done(await runDemo({ print, ...(configFile ? { configFile } : {}) }));
+    });
+
+  return program;
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
