@@ -11,7 +11,18 @@ import { buildProgram } from './program';
 
 type Print = (line: string) => void;
 
-const VERBS = ['scan', 'rotate', 'rollback', 'offboard', 'cancel-offboarding', 'approve-offboarding', 'status', 'demo'];
+const VERBS = [
+  'scan',
+  'rotate',
+  'rollback',
+  'offboard',
+  'cancel-offboarding',
+  'approve-offboarding',
+  'status',
+  'report',
+  'local',
+  'demo',
+];
 
 /** Commander's refusal (unknown flag or verb, extra or missing argument) as one line, exit 2. */
 function refusal(error: CommanderError, argv: readonly string[], json: boolean, printError: Print): number {

@@ -16,7 +16,11 @@ import { cliUserName } from './user-name';
 import type { Print, Session } from './session';
 import { rollbackCommand, rotateCommand } from './commands/rotation';
 import { approveOffboardingCommand, cancelOffboardingCommand, offboardCommand } from './commands/offboarding';
-import { scanCommand, statusCommand } from './commands/read';
+import { reportCommand, scanCommand, statusCommand } from './commands/read';
+import { offboardPreviewCommand, rotatePreviewCommand } from './commands/preview';
+import { throughStack } from './commands/stack';
+import { localCommand } from './local-stack';
+import { configSetsTimeScale, DEFAULT_STACK_TIME_SCALE } from './session';
 
 export const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string })
   .version;
@@ -63,9 +67,11 @@ function globalOptions(cmd: Command): GlobalOptions {
 export function buildProgram(print: Print, printError: Print, done: (code: number) => void): Command {
   const program = new Command('iam-lifecycle');
   /** A verb that takes only a user name. */
-  const act =
-    (verb: (session: Session, userName: string) => Promise<number>) => async (userName: string, _opts: unknown, cmd: Command) => {
-      done(await verb({ print, printError, options: globalOptions(cmd) }, userName));
+  const session = (cmd: Command): Session => ({ print, printError, options: globalOptions(cmd) });
+  /** A verb that takes only a user name; it goes to the running local stack when there is one. */
+  const act = (command: string, verb: (session: Session, userName: string) => Promise<number>) =>
+    async function (userName: string, _opts: unknown, cmd: Command) {
+      done((await throughStack(session(cmd), cmd, command, userName)) ?? (await verb(session(cmd), userName)));
     };
   const user = (cmd: Command) => cmd.argument('<userName>', 'IAM user name', cliUserName);
 
@@ -86,6 +92,7 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .option('--stack <name>', 'deployed stack to drive (default IamUserLifecycle)')
     .option('--region <region>', 'AWS region (default from the environment)')
     .option('--json', 'print machine-readable JSON (errors: one JSON object on stderr)')
+    .option('--local', 'send the verb to the running local stack (`local up`; found on its own without --endpoint/--stack)')
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (text) => print(text.replace(/\n$/, '')),
@@ -102,38 +109,45 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .description('find active keys older than maxKeyAgeDays and start one rotation per key')
     .option('--dry-run', 'only print what the scan would start')
     .action(async (opts: { dryRun?: boolean }, cmd: Command) => {
-      done(await scanCommand({ print, printError, options: globalOptions(cmd) }, opts));
+      done((await throughStack(session(cmd), cmd, 'scan')) ?? (await scanCommand(session(cmd), opts)));
     });
 
   user(program.command('rotate'))
     .description('rotate the user’s active access key now (local mode waits for the workflow)')
-    // --dry-run (the exact plan, functions/cli/preview.ts) is declared here when the preview is wired in.
     .option('--key <accessKeyId>', 'local mode only: the key to retire (resumes a rotation that left two active keys)')
     .option('--wait', 'deployed: wait for the workflow, printing progress')
-    .action(async (userName: string, opts: { key?: string; wait?: boolean }, cmd: Command) => {
-      done(await rotateCommand({ print, printError, options: globalOptions(cmd) }, userName, opts));
+    .option('--dry-run', 'print the exact plan (the key retired, created, deactivated and deleted, and when); change nothing')
+    .action(async (userName: string, opts: { key?: string; wait?: boolean; dryRun?: boolean }, cmd: Command) => {
+      if (opts.dryRun) return done(await rotatePreviewCommand(session(cmd), cmd, userName, opts));
+      done((await throughStack(session(cmd), cmd, 'rotate', userName)) ?? (await rotateCommand(session(cmd), userName, opts)));
     });
 
   user(program.command('rollback'))
     .description('reactivate the old key of a rotation in its grace period')
-    .action(act(rollbackCommand));
+    .action(act('rollback', rollbackCommand));
 
   user(program.command('offboard'))
     .description('disable every credential now, delete the user after the observation period')
-    // --dry-run (the exact plan, functions/cli/preview.ts) is declared here when the preview is wired in.
     .option('--reason <text>', 'why (required; recorded with the snapshot)')
     .option('--observation-days <n>', 'days between disabling and deletion (default from the config)', parseDays)
     .option('--wait', 'deployed: wait for the workflow, printing progress')
     .option('--as <principal>', 'local mode only: who requests (default: the endpoint’s caller identity)')
-    .action(async (userName: string, opts: Parameters<typeof offboardCommand>[2], cmd: Command) => {
-      done(await offboardCommand({ print, printError, options: globalOptions(cmd) }, userName, opts));
+    .option('--dry-run', 'print the exact plan (every credential disabled, every teardown call in order); change nothing')
+    .action(async (userName: string, opts: Parameters<typeof offboardCommand>[2] & { dryRun?: boolean }, cmd: Command) => {
+      if (opts.dryRun) return done(await offboardPreviewCommand(session(cmd), cmd, userName, opts));
+      done(
+        (await throughStack(session(cmd), cmd, 'offboard', userName)) ?? (await offboardCommand(session(cmd), userName, opts)),
+      );
     });
 
   user(program.command('cancel-offboarding'))
     .description('stop an offboarding during disable/observe and restore the user')
     .option('--as <principal>', 'local mode only: who requests')
     .action(async (userName: string, opts: { as?: string }, cmd: Command) => {
-      done(await cancelOffboardingCommand({ print, printError, options: globalOptions(cmd) }, userName, opts));
+      done(
+        (await throughStack(session(cmd), cmd, 'cancel-offboarding', userName)) ??
+          (await cancelOffboardingCommand(session(cmd), userName, opts)),
+      );
     });
 
   user(program.command('approve-offboarding'))
@@ -142,18 +156,61 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .option('--request-id <id>', 'the request to approve (default: the pending one)')
     .option('--as <principal>', 'local mode only: who approves')
     .action(async (userName: string, opts: Parameters<typeof approveOffboardingCommand>[2], cmd: Command) => {
-      done(await approveOffboardingCommand({ print, printError, options: globalOptions(cmd) }, userName, opts));
+      done(
+        (await throughStack(session(cmd), cmd, 'approve-offboarding', userName)) ??
+          (await approveOffboardingCommand(session(cmd), userName, opts)),
+      );
     });
 
   user(program.command('status'))
     .description('keys (ages, last use), running workflows, offboarding state; never secrets')
-    .action(act(statusCommand));
+    .action(act('status', statusCommand));
+
+  program
+    .command('report')
+    .description('every IAM user: key ages, last use, console and MFA, what the next scan would do, running workflows, findings')
+    .option('--csv', 'one RFC 4180 record per user (spreadsheet-safe)')
+    .action(async (opts: { csv?: boolean }, cmd: Command) => {
+      done(await reportCommand(session(cmd), cmd, opts));
+    });
+
+  program
+    .command('local')
+    .description('the local stack that lives across commands: moto, the workflows, the scan schedule, the API on loopback')
+    .argument('<action>', 'up | status | down')
+    .option('--port <n>', 'local up: the API’s loopback port (default: a free one)')
+    .action(async (action: string, opts: { port?: string }, cmd: Command) => {
+      const o = globalOptions(cmd);
+      if (cmd.optsWithGlobals().local) throw new UsageError('local does not take --local; nothing was done');
+      let timeScale = o.timeScale;
+      if (action === 'up' && timeScale === undefined && !configSetsTimeScale(o.configFile)) {
+        timeScale = DEFAULT_STACK_TIME_SCALE;
+        (o.json ? printError : print)(
+          `note: the local stack runs at --time-scale ${DEFAULT_STACK_TIME_SCALE} (a day lasts a minute); pass --time-scale 1 (or timeScale in --config) for real time`,
+        );
+      }
+      done(
+        await localCommand({
+          sub: action,
+          json: o.json,
+          print,
+          printError,
+          ...(opts.port !== undefined ? { port: opts.port } : {}),
+          ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+          ...(o.configFile ? { configFile: o.configFile } : {}),
+          ...(timeScale !== undefined ? { timeScale } : {}),
+          ...(o.region ? { region: o.region } : {}),
+        }),
+      );
+    });
 
   program
     .command('demo')
     .description('the local demo: moto, seeded users, live workloads, scan, rotations, offboarding (takes only --config)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const given = ['endpoint', 'timeScale', 'stack', 'region', 'json'].filter((o) => cmd.optsWithGlobals()[o] !== undefined);
+      const given = ['endpoint', 'timeScale', 'stack', 'region', 'json', 'local'].filter(
+        (o) => cmd.optsWithGlobals()[o] !== undefined,
+      );
       if (given.length > 0)
         throw new UsageError(`demo takes only --config, not --${given.map(kebab).join(', --')}; nothing was done`);
       const configFile = globalOptions(cmd).configFile;

@@ -16,6 +16,11 @@ export type Print = (line: string) => void;
 
 /** Local mode without a timeScale from the flag or the config file: a day lasts a second. */
 export const DEFAULT_LOCAL_TIME_SCALE = 86400;
+/**
+ * `local up` without a timeScale: a day lasts a minute, so an offboarding's observation leaves time
+ * to run `status` and `cancel-offboarding` from another terminal, and nothing waits for real days.
+ */
+export const DEFAULT_STACK_TIME_SCALE = 1440;
 
 /** Ctrl-C while a command waits. */
 export class InterruptedError extends CliError {
@@ -45,7 +50,7 @@ export function targetFlags(options: GlobalOptions): string {
   return ` --endpoint ${options.endpoint}${options.configFile ? ` --config ${options.configFile}` : ''}`;
 }
 
-function configSetsTimeScale(configFile: string | undefined): boolean {
+export function configSetsTimeScale(configFile: string | undefined): boolean {
   if (!configFile) return false;
   try {
     const raw = JSON.parse(readFileSync(configFile, 'utf8')) as unknown;

@@ -45,7 +45,7 @@ function revive(body: Record<string, unknown>): ExecutionSummary {
   };
 }
 
-/** The stack's executions as far as `--wait` needs them: describe (read-only). */
+/** The stack's executions as far as `--wait`, previews and the report need them: describe and list (read-only). */
 export class StackWorkflows implements WorkflowPort {
   constructor(private readonly state: StackState) {}
 
@@ -64,13 +64,18 @@ export class StackWorkflows implements WorkflowPort {
     return `arn:aws:states:us-east-1:123456789012:execution:local-${kind}:${name}`;
   }
   private unavailable(): never {
-    throw new Error('only describe is available through the local stack');
+    throw new Error('only describe and list are available through the local stack');
   }
   start(): Promise<StartResult> {
     return this.unavailable();
   }
-  list(): Promise<ExecutionSummary[]> {
-    return this.unavailable();
+  async list(kind: WorkflowKind, options: { runningOnly?: boolean; max?: number } = {}): Promise<ExecutionSummary[]> {
+    const answer = await reaching(this.state, () => controlClient(this.state).get(`/_local/executions/${kind}`));
+    const executions = (answer.body.executions as Record<string, unknown>[] | undefined) ?? [];
+    return executions
+      .map(revive)
+      .filter((s) => !options.runningOnly || s.status === 'RUNNING')
+      .slice(0, options.max ?? 1000);
   }
   stop(): Promise<boolean> {
     return this.unavailable();

@@ -13,7 +13,16 @@ import { apiClient, controlClient, reaching, StackWorkflows } from './stack-clie
 
 type Print = (line: string) => void;
 
-export const ROUTED_VERBS = ['scan', 'rotate', 'rollback', 'offboard', 'cancel-offboarding', 'approve-offboarding', 'status'];
+export const ROUTED_VERBS = [
+  'scan',
+  'rotate',
+  'rollback',
+  'offboard',
+  'cancel-offboarding',
+  'approve-offboarding',
+  'status',
+  'report',
+];
 
 export interface RoutingInput {
   readonly command: string;

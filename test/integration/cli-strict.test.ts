@@ -36,7 +36,8 @@ describe('iam-lifecycle command line', () => {
     expect([verbHelp.code, rootHelp.code, version.code]).toEqual([0, 0, 0]);
     expect(verbHelp.out).toMatch(/^Usage: iam-lifecycle offboard \[options\] <userName>/);
     expect(verbHelp.out).toContain('--reason <text>');
-    expect(verbHelp.out).not.toContain('--dry-run');
+    expect(verbHelp.out).toContain('--dry-run');
+    expect(verbHelp.out).not.toContain('--key');
     for (const verb of [
       'scan',
       'rotate',

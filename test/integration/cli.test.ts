@@ -49,7 +49,7 @@ describe('iam-lifecycle (local mode)', () => {
     // Assess
     expect(results.map((r) => [r.code, r.err])).toEqual(results.map((r) => [2, r.err]));
     expect(results.map((r) => r.err.split('\n').length)).toEqual(results.map(() => 1));
-    expect(results[7]!.err).toMatch(/unknown option '--reason'; nothing was done \(see `iam-lifecycle rotate --help`\)/);
+    expect(results[7]!.err).toMatch(/unknown option '--reason'.*; nothing was done \(see `iam-lifecycle rotate --help`\)/);
     expect(results[8]!.err).toMatch(/too many arguments for 'rotate'. Expected 1 argument but got 2; nothing was done/);
     expect(results[9]!.err).toMatch(/unknown option '--cancel'; nothing was done \(see `iam-lifecycle status --help`\)/);
     expect(results[0]!.err).toMatch(/two active access keys .*deactivate the one no longer used first/);

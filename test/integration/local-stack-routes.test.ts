@@ -114,6 +114,30 @@ describe('local stack routes (stack in this process)', () => {
     expect((await iam.listAccessKeys(user.userName)).find((k) => k.accessKeyId === oldKey)?.status).toBe('Active');
   });
 
+  it('previews and reports through the stack: read-only, nothing started, its running workflows seen', async () => {
+    // Prepare: one user with a rotation running in the stack (another terminal's), one untouched
+    const busy = await seed();
+    const idle = await seed();
+    const iam = new IamUsers(clients.iam);
+    const started = await runCli(['rotate', busy.userName, '--local']);
+    const before = await iam.listAccessKeys(idle.userName);
+    // Act
+    const offboardPlan = await runCli(['offboard', idle.userName, '--reason', 'left', '--dry-run', '--local', '--json']);
+    const report = await runCli(['report', '--local', '--json']);
+    // Assess
+    expect([started.code, offboardPlan.code, report.code]).toEqual([0, 0, 0]);
+    // The stack's own config (offboardingApproval: required) decides, not this process's defaults.
+    expect(JSON.parse(offboardPlan.out)).toMatchObject({ outcome: 'approval-required' });
+    expect(offboardPlan.out).toContain(idle.accessKeyIds[0]!);
+    const row = (JSON.parse(report.out) as { users: { userName: string; workflows?: unknown }[] }).users.find(
+      (u) => u.userName === busy.userName,
+    );
+    // The rotation runs in the stack, not in this process: the report sees it through the stack.
+    expect(JSON.stringify(row)).toContain(`rotate-${busy.userName}`);
+    expect(await iam.listAccessKeys(idle.userName)).toEqual(before);
+    expect((await iam.getUser(idle.userName))?.userName).toBe(idle.userName);
+  });
+
   it('answers scan and status through its local routes, and refuses what it does not take', async () => {
     // Act
     const [scan, ghost, key, config] = await Promise.all([

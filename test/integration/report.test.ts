@@ -6,8 +6,8 @@
 import { CreateAccessKeyCommand, CreateLoginProfileCommand, CreateUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { localContext, type CliContext } from '../../functions/cli/context';
 import { collectFleetReport } from '../../functions/cli/report';
-import { rotateUser } from '../../functions/cli/rotate';
 import type { FleetReport, UserRow } from '../../functions/report/domain';
+import { startOnDemandRotation } from '../../functions/rotation/on-demand';
 import { countApiCalls } from '../../functions/scan/api-calls';
 import { parseCsv } from '../../functions/scan/csv';
 import { IamUsers } from '../../functions/shared/iam/users';
@@ -190,9 +190,9 @@ describe('iam-lifecycle report against moto', () => {
 
     // Assess
     expect([withUser.code, dryRun.code, scanCsv.code]).toEqual([2, 2, 2]);
-    expect(withUser.err).toContain('report takes no user name; nothing was done');
-    expect(dryRun.err).toContain('report does not take --dry-run; nothing was done');
-    expect(scanCsv.err).toContain('scan does not take --csv; nothing was done');
+    expect(withUser.err).toContain("too many arguments for 'report'. Expected 0 arguments but got 1; nothing was done");
+    expect(dryRun.err).toContain("unknown option '--dry-run'; nothing was done (see `iam-lifecycle report --help`)");
+    expect(scanCsv.err).toContain("unknown option '--csv'; nothing was done (see `iam-lifecycle scan --help`)");
   });
 
   describe('with a rotation running', () => {
@@ -212,7 +212,7 @@ describe('iam-lifecycle report against moto', () => {
         { endpoint: motoEndpoint(), configFile: config, timeScale: Number(TIME_SCALE), stack: 'unused', json: true },
         { waitTimeOverrides: { WaitForCutover: 60_000 } },
       );
-      const started = await rotateUser(ctx, { userName: users.rotating, requestedBy: 'test' });
+      const started = await startOnDemandRotation(ctx, { userName: users.rotating, requestedBy: 'test' });
       executionName = started.executionName;
       const deadline = Date.now() + 10_000;
       const waiting = () =>

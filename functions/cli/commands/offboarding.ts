@@ -9,6 +9,7 @@ import { EXIT } from '../exit-codes';
 import { formatOffboarding } from '../format';
 import { cancelUserOffboarding, offboardUser } from '../offboard';
 import { awaitWorkflow, checkFinal, openContext, type OpenContext, type Session } from '../session';
+import { formatRunningElsewhere } from '../running-elsewhere';
 import { cliCaller } from './common';
 
 /** Waits for a local offboarding (or restore) execution with progress and Ctrl-C handling. */
@@ -61,9 +62,8 @@ export async function offboardCommand(
     },
   );
   if (options.json) print(JSON.stringify(outcome, null, 2));
-  else {
-    print(formatOffboarding(outcome.status));
-  }
+  else if (outcome.runningElsewhere) print(formatRunningElsewhere(userName, outcome.runningElsewhere));
+  else print(formatOffboarding(outcome.status));
   return endLocal(session, ctx, userName, outcome.executionName, outcome.final);
 }
 

@@ -1,8 +1,12 @@
-/** `scan` and `status`. */
+/** `scan`, `status` and `report`. */
+import type { Command } from 'commander';
+import { ValidationError } from '../../shared/errors';
 import { EXIT } from '../exit-codes';
 import { formatStatus } from '../format';
 import { userStatus } from '../offboard';
+import { runReport } from '../report';
 import { formatScan, runScan } from '../scan';
+import { readOnlyContext } from './stack';
 import { openContext, untilInterrupted, InterruptedError, type Session } from '../session';
 
 export async function scanCommand(session: Session, opts: { dryRun?: boolean }): Promise<number> {
@@ -36,5 +40,13 @@ export async function statusCommand(session: Session, userName: string): Promise
   await ctx.local?.ready();
   const status = await userStatus(ctx, userName);
   print(options.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+  return EXIT.done;
+}
+
+/** `report`: read-only, from the running local stack, the endpoint or the deployed account. */
+export async function reportCommand(session: Session, cmd: Command, opts: { csv?: boolean }): Promise<number> {
+  if (session.options.json && opts.csv) throw new ValidationError('report takes --json or --csv, not both');
+  const ctx = await readOnlyContext(session, cmd, 'report');
+  session.print(await runReport(ctx, { format: session.options.json ? 'json' : opts.csv ? 'csv' : 'table' }));
   return EXIT.done;
 }

@@ -142,6 +142,8 @@ export async function controlRoute(deps: ControlDeps, method: string, path: stri
       case 'GET executions': {
         const kind = parts[1];
         if (kind !== 'rotation' && kind !== 'offboarding') throw new ValidationError('kind must be rotation or offboarding');
+        // Without a name: every execution of the kind (read-only previews and the report list them).
+        if (!parts[2]) return { status: 200, body: { executions: (await deps.workflows.list(kind)).map(summaryJson) } };
         const summary = await deps.workflows.describe(kind, parts[2] ?? '');
         if (!summary) return { status: 404, body: { error: 'NotFound', message: `no ${kind} execution ${parts[2] ?? ''}` } };
         return { status: 200, body: summaryJson(summary) };
