@@ -37,7 +37,7 @@ export interface LifecycleFunctionSettings {
 }
 
 export interface LifecycleFunctionProps extends LifecycleFunctionSettings {
-  /** Entry file relative to the repository root, e.g. `functions/rotation/lambda.ts`. */
+  /** Entry file relative to the repository root, e.g. `functions/rotation/lambdas/prepare.ts`. */
   readonly entry: string;
   /** Named export of the entry file that is this function's handler. */
   readonly handler: string;
