@@ -11,6 +11,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLING } from '../lambda-bundling';
 import { acknowledge } from '../nag';
 
 /** Repository root: entry paths, package-lock.json and the esbuild project root are relative to it. */
@@ -112,18 +113,16 @@ export class LifecycleFunction extends Construct {
       bundling: {
         // Local esbuild only (synth works offline and without Docker).
         forceDockerBundling: false,
-        minify: true,
-        // Keep class names through minification: the error classes set `this.name = new.target.name`,
-        // and the state machines' Retry/Catch match on those names (TransientAwsError,
-        // OffboardingCancelledError, ...). Without it a minified class would be named e.g. "r".
-        keepNames: true,
+        // Minified, class names kept, SDK bundled with `module` first: infra/lambda-bundling.ts says
+        // why, and bench/bundles.ts measured it against the runtime's SDK (README "Lambda bundles").
+        minify: LAMBDA_BUNDLING.minify,
+        keepNames: LAMBDA_BUNDLING.keepNames,
+        target: LAMBDA_BUNDLING.target,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
         sourceMap: true,
         sourcesContent: false,
-        target: 'node22',
         format: OutputFormat.CJS,
-        // Bundle the AWS SDK too: the deployed code runs the SDK version package-lock.json pins and
-        // the tests ran, not whatever the Lambda runtime happens to ship.
-        externalModules: [],
         logLevel: LogLevel.WARNING,
       },
     });
