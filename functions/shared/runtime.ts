@@ -2,7 +2,7 @@
  * Cold-start wiring shared by the Lambda entry points: config validated from the environment, where
  * AWS is (AWS_ENDPOINT_URL honoured), the automation's own user names and the clock. It constructs no
  * SDK client: each entry builds only the adapters it calls with ./clients/*, so a function bundles
- * no client it never calls (test/unit/lambda-bundles.test.ts). Built once per container.
+ * no client it never calls (test/infra/lambda-bundles.test.ts). Built once per container.
  */
 import { targetFromEnv, type AwsTarget } from './aws-target';
 import { configFromEnv, type LifecycleConfig } from './config';
