@@ -1,5 +1,7 @@
 /**
- * "A Lambda of this project": one entry file of functions/, bundled locally by esbuild (no Docker),
+ * "A Lambda of this project": its own entry file of functions/ (importing only what that function
+ * calls: infra/lambda-entries.ts lists them, test/infra/lambda-bundles.test.ts checks each bundle),
+ * bundled locally by esbuild (no Docker),
  * Node.js 22 on arm64, its own explicit log group with retention and its own role that starts with
  * nothing but permission to write to that log group. No AWS managed policies: each capability
  * construct adds exactly the statements its step needs.
@@ -107,14 +109,19 @@ export class LifecycleFunction extends Construct {
       environment: {
         ...props.environment,
         ...props.extraEnvironment,
-        // Stack traces point into functions/*.ts instead of the minified bundle.
+        // Stack traces point into functions/*.ts instead of the minified bundle. Kept: loading a
+        // bundle with its map costs no more than the run-to-run noise (bench/bundles.ts, "+maps").
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
         // Local esbuild only (synth works offline and without Docker).
         forceDockerBundling: false,
-        // Minified, class names kept, SDK bundled with `module` first: infra/lambda-bundling.ts says
-        // why, and bench/bundles.ts measured it against the runtime's SDK (README "Lambda bundles").
+        // Minified, class names kept, the AWS SDK bundled (not taken from the runtime), `module` main
+        // field first. Chosen from measurement (bench/bundles.ts, README "Lambda bundles"): a bundle
+        // with only the clients a function calls loads in about half the time of the capability-wide
+        // bundles of before, while leaving @aws-sdk/* to the runtime loads slower (Node resolves and
+        // compiles hundreds of SDK files at cold start) and runs an SDK version package-lock.json
+        // does not pin. infra/lambda-bundling.ts holds the options, shared with the bench and test.
         minify: LAMBDA_BUNDLING.minify,
         keepNames: LAMBDA_BUNDLING.keepNames,
         target: LAMBDA_BUNDLING.target,
