@@ -86,17 +86,6 @@ export async function benchBundles(options: BundlesOptions): Promise<string> {
       };
     }
 
-    const header = ['function', 'today (map)', 'load', 'bundled (map)', 'load', '+maps', 'SDK external (map)', 'load'];
-    emit(
-      `### (d) Lambda bundles\n\nMinified CommonJS (target node22, names kept) with an external source map (its size in brackets); load = median of ${runs} fresh \`node\` processes requiring the bundle.\n`,
-    );
-    emit(
-      `${line(header)}\n${line(
-        header.map((h) => '-'.repeat(h.length)),
-        '-',
-      )}`,
-    );
-
     const rows: { name: string; today: number; bundled: number; maps: number; external: number }[] = [];
     progress(`(d) building ${DEPLOYED_FUNCTIONS.length} functions, SDK bundled and external`);
     const built = new Map<string, { bundled: Built; external: Built }>();
@@ -116,6 +105,17 @@ export async function benchBundles(options: BundlesOptions): Promise<string> {
     for (const b of [...Object.values(today), ...[...built.values()].flatMap((v) => [v.bundled, v.external])]) {
       await loadOnce(b.file, []);
     }
+
+    const header = ['function', 'today (map)', 'load', 'bundled (map)', 'load', '+maps', 'SDK external (map)', 'load'];
+    emit(
+      `### (d) Lambda bundles\n\nMinified CommonJS (target node22, names kept) with an external source map (its size in brackets); load = median of ${runs} fresh \`node\` processes requiring the bundle.\n`,
+    );
+    emit(
+      `${line(header)}\n${line(
+        header.map((h) => '-'.repeat(h.length)),
+        '-',
+      )}`,
+    );
 
     for (const fn of DEPLOYED_FUNCTIONS) {
       const { bundled, external } = built.get(fn.name)!;
