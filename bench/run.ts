@@ -3,12 +3,13 @@
  *
  *   npm run bench                      all three, sizes 100, 1000, 5000
  *   npm run bench -- --sizes 100,1000  other sizes for (a)
- *   npm run bench -- --only b          one of a, b, c
+ *   npm run bench -- --only b          one of a, b, c, d (d: Lambda bundle sizes and load times)
  *
  * Figures are printed, never asserted: timings depend on the machine.
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { benchBundles } from './bundles';
 import { benchParseSelect } from './parse-select';
 import { benchRotation } from './rotation-calls';
 import { benchScanCalls } from './scan-calls';
@@ -16,7 +17,7 @@ import { progress, seconds } from './util';
 
 interface BenchArgs {
   readonly sizes: number[];
-  readonly only?: 'a' | 'b' | 'c';
+  readonly only?: 'a' | 'b' | 'c' | 'd';
 }
 
 function parseArgs(args: readonly string[]): BenchArgs {
@@ -30,11 +31,11 @@ function parseArgs(args: readonly string[]): BenchArgs {
       if (sizes.some((n) => !Number.isInteger(n) || n < 1))
         throw new Error('--sizes takes positive whole numbers, e.g. 100,1000');
       i++;
-    } else if (arg === '--only' && (value === 'a' || value === 'b' || value === 'c')) {
+    } else if (arg === '--only' && (value === 'a' || value === 'b' || value === 'c' || value === 'd')) {
       only = value;
       i++;
     } else {
-      throw new Error(`unknown argument ${arg ?? ''}; use --sizes 100,1000,5000 and/or --only a|b|c`);
+      throw new Error(`unknown argument ${arg ?? ''}; use --sizes 100,1000,5000 and/or --only a|b|c|d`);
     }
   }
   return { sizes, ...(only ? { only } : {}) };
@@ -62,6 +63,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     !args.only || args.only === 'a' ? await benchScanCalls({ sizes: args.sizes, staleShare: 0.02, concurrency: 16 }) : 0;
   if (!args.only || args.only === 'b') print(await benchParseSelect({ users: 5000, iterations: 15 }));
   if (!args.only || args.only === 'c') print(await benchRotation());
+  if (!args.only || args.only === 'd') print(await benchBundles({ runs: 5 }));
   progress(`done in ${seconds(performance.now() - t0)}${failedSizes > 0 ? `; ${failedSizes} size(s) of (a) failed` : ''}`);
   return failedSizes > 0 ? 1 : 0;
 }

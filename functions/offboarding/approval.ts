@@ -15,7 +15,7 @@ import { UserNotFoundError, ValidationError, WorkflowConflictError } from '../sh
 import { assertExactSpelling, assertManaged } from '../shared/scope';
 import { ApprovalExpiredError, NoPendingApprovalError, SelfApprovalError, UserReplacedError } from './errors';
 import { APPROVALS_ROOT, approvalKeys, samePrincipal } from './approval-keys';
-import { checkReason, checkUserName } from './handlers';
+import { checkReason, checkUserName } from './requests';
 import {
   cancelOffboarding,
   offboardingStatus,

@@ -1,6 +1,6 @@
 /**
  * The offboarding workflow's steps (statemachines/offboarding.asl.json), one file per step under
- * ./steps over the rules in ./domain with AWS adapters, notifier and clock injected; ./lambda wires
+ * ./steps over the rules in ./domain with AWS adapters, notifier and clock injected; ./lambdas/* wire
  * them to the deployed Lambdas and tests bind the same functions to the Task states locally.
  *
  * Every step is idempotent: it reads what is there now and does only what is missing, so a retry

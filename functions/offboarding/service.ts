@@ -27,15 +27,8 @@ import {
   restoreExecutionName,
   type RestoreNote,
 } from './domain';
-import {
-  checkReason,
-  checkUserName,
-  type DecisionRecord,
-  type FinalRecord,
-  type OffboardRequest,
-  type RestoreRequest,
-  type StatusRecord,
-} from './handlers';
+import { checkReason, checkUserName } from './requests';
+import type { DecisionRecord, FinalRecord, OffboardRequest, RestoreRequest, StatusRecord } from './steps/context';
 
 export interface OffboardingServiceDeps {
   readonly iam: Pick<IamUsers, 'findUser'>;

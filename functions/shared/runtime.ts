@@ -1,33 +1,30 @@
 /**
- * Cold-start wiring shared by the Lambda entry points: config validated from the environment,
- * real SDK clients (AWS_ENDPOINT_URL honoured), SNS notifier. Built once per container.
+ * Cold-start wiring shared by the Lambda entry points: config validated from the environment, where
+ * AWS is (AWS_ENDPOINT_URL honoured), the automation's own user names and the clock. It constructs no
+ * SDK client: each entry builds only the adapters it calls with ./clients/*, so a function bundles
+ * no client it never calls (test/infra/lambda-bundles.test.ts). Built once per container.
  */
-import { makeClients, targetFromEnv, type AwsClients } from './aws';
+import { targetFromEnv, type AwsTarget } from './aws-target';
 import { configFromEnv, type LifecycleConfig } from './config';
-import { IamUsers } from './iam/users';
 import { makeLogger } from './logger';
-import { SnsNotifier, type Notifier } from './notifier';
 import { automationUserNamesFromEnv } from './scope';
-import { makeReadersFor } from './secret-access';
-import { SecretStore } from './secret-store';
 
 export interface Runtime {
   readonly config: LifecycleConfig;
-  readonly clients: AwsClients;
-  readonly iam: IamUsers;
-  readonly secrets: SecretStore;
-  readonly notifier: Notifier;
+  readonly target: AwsTarget;
   readonly automationUserNames: string[];
   readonly clock: () => Date;
+  /** The environment the adapters read their names from (topic, bucket, key, writer roles). */
+  readonly env: NodeJS.ProcessEnv;
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
+export function requiredEnv(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new Error(`environment variable ${name} is not set`);
   return value;
 }
 
-function listFromEnv(value: string | undefined): string[] {
+export function listFromEnv(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
     .map((item) => item.trim())
@@ -35,21 +32,12 @@ function listFromEnv(value: string | undefined): string[] {
 }
 
 export function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Runtime {
-  const config = configFromEnv(env);
-  const clients = makeClients(targetFromEnv(env));
-  const iam = new IamUsers(clients.iam);
   return {
-    config,
-    clients,
-    iam,
-    secrets: new SecretStore(clients.secrets, env.SECRETS_KMS_KEY_ID, {
-      // Set on the Lambdas that store keys: their own role ARNs, the only writers of the secrets.
-      writerArns: listFromEnv(env.SECRET_WRITER_ROLE_ARNS),
-      readersFor: makeReadersFor(config.secretReaders, iam),
-    }),
-    notifier: new SnsNotifier(clients.sns, required(env, 'NOTIFICATION_TOPIC_ARN')),
+    config: configFromEnv(env),
+    target: targetFromEnv(env),
     automationUserNames: automationUserNamesFromEnv(env),
     clock: () => new Date(),
+    env,
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { classifyError, ValidationError } from './errors';
-import { redactSecretLikeValues } from './notifier';
+import { redactSecretLikeValues } from './redact';
 
 /**
  * Runs a step and turns transient AWS failures into TransientAwsError, which the state machines

@@ -63,6 +63,9 @@ export interface DailyScanProps {
   readonly timeout?: Duration;
 }
 
+/** Entry of the scan Lambda (export `handler`). */
+export const SCAN_ENTRY = 'functions/scan/lambda.ts';
+
 export class DailyScan extends Construct {
   /** The scan Lambda (export `handler` of functions/scan/lambda.ts). */
   readonly function: LifecycleFunction;
@@ -79,7 +82,7 @@ export class DailyScan extends Construct {
 
     this.function = new LifecycleFunction(this, 'Scan', {
       ...props.functionSettings,
-      entry: 'functions/scan/lambda.ts',
+      entry: SCAN_ENTRY,
       handler: 'handler',
       description: 'scan: find access keys due for rotation and start their rotations',
       timeout: props.timeout ?? Duration.minutes(5),

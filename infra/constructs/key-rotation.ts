@@ -1,6 +1,6 @@
 /**
- * Key rotation: the six step Lambdas of functions/rotation/lambda.ts (each with its own role holding
- * only what its step calls), the Step Functions state machine of statemachines/key-rotation.asl.json,
+ * Key rotation: the six step Lambdas of functions/rotation/lambdas/* (each with its own entry and role
+ * holding only what its step calls), the Step Functions state machine of statemachines/key-rotation.asl.json,
  * its logs and tracing, and an alarm when an execution fails.
  */
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -17,28 +17,48 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { grantExecutionCheck, grantExecutionHistory, type WorkflowIdentity } from './workflow-identity';
 
 export const KEY_ROTATION_ASL_FILE = 'statemachines/key-rotation.asl.json';
-const ENTRY = 'functions/rotation/lambda.ts';
 
-/** The rotation steps: export of functions/rotation/lambda.ts -> its ASL placeholder. */
+/**
+ * The rotation steps: handler export -> its own entry file (functions/rotation/lambdas/*, which bundles
+ * only that step's code and clients) and its ASL placeholder.
+ */
 export const ROTATION_STEPS = {
-  prepare: { id: 'Prepare', placeholder: 'PrepareRotationFunctionArn', description: 'rotation: check the user, fix the key' },
+  prepare: {
+    entry: 'functions/rotation/lambdas/prepare.ts',
+    id: 'Prepare',
+    placeholder: 'PrepareRotationFunctionArn',
+    description: 'rotation: check the user, fix the key',
+  },
   createAndStore: {
+    entry: 'functions/rotation/lambdas/create-and-store.ts',
     id: 'CreateAndStoreKey',
     placeholder: 'CreateAndStoreKeyFunctionArn',
     description: 'rotation: create the new key and store it in Secrets Manager',
   },
-  checkCutover: { id: 'CheckCutover', placeholder: 'CheckCutoverFunctionArn', description: 'rotation: verify the cutover' },
+  checkCutover: {
+    entry: 'functions/rotation/lambdas/check-cutover.ts',
+    id: 'CheckCutover',
+    placeholder: 'CheckCutoverFunctionArn',
+    description: 'rotation: verify the cutover',
+  },
   deactivateOldKey: {
+    entry: 'functions/rotation/lambdas/deactivate-old-key.ts',
     id: 'DeactivateOldKey',
     placeholder: 'DeactivateOldKeyFunctionArn',
     description: 'rotation: deactivate the old key',
   },
   finishRotation: {
+    entry: 'functions/rotation/lambdas/finish-rotation.ts',
     id: 'FinishRotation',
     placeholder: 'FinishRotationFunctionArn',
     description: 'rotation: delete the old key after the grace period',
   },
-  notify: { id: 'Notify', placeholder: 'RotationNotifyFunctionArn', description: 'rotation: send started/failed notifications' },
+  notify: {
+    entry: 'functions/rotation/lambdas/notify.ts',
+    id: 'Notify',
+    placeholder: 'RotationNotifyFunctionArn',
+    description: 'rotation: send started/failed notifications',
+  },
 } as const;
 
 export type RotationStep = keyof typeof ROTATION_STEPS;
@@ -84,7 +104,7 @@ export class KeyRotation extends Construct {
     const make = (step: RotationStep): LifecycleFunction =>
       new LifecycleFunction(this, ROTATION_STEPS[step].id, {
         ...props.functionSettings,
-        entry: ENTRY,
+        entry: ROTATION_STEPS[step].entry,
         handler: step,
         description: ROTATION_STEPS[step].description,
       });

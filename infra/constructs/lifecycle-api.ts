@@ -192,6 +192,9 @@ export interface LifecycleApiProps {
   readonly manageAccountLoggingRole?: boolean;
 }
 
+/** Entry of the API Lambda (export `handler`). */
+export const API_ENTRY = 'functions/api/lambda.ts';
+
 export class LifecycleApi extends Construct {
   /** The REST API (stage `v1`). */
   readonly api: apigateway.RestApi;
@@ -221,7 +224,7 @@ export class LifecycleApi extends Construct {
 
     this.function = new LifecycleFunction(this, 'Handler', {
       ...props.functionSettings,
-      entry: 'functions/api/lambda.ts',
+      entry: API_ENTRY,
       handler: 'handler',
       description: 'api: offboarding, rotation, rollback and user status requests',
       // API Gateway stops waiting for an integration after 29 s.

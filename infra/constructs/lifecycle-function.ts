@@ -1,5 +1,7 @@
 /**
- * "A Lambda of this project": one entry file of functions/, bundled locally by esbuild (no Docker),
+ * "A Lambda of this project": its own entry file of functions/ (importing only what that function
+ * calls: infra/lambda-entries.ts lists them, test/infra/lambda-bundles.test.ts checks each bundle),
+ * bundled locally by esbuild (no Docker),
  * Node.js 22 on arm64, its own explicit log group with retention and its own role that starts with
  * nothing but permission to write to that log group. No AWS managed policies: each capability
  * construct adds exactly the statements its step needs.
@@ -11,6 +13,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLING } from '../lambda-bundling';
 import { acknowledge } from '../nag';
 
 /** Repository root: entry paths, package-lock.json and the esbuild project root are relative to it. */
@@ -37,7 +40,7 @@ export interface LifecycleFunctionSettings {
 }
 
 export interface LifecycleFunctionProps extends LifecycleFunctionSettings {
-  /** Entry file relative to the repository root, e.g. `functions/rotation/lambda.ts`. */
+  /** Entry file relative to the repository root, e.g. `functions/rotation/lambdas/prepare.ts`. */
   readonly entry: string;
   /** Named export of the entry file that is this function's handler. */
   readonly handler: string;
@@ -106,24 +109,27 @@ export class LifecycleFunction extends Construct {
       environment: {
         ...props.environment,
         ...props.extraEnvironment,
-        // Stack traces point into functions/*.ts instead of the minified bundle.
+        // Stack traces point into functions/*.ts instead of the minified bundle. Kept: loading a
+        // bundle with its map costs no more than the run-to-run noise (bench/bundles.ts, "+maps").
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
         // Local esbuild only (synth works offline and without Docker).
         forceDockerBundling: false,
-        minify: true,
-        // Keep class names through minification: the error classes set `this.name = new.target.name`,
-        // and the state machines' Retry/Catch match on those names (TransientAwsError,
-        // OffboardingCancelledError, ...). Without it a minified class would be named e.g. "r".
-        keepNames: true,
+        // Minified, class names kept, the AWS SDK bundled (not taken from the runtime), `module` main
+        // field first. Chosen from measurement (bench/bundles.ts, README "Lambda bundles"): a bundle
+        // with only the clients a function calls loads in about half the time of the capability-wide
+        // bundles of before, while leaving @aws-sdk/* to the runtime loads slower (Node resolves and
+        // compiles hundreds of SDK files at cold start) and runs an SDK version package-lock.json
+        // does not pin. infra/lambda-bundling.ts holds the options, shared with the bench and test.
+        minify: LAMBDA_BUNDLING.minify,
+        keepNames: LAMBDA_BUNDLING.keepNames,
+        target: LAMBDA_BUNDLING.target,
+        mainFields: [...LAMBDA_BUNDLING.mainFields],
+        externalModules: [...LAMBDA_BUNDLING.externalModules],
         sourceMap: true,
         sourcesContent: false,
-        target: 'node22',
         format: OutputFormat.CJS,
-        // Bundle the AWS SDK too: the deployed code runs the SDK version package-lock.json pins and
-        // the tests ran, not whatever the Lambda runtime happens to ship.
-        externalModules: [],
         logLevel: LogLevel.WARNING,
       },
     });

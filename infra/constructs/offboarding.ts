@@ -1,6 +1,6 @@
 /**
  * Staged offboarding: the snapshot bucket (snapshots, status, decision and final records, versioned),
- * the seven step Lambdas of functions/offboarding/lambda.ts (each with its own role holding only what
+ * the seven step Lambdas of functions/offboarding/lambdas/* (each with its own entry and a role holding only what
  * its step calls), the Step Functions state machine of statemachines/offboarding.asl.json, its logs
  * and tracing, and an alarm when an execution fails.
  */
@@ -24,7 +24,6 @@ import { createWorkflowStateMachine } from './workflow-state-machine';
 import { grantExecutionCheck, grantExecutionHistory, type WorkflowIdentity } from './workflow-identity';
 
 export const OFFBOARDING_ASL_FILE = 'statemachines/offboarding.asl.json';
-const ENTRY = 'functions/offboarding/lambda.ts';
 
 /**
  * Lambda timeouts sit this far below their Task state's TimeoutSeconds: the Lambda gives up first (so
@@ -35,45 +34,55 @@ const ENTRY = 'functions/offboarding/lambda.ts';
  */
 export const LAMBDA_TIMEOUT_MARGIN_SECONDS = 20;
 
-/** The offboarding steps: export of functions/offboarding/lambda.ts -> its ASL placeholder and timeout. */
+/**
+ * The offboarding steps: handler export -> its own entry file (functions/offboarding/lambdas/*, which
+ * bundles only that step's code and clients), its ASL placeholder and timeout.
+ */
 export const OFFBOARDING_STEPS = {
   validateOffboarding: {
+    entry: 'functions/offboarding/lambdas/validate.ts',
     id: 'Validate',
     placeholder: 'ValidateOffboardingFunctionArn',
     timeoutSeconds: 40, // state: 60 s
     description: 'offboarding: check the user may be offboarded',
   },
   snapshotUser: {
+    entry: 'functions/offboarding/lambdas/snapshot.ts',
     id: 'Snapshot',
     placeholder: 'SnapshotUserFunctionArn',
     timeoutSeconds: 100, // state: 120 s
     description: 'offboarding: record everything the user has in S3',
   },
   disableUser: {
+    entry: 'functions/offboarding/lambdas/disable.ts',
     id: 'Disable',
     placeholder: 'DisableUserFunctionArn',
     timeoutSeconds: 100, // state: 120 s (CHANGING_STEP_TIMEOUT_SECONDS)
     description: 'offboarding: deny policy, delete the password, deactivate every credential',
   },
   checkStillDisabled: {
+    entry: 'functions/offboarding/lambdas/check-still-disabled.ts',
     id: 'CheckStillDisabled',
     placeholder: 'CheckStillDisabledFunctionArn',
     timeoutSeconds: 100, // state: 120 s (CHANGING_STEP_TIMEOUT_SECONDS)
     description: 'offboarding: find and disable again anything re-enabled',
   },
   deleteUser: {
+    entry: 'functions/offboarding/lambdas/delete-user.ts',
     id: 'DeleteUser',
     placeholder: 'DeleteUserFunctionArn',
     timeoutSeconds: 280, // state: 300 s
     description: 'offboarding: remove every dependency, the secret and the user',
   },
   restoreUser: {
+    entry: 'functions/offboarding/lambdas/restore.ts',
     id: 'RestoreUser',
     placeholder: 'RestoreUserFunctionArn',
     timeoutSeconds: 280, // state: 300 s
     description: 'offboarding: cancel, restore the user from its snapshot',
   },
   notify: {
+    entry: 'functions/offboarding/lambdas/notify.ts',
     id: 'Notify',
     placeholder: 'OffboardingNotifyFunctionArn',
     timeoutSeconds: 40, // state: 60 s
@@ -232,7 +241,7 @@ export class Offboarding extends Construct {
     const make = (step: OffboardingStep): LifecycleFunction =>
       new LifecycleFunction(this, OFFBOARDING_STEPS[step].id, {
         ...props.functionSettings,
-        entry: ENTRY,
+        entry: OFFBOARDING_STEPS[step].entry,
         handler: step,
         description: OFFBOARDING_STEPS[step].description,
         timeout: Duration.seconds(OFFBOARDING_STEPS[step].timeoutSeconds),

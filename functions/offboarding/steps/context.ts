@@ -9,29 +9,32 @@ import { classifyError, ValidationError } from '../../shared/errors';
 import { NotInLiveExecutionError, WorkflowExecutionGuard, type ExecutionGuard } from '../../shared/execution-guard';
 import type { IamUsers } from '../../shared/iam/users';
 import type { IamUser } from '../../shared/iam/records';
-import { containsSecretLikeValue, redactSecretLikeValues, type Notifier } from '../../shared/notifier';
+import type { Notifier } from '../../shared/notifier';
+import { redactSecretLikeValues } from '../../shared/redact';
 import { assertManaged } from '../../shared/scope';
 import type { SecretStore } from '../../shared/secret-store';
 import type { RecordDigest, SnapshotStore } from '../../shared/snapshot-store';
 import { requireString, runStep } from '../../shared/steps';
 import type { ExecutionSummary, WorkflowPort } from '../../shared/workflows';
-import {
-  isValidUserName,
-  type CredentialState,
-  type DeactivatedIds,
-  type Finding,
-  type OffboardingTimingInput,
-  type RestoreAction,
-  type RestoreNote,
-  type SnapshotCounts,
-  type TeardownStep,
+import type {
+  CredentialState,
+  DeactivatedIds,
+  Finding,
+  OffboardingTimingInput,
+  RestoreAction,
+  RestoreNote,
+  SnapshotCounts,
+  TeardownStep,
 } from '../domain';
 import { UserReplacedError } from '../errors';
 
-export interface OffboardingDeps {
+/**
+ * What every offboarding step but Notify calls. Only Snapshot and DeleteUser touch secrets: they
+ * take {@link OffboardingDeps}, the others are built without a Secrets Manager client.
+ */
+export interface OffboardingStepDeps {
   readonly iam: IamUsers;
   readonly records: SnapshotStore;
-  readonly secrets: Pick<SecretStore, 'exists' | 'deleteSecret'>;
   readonly notifier: Notifier;
   readonly config: LifecycleConfig;
   readonly clock: () => Date;
@@ -50,6 +53,11 @@ export interface OffboardingDeps {
   readonly workflows: () => WorkflowPort;
   /** @default a WorkflowExecutionGuard over `workflows` */
   readonly guard?: ExecutionGuard;
+}
+
+/** Every step's dependencies (the local runner and the tests build all steps over these). */
+export interface OffboardingDeps extends OffboardingStepDeps {
+  readonly secrets: Pick<SecretStore, 'exists' | 'deleteSecret'>;
 }
 
 // ---- execution input and state --------------------------------------------------------------
@@ -277,28 +285,9 @@ export type FinalRecord = CompletedRecord | CancelledRecord;
 
 // ---- checks -----------------------------------------------------------------------------------
 
-/** A reason is free text that goes into notifications and history, so it is bounded and checked. */
-export function checkReason(value: unknown): string {
-  if (typeof value !== 'string' || value.trim().length === 0) throw new ValidationError('reason is required');
-  if (value.length > 1000) throw new ValidationError('reason must be at most 1000 characters');
-  if (containsSecretLikeValue(value)) throw new ValidationError('reason contains something that looks like a secret key');
-  return value.trim();
-}
-
-export function checkUserName(value: unknown): string {
-  if (!isValidUserName(value)) {
-    throw new ValidationError('userName must be an IAM user name (1-64 of A-Z a-z 0-9 + = , . @ _ -)');
-  }
-  return value;
-}
-
-export function checkRequestedBy(value: unknown): string {
-  if (value === undefined) return 'unknown';
-  if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
-    throw new ValidationError('requestedBy must be a string of 1-256 characters');
-  }
-  return value;
-}
+// checkReason, checkUserName and checkRequestedBy live in ../requests (the API checks requests
+// without bundling any step); re-exported here for the steps.
+export { checkReason, checkRequestedBy, checkUserName } from '../requests';
 
 export function requireState(state: OffboardingState | undefined, stepName: string): OffboardingState {
   if (state?.status !== 'ready') throw new ValidationError(`${stepName} needs the state of a validated offboarding`);
@@ -310,9 +299,16 @@ export function requireState(state: OffboardingState | undefined, stepName: stri
 
 // ---- the shared context -----------------------------------------------------------------------
 
-export type StepContext = ReturnType<typeof makeStepContext>;
+export type StepContext<D extends OffboardingStepDeps = OffboardingDeps> = ReturnType<typeof makeStepContext<D>>;
 
-export function makeStepContext(deps: OffboardingDeps) {
+export type StepRunner = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+
+/** Runs a step with its failure logged and classified (shared/steps). */
+export function stepRunner(logger: OffboardingStepDeps['logger']): StepRunner {
+  return (name, fn) => runStep(logger, `offboarding step ${name}`, fn);
+}
+
+export function makeStepContext<D extends OffboardingStepDeps = OffboardingDeps>(deps: D) {
   const { iam, config, logger } = deps;
   /** The deny policy's ARN; a step refuses to run without one. */
   function denyPolicyArn(): string {
@@ -324,7 +320,7 @@ export function makeStepContext(deps: OffboardingDeps) {
   }
   const guard = deps.guard ?? new WorkflowExecutionGuard(deps.workflows);
 
-  const step = <T>(name: string, fn: () => Promise<T>) => runStep(logger, `offboarding step ${name}`, fn);
+  const step = stepRunner(logger);
 
   /** The user, only if it is still the one the workflow started with. */
   async function sameUser(userName: string, userId: string): Promise<IamUser> {

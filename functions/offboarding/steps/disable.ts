@@ -24,6 +24,7 @@ import {
   type DisableResult,
   type SnapshotRef,
   type StatusRecord,
+  type OffboardingStepDeps,
   type StepContext,
   type StepInput,
 } from './context';
@@ -33,7 +34,7 @@ import {
  * Each action is attempted even if an earlier one failed (a failed attach must not keep keys
  * active); the first failure is thrown at the end, and a retry redoes whatever is still on.
  */
-export async function switchOff(ctx: StepContext, userName: string, state: CredentialState): Promise<void> {
+export async function switchOff(ctx: StepContext<OffboardingStepDeps>, userName: string, state: CredentialState): Promise<void> {
   const { iam } = ctx.deps;
   const failures: unknown[] = [];
   const attempt = async (fn: () => Promise<unknown>) => {
@@ -68,7 +69,7 @@ export async function switchOff(ctx: StepContext, userName: string, state: Crede
   if (failures.length > 0) throw failures[0];
 }
 
-export function makeDisable(ctx: StepContext) {
+export function makeDisable(ctx: StepContext<OffboardingStepDeps>) {
   const { records, notifier, clock, logger } = ctx.deps;
 
   return async function disable(input: StepInput): Promise<DisableResult> {

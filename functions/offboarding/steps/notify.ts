@@ -2,7 +2,7 @@
 import { ValidationError } from '../../shared/errors';
 import type { NotificationType } from '../../shared/notifier';
 import { failureFields } from '../../shared/steps';
-import type { StepContext } from './context';
+import type { OffboardingStepDeps, StepRunner } from './context';
 
 const NOTIFY_TYPES = new Set<NotificationType>(['offboarding.failed']);
 
@@ -18,7 +18,8 @@ export interface NotifyInput {
   readonly error?: { readonly Error?: string; readonly Cause?: string };
 }
 
-export function makeNotify(ctx: StepContext) {
+/** Needs only the topic: the Notify Lambda is built without IAM, S3, Step Functions or Secrets Manager. */
+export function makeNotify(ctx: { readonly step: StepRunner; readonly deps: Pick<OffboardingStepDeps, 'notifier'> }) {
   const { notifier } = ctx.deps;
   return async function notify(input: NotifyInput): Promise<{ notified: NotificationType }> {
     return ctx.step('notify', async () => {

@@ -20,11 +20,12 @@ import {
   type ObservationState,
   type ReenableEvent,
   type StatusRecord,
+  type OffboardingStepDeps,
   type StepContext,
   type StepInput,
 } from './context';
 
-export function makeCheckStillDisabled(ctx: StepContext) {
+export function makeCheckStillDisabled(ctx: StepContext<OffboardingStepDeps>) {
   const { iam, records, notifier, clock, logger, config, automationUserNames } = ctx.deps;
 
   return async function checkStillDisabled(input: StepInput): Promise<ObservationState> {

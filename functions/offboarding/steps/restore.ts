@@ -12,7 +12,8 @@
  */
 import { classifyError, IntegrityError, isTransient, ValidationError, WorkflowConflictError } from '../../shared/errors';
 import { NotInLiveExecutionError } from '../../shared/execution-guard';
-import { redactSecretLikeValues, type Notification } from '../../shared/notifier';
+import type { Notification } from '../../shared/notifier';
+import { redactSecretLikeValues } from '../../shared/redact';
 import { requireString } from '../../shared/steps';
 import type { UserInventory } from '../../shared/iam/records';
 import {
@@ -40,6 +41,7 @@ import {
   type RestoreResult,
   type SnapshotRef,
   type StatusRecord,
+  type OffboardingStepDeps,
   type StepContext,
   type WithContext,
 } from './context';
@@ -58,7 +60,7 @@ function isDeactivatedIds(value: unknown): value is DeactivatedIds {
   );
 }
 
-export function makeRestore(ctx: StepContext) {
+export function makeRestore(ctx: StepContext<OffboardingStepDeps>) {
   const { iam, records, notifier, clock, logger } = ctx.deps;
 
   async function apply(userName: string, action: RestoreAction): Promise<void> {

@@ -20,6 +20,7 @@ import {
   type OffboardRequest,
   type RestorePreparation,
   type RestoreRequest,
+  type OffboardingStepDeps,
   type StepContext,
   type WithContext,
 } from './context';
@@ -31,7 +32,7 @@ import {
  * when the request is approved, which starts the offboarding at once.)
  */
 async function whyNotApproved(
-  ctx: StepContext,
+  ctx: StepContext<OffboardingStepDeps>,
   userName: string,
   userId: string,
   approvalId: unknown,
@@ -80,7 +81,7 @@ export function targetRefusal(
   return undefined;
 }
 
-export function makeValidate(ctx: StepContext) {
+export function makeValidate(ctx: StepContext<OffboardingStepDeps>) {
   const { iam, config, logger, notifier } = ctx.deps;
 
   return async function validate(

@@ -1,13 +1,15 @@
+// Frozen copy (issue 7) of the capability-wide Lambda entry as it was before each function got its
+// own entry: bench/bundles.ts builds it as the "today" row. Not deployed.
 /**
  * Lambda entry points of the offboarding workflow: one function per step, each with its own role
  * (see the IAM actions listed per export). SNAPSHOT_BUCKET names the snapshot bucket,
  * OFFBOARDING_DENY_POLICY_ARN the stack's managed deny policy.
  */
-import { IamUsers } from '../shared/iam/users';
-import { makeLogger, once, runtimeFromEnv } from '../shared/runtime';
-import { SnapshotStore } from '../shared/snapshot-store';
-import { workflowsFromEnv } from '../shared/workflows';
-import { makeOffboardingHandlers, type OffboardingHandlers } from './handlers';
+import { IamUsers } from '../../functions/shared/iam/users';
+import { makeLogger, once, runtimeFromEnv } from './runtime';
+import { SnapshotStore } from '../../functions/shared/snapshot-store';
+import { workflowsFromEnv } from '../../functions/shared/workflows';
+import { makeOffboardingHandlers, type OffboardingHandlers } from '../../functions/offboarding/handlers';
 
 const logger = makeLogger('offboarding');
 const handlers = once<OffboardingHandlers>(() => {

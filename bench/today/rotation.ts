@@ -1,8 +1,10 @@
+// Frozen copy (issue 7) of the capability-wide Lambda entry as it was before each function got its
+// own entry: bench/bundles.ts builds it as the "today" row. Not deployed.
 /** Lambda entry points of the rotation workflow (one function per step, each with its own role). */
-import { WorkflowExecutionGuard } from '../shared/execution-guard';
-import { makeLogger, once, runtimeFromEnv } from '../shared/runtime';
-import { workflowsFromEnv } from '../shared/workflows';
-import { makeRotationHandlers, type RotationHandlers } from './handlers';
+import { WorkflowExecutionGuard } from '../../functions/shared/execution-guard';
+import { makeLogger, once, runtimeFromEnv } from './runtime';
+import { workflowsFromEnv } from '../../functions/shared/workflows';
+import { makeRotationHandlers, type RotationHandlers } from '../../functions/rotation/handlers';
 
 const logger = makeLogger('key-rotation');
 const handlers = once<RotationHandlers>(() => {

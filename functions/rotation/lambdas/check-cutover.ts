@@ -1,0 +1,8 @@
+/** Lambda entry of the rotation's CheckCutover step (statemachines/key-rotation.asl.json): only its own code and clients. */
+import { once, runtimeFromEnv } from '../../shared/runtime';
+import { makeCheckCutover } from '../steps/check-cutover';
+import { rotationStepDeps } from './wiring';
+
+const handler = once(() => makeCheckCutover(rotationStepDeps(runtimeFromEnv())));
+
+export const checkCutover: ReturnType<typeof makeCheckCutover> = (event) => handler()(event);

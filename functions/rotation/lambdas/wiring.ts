@@ -1,0 +1,26 @@
+/**
+ * What the rotation step Lambdas share: IAM, the topic, and the execution guard over Step Functions
+ * (safety rule 8). Secrets Manager is added only by the entries whose step calls it.
+ */
+import { iamUsersFor } from '../../shared/clients/iam';
+import { workflowsFor } from '../../shared/clients/sfn';
+import { notifierFor } from '../../shared/clients/sns';
+import { WorkflowExecutionGuard } from '../../shared/execution-guard';
+import { makeLogger, type Runtime } from '../../shared/runtime';
+import type { RotationDeps, RotationStepDeps } from '../steps/context';
+
+export const logger = makeLogger('key-rotation');
+
+export function rotationStepDeps(rt: Runtime): RotationStepDeps & Pick<RotationDeps, 'workflows'> {
+  const workflows = workflowsFor(rt);
+  return {
+    iam: iamUsersFor(rt),
+    notifier: notifierFor(rt),
+    config: rt.config,
+    clock: rt.clock,
+    logger,
+    automationUserNames: rt.automationUserNames,
+    guard: new WorkflowExecutionGuard(() => workflows),
+    workflows: () => workflows,
+  };
+}
