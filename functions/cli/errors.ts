@@ -2,7 +2,7 @@
  * How the CLI reports an error: ONE line `iam-lifecycle: <what>; <what to do>` (or, under --json,
  * one JSON object `{"error", "message", "exitCode"}` on stderr), and which exit code it means.
  */
-import { LifecycleError } from '../shared/errors';
+import { LifecycleError, MotoUnavailableError } from '../shared/errors';
 import { EXIT, type ExitCode } from './exit-codes';
 
 /** An error of the CLI itself, with the exit code it means. */
@@ -67,7 +67,9 @@ export function describeError(error: unknown): ReportedError {
   const oneLine = err.message.replace(/\s*\n\s*/g, ' ').trim();
   const fix = FIXES[err.name];
   const message = fix && !oneLine.includes('; ') ? `${oneLine}; ${fix}` : oneLine;
-  const exitCode = err instanceof CliError ? err.exitCode : err instanceof LifecycleError ? EXIT.refused : EXIT.failed;
+  // A missing emulator is the machine failing, not the operator's input: exit 1.
+  const refused = err instanceof LifecycleError && !(err instanceof MotoUnavailableError);
+  const exitCode = err instanceof CliError ? err.exitCode : refused ? EXIT.refused : EXIT.failed;
   return { name: err.name, message, exitCode };
 }
 
