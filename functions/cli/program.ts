@@ -30,6 +30,8 @@ Modes:
   --endpoint URL   local mode: every AWS call goes to that endpoint (moto, LocalStack) and the workflows run
                    inside this process with the real ASL and handlers; the command waits for them, printing
                    progress. Without --time-scale or a timeScale in --config, a day lasts a second (86400).
+  local stack      after \`iam-lifecycle local up\`, every verb goes to that background stack (moto, the workflows,
+                   the scan schedule, the API on loopback) from any terminal, unless --endpoint or --stack is given.
   (no --endpoint)  deployed mode: the stack's HTTP API (ApiUrl), signed with your AWS credentials (you need
                    the iam-lifecycle:api tag or to be in api.principals); --wait polls the workflow.
 
