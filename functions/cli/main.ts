@@ -11,23 +11,16 @@ import { buildProgram } from './program';
 
 type Print = (line: string) => void;
 
-const VERBS = [
-  'scan',
-  'rotate',
-  'rollback',
-  'offboard',
-  'cancel-offboarding',
-  'approve-offboarding',
-  'status',
-  'report',
-  'local',
-  'demo',
-];
-
 /** Commander's refusal (unknown flag or verb, extra or missing argument) as one line, exit 2. */
-function refusal(error: CommanderError, argv: readonly string[], json: boolean, printError: Print): number {
+function refusal(
+  error: CommanderError,
+  argv: readonly string[],
+  verbs: readonly string[],
+  json: boolean,
+  printError: Print,
+): number {
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.done;
-  const verb = argv.find((a) => VERBS.includes(a));
+  const verb = argv.find((a) => verbs.includes(a));
   if (error.code === 'commander.help') {
     // No verb given: commander printed the help on stderr.
     if (json)
@@ -59,7 +52,10 @@ export async function main(
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) return refusal(error, argv, json, printError);
+    if (error instanceof CommanderError) {
+      const verbs = program.commands.map((c) => c.name());
+      return refusal(error, argv, verbs, json, printError);
+    }
     const reported = describeError(error);
     printError(formatError(reported, json));
     return reported.exitCode;

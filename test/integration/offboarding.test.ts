@@ -17,8 +17,6 @@ import {
   CreatePolicyCommand,
   CreateServiceSpecificCredentialCommand,
   CreateUserCommand,
-  CreateVirtualMFADeviceCommand,
-  EnableMFADeviceCommand,
   GetGroupCommand,
   GetLoginProfileCommand,
   GetPolicyCommand,
@@ -45,7 +43,7 @@ import { offboardingStatus, startOffboarding } from '../../functions/offboarding
 import { parseConfig, secretNameFor } from '../../functions/shared/config';
 import { containsSecretLikeValue } from '../../functions/shared/notifier';
 import { SecretStore } from '../../functions/shared/secret-store';
-import { exists, sshRsaPublicKey, TEST_CERTIFICATE, totp, waitFor } from '../support/iam-fixtures';
+import { enableVirtualMfa, exists, sshRsaPublicKey, TEST_CERTIFICATE, waitFor } from '../support/iam-fixtures';
 import { testClients, uniqueName } from '../support/aws';
 import { offboardingHarness } from '../support/offboarding-harness';
 
@@ -87,17 +85,7 @@ it('offboards a user with every kind of attachment: unusable after Disable, ever
   await iam.send(new CreateLoginProfileCommand({ UserName: userName, Password: 'Initial-Pass-1!' }));
   const key1 = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
   const key2 = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
-  const mfa = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: `${userName}-mfa` }))).VirtualMFADevice!;
-  const seed = Buffer.from(mfa.Base32StringSeed!).toString('utf8');
-  const step = Math.floor(Date.now() / 30_000);
-  await iam.send(
-    new EnableMFADeviceCommand({
-      UserName: userName,
-      SerialNumber: mfa.SerialNumber!,
-      AuthenticationCode1: totp(seed, step - 1),
-      AuthenticationCode2: totp(seed, step),
-    }),
-  );
+  const mfa = await enableVirtualMfa(iam, userName);
   const ssh = (await iam.send(new UploadSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyBody: sshRsaPublicKey() })))
     .SSHPublicKey!;
   const cert = (await iam.send(new UploadSigningCertificateCommand({ UserName: userName, CertificateBody: TEST_CERTIFICATE })))

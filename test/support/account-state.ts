@@ -12,8 +12,6 @@ import {
   CreateLoginProfileCommand,
   CreatePolicyCommand,
   CreateUserCommand,
-  CreateVirtualMFADeviceCommand,
-  EnableMFADeviceCommand,
   GetLoginProfileCommand,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
@@ -36,7 +34,7 @@ import { HeadBucketCommand, ListObjectVersionsCommand, type S3Client } from '@aw
 import { ListSecretsCommand, ListSecretVersionIdsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsClients } from '../../functions/shared/aws';
 import { SecretStore } from '../../functions/shared/secret-store';
-import { exists, sshRsaPublicKey, TEST_CERTIFICATE, totp } from './iam-fixtures';
+import { enableVirtualMfa, exists, sshRsaPublicKey, TEST_CERTIFICATE } from './iam-fixtures';
 
 const POLICY = (action: string) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: action, Resource: '*' }] });
@@ -68,17 +66,7 @@ export async function createRealisticUser(
   const active = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
   const inactive = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
   await iam.send(new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: inactive.AccessKeyId!, Status: 'Inactive' }));
-  const mfa = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: `${userName}-mfa` }))).VirtualMFADevice!;
-  const seed = Buffer.from(mfa.Base32StringSeed!).toString('utf8');
-  const step = Math.floor(Date.now() / 30_000);
-  await iam.send(
-    new EnableMFADeviceCommand({
-      UserName: userName,
-      SerialNumber: mfa.SerialNumber!,
-      AuthenticationCode1: totp(seed, step - 1),
-      AuthenticationCode2: totp(seed, step),
-    }),
-  );
+  const mfa = await enableVirtualMfa(iam, userName);
   const ssh = (await iam.send(new UploadSSHPublicKeyCommand({ UserName: userName, SSHPublicKeyBody: sshRsaPublicKey() })))
     .SSHPublicKey!;
   const cert = (await iam.send(new UploadSigningCertificateCommand({ UserName: userName, CertificateBody: TEST_CERTIFICATE })))

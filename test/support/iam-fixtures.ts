@@ -1,5 +1,6 @@
 /** Fixtures and probes shared by the offboarding tests. */
 import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand, type IAMClient } from '@aws-sdk/client-iam';
 
 /** An ssh-rsa public key line (what UploadSSHPublicKey takes), from a fresh RSA key pair. */
 export function sshRsaPublicKey(comment = 'offboarding-test'): string {
@@ -79,4 +80,20 @@ export function totp(base32Seed: string, step: number): string {
   const mac = createHmac('sha1', key).update(counter).digest();
   const offset = mac[mac.length - 1]! & 0x0f;
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0');
+}
+
+/** Creates a virtual MFA device named after the user and enables it for them (two TOTP codes). */
+export async function enableVirtualMfa(iam: IAMClient, userName: string): Promise<{ SerialNumber?: string }> {
+  const mfa = (await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: `${userName}-mfa` }))).VirtualMFADevice!;
+  const seed = Buffer.from(mfa.Base32StringSeed!).toString('utf8');
+  const step = Math.floor(Date.now() / 30_000);
+  await iam.send(
+    new EnableMFADeviceCommand({
+      UserName: userName,
+      SerialNumber: mfa.SerialNumber!,
+      AuthenticationCode1: totp(seed, step - 1),
+      AuthenticationCode2: totp(seed, step),
+    }),
+  );
+  return { SerialNumber: mfa.SerialNumber! };
 }
