@@ -10,7 +10,11 @@ import type { WorkflowKind } from '../shared/workflows';
 
 type Print = (line: string) => void;
 
-const ASL_FILES: Record<WorkflowKind, string> = { rotation: 'key-rotation.asl.json', offboarding: 'offboarding.asl.json' };
+const ASL_FILES: Record<WorkflowKind, string> = {
+  rotation: 'key-rotation.asl.json',
+  offboarding: 'offboarding.asl.json',
+  exposure: 'exposure.asl.json',
+};
 
 /** `2026-11-30T21:27:48Z`: to the second, UTC. */
 export const at = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');

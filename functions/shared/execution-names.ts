@@ -33,8 +33,13 @@ export function rotationExecutionName(userName: string, accessKeyId: string, att
   return attemptExecutionName('rotate', [userName, accessKeyId], attempt);
 }
 
+/** One exposure response per exposed key (a second report of the same key is the same response). */
+export function exposureExecutionName(userName: string, accessKeyId: string): string {
+  return executionName('expose', userName, accessKeyId);
+}
+
 /** The name prefix each workflow kind uses, e.g. `rotate-<user>-<keyId>`, `offboard-<user>-<userId>`. */
-export const EXECUTION_NAME_PREFIX = { rotation: 'rotate', offboarding: 'offboard' } as const;
+export const EXECUTION_NAME_PREFIX = { rotation: 'rotate', offboarding: 'offboard', exposure: 'expose' } as const;
 
 /**
  * What every execution name of this kind for this user starts with, or undefined when the prefix is

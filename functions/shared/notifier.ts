@@ -27,7 +27,10 @@ export type NotificationType =
   | 'offboarding.reenabled'
   | 'offboarding.cancelled'
   | 'offboarding.completed'
-  | 'offboarding.failed';
+  | 'offboarding.failed'
+  | 'key.exposed'
+  | 'exposure.completed'
+  | 'exposure.failed';
 
 export interface Notification {
   readonly type: NotificationType;

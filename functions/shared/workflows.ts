@@ -15,7 +15,7 @@ import {
 
 import { EXECUTION_NAME_PREFIX, userExecutionNamePrefix } from './execution-names';
 
-export type WorkflowKind = 'rotation' | 'offboarding';
+export type WorkflowKind = 'rotation' | 'offboarding' | 'exposure';
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 
 export interface ExecutionSummary {
@@ -191,6 +191,7 @@ export function workflowsFromEnv(sfn: SFNClient, env: NodeJS.ProcessEnv = proces
   return new StepFunctionsWorkflows(sfn, {
     ...(env.ROTATION_STATE_MACHINE_ARN ? { rotation: env.ROTATION_STATE_MACHINE_ARN } : {}),
     ...(env.OFFBOARDING_STATE_MACHINE_ARN ? { offboarding: env.OFFBOARDING_STATE_MACHINE_ARN } : {}),
+    ...(env.EXPOSURE_STATE_MACHINE_ARN ? { exposure: env.EXPOSURE_STATE_MACHINE_ARN } : {}),
   });
 }
 

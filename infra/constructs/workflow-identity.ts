@@ -18,7 +18,11 @@ export interface WorkflowIdentity {
   readonly executionArnPattern: string;
 }
 
-const SUFFIX: Record<WorkflowKind, string> = { rotation: 'KeyRotation', offboarding: 'Offboarding' };
+const SUFFIX: Record<WorkflowKind, string> = {
+  rotation: 'KeyRotation',
+  offboarding: 'Offboarding',
+  exposure: 'ExposureResponse',
+};
 
 export function workflowIdentity(scope: Construct, kind: WorkflowKind): WorkflowIdentity {
   const stack = Stack.of(scope);

@@ -5,10 +5,10 @@
  */
 import { offboardingStatus, type OffboardingServiceDeps } from '../../offboarding/service';
 import type { IamUsers } from '../../shared/iam/users';
-import type { ExecutionSummary } from '../../shared/workflows';
+import type { ExecutionSummary, WorkflowKind } from '../../shared/workflows';
 
 export interface LeftWorkflow {
-  readonly kind: 'rotation' | 'offboarding';
+  readonly kind: WorkflowKind;
   readonly executionName: string;
   readonly userName: string;
   /** One line: what the user is left with. */

@@ -3,6 +3,7 @@ import { secretNameFor } from '../../shared/config';
 import { KeyStateError } from '../../shared/errors';
 import { keyCreatedAt, type NewAccessKey } from '../../shared/iam/records';
 import { requestTokenFor } from '../../shared/secret-store';
+import type { ExecutionSummary } from '../../shared/workflows';
 import { keysToCheckForUse, planCreation } from '../domain';
 import {
   iso,
@@ -23,11 +24,25 @@ function isLimitExceeded(error: unknown): boolean {
 }
 
 export function makeCreateAndStore(deps: RotationStepDeps & Pick<RotationDeps, 'secrets'>) {
+  return makeCreateAndStoreWith<RotationState>(deps, makeConfirm(deps));
+}
+
+/** What createAndStore reads of its state: the user, the key being replaced and the execution's name. */
+export type CreateAndStoreState = Pick<RotationState, 'userName' | 'oldAccessKeyId' | 'executionName'>;
+
+/**
+ * The same create-and-store for another workflow (the exposure response) with that workflow's own
+ * safety check: `confirm` must refuse unless the step runs in a live execution of it for this user,
+ * and answer the execution (its start date bounds the keys this step may call its own).
+ */
+export function makeCreateAndStoreWith<S extends CreateAndStoreState>(
+  deps: Omit<RotationStepDeps, 'guard'> & Pick<RotationDeps, 'secrets'>,
+  confirm: (state: S) => Promise<{ execution: ExecutionSummary }>,
+) {
   const { iam, secrets, notifier, config, clock, logger } = deps;
   const step = stepRunner(logger);
-  const confirm = makeConfirm(deps);
 
-  async function createAndStore(state: RotationState): Promise<NewKeyRef> {
+  async function createAndStore(state: S): Promise<NewKeyRef> {
     return step('createAndStore', async () => {
       const { execution } = await confirm(state);
       const { userName, oldAccessKeyId } = state;

@@ -248,6 +248,19 @@ export class IamUsers {
     return (await this.readLastUsed(accessKeyId))?.LastUsedDate ?? undefined;
   }
 
+  /**
+   * The user that owns the key (GetAccessKeyLastUsed answers UserName), or undefined when the key does
+   * not exist in this account. How an exposure report naming only a key id finds its user.
+   */
+  async keyOwner(accessKeyId: string): Promise<string | undefined> {
+    try {
+      return (await this.iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }))).UserName ?? undefined;
+    } catch (error) {
+      if (isNoSuchEntity(error)) return undefined;
+      throw error;
+    }
+  }
+
   /** GetAccessKeyLastUsed; a key deleted meanwhile (by a person or an offboarding) is not in use any more. */
   private async readLastUsed(accessKeyId: string): Promise<{ LastUsedDate?: Date; ServiceName?: string } | undefined> {
     try {

@@ -1,0 +1,52 @@
+/**
+ * Assess: the first step. Fixes the user (IAM UserId), the exact exposed key and what the response
+ * will do (planExposure). Changes nothing. The start time and the grace period come from Step
+ * Functions and the deployed config, never from the input.
+ */
+import { rotationTiming, secretNameFor } from '../../shared/config';
+import { requireString } from '../../shared/steps';
+import { decideScope, offboardingPhaseOf } from '../../shared/scope';
+import { planExposure, quarantinePolicies } from '../domain';
+import { stepRunner, type ExposureDeps, type ExposureRequest, type ExposureState } from './context';
+
+export function makeAssess(deps: ExposureDeps) {
+  const { iam, config, logger } = deps;
+  const step = stepRunner(logger);
+
+  return async function assess(request: ExposureRequest): Promise<ExposureState> {
+    return step('assess', async () => {
+      const userName = requireString(request?.userName, 'userName');
+      const accessKeyId = requireString(request.accessKeyId, 'accessKeyId');
+      const execution = await deps.guard.assertLive('exposure', request.executionId, userName);
+      const input = (execution.input ?? {}) as { accessKeyId?: unknown; reason?: unknown; source?: unknown; eventId?: unknown };
+      const user = await iam.getUser(userName, { tagsFromGetUser: true });
+      const keys = await iam.listAccessKeys(userName);
+      const scope = decideScope(user, config, deps.automationUserNames);
+      let plan = planExposure(keys, accessKeyId, scope.kind, execution.startDate);
+      // A user being offboarded keeps its credentials disabled: contain and deactivate, never add a key.
+      if (plan.kind === 'respond' && plan.replace && offboardingPhaseOf(user.tags) !== undefined) {
+        plan = { kind: 'respond', replace: false, note: 'no replacement: the user is being offboarded' };
+      }
+      const quarantine = quarantinePolicies(await iam.listAttachedPolicies(userName));
+      logger.info('exposure assessed', { userName, accessKeyId, plan: plan.kind });
+      return {
+        status: plan.kind,
+        userName,
+        userId: user.userId,
+        accessKeyId,
+        oldAccessKeyId: accessKeyId,
+        executionId: request.executionId,
+        executionName: request.executionName,
+        startedAt: execution.startDate.toISOString(),
+        reason: typeof input.reason === 'string' ? input.reason.slice(0, 500) : '',
+        source: typeof input.source === 'string' ? input.source : 'api',
+        ...(typeof input.eventId === 'string' ? { eventId: input.eventId } : {}),
+        replace: plan.kind === 'respond' && plan.replace,
+        note: plan.note,
+        quarantinePolicies: quarantine,
+        secretName: secretNameFor(config, userName),
+        timing: { gracePeriodSeconds: rotationTiming(config).gracePeriodSeconds },
+      };
+    });
+  };
+}
