@@ -19,6 +19,9 @@ import type { OffboardingServiceDeps } from '../offboarding/service';
 import { LocalWorkflows, type HistoryEvent } from './runner';
 import { WorkflowExecutionGuard } from '../shared/execution-guard';
 import type { WorkflowKind } from '../shared/workflows';
+import { RecordedActivity, type KeyActivitySource } from '../shared/cloudtrail';
+import { makeExposureHandlers, type ExposureHandlers } from '../exposure/handlers';
+import { exposureWorkflowDefinition } from '../exposure/local';
 
 export type StepLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -42,6 +45,8 @@ export interface LocalEnvironmentOptions {
    * @default true
    */
   readonly emulateMotoGaps?: boolean;
+  /** Where the exposure response reads a key's CloudTrail activity (moto has none). @default no recorded events */
+  readonly keyActivity?: KeyActivitySource;
 }
 
 export interface LocalEnvironment {
@@ -53,6 +58,7 @@ export interface LocalEnvironment {
   readonly workflows: LocalWorkflows;
   readonly rotation: RotationHandlers;
   readonly offboarding: OffboardingHandlers;
+  readonly exposure: ExposureHandlers;
   readonly records: SnapshotStore;
   /** What the offboarding service (API, CLI) needs. */
   readonly offboardingService: OffboardingServiceDeps;
@@ -113,10 +119,16 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     denyPolicyArn: () => denyPolicyArn,
     workflows: localWorkflows,
   });
+  const exposure = makeExposureHandlers({
+    ...common,
+    guard: new WorkflowExecutionGuard(localWorkflows),
+    activity: options.keyActivity ?? new RecordedActivity(() => []),
+  });
   const workflows = new LocalWorkflows(
     {
       rotation: { aslFile: 'key-rotation.asl.json', tasks: rotationTaskBindings(rotation) },
       offboarding: offboardingWorkflowDefinition(offboarding),
+      exposure: exposureWorkflowDefinition(exposure),
     },
     {
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
@@ -151,6 +163,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     workflows,
     rotation,
     offboarding,
+    exposure,
     records,
     offboardingService,
     denyPolicyArn: () => denyPolicyArn,

@@ -57,6 +57,8 @@ export interface ExposureState {
   readonly timing: { readonly gracePeriodSeconds: number };
   readonly contained?: { readonly policyName: string; readonly sessionsIssuedBefore: string };
   readonly newKey?: NewKeyRef;
+  /** CreateAndStoreKey failed after its retries; the exposed key was deactivated anyway. */
+  readonly replaceError?: { readonly Error?: string; readonly Cause?: string };
   readonly deactivation?: { readonly deactivatedAt: string; readonly alreadyGone: boolean; readonly deleteAfter: string };
 }
 

@@ -52,6 +52,7 @@ export function makeReportExposure(deps: ReportDeps) {
         note: state.note,
         ...(state.contained ? { sessionsDeniedIssuedBefore: state.contained.sessionsIssuedBefore } : {}),
         replacementAccessKeyId: state.newKey?.accessKeyId ?? null,
+        ...(state.replaceError ? { replacementFailed: failureFields(state.replaceError) } : {}),
         ...(state.newKey ? { secretName: state.secretName } : {}),
         deactivated: state.deactivation !== undefined,
         ...(state.deactivation ? { deleteAfter: state.deactivation.deleteAfter } : {}),
