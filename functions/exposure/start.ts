@@ -19,6 +19,8 @@ export interface ExposureStartRequest {
   readonly source: ExposureSource;
   /** The Health event ARN or another reference of the report. */
   readonly eventId?: string;
+  /** Who reported it (`api:<principal>`, `cli:<arn>`); the Health event's ARN says it for `health`. */
+  readonly requestedBy?: string;
 }
 
 /** Exactly what an exposure execution's input holds (Assess reads it through Step Functions). */
@@ -28,6 +30,7 @@ export interface ExposureExecutionInput {
   readonly reason: string;
   readonly source: ExposureSource;
   readonly eventId?: string;
+  readonly requestedBy?: string;
 }
 
 const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/;
@@ -54,7 +57,7 @@ export async function startExposureResponse(
   deps: { readonly iam: Pick<IamUsers, 'keyOwner'>; readonly workflows: WorkflowPort },
   request: ExposureStartRequest,
 ): Promise<{ executionName: string; started: boolean; userName: string }> {
-  const { accessKeyId, reason, source, eventId } = validateExposureRequest(request);
+  const { accessKeyId, reason, source, eventId, requestedBy } = validateExposureRequest(request);
   const userName = await deps.iam.keyOwner(accessKeyId);
   if (!userName)
     throw new UnknownAccessKeyError(`access key ${accessKeyId} is not a key of this account (or is already deleted)`);
@@ -65,6 +68,7 @@ export async function startExposureResponse(
     reason: reason.trim(),
     source,
     ...(eventId !== undefined ? { eventId } : {}),
+    ...(requestedBy !== undefined ? { requestedBy: requestedBy.slice(0, 1000) } : {}),
   };
   const result = await deps.workflows.start('exposure', executionName, input);
   return { executionName, started: result.started, userName };
