@@ -15,7 +15,6 @@ import { startOnDemandRotation } from '../rotation/on-demand';
 import { MAX_OBSERVATION_DAYS } from '../offboarding/service';
 import { approvalRequired } from '../offboarding/approval';
 import { NoPendingApprovalError, SelfApprovalError } from '../offboarding/errors';
-import { startExposureResponse, UnknownAccessKeyError } from '../exposure/start';
 import { userView } from './user-view';
 import { parseJsonObject, requireUserName, optionalString, optionalPositiveInteger } from './validation';
 
@@ -84,7 +83,6 @@ function statusFor(error: unknown): number {
   if (error instanceof SelfApprovalError) return 403;
   if (error instanceof NoPendingApprovalError) return 404;
   if (error instanceof UserNotFoundError || error instanceof NoRunningWorkflowError) return 404;
-  if (error instanceof UnknownAccessKeyError) return 404;
   if (error instanceof LifecycleError) return 409;
   return 500;
 }
@@ -168,13 +166,6 @@ export function makeApiHandler(deps: ApiDeps) {
       const userName = requireUserName(event.pathParameters?.userName);
       if (event.body && event.body.trim() !== '' && event.body.trim() !== '{}') parseJsonObject(event.body, []);
       return respond(200, await rollbackRotation(deps, userName));
-    },
-    'POST /exposures': async (event, caller) => {
-      const body = parseJsonObject(event.body, ['accessKeyId', 'reason']);
-      const accessKeyId = optionalString(body.accessKeyId, 'accessKeyId', 128) ?? '';
-      const reason = optionalString(body.reason, 'reason', 500) ?? '';
-      const result = await startExposureResponse(deps, { accessKeyId, reason, source: 'api', requestedBy: `api:${caller}` });
-      return respond(result.started ? 202 : 200, { ...result, accessKeyId });
     },
     'GET /users/{userName}': async (event) => {
       const userName = requireUserName(event.pathParameters?.userName);

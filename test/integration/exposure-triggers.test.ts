@@ -1,7 +1,9 @@
 /** The exposure response's triggers against moto: AWS Health events (every key) and POST /exposures. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeApiHandler } from '../../functions/api/handler';
+import { exposureApiRoute } from '../../functions/exposure/api-route';
+import { ValidationError } from '../../functions/shared/errors';
+import { UnknownAccessKeyError } from '../../functions/exposure/start';
 import { makeHealthHandler } from '../../functions/exposure/health-handler';
 import { seedUser } from '../../functions/local/seed';
 import { parseConfig } from '../../functions/shared/config';
@@ -56,16 +58,18 @@ describe('AWS Health exposure events', () => {
 });
 
 describe('POST /exposures', () => {
+  /** The route as the API handler runs it: a named error becomes its status code there. */
   function api(h: ReturnType<typeof exposureHarness>) {
-    return makeApiHandler({
-      iam: h.iam,
-      secrets: h.secrets,
-      workflows: h.workflows,
-      config,
-      clock: () => new Date(),
-      offboarding: {} as never,
-      logger: silent,
-    });
+    const route = exposureApiRoute({ iam: h.iam, workflows: h.workflows });
+    return async (event: ReturnType<typeof apiEvent>) => {
+      try {
+        return await route(event, CALLER_ARN);
+      } catch (error) {
+        if (error instanceof ValidationError) return { statusCode: 400, body: '' };
+        if (error instanceof UnknownAccessKeyError) return { statusCode: 404, body: '' };
+        throw error;
+      }
+    };
   }
 
   it('starts the response for the key’s owner (202), a second call joins it (200)', async () => {
