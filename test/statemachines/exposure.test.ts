@@ -145,6 +145,12 @@ describe('exposure response (exposure.asl.json against moto)', () => {
     });
     expect(h.notifications.sent.map((n) => n.type)).toEqual(['key.exposed', 'exposure.completed']);
     expect(h.notifications.sent.some((n) => containsSecretLikeValue(JSON.stringify(n)))).toBe(false);
+    // the execution history holds key ids, never the replacement's secret
+    const secret = (await h.secrets.readCredentials(user.secretName))!.credentials.secretAccessKey;
+    const history = JSON.stringify(h.workflows.history('exposure', started.executionName));
+    expect(history).toContain(stored!.accessKeyId);
+    expect(history).not.toContain(secret);
+    expect(containsSecretLikeValue(history)).toBe(false);
   });
 
   it('a protected user: key.exposed only, nothing changed', async () => {
