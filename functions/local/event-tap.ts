@@ -8,13 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  IAM_WRITE_CALLS,
-  requestIdOf,
-  requestParameters,
-  responseElements,
-  type CloudTrailEvent,
-} from './tap/cloudtrail-shape';
+import { IAM_WRITE_CALLS, requestIdOf, requestParameters, responseElements, type CloudTrailEvent } from './tap/cloudtrail-shape';
 import { identityResolver, sigV4Scope, type UserIdentity } from './tap/identity';
 import { lookupEvents, type LookupEventsInput, type LookupEventsOutput } from './tap/lookup';
 
@@ -58,12 +52,9 @@ function readAll(stream: IncomingMessage): Promise<Buffer> {
 
 function forward(target: URL, method: string, path: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request(
-      { host: target.hostname, port: target.port, method, path, headers, agent: false },
-      (res) => {
-        readAll(res).then((b) => resolve({ status: res.statusCode ?? 502, rawHeaders: res.rawHeaders, body: b }), reject);
-      },
-    );
+    const req = request({ host: target.hostname, port: target.port, method, path, headers, agent: false }, (res) => {
+      readAll(res).then((b) => resolve({ status: res.statusCode ?? 502, rawHeaders: res.rawHeaders, body: b }), reject);
+    });
     req.on('error', reject);
     req.end(body);
   });

@@ -34,12 +34,22 @@ const iamVia = (endpoint: string, credentials: { accessKeyId: string; secretAcce
   new IAMClient({ region: 'us-east-1', endpoint, credentials, maxAttempts: 1 });
 
 /** A user with a key of its own (the caller the events name). */
-async function caller(): Promise<{ userName: string; arn: string; userId: string; key: { accessKeyId: string; secretAccessKey: string } }> {
+async function caller(): Promise<{
+  userName: string;
+  arn: string;
+  userId: string;
+  key: { accessKeyId: string; secretAccessKey: string };
+}> {
   const { iam } = testClients();
   const userName = uniqueName('tap-admin');
   const user = (await iam.send(new CreateUserCommand({ UserName: userName }))).User!;
   const key = (await iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
-  return { userName, arn: user.Arn!, userId: user.UserId!, key: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! } };
+  return {
+    userName,
+    arn: user.Arn!,
+    userId: user.UserId!,
+    key: { accessKeyId: key.AccessKeyId!, secretAccessKey: key.SecretAccessKey! },
+  };
 }
 
 const eventsOf = (eventID: (e: CloudTrailEvent) => boolean) => tap.events().filter(eventID);
@@ -118,7 +128,12 @@ it('CreateAccessKey logs the key without its secret; CreateLoginProfile never lo
   const [key, login] = forKey(admin.key.accessKeyId).map((e) => e.detail);
   expect(key!.requestParameters).toEqual({ userName: target });
   expect(key!.responseElements).toEqual({
-    accessKey: { userName: target, accessKeyId: created.AccessKeyId, status: 'Active', createDate: expect.stringMatching(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2} [AP]M$/) },
+    accessKey: {
+      userName: target,
+      accessKeyId: created.AccessKeyId,
+      status: 'Active',
+      createDate: expect.stringMatching(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2} [AP]M$/),
+    },
   });
   expect(login!.requestParameters).toEqual({ userName: target, passwordResetRequired: true });
   expect(login!.responseElements).toEqual({
@@ -140,7 +155,10 @@ it('answers exactly as moto does (status, body) and a refused call (moto 4xx) em
   const b = await via.send(new GetUserCommand({ UserName: admin.userName }));
   const refused = await via
     .send(new UpdateAccessKeyCommand({ UserName: uniqueName('nobody'), AccessKeyId: 'AKIAEXAMPLEXXXXXXXXX', Status: 'Active' }))
-    .then(() => 'accepted', (e: Error) => e.name);
+    .then(
+      () => 'accepted',
+      (e: Error) => e.name,
+    );
   // Assess
   expect(b.User).toEqual(a.User);
   expect(refused).toBe('NoSuchEntityException');
@@ -189,11 +207,18 @@ it('a call with an assumed role session is an AssumedRole identity with its sess
     await testClients().iam.send(
       new CreateRoleCommand({
         RoleName: roleName,
-        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }] }),
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }],
+        }),
       }),
     )
   ).Role!;
-  const sts = new STSClient({ region: 'us-east-1', endpoint: motoEndpoint(), credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const sts = new STSClient({
+    region: 'us-east-1',
+    endpoint: motoEndpoint(),
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
   const c = (await sts.send(new AssumeRoleCommand({ RoleArn: role.Arn, RoleSessionName: 'reactions' }))).Credentials!;
   const target = uniqueName('tap-target');
   // Act
@@ -208,7 +233,9 @@ it('a call with an assumed role session is an AssumedRole identity with its sess
     accessKeyId: c.AccessKeyId,
     sessionContext: { sessionIssuer: { type: 'Role', arn: role.Arn, userName: roleName, principalId: role.RoleId } },
   });
-  expect(tap.lookupEvents({ LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: 'reactions' }] }).Events).toHaveLength(1);
+  expect(tap.lookupEvents({ LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: 'reactions' }] }).Events).toHaveLength(
+    1,
+  );
   expect(JSON.stringify(event)).not.toContain(c.SecretAccessKey!);
   expect(JSON.stringify(event)).not.toContain(c.SessionToken!);
 });

@@ -147,7 +147,13 @@ export function cloudTrailDate(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const month = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
-  const time = d.toLocaleString('en-US', { hour: 'numeric', minute: '2-digit', second: '2-digit', hour12: true, timeZone: 'UTC' });
+  const time = d.toLocaleString('en-US', {
+    hour: 'numeric',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: true,
+    timeZone: 'UTC',
+  });
   return `${month} ${d.getUTCDate()}, ${d.getUTCFullYear()}, ${time}`;
 }
 

@@ -83,7 +83,13 @@ export function identityResolver(
     if (answer.status !== 200 || !arn || !userId || !account) {
       throw new Error(`GetCallerIdentity for ${scope.accessKeyId} answered ${answer.status}`);
     }
-    return userIdentityOf({ arn, userId, account }, scope.accessKeyId, clock().toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    return userIdentityOf(
+      { arn, userId, account },
+      scope.accessKeyId,
+      clock()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z'),
+    );
   };
   return (scope: SigV4Scope, headers: Record<string, string>): Promise<UserIdentity> => {
     let found = cache.get(scope.accessKeyId);

@@ -94,7 +94,10 @@ export function lookupEvents(recorded: readonly CloudTrailEvent[], input: Lookup
   const end = input.EndTime?.getTime() ?? Infinity;
   const matching = recorded
     .map((event, index) => ({ event, index, at: Date.parse(event.detail.eventTime) }))
-    .filter(({ event, at }) => at >= start && at <= end && attributes.every((a) => attributeValue(event, a.AttributeKey) === a.AttributeValue))
+    .filter(
+      ({ event, at }) =>
+        at >= start && at <= end && attributes.every((a) => attributeValue(event, a.AttributeKey) === a.AttributeValue),
+    )
     // Newest first; events of one second keep the newer recording first.
     .sort((a, b) => b.at - a.at || b.index - a.index);
   const page = matching.slice(offset, offset + max).map(({ event }) => {
@@ -112,6 +115,9 @@ export function lookupEvents(recorded: readonly CloudTrailEvent[], input: Lookup
       CloudTrailEvent: JSON.stringify(d),
     };
   });
-  const next = offset + max < matching.length ? Buffer.from(JSON.stringify({ o: offset + max, f: fingerprint(input) })).toString('base64url') : undefined;
+  const next =
+    offset + max < matching.length
+      ? Buffer.from(JSON.stringify({ o: offset + max, f: fingerprint(input) })).toString('base64url')
+      : undefined;
   return { Events: page, ...(next ? { NextToken: next } : {}) };
 }
