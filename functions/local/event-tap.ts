@@ -32,6 +32,8 @@ export interface EventTap {
   events(): CloudTrailEvent[];
   /** CloudTrail LookupEvents over the recorded events. */
   lookupEvents(input?: LookupEventsInput): LookupEventsOutput;
+  /** Requests the tap sent to the target: the forwarded calls and its own identity lookups. */
+  targetCalls(): { forwarded: number; identityLookups: number };
   stop(): Promise<void>;
 }
 
@@ -80,7 +82,9 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
   const clock = options.clock ?? (() => new Date());
   const onError = options.onError ?? (() => undefined);
   const recorded: CloudTrailEvent[] = [];
+  const counts = { forwarded: 0, identityLookups: 0 };
   const identity = identityResolver(async (body, headers) => {
+    counts.identityLookups++;
     const answer = await forward(target, 'POST', '/', headers, Buffer.from(body));
     return { status: answer.status, body: answer.body.toString('utf8') };
   }, clock);
@@ -113,6 +117,7 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
           })
         : undefined;
       if (who) await who;
+      counts.forwarded++;
       const answer = await forward(target, req.method ?? 'GET', url, req.headers, body);
       res.writeHead(answer.status, answer.rawHeaders);
       res.end(answer.body);
@@ -170,6 +175,7 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
     url: `http://127.0.0.1:${port}`,
     events: () => [...recorded],
     lookupEvents: (input) => lookupEvents(recorded, input),
+    targetCalls: () => ({ ...counts }),
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
