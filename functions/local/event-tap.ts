@@ -62,6 +62,8 @@ function forward(target: URL, method: string, path: string, headers: IncomingHtt
   });
 }
 
+/** Moto's account (the tap only falls back to it when the caller's identity could not be resolved). */
+const DEFAULT_ACCOUNT = '123456789012';
 const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** The IAM action of a query-protocol request, with its parameters (form body and query string). */
@@ -104,26 +106,27 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
       const url = req.url ?? '/';
       const call = iamCall(url, req.headers, body);
       // Resolved before the call: a call that deletes the caller's own key still names its caller.
-      const who: Promise<UserIdentity | undefined> | undefined = call
-        ? identity(call.scope, {
-            authorization: req.headers.authorization!,
-            ...(typeof req.headers['x-amz-date'] === 'string' ? { 'x-amz-date': req.headers['x-amz-date'] } : {}),
-            ...(typeof req.headers['x-amz-security-token'] === 'string'
-              ? { 'x-amz-security-token': req.headers['x-amz-security-token'] }
-              : {}),
-          }).catch((e: Error) => {
-            onError(e);
-            return undefined;
-          })
-        : undefined;
-      if (who) await who;
+      const lookup = () =>
+        identity(call!.scope, {
+          authorization: req.headers.authorization!,
+          ...(typeof req.headers['x-amz-date'] === 'string' ? { 'x-amz-date': req.headers['x-amz-date'] } : {}),
+          ...(typeof req.headers['x-amz-security-token'] === 'string'
+            ? { 'x-amz-security-token': req.headers['x-amz-security-token'] }
+            : {}),
+        }).catch((e: Error) => {
+          onError(e);
+          return undefined;
+        });
+      const who = call ? await lookup() : undefined;
       counts.forwarded++;
       const answer = await forward(target, req.method ?? 'GET', url, req.headers, body);
       res.writeHead(answer.status, answer.rawHeaders);
       res.end(answer.body);
       if (!call || answer.status < 200 || answer.status >= 300) return;
-      const userIdentity = await who;
-      if (!userIdentity) return;
+      // A failed lookup is tried once more; then the event still goes out (a write is never dropped),
+      // naming only the key, as CloudTrail's `Unknown` identity does.
+      const userIdentity: UserIdentity = who ??
+        (await lookup()) ?? { type: 'Unknown', principalId: '', arn: '', accountId: '', accessKeyId: call.scope.accessKeyId };
       const now = clock();
       const xml = answer.body.toString('utf8');
       const eventID = randomUUID();
@@ -133,7 +136,7 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
         id: randomUUID(),
         'detail-type': 'AWS API Call via CloudTrail',
         source: 'aws.iam',
-        account: userIdentity.accountId,
+        account: userIdentity.accountId || DEFAULT_ACCOUNT,
         time: seconds(now),
         // IAM is global: its CloudTrail events are written (and reach EventBridge) in us-east-1.
         region: 'us-east-1',
@@ -154,7 +157,7 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
           readOnly: false,
           eventType: 'AwsApiCall',
           managementEvent: true,
-          recipientAccountId: userIdentity.accountId,
+          recipientAccountId: userIdentity.accountId || DEFAULT_ACCOUNT,
           eventCategory: 'Management',
         },
       });
