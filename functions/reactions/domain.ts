@@ -73,7 +73,8 @@ const ALWAYS_REENABLING = new Set([
 export function reenablingEvent(event: CloudTrailEvent): boolean {
   const name = event.detail.eventName;
   if (ACTIVE_WHEN_SET.has(name)) return param(event, 'status') === 'Active';
-  if (name === 'DetachUserPolicy' || name === 'DeleteUserPolicy') return true;
+  // Any detach: the re-disable reads the user and acts only if the deny policy is gone.
+  if (name === 'DetachUserPolicy') return true;
   return ALWAYS_REENABLING.has(name);
 }
 

@@ -27,11 +27,13 @@ import type { FinalRecord } from '../../functions/offboarding/handlers';
 import { ensureLocalDenyPolicy } from '../../functions/offboarding/local';
 import { startOffboarding } from '../../functions/offboarding/service';
 import { makeReactionHandler } from '../../functions/reactions/handler';
+import { localReactions } from '../../functions/reactions/local';
+import { createLocalEnvironment } from '../../functions/local/environment';
 import { parseConfig, type LifecycleConfig } from '../../functions/shared/config';
 import { IamUsers } from '../../functions/shared/iam/users';
 import { RecordingNotifier } from '../../functions/shared/notifier';
 import { SnapshotStore } from '../../functions/shared/snapshot-store';
-import { testClients, uniqueName } from '../support/aws';
+import { motoEndpoint, testClients, uniqueName } from '../support/aws';
 import { waitFor } from '../support/iam-fixtures';
 import { offboardingHarness, recordCalls } from '../support/offboarding-harness';
 
@@ -251,4 +253,26 @@ it('a key re-activated during observation is inactive again, notified with who d
       expect.objectContaining({ eventID: reenable.detail.eventID, eventName: 'UpdateAccessKey', disabledAgain: true }),
     ],
   });
+});
+
+it('the local wiring reacts over the local environment (its IAM, records bucket and notifications)', async () => {
+  // Prepare
+  const env = createLocalEnvironment({
+    endpoint: motoEndpoint(),
+    config: parseConfig({ managedUsers: { pathPrefix: '/react/' } }),
+    snapshotBucket: uniqueName('reactions-local'),
+    logger: quiet,
+  });
+  await env.ready();
+  const userName = uniqueName('local-oob');
+  await env.clients.iam.send(new CreateUserCommand({ UserName: userName, Path: '/react/' }));
+  const key = (await env.clients.iam.send(new CreateAccessKeyCommand({ UserName: userName }))).AccessKey!;
+  const response = { accessKey: { userName, accessKeyId: key.AccessKeyId, status: 'Active' } };
+  // Act
+  const outcome = await localReactions(env)(event('CreateAccessKey', { userName }, { response }));
+  // Assess
+  expect(outcome).toMatchObject({ result: 'reacted', kind: 'out-of-band-key', mode: 'notify' });
+  expect(env.notifications.sent).toEqual([
+    expect.objectContaining({ type: 'key.out-of-band', userName, accessKeyId: key.AccessKeyId }),
+  ]);
 });

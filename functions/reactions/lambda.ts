@@ -1,0 +1,40 @@
+/**
+ * Lambda entry of the CloudTrail reactions, invoked by the EventBridge rule of
+ * infra/constructs/iam-event-reactions.ts with one CloudTrail event. IAM, the records bucket
+ * (SNAPSHOT_BUCKET) and the topic only. STACK_PRINCIPAL_ARNS (comma separated) lists the stack's
+ * own roles: events they caused are ignored (loop safety).
+ */
+import { iamUsersFor } from '../shared/clients/iam';
+import { snapshotStoreFor } from '../shared/clients/s3';
+import { notifierFor } from '../shared/clients/sns';
+import { makeLogger, once, requiredEnv, runtimeFromEnv } from '../shared/runtime';
+import { makeReactionHandler, type ReactionOutcome } from './handler';
+
+const logger = makeLogger('reactions');
+
+export function principalArnsFromEnv(env: NodeJS.ProcessEnv): string[] {
+  return (env.STACK_PRINCIPAL_ARNS ?? '')
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter((arn) => arn.length > 0);
+}
+
+const react = once(() => {
+  const rt = runtimeFromEnv();
+  const ownPrincipalArns = principalArnsFromEnv(rt.env);
+  // Without its own roles the reactions could answer their own calls: refuse to start.
+  if (ownPrincipalArns.length === 0) throw new Error('environment variable STACK_PRINCIPAL_ARNS is not set');
+  return makeReactionHandler({
+    iam: iamUsersFor(rt),
+    records: snapshotStoreFor(rt),
+    notifier: notifierFor(rt),
+    config: rt.config,
+    clock: rt.clock,
+    logger,
+    automationUserNames: rt.automationUserNames,
+    ownPrincipalArns,
+    denyPolicyArn: requiredEnv(rt.env, 'OFFBOARDING_DENY_POLICY_ARN'),
+  });
+});
+
+export const handler = (event: unknown): Promise<ReactionOutcome> => react()(event);
