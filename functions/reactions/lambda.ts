@@ -7,6 +7,7 @@
 import { iamUsersFor } from '../shared/clients/iam';
 import { snapshotStoreFor } from '../shared/clients/s3';
 import { notifierFor } from '../shared/clients/sns';
+import { ValidationError } from '../shared/errors';
 import { makeLogger, once, requiredEnv, runtimeFromEnv } from '../shared/runtime';
 import { makeReactionHandler, type ReactionOutcome } from './handler';
 
@@ -37,4 +38,16 @@ const react = once(() => {
   });
 });
 
-export const handler = (event: unknown): Promise<ReactionOutcome> => react()(event);
+/**
+ * A malformed event is logged and dropped (retrying it cannot help); every other error is thrown so
+ * EventBridge retries the event (throttling, a dropped connection: each action is idempotent).
+ */
+export async function handler(event: unknown): Promise<ReactionOutcome | { readonly result: 'invalid-event' }> {
+  try {
+    return await react()(event);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    logger.warn('not a CloudTrail event; dropped', { error: error.message });
+    return { result: 'invalid-event' };
+  }
+}
