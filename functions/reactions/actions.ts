@@ -28,7 +28,7 @@ export interface ReactionDeps {
   readonly config: LifecycleConfig;
   readonly clock: () => Date;
   readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>;
-  /** ARNs of the stack's own roles (and users): events they caused are ignored (loop safety). */
+  /** The stack's own roles (and users), by ARN or unique id: events they caused are ignored (loop safety). */
   readonly ownPrincipalArns: readonly string[];
   readonly automationUserNames?: readonly string[];
   /** The offboarding deny policy (OFFBOARDING_DENY_POLICY_ARN); a getter where it is created later. */

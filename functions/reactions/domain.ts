@@ -28,9 +28,12 @@ export const ADMIN_MANAGED_POLICIES: readonly string[] = [
 export type IgnoreReason =
   'own-role' | 'failed-call' | 'no-target-user' | 'not-relevant' | 'unknown-user' | 'out-of-scope' | 'duplicate';
 
-/** Loop safety: the event was caused by one of the stack's own roles (or users). */
-export function causedByStack(event: CloudTrailEvent, ownArns: readonly string[]): boolean {
-  const own = new Set(ownArns.map((a) => a.toLowerCase()));
+/**
+ * Loop safety: the event was caused by one of the stack's own roles (or users), named by ARN or by
+ * unique id (`AROA...`, what the deployed stack passes: short, and never reused by a re-created role).
+ */
+export function causedByStack(event: CloudTrailEvent, ownPrincipals: readonly string[]): boolean {
+  const own = new Set(ownPrincipals.map((a) => a.toLowerCase()));
   return actorArns(event.detail.userIdentity).some((arn) => own.has(arn.toLowerCase()));
 }
 

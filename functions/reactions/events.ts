@@ -147,7 +147,13 @@ export function targetUserName(event: CloudTrailEvent): string | undefined {
   return param(event, 'userName');
 }
 
-/** Who made the call: the session issuer (role) ARN for assumed roles, else the identity's ARN. */
+/**
+ * Who made the call: the session issuer (role) ARN and unique id for assumed roles, the identity's
+ * ARN and principal id (`AROA...:session` -> `AROA...`).
+ */
 export function actorArns(identity: UserIdentity): string[] {
-  return [identity.sessionContext?.sessionIssuer?.arn, identity.arn].filter((a): a is string => typeof a === 'string');
+  const issuer = identity.sessionContext?.sessionIssuer;
+  return [issuer?.arn, issuer?.principalId, identity.arn, identity.principalId?.split(':')[0]].filter(
+    (a): a is string => typeof a === 'string' && a.length > 0,
+  );
 }

@@ -1,8 +1,8 @@
 /**
  * Lambda entry of the CloudTrail reactions, invoked by the EventBridge rule of
  * infra/constructs/iam-event-reactions.ts with one CloudTrail event. IAM, the records bucket
- * (SNAPSHOT_BUCKET) and the topic only. STACK_PRINCIPAL_ARNS (comma separated) lists the stack's
- * own roles: events they caused are ignored (loop safety).
+ * (SNAPSHOT_BUCKET) and the topic only. STACK_PRINCIPAL_IDS (comma separated unique ids,
+ * `AROA...`) lists the stack's own roles: events they caused are ignored (loop safety).
  */
 import { iamUsersFor } from '../shared/clients/iam';
 import { snapshotStoreFor } from '../shared/clients/s3';
@@ -13,8 +13,8 @@ import { makeReactionHandler, type ReactionOutcome } from './handler';
 
 const logger = makeLogger('reactions');
 
-export function principalArnsFromEnv(env: NodeJS.ProcessEnv): string[] {
-  return (env.STACK_PRINCIPAL_ARNS ?? '')
+export function stackPrincipalsFromEnv(env: NodeJS.ProcessEnv): string[] {
+  return (env.STACK_PRINCIPAL_IDS ?? '')
     .split(',')
     .map((arn) => arn.trim())
     .filter((arn) => arn.length > 0);
@@ -22,9 +22,9 @@ export function principalArnsFromEnv(env: NodeJS.ProcessEnv): string[] {
 
 const react = once(() => {
   const rt = runtimeFromEnv();
-  const ownPrincipalArns = principalArnsFromEnv(rt.env);
+  const ownPrincipalArns = stackPrincipalsFromEnv(rt.env);
   // Without its own roles the reactions could answer their own calls: refuse to start.
-  if (ownPrincipalArns.length === 0) throw new Error('environment variable STACK_PRINCIPAL_ARNS is not set');
+  if (ownPrincipalArns.length === 0) throw new Error('environment variable STACK_PRINCIPAL_IDS is not set');
   return makeReactionHandler({
     iam: iamUsersFor(rt),
     records: snapshotStoreFor(rt),

@@ -53,7 +53,7 @@ export interface IamEventReactionsProps {
   readonly notifications: Notifications;
   readonly offboarding: Offboarding;
   /** The stack's own roles: events they cause are ignored (loop safety). */
-  readonly stackRoles: () => readonly iam.IRole[];
+  readonly stackRoles: () => readonly iam.Role[];
 }
 
 export class IamEventReactions extends Construct {
@@ -75,14 +75,15 @@ export class IamEventReactions extends Construct {
       },
     });
     const fn = this.function;
-    // The stack's roles (this one included), resolved at synth once every construct exists.
+    // The stack's roles (this one included) by unique id (21 characters each: the 4 KB of Lambda
+    // environment would not hold every ARN), resolved at synth once every construct exists.
     fn.function.addEnvironment(
-      'STACK_PRINCIPAL_ARNS',
+      'STACK_PRINCIPAL_IDS',
       Lazy.string({
         produce: () =>
           Fn.join(
             ',',
-            props.stackRoles().map((r) => r.roleArn),
+            props.stackRoles().map((r) => r.roleId),
           ),
       }),
     );

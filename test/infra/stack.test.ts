@@ -173,7 +173,7 @@ describe('the stack with the default config', () => {
           {
             SNAPSHOT_BUCKET: bucket,
             OFFBOARDING_DENY_POLICY_ARN: s.stack.resolve(s.stack.offboarding.denyPolicy.managedPolicyArn),
-            STACK_PRINCIPAL_ARNS: expect.anything(),
+            STACK_PRINCIPAL_IDS: expect.anything(),
           },
         ],
         // The one writer of the secrets names itself in their resource policy.

@@ -141,6 +141,16 @@ describe('reaction kinds', () => {
   it('loop safety: events of the stack’s own roles, failed calls and irrelevant calls cost no read', () => {
     expect(preFilter(fixture('UpdateAccessKey'), [ownRole], config)).toEqual({ action: 'ignore', reason: 'own-role' });
     expect(preFilter(fixture('UpdateAccessKey'), [], config)).toBeUndefined();
+    // By unique id, as the deployed stack passes them (STACK_PRINCIPAL_IDS), in any letter case.
+    expect(preFilter(fixture('UpdateAccessKey'), ['AROAEXAMPLEADMINROLE'], config)).toEqual({
+      action: 'ignore',
+      reason: 'own-role',
+    });
+    expect(preFilter(fixture('UpdateAccessKey'), ['aroaexampleadminrole'], config)).toEqual({
+      action: 'ignore',
+      reason: 'own-role',
+    });
+    expect(preFilter(fixture('UpdateAccessKey'), ['AROAOTHERROLE'], config)).toBeUndefined();
     const raw = JSON.parse(JSON.stringify(fixture('UpdateAccessKey')));
     raw.detail.requestParameters.status = 'Inactive';
     expect(preFilter(parseCloudTrailEvent(raw), [], config)).toEqual({ action: 'ignore', reason: 'not-relevant' });
