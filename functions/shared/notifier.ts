@@ -27,7 +27,11 @@ export type NotificationType =
   | 'offboarding.reenabled'
   | 'offboarding.cancelled'
   | 'offboarding.completed'
-  | 'offboarding.failed';
+  | 'offboarding.failed'
+  | 'key.out-of-band'
+  | 'scope.changed'
+  | 'privilege.escalated'
+  | 'mfa.removed';
 
 export interface Notification {
   readonly type: NotificationType;
