@@ -5,6 +5,8 @@
  * are linked (until then the verb says which part of the build is missing and does nothing).
  */
 import type { CloudTrailEvent } from '../local/event-tap';
+import { localReactions } from '../reactions/local';
+import { ValidationError } from '../shared/errors';
 import type { CliContext } from './context';
 
 /** One exposed key of a Health event (X: `exposuresFromHealthEvent`). */
@@ -42,8 +44,22 @@ export interface ReactionLinks {
   readonly localDispatcher?: (ctx: CliContext) => ReactionDispatcher;
 }
 
-/** Linked by the lead when functions/reactions and functions/exposure are merged. */
-export const LINKED_REACTIONS: ReactionLinks = {};
+/**
+ * What this build links: the CloudTrail reactions on the local environment. The exposure response
+ * (AWS Health events) is not in this build yet, so `exposuresFromHealthEvent` stays unlinked and a
+ * Health event is refused with one line before anything is read.
+ */
+export const LINKED_REACTIONS: ReactionLinks = {
+  localDispatcher: (ctx) => {
+    if (!ctx.local) throw new ValidationError('react needs local mode (--endpoint URL) for a CloudTrail event');
+    return {
+      cloudTrail: localReactions(ctx.local),
+      startExposure: async () => {
+        throw new ValidationError('this build has no exposure response; nothing was done');
+      },
+    };
+  },
+};
 
 /** Names what the build lacks for a call, for the verb's one-line refusal. */
 export function missingLink(what: 'exposuresFromHealthEvent' | 'localDispatcher'): string {

@@ -14,6 +14,7 @@ import { localContext, printingNotifier, type CliContext } from '../../cli/conte
 import { userStatus } from '../../cli/offboard';
 import { formatScan, runScan } from '../../cli/scan';
 import { startEventTap, type CloudTrailEvent, type EventTap } from '../event-tap';
+import { localReactions } from '../../reactions/local';
 import { startMoto, type MotoServer } from '../moto';
 import { CONTROL_PREFIX, controlRoute, TOKEN_HEADER, tokenMatches, type ShutdownReport } from './control';
 import { callerOf, fromApiResult, isLoopbackHost, toApiEvent } from './http-event';
@@ -91,6 +92,12 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
     );
     await ctx.local!.ready();
     defaultCaller = await ctx.callerArn();
+    // The reactions (functions/reactions) take every event the tap records, as EventBridge would.
+    const reactions = localReactions(ctx.local!);
+    sink = async (event) => {
+      const outcome = await reactions(event);
+      log(`reaction to ${event.detail.eventName} (eventID ${event.detail.eventID}): ${JSON.stringify(outcome)}`);
+    };
     tap = await startEventTap({
       targetEndpoint: moto.endpoint,
       onEvent: (event) => {
