@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
-import { startLocalStack, type RunningStack } from '../../functions/local/stack/server';
 import { configFile, runCli } from '../support/cli';
 import { motoEndpoint, testClients, uniqueName } from '../support/aws';
 import { waitFor } from '../support/iam-fixtures';
+import { useInProcessStack } from '../support/local-stack';
 
 const PATH = '/reactions-local/';
 const CONFIG = { managedUsers: { pathPrefix: PATH }, reactions: { outOfBandKey: 'deactivate' } };
@@ -22,25 +22,7 @@ async function keyStatus(userName: string, accessKeyId: string): Promise<string 
 }
 
 describe('reactions in the local stack', () => {
-  const previousHome = process.env.IAM_LIFECYCLE_HOME;
-  const home = mkdtempSync(join(tmpdir(), 'reactions-local-'));
-  let stack: RunningStack;
-
-  beforeAll(async () => {
-    process.env.IAM_LIFECYCLE_HOME = home;
-    stack = await startLocalStack({
-      home,
-      logFile: join(home, 'local-stack.log'),
-      endpoint: motoEndpoint(),
-      configFile: configFile(CONFIG),
-      log: () => undefined,
-    });
-  });
-  afterAll(async () => {
-    await stack.stop();
-    await stack.done;
-    process.env.IAM_LIFECYCLE_HOME = previousHome;
-  });
+  const local = useInProcessStack('reactions-local', CONFIG);
 
   it('a key created by hand through the tap on a managed user is deactivated by the reactions', async () => {
     // Prepare
@@ -48,7 +30,7 @@ describe('reactions in the local stack', () => {
     await iam.send(new CreateUserCommand({ UserName: userName, Path: PATH }));
     const viaTap = new IAMClient({
       region: 'us-east-1',
-      endpoint: stack.state.tapUrl,
+      endpoint: local.stack.state.tapUrl,
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     });
     // Act
