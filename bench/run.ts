@@ -3,7 +3,7 @@
  *
  *   npm run bench                      all three, sizes 100, 1000, 5000
  *   npm run bench -- --sizes 100,1000  other sizes for (a)
- *   npm run bench -- --only b          one of a, b, c, d (d: Lambda bundle sizes and load times)
+ *   npm run bench -- --only b          one of a, b, c, d, e (d: Lambda bundle sizes and load times; e: event tap to reactions)
  *
  * Figures are printed, never asserted: timings depend on the machine.
  */
@@ -11,13 +11,14 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { benchBundles } from './bundles';
 import { benchParseSelect } from './parse-select';
+import { benchReactions } from './reactions';
 import { benchRotation } from './rotation-calls';
 import { benchScanCalls } from './scan-calls';
 import { progress, seconds } from './util';
 
 interface BenchArgs {
   readonly sizes: number[];
-  readonly only?: 'a' | 'b' | 'c' | 'd';
+  readonly only?: 'a' | 'b' | 'c' | 'd' | 'e';
 }
 
 function parseArgs(args: readonly string[]): BenchArgs {
@@ -31,11 +32,11 @@ function parseArgs(args: readonly string[]): BenchArgs {
       if (sizes.some((n) => !Number.isInteger(n) || n < 1))
         throw new Error('--sizes takes positive whole numbers, e.g. 100,1000');
       i++;
-    } else if (arg === '--only' && (value === 'a' || value === 'b' || value === 'c' || value === 'd')) {
+    } else if (arg === '--only' && (value === 'a' || value === 'b' || value === 'c' || value === 'd' || value === 'e')) {
       only = value;
       i++;
     } else {
-      throw new Error(`unknown argument ${arg ?? ''}; use --sizes 100,1000,5000 and/or --only a|b|c|d`);
+      throw new Error(`unknown argument ${arg ?? ''}; use --sizes 100,1000,5000 and/or --only a|b|c|d|e`);
     }
   }
   return { sizes, ...(only ? { only } : {}) };
@@ -64,6 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (!args.only || args.only === 'b') print(await benchParseSelect({ users: 5000, iterations: 15 }));
   if (!args.only || args.only === 'c') print(await benchRotation());
   if (!args.only || args.only === 'd') print(await benchBundles({ runs: 5 }));
+  if (!args.only || args.only === 'e') print(await benchReactions({ calls: 200 }));
   progress(`done in ${seconds(performance.now() - t0)}${failedSizes > 0 ? `; ${failedSizes} size(s) of (a) failed` : ''}`);
   return failedSizes > 0 ? 1 : 0;
 }

@@ -13,6 +13,7 @@ import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../functions/shared/errors';
 import { loadLifecycleConfig } from './config';
+import { IamEventForwardingStack } from './constructs/iam-event-reactions';
 import { IamUserLifecycleStack } from './stack';
 
 export const DEFAULT_STACK_NAME = 'IamUserLifecycle';
@@ -23,9 +24,19 @@ export const STACK_NAME_CONTEXT_KEY = 'stackName';
  * account baseline instead of setting it from this stack (`-c manageApiGatewayLoggingRole=false`).
  */
 export const API_GATEWAY_LOGGING_ROLE_CONTEXT_KEY = 'manageApiGatewayLoggingRole';
+/**
+ * Context key: the region the stack is deployed to (`-c region=eu-west-1`). IAM's CloudTrail events
+ * reach EventBridge in us-east-1 only: outside it, a `<stack>-IamEvents` stack in us-east-1 forwards
+ * them to this region's default bus. Unset: environment-agnostic, no forwarding (deploy to us-east-1).
+ */
+export const REGION_CONTEXT_KEY = 'region';
 
 /** Builds the stack into `app` from the app's context. Throws ConfigError on an invalid config. */
-export function buildApp(app: App = new App()): { app: App; stack: IamUserLifecycleStack } {
+export function buildApp(app: App = new App()): {
+  app: App;
+  stack: IamUserLifecycleStack;
+  forwarding?: IamEventForwardingStack;
+} {
   const { config } = loadLifecycleConfig(app.node);
   const stackName: unknown = app.node.tryGetContext(STACK_NAME_CONTEXT_KEY);
   if (stackName !== undefined && (typeof stackName !== 'string' || !/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName))) {
@@ -37,12 +48,22 @@ export function buildApp(app: App = new App()): { app: App; stack: IamUserLifecy
   }
   // Environment-agnostic: deploys to the account and region of the credentials used, and synth
   // needs neither credentials nor network.
-  const stack = new IamUserLifecycleStack(app, (stackName as string | undefined) ?? DEFAULT_STACK_NAME, {
+  const region: unknown = app.node.tryGetContext(REGION_CONTEXT_KEY);
+  if (region !== undefined && (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))) {
+    throw new ConfigError([`context "${REGION_CONTEXT_KEY}" must be an AWS region name`]);
+  }
+  const name = (stackName as string | undefined) ?? DEFAULT_STACK_NAME;
+  const stack = new IamUserLifecycleStack(app, name, {
+    ...(region ? { env: { region: region as string } } : {}),
     config,
     manageApiGatewayLoggingRole: manageLoggingRole === undefined || String(manageLoggingRole) === 'true',
   });
+  const forwarding =
+    region && region !== 'us-east-1'
+      ? new IamEventForwardingStack(app, `${name}-IamEvents`, { env: { region: 'us-east-1' }, targetRegion: region as string })
+      : undefined;
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack };
+  return { app, stack, ...(forwarding ? { forwarding } : {}) };
 }
 
 if (require.main === module) {

@@ -3,11 +3,12 @@
  * each one (infra/lambda-bundling.ts). Read from the constants the constructs use.
  */
 import { SCAN_ENTRY } from './constructs/daily-scan';
+import { REACTIONS_ENTRY } from './constructs/iam-event-reactions';
 import { ROTATION_STEPS } from './constructs/key-rotation';
 import { API_ENTRY } from './constructs/lifecycle-api';
 import { OFFBOARDING_STEPS } from './constructs/offboarding';
 
-export type Capability = 'rotation' | 'offboarding' | 'scan' | 'api';
+export type Capability = 'rotation' | 'offboarding' | 'scan' | 'api' | 'reactions';
 
 export interface DeployedFunction {
   /** e.g. `rotation Prepare` */
@@ -34,4 +35,5 @@ export const DEPLOYED_FUNCTIONS: readonly DeployedFunction[] = [
   })),
   { name: 'scan', capability: 'scan', entry: SCAN_ENTRY, handler: 'handler' },
   { name: 'api', capability: 'api', entry: API_ENTRY, handler: 'handler' },
+  { name: 'reactions', capability: 'reactions', entry: REACTIONS_ENTRY, handler: 'handler' },
 ];

@@ -7,10 +7,12 @@
  * and one `new ...` here with the shared pieces as props.
  */
 import { Annotations, CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { parseConfig, type LifecycleConfig } from '../functions/shared/config';
 import { DailyScan } from './constructs/daily-scan';
+import { IamEventReactions } from './constructs/iam-event-reactions';
 import { workflowIdentity } from './constructs/workflow-identity';
 import { KeyRotation } from './constructs/key-rotation';
 import { LifecycleApi } from './constructs/lifecycle-api';
@@ -69,6 +71,8 @@ export class IamUserLifecycleStack extends Stack {
   readonly offboarding: Offboarding;
   /** The IAM-authenticated HTTP API over rotation and offboarding. */
   readonly api: LifecycleApi;
+  /** Reactions to CloudTrail IAM events (re-enable during offboarding, out-of-band keys, ...). */
+  readonly reactions: IamEventReactions;
 
   constructor(scope: Construct, id: string, props: IamUserLifecycleStackProps) {
     super(scope, id, {
@@ -137,6 +141,16 @@ export class IamUserLifecycleStack extends Stack {
       offboarding: this.offboarding,
       principals: this.config.api.principals,
       manageAccountLoggingRole: props.manageApiGatewayLoggingRole ?? true,
+    });
+
+    this.reactions = new IamEventReactions(this, 'Reactions', {
+      functionSettings: this.functionSettings,
+      config: this.config,
+      userAccess: this.userAccess,
+      notifications: this.notifications,
+      offboarding: this.offboarding,
+      // Every role of this stack (resolved at synth): events they cause are not reacted to.
+      stackRoles: () => this.node.findAll().filter((c): c is iam.Role => c instanceof iam.Role),
     });
 
     new CfnOutput(this, 'NotificationTopicArn', {

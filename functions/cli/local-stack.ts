@@ -74,6 +74,11 @@ function describeStack(state: StackState, h: StackHealth): string[] {
     `  endpoint:  ${state.endpoint} (${state.motoOwned ? 'moto started by the stack; its data goes when the stack stops' : 'not the stack’s own: its data stays when the stack stops'})`,
     `  time:      time scale ${state.timeScale} (a day lasts ${day >= 1 ? `${Math.round(day)} s` : `${Math.round(day * 1000)} ms`}); the scan runs every ${Math.round(h.scan.intervalMs / 1000)} s` +
       (state.timeScale === 1 ? ' (real time: `local up --time-scale 1440` makes a day last a minute)' : ''),
+    ...(state.tapUrl
+      ? [
+          `  AWS:       ${state.tapUrl} (event tap: point the AWS CLI here to act like an account with CloudTrail on, e.g. aws --endpoint-url ${state.tapUrl} iam list-users)`,
+        ]
+      : []),
     `  log:       ${state.logFile}`,
   ];
 }

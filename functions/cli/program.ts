@@ -18,6 +18,7 @@ import { rollbackCommand, rotateCommand } from './commands/rotation';
 import { approveOffboardingCommand, cancelOffboardingCommand, offboardCommand } from './commands/offboarding';
 import { reportCommand, scanCommand, statusCommand } from './commands/read';
 import { offboardPreviewCommand, rotatePreviewCommand } from './commands/preview';
+import { reactCommand } from './commands/react';
 import { throughStack } from './commands/stack';
 import { localCommand } from './local-stack';
 import { configSetsTimeScale, DEFAULT_STACK_TIME_SCALE } from './session';
@@ -174,6 +175,16 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .option('--csv', 'one RFC 4180 record per user (spreadsheet-safe)')
     .action(async (opts: { csv?: boolean }, cmd: Command) => {
       done(await reportCommand(session(cmd), cmd, opts));
+    });
+
+  program
+    .command('react')
+    .description(
+      'react to a CloudTrail or AWS Health event (JSON, from the console or a SIEM); deployed: a Health event posts /exposures per key',
+    )
+    .requiredOption('--event <file>', 'the event as JSON: an EventBridge CloudTrail or Health event, or a CloudTrail record')
+    .action(async (opts: { event: string }, cmd: Command) => {
+      done(await reactCommand(session(cmd), opts.event));
     });
 
   program

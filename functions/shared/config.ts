@@ -8,6 +8,7 @@
 import { ConfigError, ValidationError } from './errors';
 import { DEFAULT_SECRET_READERS, parseSecretReaders, type SecretReaders } from './secret-access';
 import { maxCutoverChecksPerExecution, offboardingLimitProblem } from './execution-limits';
+import { DEFAULT_REACTIONS, parseReactions, type ReactionsConfig } from './reactions-config';
 
 export type CutoverDeadlineAction = 'notify' | 'deactivate';
 
@@ -142,6 +143,8 @@ export interface LifecycleConfig {
   readonly cancelApproval: ApprovalRule;
   /** A pending offboarding or cancel request expires unapproved after this long (scaled by timeScale). @default 72 */
   readonly approvalExpiryHours: number;
+  /** What each CloudTrail reaction does (./reactions-config). @default DEFAULT_REACTIONS */
+  readonly reactions: ReactionsConfig;
 }
 
 /** Observation period of offboardings in whole days: the default and the bounds of a request. */
@@ -179,6 +182,7 @@ export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
   offboardingApproval: 'none',
   cancelApproval: 'none',
   approvalExpiryHours: 72,
+  reactions: DEFAULT_REACTIONS,
 });
 
 const KNOWN_KEYS = new Set([...Object.keys(DEFAULT_CONFIG), 'cutoverChecksPerExecution']);
@@ -267,6 +271,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
   const api = parseApiAccess(problems, merged.api);
   const managedUsers = parseSelector(problems, merged.managedUsers);
   const protectedUsers = parseProtected(problems, merged.protectedUsers);
+  const reactions = parseReactions(problems, merged.reactions);
 
   if (typeof merged.secretPrefix !== 'string' || !/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(merged.secretPrefix)) {
     problems.push('secretPrefix must be 1-256 characters of A-Z a-z 0-9 / _ + = . @ -');
@@ -301,6 +306,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     ...(checksPerExecution !== undefined ? { cutoverChecksPerExecution: checksPerExecution } : {}),
     api,
     ...approvals,
+    reactions,
   });
 }
 

@@ -28,6 +28,10 @@ export type NotificationType =
   | 'offboarding.cancelled'
   | 'offboarding.completed'
   | 'offboarding.failed'
+  | 'key.out-of-band'
+  | 'scope.changed'
+  | 'privilege.escalated'
+  | 'mfa.removed'
   | 'key.exposed'
   | 'exposure.completed'
   | 'exposure.failed';

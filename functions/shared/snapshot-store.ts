@@ -153,6 +153,25 @@ export class SnapshotStore {
     }
   }
 
+  /** Every record under `prefix` (every page), in key order: the values of the objects listed. */
+  async getAll<T>(prefix: string): Promise<T[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page: ListObjectsV2CommandOutput = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    const values: T[] = [];
+    for (const key of keys.sort()) {
+      const value = await this.get<T>(key);
+      if (value !== undefined) values.push(value);
+    }
+    return values;
+  }
+
   /** The "folder" names directly under `prefix` (which must end with `/`), every page. */
   async listChildren(prefix: string): Promise<string[]> {
     const names: string[] = [];

@@ -426,6 +426,19 @@ export class Offboarding extends Construct {
   }
 
   /**
+   * Read and conditional-create access to objects under these key patterns of the snapshot bucket,
+   * for a role outside the offboarding (the CloudTrail reactions); the role becomes a record writer.
+   */
+  grantRecordPatterns(role: iam.IRole, sid: string, keyPatterns: readonly string[], reason: string): void {
+    const resources = keyPatterns.map((pattern) => this.bucket.arnForObjects(pattern));
+    role.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid, actions: ['s3:GetObject', 's3:PutObject'], resources }),
+    );
+    this.recordWriters.push(role);
+    for (const arn of resources) acknowledge(role, { id: iam5Resource(role, arn), reason });
+  }
+
+  /**
    * Access to the offboarding records (`offboarding/*` of the snapshot bucket). Reads come with
    * s3:ListBucket on the bucket: without it S3 answers a missing key with 403, and the code reads
    * "not there yet" from the 404.

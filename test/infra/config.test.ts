@@ -158,7 +158,7 @@ describe('buildApp', () => {
       const envs = Object.values(template.findResources('AWS::Lambda::Function')).map(
         (f) => (f.Properties as { Environment: { Variables: { LIFECYCLE_CONFIG: string } } }).Environment.Variables,
       );
-      expect(envs).toHaveLength(15);
+      expect(envs).toHaveLength(16);
       for (const env of envs) expect(JSON.parse(env.LIFECYCLE_CONFIG)).toEqual(parseConfig(raw));
     } finally {
       rmSync(dir, { recursive: true, force: true });

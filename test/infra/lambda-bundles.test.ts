@@ -42,6 +42,8 @@ const EXPECTED: Record<string, { clients: string[]; steps: string[] }> = {
   'offboarding Notify': { clients: [SNS], steps: ['notify'] },
   scan: { clients: [IAM, SFN, SNS], steps: [] },
   api: { clients: [IAM, S3, SECRETS, SFN], steps: [] },
+  // Re-disables through the offboarding's own switchOff (offboarding/steps/disable.ts).
+  reactions: { clients: [IAM, S3, SNS], steps: ['offboarding/disable'] },
 };
 
 /** Measured (bench/bundles.ts): 361-630 KB per function; every capability-wide bundle was 976-992 KB. */
@@ -90,7 +92,7 @@ describe('the Lambda bundles', () => {
     const entries = DEPLOYED_FUNCTIONS.map((fn) => fn.entry);
     // Assess
     expect(DEPLOYED_FUNCTIONS.map((fn) => fn.name).sort()).toEqual(Object.keys(EXPECTED).sort());
-    expect(new Set(entries).size).toBe(15);
+    expect(new Set(entries).size).toBe(16);
   });
 
   it.each(DEPLOYED_FUNCTIONS.map((fn) => [fn.name, fn] as const))('%s carries only the SDK clients it calls', (name) => {
@@ -117,11 +119,12 @@ describe('the Lambda bundles', () => {
           offboarding: ['offboarding', 'shared'],
           scan: ['scan', 'rotation', 'shared'],
           api: ['api', 'rotation', 'offboarding', 'shared'],
+          reactions: ['reactions', 'offboarding', 'shared'],
         }[fn.capability];
         return !allowed.includes(capability ?? '');
       });
       // Assess
-      expect(steps).toEqual(EXPECTED[name]!.steps.map((step) => `${fn.capability}/${step}`).sort());
+      expect(steps).toEqual(EXPECTED[name]!.steps.map((step) => (step.includes('/') ? step : `${fn.capability}/${step}`)).sort());
       expect(others).toEqual([]);
       expect(own.filter((file) => file.endsWith('/handlers.ts'))).toEqual([]); // they build every step
       expect(own).not.toContain('functions/shared/aws.ts'); // builds every client

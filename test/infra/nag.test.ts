@@ -92,6 +92,9 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:IamUserLifecycle-Offboarding:*]',
         'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/offboarding/*]',
         'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/approvals/*]',
+        // The reactions' idempotency markers and re-enable records (keyed by CloudTrail eventID).
+        'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/reactions/events/*]',
+        'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/offboarding/*/reenabled/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*]',
         'AwsSolutions-APIG3',
         'AwsSolutions-COG4',
@@ -119,7 +122,7 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
     }
   });
 
-  it('acknowledge AwsSolutions-L1 (runtime) on the fifteen functions only', () => {
+  it('acknowledge AwsSolutions-L1 (runtime) on the sixteen functions only', () => {
     // Act
     const l1 = acknowledgements(s.stack).filter((a) => a.id === 'AwsSolutions-L1');
     // Assess
@@ -128,8 +131,9 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
       s.stack.dailyScan.function,
       ...Object.values(s.stack.offboarding.functions),
       s.stack.api.function,
+      s.stack.reactions.function,
     ];
-    expect(functions).toHaveLength(15);
+    expect(functions).toHaveLength(16);
     expect(l1.map((a) => a.path).sort()).toEqual(functions.map((f) => f.function.node.path).sort());
   });
 

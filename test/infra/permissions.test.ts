@@ -82,6 +82,31 @@ const INVENTORY = onUsers(
 
 /** The permission table: what each handler calls (functions/rotation/handlers.ts, functions/scan/). */
 const EXPECTED_PERMISSIONS: Record<string, string[]> = {
+  // The offboarding's own re-disable (CheckStillDisabled's IAM calls), its records, the topic.
+  reactions: [
+    ...LOGS,
+    ...PUBLISH,
+    ...onUsers(
+      'GetUser',
+      'ListUserTags',
+      'GetLoginProfile',
+      'ListAccessKeys',
+      'ListSSHPublicKeys',
+      'ListSigningCertificates',
+      'ListServiceSpecificCredentials',
+      'ListAttachedUserPolicies',
+      'DeleteLoginProfile',
+      'UpdateAccessKey',
+      'UpdateSSHPublicKey',
+      'UpdateSigningCertificate',
+      'UpdateServiceSpecificCredential',
+      'AttachUserPolicy',
+    ),
+    's3:GetObject on reaction event markers',
+    's3:PutObject on reaction event markers',
+    's3:GetObject on re-enable records',
+    's3:PutObject on re-enable records',
+  ],
   prepare: [
     ...LOGS,
     'iam:GetUser on managed users',
@@ -265,6 +290,7 @@ function functionsOf(s: Synthesized): Record<string, LifecycleFunction> {
     scan: s.stack.dailyScan.function,
     ...Object.fromEntries(Object.entries(s.stack.offboarding.functions).map(([step, fn]) => [`offboarding.${step}`, fn])),
     api: s.stack.api.function,
+    reactions: s.stack.reactions.function,
   };
 }
 
@@ -285,6 +311,8 @@ function resourceLabeler(s: Synthesized, fn: LifecycleFunction): (resource: unkn
     [render(stack.resolve(stack.offboarding.stateMachine.stateMachineArn)), 'offboarding state machine'],
     [render(stack.resolve(stack.offboarding.bucket.bucketArn)), 'snapshot bucket'],
     [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/offboarding/*`, 'offboarding records'],
+    [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/reactions/events/*`, 'reaction event markers'],
+    [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/offboarding/*/reenabled/*`, 're-enable records'],
     [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/approvals/*`, 'approval records'],
     [userArn('*').replace('user/*', 'group/*'), 'groups'],
     [userArn('*').replace('user/*', 'mfa/*'), 'virtual MFA devices'],
@@ -333,12 +361,12 @@ const NON_USER_WRITE_SIDS = ['ChangeGroupMembership', 'DeleteVirtualMfaDevices']
 /** Roles whose user writes are split: unrestricted writes, and tagging limited to the offboarding tag keys. */
 const TAG_LIMITED_ROLES = 4; // disableUser, checkStillDisabled, deleteUser, restoreUser
 /** Roles that may attach (disable, check) or detach (restore) the stack's deny policy, and no other. */
-const DENY_POLICY_ROLES = 3;
+const DENY_POLICY_ROLES = 4; // + reactions (re-disable)
 const DENY_POLICY_SIDS = ['AttachDenyPolicyOnly', 'DetachDenyPolicyOnly'];
 /** Roles with IAM writes on users. */
-const USER_WRITE_ROLES = 9; // prepare, createAndStore, deactivateOldKey, finishRotation, 4 offboarding steps, api
+const USER_WRITE_ROLES = 10; // prepare, createAndStore, deactivateOldKey, finishRotation, 4 offboarding steps, api, reactions
 /** Roles reading IAM users. */
-const USER_READ_ROLES = 13; // prepare, checkCutover, deactivateOldKey, finishRotation, createAndStore, scan, 6 offboarding steps, api
+const USER_READ_ROLES = 14; // prepare, checkCutover, deactivateOldKey, finishRotation, createAndStore, scan, 6 offboarding steps, api, reactions
 
 function statementsOfRole(s: Synthesized, role: IRole): Statement[] {
   return roleStatements(s.template, logicalId(s.stack, role));
@@ -451,12 +479,12 @@ describe('IAM permissions with the default config', () => {
     );
     // Assess
     expect(allows.filter((st) => asArray(st.Action).some((a) => grants.includes(a)))).toEqual([]);
-    expect(attach).toHaveLength(2);
+    expect(attach).toHaveLength(3); // Disable, CheckStillDisabled, the reactions' re-disable
     for (const st of attach) {
       expect(st).toMatchObject({ Sid: 'AttachDenyPolicyOnly', Action: 'iam:AttachUserPolicy' });
       expect(st.Condition).toEqual({ ArnEquals: { 'iam:PolicyARN': [denyArn] } });
     }
-    for (const fn of [disableUser, checkStillDisabled]) {
+    for (const fn of [disableUser, checkStillDisabled, s.stack.reactions.function]) {
       expect(statementsOfRole(s, fn.role).filter((st) => asArray(st.Action).includes('iam:AttachUserPolicy'))).toHaveLength(1);
     }
     // The restore role grants nothing: no attach, put, add, boundary, unlimited tagging, or key creation.
@@ -492,7 +520,15 @@ describe('IAM permissions with the default config', () => {
   it('lets only the roles that write records write or delete objects of the records bucket, and enables Object Lock', () => {
     // Prepare
     const f = s.stack.offboarding.functions;
-    const writers = [f.snapshotUser, f.disableUser, f.checkStillDisabled, f.deleteUser, f.restoreUser, s.stack.api.function];
+    const writers = [
+      f.snapshotUser,
+      f.disableUser,
+      f.checkStillDisabled,
+      f.deleteUser,
+      f.restoreUser,
+      s.stack.api.function,
+      s.stack.reactions.function,
+    ];
     const bucketId = logicalId(s.stack, s.stack.offboarding.bucket);
     // Act
     const policies = Object.values(

@@ -99,7 +99,7 @@ describe('the stack with the default config', () => {
   });
 
   describe('Lambda functions', () => {
-    it('are the six rotation steps, the scan, the seven offboarding steps and the API, on nodejs22.x and arm64', () => {
+    it('are the six rotation steps, the scan, the seven offboarding steps, the API and the reactions, on nodejs22.x and arm64', () => {
       // Act
       const fns = functionProps(s);
       // Assess
@@ -120,6 +120,7 @@ describe('the stack with the default config', () => {
           'index.restoreUser',
           'index.notify', // offboarding
           'index.handler', // api
+          'index.handler', // reactions
         ].sort(),
       );
       for (const [, p] of fns) {
@@ -135,7 +136,7 @@ describe('the stack with the default config', () => {
       const used = functionProps(s).map(([, p]) => p.LoggingConfig?.LogGroup?.Ref);
       // Assess
       expect(used.every((id) => id !== undefined)).toBe(true);
-      expect(new Set(used).size).toBe(15);
+      expect(new Set(used).size).toBe(16);
       for (const id of used) {
         expect(logGroups[id!]).toMatchObject({
           Properties: { RetentionInDays: ONE_YEAR_IN_DAYS },
@@ -167,6 +168,14 @@ describe('the stack with the default config', () => {
               },
             ] as [string, Record<string, unknown>],
         ),
+        [
+          logicalId(s.stack, s.stack.reactions.function.function),
+          {
+            SNAPSHOT_BUCKET: bucket,
+            OFFBOARDING_DENY_POLICY_ARN: s.stack.resolve(s.stack.offboarding.denyPolicy.managedPolicyArn),
+            STACK_PRINCIPAL_IDS: expect.anything(),
+          },
+        ],
         // The one writer of the secrets names itself in their resource policy.
         [
           logicalId(s.stack, s.stack.keyRotation.functions.createAndStore.function),
@@ -809,9 +818,9 @@ describe('the stack with the default config', () => {
 
     it('lets API Gateway invoke the function only for its own methods on this stage, without console test calls', () => {
       // Act
-      const permissions = Object.values(s.template.findResources('AWS::Lambda::Permission')).map(
-        (p) => p.Properties as { Principal: string; FunctionName: unknown; SourceArn: unknown },
-      );
+      const permissions = Object.values(s.template.findResources('AWS::Lambda::Permission'))
+        .map((p) => p.Properties as { Principal: string; FunctionName: unknown; SourceArn: unknown })
+        .filter((p) => p.Principal !== 'events.amazonaws.com'); // the reactions' rules (test/infra/reactions.test.ts)
       // Assess
       expect(permissions).toHaveLength(API_ROUTES.length);
       for (const p of permissions) {

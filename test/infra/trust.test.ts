@@ -143,6 +143,8 @@ interface RoleUnderTest {
 const isStep = (role: RoleUnderTest, capability: string, step: string) => new RegExp(`/${capability}/${step}/`).test(role.path);
 const DISABLE = (r: RoleUnderTest) => isStep(r, 'Offboarding', 'Disable');
 const CHECK_STILL_DISABLED = (r: RoleUnderTest) => isStep(r, 'Offboarding', 'CheckStillDisabled');
+/** The CloudTrail reactions re-disable through the offboarding's own switch-off. */
+const REACTIONS = (r: RoleUnderTest) => isStep(r, 'Reactions', 'Function');
 const CREATE_AND_STORE = (r: RoleUnderTest) => isStep(r, 'KeyRotation', 'CreateAndStore[A-Za-z]*');
 const SNAPSHOT = (r: RoleUnderTest) => isStep(r, 'Offboarding', 'Snapshot');
 /** The offboarding steps that set or remove the offboarding's own tags. */
@@ -233,7 +235,7 @@ describe.each(SETUPS)('trust boundaries with %s: what the stack roles can do, by
     expect(attachCustomer).toEqual([]);
   });
 
-  it('has a stack-owned deny-everything policy that only the disable and observation-check steps can attach', () => {
+  it('has a stack-owned deny-everything policy that only the disable and observation-check steps and the reactions can attach', () => {
     // Prepare
     const denyPolicies = ownDenyPolicyArns();
     expect(denyPolicies).toHaveLength(1);
@@ -242,7 +244,10 @@ describe.each(SETUPS)('trust boundaries with %s: what the stack roles can do, by
     const attach = allowedRoles('iam:AttachUserPolicy', MANAGED_USER, { ...MANAGED_USER_TAGS, 'iam:PolicyARN': ownDeny });
     // Assess
     expect(attach).toEqual(expect.arrayContaining(pathsOf(DISABLE)));
-    expect(attach.filter((path) => !pathsOf((r) => DISABLE(r) || CHECK_STILL_DISABLED(r)).includes(path))).toEqual([]);
+    expect(attach).toEqual(expect.arrayContaining(pathsOf(REACTIONS)));
+    expect(
+      attach.filter((path) => !pathsOf((r) => DISABLE(r) || CHECK_STILL_DISABLED(r) || REACTIONS(r)).includes(path)),
+    ).toEqual([]);
   });
 
   it('lets no role put an inline policy, add to a group, set a boundary, change a policy or trust policy, or pass a role', () => {

@@ -16,6 +16,8 @@ describe('bench (a): IAM calls per scan', () => {
 
     // Assess
     expect(DEFAULT_CONFIG.maxRotationsPerScan).toBe(25);
+    // A failed size is a row saying why: compared first, so a failure names its cause.
+    expect(lines.filter((line) => line.includes('failed:'))).toEqual([]);
     expect(failedSizes).toBe(0);
     expect(lines).toContain(
       'maxRotationsPerScan 25 (the default): the scan plans at most 25 rotations and defers the other candidates to the next scan; deferred candidates are examined too, so their IAM calls are counted.',

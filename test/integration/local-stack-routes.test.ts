@@ -5,17 +5,14 @@
  * and what the loopback server refuses.
  */
 import { request } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { configFile, runCli } from '../support/cli';
+import { runCli } from '../support/cli';
 import { seedUser } from '../../functions/local/seed';
 import { parseConfig } from '../../functions/shared/config';
 import { SecretStore } from '../../functions/shared/secret-store';
-import { startLocalStack, type RunningStack } from '../../functions/local/stack/server';
 import { IamUsers } from '../../functions/shared/iam/users';
-import { motoEndpoint, testClients, uniqueName } from '../support/aws';
+import { testClients, uniqueName } from '../support/aws';
 import { waitFor } from '../support/iam-fixtures';
+import { useInProcessStack } from '../support/local-stack';
 
 const PATH = '/local-routes-it/';
 // A day lasts a second: cutover in a moment, a 7-second grace period (long enough to roll back).
@@ -43,26 +40,7 @@ describe('local stack routes (stack in this process)', () => {
   const clients = testClients();
   const secrets = new SecretStore(clients.secrets);
   const config = parseConfig(CONFIG);
-  const previousHome = process.env.IAM_LIFECYCLE_HOME;
-  const home = mkdtempSync(join(tmpdir(), 'local-routes-'));
-  const log: string[] = [];
-  let stack: RunningStack;
-
-  beforeAll(async () => {
-    process.env.IAM_LIFECYCLE_HOME = home;
-    stack = await startLocalStack({
-      home,
-      logFile: join(home, 'local-stack.log'),
-      endpoint: motoEndpoint(),
-      configFile: configFile(CONFIG),
-      log: (line) => log.push(line),
-    });
-  });
-  afterAll(async () => {
-    await stack.stop();
-    await stack.done;
-    process.env.IAM_LIFECYCLE_HOME = previousHome;
-  });
+  const local = useInProcessStack('local-routes', CONFIG);
 
   const seed = () => seedUser({ iam: clients.iam, secrets, config }, { userName: uniqueName('routes'), path: PATH });
 
@@ -149,7 +127,7 @@ describe('local stack routes (stack in this process)', () => {
     // Assess
     expect(scan.code).toBe(0);
     expect(scan.out).toMatch(/^DRY RUN: \d+ users in the credential report/);
-    expect(scan.err).toContain(`(via the local stack at ${stack.state.apiUrl}`);
+    expect(scan.err).toContain(`(via the local stack at ${local.stack.state.apiUrl}`);
     expect(ghost.code).toBe(2);
     expect(ghost.err).toMatch(/UserNotFoundError: user ghost-\S+ does not exist/);
     expect(key.code).toBe(2);
@@ -160,11 +138,11 @@ describe('local stack routes (stack in this process)', () => {
 
   it('refuses its local routes without the token and any request not addressed to the loopback port', async () => {
     // Prepare
-    const url = new URL(stack.state.apiUrl);
+    const url = new URL(local.stack.state.apiUrl);
     // Act
-    const noToken = await raw(`${stack.state.apiUrl}_local/health`, {});
-    const withToken = await raw(`${stack.state.apiUrl}_local/health`, { 'x-iam-lifecycle-token': stack.state.token });
-    const rebound = await raw(`${stack.state.apiUrl}users/alice`, { host: `evil.example:${url.port}` });
+    const noToken = await raw(`${local.stack.state.apiUrl}_local/health`, {});
+    const withToken = await raw(`${local.stack.state.apiUrl}_local/health`, { 'x-iam-lifecycle-token': local.stack.state.token });
+    const rebound = await raw(`${local.stack.state.apiUrl}users/alice`, { host: `evil.example:${url.port}` });
     // Assess
     expect([noToken, withToken, rebound]).toEqual([403, 200, 403]);
   });

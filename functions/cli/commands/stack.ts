@@ -37,9 +37,9 @@ export async function throughStack(
   command: string,
   userName?: string,
 ): Promise<number | undefined> {
-  const state = stackOf(cmd, command);
-  if (!state) return undefined;
   const { given, values } = givenOptions(cmd);
+  const state = stackFor({ command, given, values });
+  if (!state) return undefined;
   return viaLocalStack(state, {
     command,
     ...(userName !== undefined ? { userName } : {}),

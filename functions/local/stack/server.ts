@@ -13,6 +13,8 @@ import { offboardingApi } from '../../api/offboarding-api';
 import { localContext, printingNotifier, type CliContext } from '../../cli/context';
 import { userStatus } from '../../cli/offboard';
 import { formatScan, runScan } from '../../cli/scan';
+import { startEventTap, type CloudTrailEvent, type EventTap } from '../event-tap';
+import { localReactions } from '../../reactions/local';
 import { startMoto, type MotoServer } from '../moto';
 import { CONTROL_PREFIX, controlRoute, TOKEN_HEADER, tokenMatches, type ShutdownReport } from './control';
 import { callerOf, fromApiResult, isLoopbackHost, toApiEvent } from './http-event';
@@ -34,8 +36,15 @@ export interface ServeOptions {
   readonly log: (line: string) => void;
 }
 
+/** Where the tap's CloudTrail events go (the local reactions handler, once linked). */
+export type ReactionSink = (event: CloudTrailEvent) => void | Promise<void>;
+
 export interface RunningStack {
   readonly state: StackState;
+  /** The event tap in front of the stack's endpoint (its URL is state.tapUrl). */
+  readonly tap: EventTap;
+  /** Sends every later tap event to the sink too (undefined: log only). A sink's failure is logged. */
+  setReactionSink(sink: ReactionSink | undefined): void;
   /** Resolves once the stack has stopped (its own moto stopped, the state file removed). */
   readonly done: Promise<void>;
   /** Stops the stack; the report says what the still-running workflows leave behind. */
@@ -67,6 +76,8 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
   const moto: MotoServer = await startMoto(options.endpoint ? { existingEndpoint: options.endpoint } : {});
   let ctx: CliContext;
   let defaultCaller: string;
+  let tap: EventTap;
+  let sink: ReactionSink | undefined;
   try {
     ctx = await localContext(
       {
@@ -81,6 +92,21 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
     );
     await ctx.local!.ready();
     defaultCaller = await ctx.callerArn();
+    // The reactions (functions/reactions) take every event the tap records, as EventBridge would.
+    const reactions = localReactions(ctx.local!);
+    sink = async (event) => {
+      const outcome = await reactions(event);
+      log(`reaction to ${event.detail.eventName} (eventID ${event.detail.eventID}): ${JSON.stringify(outcome)}`);
+    };
+    tap = await startEventTap({
+      targetEndpoint: moto.endpoint,
+      onEvent: (event) => {
+        const d = event.detail;
+        log(`CloudTrail event ${d.eventName} by ${d.userIdentity.arn} (eventID ${d.eventID})`);
+        return sink?.(event);
+      },
+      onError: (error) => log(`event tap: ${error.name}: ${error.message}`),
+    });
   } catch (error) {
     await moto.stop();
     throw error;
@@ -130,6 +156,7 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
       }
       // Let the answer reach the caller before the server and moto go.
       setTimeout(() => {
+        void tap.stop();
         server.close();
         server.closeAllConnections();
         void moto.stop().finally(() => {
@@ -195,17 +222,19 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
       logFile: options.logFile,
       startedAt: new Date().toISOString(),
       token: randomBytes(24).toString('hex'),
+      tapUrl: tap.url,
       ...(options.configFile ? { configFile: options.configFile } : {}),
     };
     writeStateExclusive(options.home, state);
   } catch (error) {
     schedule.stop();
     server.close();
+    await tap.stop();
     await moto.stop();
     throw error;
   }
   log(
-    `local stack listening at ${state.apiUrl} (endpoint ${moto.endpoint}${moto.owned ? ', own moto' : ''}, time scale ${state.timeScale})`,
+    `local stack listening at ${state.apiUrl} (endpoint ${moto.endpoint}${moto.owned ? ', own moto' : ''}, time scale ${state.timeScale}; event tap ${tap.url})`,
   );
-  return { state, done, stop };
+  return { state, done, stop, tap, setReactionSink: (next) => void (sink = next) };
 }

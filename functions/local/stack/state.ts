@@ -23,6 +23,8 @@ export interface StackState {
   /** Required by the control routes (`/_local/...`) in the `x-iam-lifecycle-token` header. */
   readonly token: string;
   readonly configFile?: string;
+  /** The event tap (functions/local/event-tap.ts): an AWS endpoint that emits CloudTrail events. */
+  readonly tapUrl?: string;
 }
 
 /** Another stack already runs (or a concurrent `local up` won the race). */
@@ -60,6 +62,7 @@ const FIELDS: Record<keyof StackState, 'number' | 'string' | 'boolean'> = {
   startedAt: 'string',
   token: 'string',
   configFile: 'string',
+  tapUrl: 'string',
 };
 
 /** The parsed state, or undefined when the text is not a state file this version wrote. */
@@ -73,7 +76,7 @@ export function parseState(text: string): StackState | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const record = value as Record<string, unknown>;
   for (const [field, type] of Object.entries(FIELDS)) {
-    if (field === 'configFile' && record[field] === undefined) continue;
+    if ((field === 'configFile' || field === 'tapUrl') && record[field] === undefined) continue;
     if (typeof record[field] !== type) return undefined;
   }
   if (!Number.isInteger(record.pid) || (record.pid as number) <= 0) return undefined;

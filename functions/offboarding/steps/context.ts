@@ -170,6 +170,24 @@ export interface ReenableEvent {
   readonly findings: readonly Finding[];
 }
 
+/**
+ * A re-enable the CloudTrail reactions (functions/reactions) undid within seconds of the event,
+ * recorded under `<records prefix>reenabled/<eventID>.json`; the final record lists them.
+ */
+export interface ReactedReenable {
+  readonly at: string;
+  readonly eventID: string;
+  readonly eventName: string;
+  readonly eventTime: string;
+  /** The CloudTrail userIdentity of who did it (type, ARN, principal, session issuer, source IP). */
+  readonly by: Readonly<Record<string, string>>;
+  readonly findings: readonly Finding[];
+  readonly disabledAgain: boolean;
+}
+
+/** Where those records live, next to the offboarding's other records. */
+export const REACTED_REENABLE_FOLDER = 'reenabled/';
+
 export interface ObservationState {
   readonly deleteAfter: string;
   readonly checks: number;
@@ -254,6 +272,8 @@ export interface CompletedRecord {
   readonly deleteAfter?: string;
   readonly deletedAt: string;
   readonly reenabledCount: number;
+  /** Re-enables the CloudTrail reactions undid (who, when, what), when there were any. */
+  readonly reenabledByReactions?: readonly ReactedReenable[];
   /** Everything there was to remove when deletion began (the first attempt's plan). */
   readonly removed: readonly TeardownStep[];
   /** What the attempt that finished did (earlier attempts may have removed the rest). */

@@ -11,11 +11,13 @@ import { assertManaged } from '../../shared/scope';
 import { countTeardown, offboardingTags, planTeardown, recordKeys, type TeardownStep } from '../domain';
 import { OffboardingCancelledError } from '../errors';
 import {
+  REACTED_REENABLE_FOLDER,
   requireState,
   type CompletedRecord,
   type DecisionRecord,
   type DisableResult,
   type FinalRecord,
+  type ReactedReenable,
   type SnapshotRef,
   type StatusRecord,
   type StepContext,
@@ -130,6 +132,7 @@ export function makeDeleteUser(ctx: StepContext) {
       for (const s of plan) outcomes.push(await runTeardownStep(userName, s));
 
       const deletedAt = clock().toISOString();
+      const reacted = await records.getAll<ReactedReenable>(`${keys.prefix}${REACTED_REENABLE_FOLDER}`);
       const record: CompletedRecord = {
         outcome: 'completed',
         userName,
@@ -142,7 +145,8 @@ export function makeDeleteUser(ctx: StepContext) {
         disabledAt: disabledBy.disabledAt,
         deleteAfter: disabledBy.deleteAfter,
         deletedAt,
-        reenabledCount: state.observation?.reenabledCount ?? 0,
+        reenabledCount: (state.observation?.reenabledCount ?? 0) + reacted.filter((r) => r.disabledAgain).length,
+        ...(reacted.length > 0 ? { reenabledByReactions: reacted } : {}),
         removed: firstPlan.steps,
         lastAttempt: outcomes,
         userAlreadyGone: !user,
