@@ -1,37 +1,53 @@
 /**
- * Pure rules of the exposed-key response: contain (deny sessions issued before the response began),
+ * Pure rules of the exposed-key response: contain (deny the user's temporary credentials),
  * replace when the user has room, deactivate at once, summarise the key's recent activity, delete
  * after the grace period. No AWS calls and no clock here.
  */
 import { CLOCK_SKEW_ALLOWANCE_MS } from '../rotation/domain';
 import { keyCreatedAt, type AccessKeyRecord } from '../shared/iam/records';
 
-/** The inline policy Contain puts on the user (a deny: it removes access, it grants nothing). */
-export const DENY_OLD_SESSIONS_POLICY_NAME = 'iam-lifecycle-exposure-deny-old-sessions';
+/** Name of the containment policy created locally (deployed, CDK names it and passes its ARN). */
+export const CONTAINMENT_POLICY_NAME = 'iam-lifecycle-exposure-deny-sessions';
 
 /** AWS's own quarantine policies (AWSCompromisedKeyQuarantine, ...V2, ...V3): never removed. */
 export const QUARANTINE_POLICY_PREFIX = 'AWSCompromisedKeyQuarantine';
 
 /**
- * The documented "revoke active sessions" pattern: deny every action to sessions whose token was
- * issued before `issuedBefore`. Temporary credentials obtained with the exposed key (GetSessionToken,
- * GetFederationToken) stop working; long-term keys carry no aws:TokenIssueTime, so the replacement
- * key is not affected. Deterministic for one response (the execution's start), so retries put the
- * same document.
+ * The longest a session minted with an IAM user's long-term key lives (GetSessionToken and
+ * GetFederationToken: 36 hours). Session credentials cannot mint new ones, and an inactive key
+ * cannot either, so 36 hours after the exposed key's deactivation no session minted with it is alive.
  */
-export function denyOldSessionsPolicy(issuedBefore: Date): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DenySessionsIssuedBeforeExposureResponse',
-        Effect: 'Deny',
-        Action: '*',
-        Resource: '*',
-        Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore.toISOString() } },
-      },
-    ],
-  });
+export const MAX_USER_SESSION_HOURS = 36;
+
+/**
+ * The containment policy statement: a STACK-OWNED customer managed policy (the same document
+ * deployed by infra/constructs/exposure-response.ts and created locally by ./local.ts), attached
+ * to the user by Contain. A managed policy cannot carry a per-response cut-off time, so it denies
+ * every request made with temporary credentials of the user: any request carrying
+ * `aws:TokenIssueTime` (sessions from GetSessionToken or GetFederationToken, whichever key minted
+ * them). Requests signed with a long-term access key carry no token issue time, so the replacement
+ * key keeps working. Role sessions the key may have assumed are the role's, not the user's: this
+ * policy cannot reach them (the notification and README say so).
+ */
+export const CONTAINMENT_STATEMENT = {
+  Sid: 'DenyEveryTemporaryCredentialOfTheUser',
+  Effect: 'Deny',
+  Action: '*',
+  Resource: '*',
+  Condition: { Null: { 'aws:TokenIssueTime': 'false' } },
+} as const;
+
+export function containmentPolicyDocument(): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: [CONTAINMENT_STATEMENT] });
+}
+
+/**
+ * The containment policy stays attached (like AWS's quarantine policy): detaching restores access,
+ * and the automation never grants. A person may detach it once no session minted with the exposed
+ * key can be alive: MAX_USER_SESSION_HOURS after the key was deactivated (real hours, not scaled).
+ */
+export function containmentDetachableAfter(deactivatedAt: Date): string {
+  return new Date(deactivatedAt.getTime() + MAX_USER_SESSION_HOURS * 3_600_000).toISOString();
 }
 
 export type ExposurePlan =

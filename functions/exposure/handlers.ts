@@ -7,14 +7,13 @@
 import type { KeyActivitySource } from '../shared/cloudtrail';
 import type { SecretStore } from '../shared/secret-store';
 import { makeAssess } from './steps/assess';
-import { makeContain } from './steps/contain';
-import type { ExposureDeps } from './steps/context';
+import { makeContain, type ContainDeps } from './steps/contain';
 import { makeExposureCreateAndStore } from './steps/create-and-store';
 import { makeDeactivateExposedKey } from './steps/deactivate';
 import { makeDeleteExposedKey } from './steps/delete';
 import { makeNotifyExposureFailed, makeReportExposure } from './steps/report';
 
-export interface ExposureHandlerDeps extends ExposureDeps {
+export interface ExposureHandlerDeps extends ContainDeps {
   readonly secrets: SecretStore;
   readonly activity: KeyActivitySource;
 }

@@ -21,7 +21,7 @@ import { WorkflowExecutionGuard } from '../shared/execution-guard';
 import type { WorkflowKind } from '../shared/workflows';
 import { RecordedActivity, type KeyActivitySource } from '../shared/cloudtrail';
 import { makeExposureHandlers, type ExposureHandlers } from '../exposure/handlers';
-import { exposureWorkflowDefinition } from '../exposure/local';
+import { ensureLocalContainmentPolicy, exposureWorkflowDefinition } from '../exposure/local';
 
 export type StepLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -64,7 +64,7 @@ export interface LocalEnvironment {
   readonly offboardingService: OffboardingServiceDeps;
   /** ARN of the offboarding deny policy (known once `ready()` has run). */
   denyPolicyArn(): string;
-  /** Creates the local resources the deployed stack would have (the records bucket, the deny policy). */
+  /** Creates the local resources the deployed stack would have (the records bucket, the deny and containment policies). */
   ready(): Promise<void>;
 }
 
@@ -119,8 +119,10 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     denyPolicyArn: () => denyPolicyArn,
     workflows: localWorkflows,
   });
+  let containmentPolicyArn = '';
   const exposure = makeExposureHandlers({
     ...common,
+    containmentPolicyArn: () => containmentPolicyArn,
     guard: new WorkflowExecutionGuard(localWorkflows),
     activity: options.keyActivity ?? new RecordedActivity(() => []),
   });
@@ -153,6 +155,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
       await clients.s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
     }
     denyPolicyArn = await ensureLocalDenyPolicy(clients.iam);
+    containmentPolicyArn = await ensureLocalContainmentPolicy(clients.iam);
   };
   return {
     config: options.config,

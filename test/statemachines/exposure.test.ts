@@ -2,9 +2,9 @@
  * The exposed-key response end to end: the real exposure.asl.json and handlers against moto, with a
  * live workload reading its secret. Contain, replace, deactivate at once, report, delete after grace.
  */
-import { AttachUserPolicyCommand, CreatePolicyCommand, GetUserPolicyCommand, ListUserPoliciesCommand } from '@aws-sdk/client-iam';
+import { AttachUserPolicyCommand, CreatePolicyCommand, GetPolicyVersionCommand, GetPolicyCommand, ListUserPoliciesCommand } from '@aws-sdk/client-iam';
 import { startExposureResponse } from '../../functions/exposure/start';
-import { DENY_OLD_SESSIONS_POLICY_NAME } from '../../functions/exposure/domain';
+import { CONTAINMENT_POLICY_NAME, CONTAINMENT_STATEMENT } from '../../functions/exposure/domain';
 import { seedUser } from '../../functions/local/seed';
 import { startWorkload } from '../../functions/local/workload';
 import { parseConfig } from '../../functions/shared/config';
@@ -38,6 +38,18 @@ async function respond(h: ExposureHarness, accessKeyId: string) {
 
 async function inlinePolicies(h: ExposureHarness, userName: string): Promise<string[]> {
   return (await h.clients.iam.send(new ListUserPoliciesCommand({ UserName: userName }))).PolicyNames ?? [];
+}
+
+async function attachedPolicyNames(h: ExposureHarness, userName: string): Promise<string[]> {
+  return (await h.iam.listAttachedPolicies(userName)).map((p) => p.policyName).sort();
+}
+
+async function policyDocument(h: ExposureHarness, policyArn: string): Promise<unknown> {
+  const policy = await h.clients.iam.send(new GetPolicyCommand({ PolicyArn: policyArn }));
+  const version = await h.clients.iam.send(
+    new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: policy.Policy!.DefaultVersionId! }),
+  );
+  return JSON.parse(decodeURIComponent(version.PolicyVersion!.Document!));
 }
 
 describe('exposure response (exposure.asl.json against moto)', () => {
@@ -112,12 +124,12 @@ describe('exposure response (exposure.asl.json against moto)', () => {
     expect(await h.iam.listAccessKeys(user.userName)).toEqual([
       expect.objectContaining({ accessKeyId: stored!.accessKeyId, status: 'Active' }),
     ]);
-    expect(await inlinePolicies(h, user.userName)).toEqual([DENY_OLD_SESSIONS_POLICY_NAME]);
-    const doc = await h.clients.iam.send(
-      new GetUserPolicyCommand({ UserName: user.userName, PolicyName: DENY_OLD_SESSIONS_POLICY_NAME }),
-    );
-    expect(decodeURIComponent(doc.PolicyDocument!)).toContain('aws:TokenIssueTime');
-    expect((await h.iam.listAttachedPolicies(user.userName)).map((p) => p.policyArn)).toEqual([quarantine.Policy!.Arn!]);
+    // contained by the stack's managed policy (no inline policy), kept attached next to AWS's quarantine
+    expect(await inlinePolicies(h, user.userName)).toEqual([]);
+    const attached = await h.iam.listAttachedPolicies(user.userName);
+    expect(attached.map((p) => p.policyName).sort()).toEqual([CONTAINMENT_POLICY_NAME, quarantine.Policy!.PolicyName!].sort());
+    const containment = attached.find((p) => p.policyName === CONTAINMENT_POLICY_NAME)!;
+    expect(await policyDocument(h, containment.policyArn)).toEqual({ Version: '2012-10-17', Statement: [CONTAINMENT_STATEMENT] });
     // the workload: it moved to the replacement and no call on it failed
     expect(stats.keysUsed).toEqual([user.exposedKeyId, stored!.accessKeyId]);
     expect(stats.failures.filter((f) => f.accessKeyId === stored!.accessKeyId)).toEqual([]);
@@ -132,6 +144,7 @@ describe('exposure response (exposure.asl.json against moto)', () => {
       replacementAccessKeyId: stored!.accessKeyId,
       deactivated: true,
       quarantinePoliciesLeftInPlace: [quarantine.Policy!.PolicyName],
+      containmentPolicy: { policyArn: containment.policyArn, keptAttached: true },
       activity: {
         eventCount: 2,
         eventNames: [
@@ -165,6 +178,7 @@ describe('exposure response (exposure.asl.json against moto)', () => {
       expect.objectContaining({ accessKeyId: user.exposedKeyId, status: 'Active' }),
     ]);
     expect(await inlinePolicies(h, user.userName)).toEqual([]);
+    expect(await attachedPolicyNames(h, user.userName)).toEqual([]);
     expect(h.notifications.sent).toEqual([
       expect.objectContaining({ type: 'key.exposed', action: 'notify-only', accessKeyId: user.exposedKeyId, deactivated: false }),
     ]);
@@ -184,7 +198,7 @@ describe('exposure response (exposure.asl.json against moto)', () => {
       expect.objectContaining({ accessKeyId: otherKeyId, status: 'Active' }),
     ]);
     expect((await h.secrets.currentKey(user.secretName))!.accessKeyId).toBe(user.exposedKeyId);
-    expect(await inlinePolicies(h, user.userName)).toEqual([DENY_OLD_SESSIONS_POLICY_NAME]);
+    expect(await attachedPolicyNames(h, user.userName)).toEqual([CONTAINMENT_POLICY_NAME]);
     const exposed = h.notifications.sent.find((n) => n.type === 'key.exposed');
     expect(exposed).toMatchObject({ replacementAccessKeyId: null, deactivated: true });
     expect(String(exposed!.note)).toContain(`no replacement: the user already has a second key (${otherKeyId})`);

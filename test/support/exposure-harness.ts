@@ -1,5 +1,6 @@
 /** Builds the real exposure handlers and the real ASL runner against moto (rotation-harness style). */
 import { makeExposureHandlers, exposureTaskBindings, type ExposureHandlers } from '../../functions/exposure/handlers';
+import { ensureLocalContainmentPolicy } from '../../functions/exposure/local';
 import { LocalWorkflows } from '../../functions/local/runner';
 import { RecordedActivity } from '../../functions/shared/cloudtrail';
 import type { LifecycleConfig } from '../../functions/shared/config';
@@ -29,7 +30,10 @@ export function exposureHarness(
   /** What the local CloudTrail answers LookupEvents from (the event tap records these locally). */
   const recorded: RecordedEvent[] = [];
   const ref: { current?: LocalWorkflows } = {};
+  // The stack-owned containment policy, created in moto on first use as the local environment does.
+  let containment: Promise<string> | undefined;
   const real: ExposureHandlers = makeExposureHandlers({
+    containmentPolicyArn: () => (containment ??= ensureLocalContainmentPolicy(clients.iam)),
     guard: new WorkflowExecutionGuard(() => ref.current!),
     iam,
     secrets,

@@ -1,5 +1,11 @@
-/** Pure rules of the exposed-key response: plan, the deny-old-sessions policy, the activity summary. */
-import { denyOldSessionsPolicy, planExposure, quarantinePolicies, summarizeActivity } from '../../functions/exposure/domain';
+/** Pure rules of the exposed-key response: plan, the containment policy, the activity summary. */
+import {
+  containmentDetachableAfter,
+  containmentPolicyDocument,
+  planExposure,
+  quarantinePolicies,
+  summarizeActivity,
+} from '../../functions/exposure/domain';
 
 const start = new Date('2026-11-30T12:00:00Z');
 const key = (accessKeyId: string, createDate: string, status: 'Active' | 'Inactive' = 'Active') => ({
@@ -50,19 +56,32 @@ describe('planExposure', () => {
   });
 });
 
-describe('denyOldSessionsPolicy', () => {
-  it('denies everything to sessions issued before the given time and nothing else', () => {
+describe('containmentPolicyDocument', () => {
+  it('denies every action to any request made with temporary credentials, and nothing else', () => {
     // Act
-    const doc = JSON.parse(denyOldSessionsPolicy(start));
+    const doc = JSON.parse(containmentPolicyDocument());
+    // Assess: a static document (a managed policy), conditioned on the token issue time existing
+    expect(doc).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'DenyEveryTemporaryCredentialOfTheUser',
+          Effect: 'Deny',
+          Action: '*',
+          Resource: '*',
+          Condition: { Null: { 'aws:TokenIssueTime': 'false' } },
+        },
+      ],
+    });
+  });
+});
+
+describe('containmentDetachableAfter', () => {
+  it('is 36 hours after the deactivation (the longest session a user key can mint)', () => {
+    // Act
+    const after = containmentDetachableAfter(start);
     // Assess
-    expect(doc.Statement).toEqual([
-      expect.objectContaining({
-        Effect: 'Deny',
-        Action: '*',
-        Resource: '*',
-        Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-11-30T12:00:00.000Z' } },
-      }),
-    ]);
+    expect(after).toBe('2026-12-02T00:00:00.000Z');
   });
 });
 

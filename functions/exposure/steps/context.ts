@@ -55,7 +55,8 @@ export interface ExposureState {
   readonly secretName: string;
   /** From the deployed config, for the Wait state; DeleteExposedKey re-checks the time from config. */
   readonly timing: { readonly gracePeriodSeconds: number };
-  readonly contained?: { readonly policyName: string; readonly sessionsIssuedBefore: string };
+  /** Contain attached the stack's containment policy (kept attached: see containmentDetachableAfter). */
+  readonly contained?: { readonly policyArn: string; readonly containedAt: string };
   readonly newKey?: NewKeyRef;
   /** CreateAndStoreKey failed after its retries; the exposed key was deactivated anyway. */
   readonly replaceError?: { readonly Error?: string; readonly Cause?: string };

@@ -7,7 +7,7 @@
 import type { Notification } from '../../shared/notifier';
 import type { KeyActivitySource } from '../../shared/cloudtrail';
 import { failureFields } from '../../shared/steps';
-import { summarizeActivity, type ActivitySummary } from '../domain';
+import { containmentDetachableAfter, summarizeActivity, type ActivitySummary } from '../domain';
 import { stepRunner, type ExposureDeps, type ExposureState } from './context';
 
 /** How far back the summary looks (CloudTrail's event history keeps 90 days). */
@@ -50,7 +50,19 @@ export function makeReportExposure(deps: ReportDeps) {
         source: state.source,
         ...(state.eventId ? { eventId: state.eventId } : {}),
         note: state.note,
-        ...(state.contained ? { sessionsDeniedIssuedBefore: state.contained.sessionsIssuedBefore } : {}),
+        ...(state.contained
+          ? {
+              containmentPolicy: {
+                policyArn: state.contained.policyArn,
+                denies: 'every request made with temporary credentials of the user (aws:TokenIssueTime present)',
+                keptAttached: true,
+                // No session minted with the exposed key outlives this; a person may detach it then.
+                ...(state.deactivation
+                  ? { detachableAfter: containmentDetachableAfter(new Date(state.deactivation.deactivatedAt)) }
+                  : {}),
+              },
+            }
+          : {}),
         replacementAccessKeyId: state.newKey?.accessKeyId ?? null,
         ...(state.replaceError ? { replacementFailed: failureFields(state.replaceError) } : {}),
         ...(state.newKey ? { secretName: state.secretName } : {}),

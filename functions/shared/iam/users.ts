@@ -38,7 +38,6 @@ import {
   ListUserPoliciesCommand,
   ListUserTagsCommand,
   PutUserPermissionsBoundaryCommand,
-  PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
   TagUserCommand,
   UntagUserCommand,
@@ -438,10 +437,6 @@ export class IamUsers {
         new UpdateServiceSpecificCredentialCommand({ UserName: userName, ServiceSpecificCredentialId: credentialId, Status: to }),
       ),
     );
-  }
-
-  async putInlinePolicy(userName: string, policyName: string, document: string): Promise<void> {
-    await this.iam.send(new PutUserPolicyCommand({ UserName: userName, PolicyName: policyName, PolicyDocument: document }));
   }
 
   async tagUser(userName: string, tags: Readonly<Record<string, string>>): Promise<void> {
