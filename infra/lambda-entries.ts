@@ -3,6 +3,8 @@
  * each one (infra/lambda-bundling.ts). Read from the constants the constructs use.
  */
 import { SCAN_ENTRY } from './constructs/daily-scan';
+import { EXPOSURE_HEALTH_ENTRY, EXPOSURE_HEALTH_HANDLER } from './constructs/exposure-health';
+import { EXPOSURE_STEPS } from './constructs/exposure-response';
 import { REACTIONS_ENTRY } from './constructs/iam-event-reactions';
 import { ROTATION_STEPS } from './constructs/key-rotation';
 import { API_ENTRY } from './constructs/lifecycle-api';
@@ -36,4 +38,12 @@ export const DEPLOYED_FUNCTIONS: readonly DeployedFunction[] = [
   { name: 'scan', capability: 'scan', entry: SCAN_ENTRY, handler: 'handler' },
   { name: 'api', capability: 'api', entry: API_ENTRY, handler: 'handler' },
   { name: 'reactions', capability: 'reactions', entry: REACTIONS_ENTRY, handler: 'handler' },
+  // The exposed-key response is the reactions' sixth kind (issue 8): its steps and its Health trigger.
+  ...Object.entries(EXPOSURE_STEPS).map(([handler, step]) => ({
+    name: `exposure ${step.id}`,
+    capability: 'reactions' as const,
+    entry: step.entry,
+    handler,
+  })),
+  { name: 'exposure Health', capability: 'reactions', entry: EXPOSURE_HEALTH_ENTRY, handler: EXPOSURE_HEALTH_HANDLER },
 ];

@@ -12,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { parseConfig, type LifecycleConfig } from '../functions/shared/config';
 import { DailyScan } from './constructs/daily-scan';
+import { ExposureResponse } from './constructs/exposure-response';
 import { IamEventReactions } from './constructs/iam-event-reactions';
 import { workflowIdentity } from './constructs/workflow-identity';
 import { KeyRotation } from './constructs/key-rotation';
@@ -73,6 +74,8 @@ export class IamUserLifecycleStack extends Stack {
   readonly api: LifecycleApi;
   /** Reactions to CloudTrail IAM events (re-enable during offboarding, out-of-band keys, ...). */
   readonly reactions: IamEventReactions;
+  /** The exposed-key response: its workflow, containment policy and AWS Health trigger. */
+  readonly exposure: ExposureResponse;
 
   constructor(scope: Construct, id: string, props: IamUserLifecycleStackProps) {
     super(scope, id, {
@@ -132,6 +135,14 @@ export class IamUserLifecycleStack extends Stack {
       notifications: this.notifications,
       secrets: this.secretsKey,
     });
+    this.exposure = new ExposureResponse(this, 'Exposure', {
+      functionSettings: this.functionSettings,
+      identity: workflowIdentity(this, 'exposure'),
+      userAccess: this.userAccess,
+      notifications: this.notifications,
+      secrets: this.secretsKey,
+      rotationCreateAndStore: this.keyRotation.functions.createAndStore,
+    });
     this.api = new LifecycleApi(this, 'Api', {
       functionSettings: this.functionSettings,
       userAccess: this.userAccess,
@@ -139,6 +150,7 @@ export class IamUserLifecycleStack extends Stack {
       secrets: this.secretsKey,
       rotationStateMachine: this.keyRotation.stateMachine,
       offboarding: this.offboarding,
+      exposure: this.exposure,
       principals: this.config.api.principals,
       manageAccountLoggingRole: props.manageApiGatewayLoggingRole ?? true,
     });
@@ -159,6 +171,7 @@ export class IamUserLifecycleStack extends Stack {
     });
     new CfnOutput(this, 'RotationStateMachineArn', { value: this.keyRotation.stateMachine.stateMachineArn });
     new CfnOutput(this, 'OffboardingStateMachineArn', { value: this.offboarding.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ExposureStateMachineArn', { value: this.exposure.stateMachine.stateMachineArn });
     new CfnOutput(this, 'SnapshotBucketName', {
       value: this.offboarding.bucket.bucketName,
       description: 'Offboarding snapshots and records (offboarding/<user>/<execution>/), versioned',

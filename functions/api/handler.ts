@@ -15,6 +15,8 @@ import { startOnDemandRotation } from '../rotation/on-demand';
 import { MAX_OBSERVATION_DAYS } from '../offboarding/service';
 import { approvalRequired } from '../offboarding/approval';
 import { NoPendingApprovalError, SelfApprovalError } from '../offboarding/errors';
+import { exposureApiRoute } from '../exposure/api-route';
+import { UnknownAccessKeyError } from '../exposure/start';
 import { userView } from './user-view';
 import { parseJsonObject, requireUserName, optionalString, optionalPositiveInteger } from './validation';
 
@@ -83,6 +85,7 @@ function statusFor(error: unknown): number {
   if (error instanceof SelfApprovalError) return 403;
   if (error instanceof NoPendingApprovalError) return 404;
   if (error instanceof UserNotFoundError || error instanceof NoRunningWorkflowError) return 404;
+  if (error instanceof UnknownAccessKeyError) return 404;
   if (error instanceof LifecycleError) return 409;
   return 500;
 }
@@ -171,6 +174,7 @@ export function makeApiHandler(deps: ApiDeps) {
       const userName = requireUserName(event.pathParameters?.userName);
       return respond(200, await userView(deps, userName));
     },
+    'POST /exposures': exposureApiRoute(deps),
   };
 
   return async function handler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {

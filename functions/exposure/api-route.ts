@@ -1,9 +1,8 @@
 /**
  * POST /exposures {"accessKeyId", "reason"}: starts the exposure response for the key's owner.
  * 202 when started, 200 when a response for that key already runs (or ran), 400 for bad input, 404
- * for a key of no user of this account. To be added to functions/api/handler.ts's routes together
- * with the route in infra/constructs/lifecycle-api.ts (API_ROUTES, route group 'rotate') and the
- * API role's states:StartExecution on the exposure state machine.
+ * for a key of no user of this account. A route of functions/api/handler.ts; deployed by
+ * infra/constructs/exposure-api.ts (route group 'rotate').
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseJsonObject, optionalString } from '../api/validation';

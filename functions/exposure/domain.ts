@@ -70,9 +70,7 @@ export function planExposure(
 ): ExposurePlan {
   const exposed = keys.find((k) => k.accessKeyId === exposedKeyId);
   if (!exposed) return { kind: 'unknown-key', note: `access key ${exposedKeyId} no longer belongs to the user` };
-  if (scope !== 'managed') {
-    return { kind: 'notify-only', note: `the user is ${scope}: nothing was changed, a person must act on the exposed key` };
-  }
+  if (scope !== 'managed') return notifyOnlyPlan(scope);
   const earlier = responseStartedAt.getTime() - CLOCK_SKEW_ALLOWANCE_MS;
   const occupying = keys.filter((k) => k.accessKeyId !== exposedKeyId && keyCreatedAt(k).getTime() < earlier);
   if (occupying.length > 0) {
@@ -87,6 +85,11 @@ export function planExposure(
     replace: true,
     note: 'a replacement key was created and stored before the exposed key was deactivated',
   };
+}
+
+/** A protected or out-of-scope user: reported only, nothing changed (a person acts). */
+export function notifyOnlyPlan(scope: 'protected' | 'out-of-scope'): ExposurePlan {
+  return { kind: 'notify-only', note: `the user is ${scope}: nothing was changed, a person must act on the exposed key` };
 }
 
 /** One CloudTrail event, reduced to what the summary needs (never request or response bodies). */

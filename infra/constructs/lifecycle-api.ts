@@ -18,6 +18,8 @@ import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
 import type { Offboarding } from './offboarding';
 import type { SecretsKey } from './secrets-key';
 import { executionArnPattern } from './state-machine-definition';
+import { addExposureRoute } from './exposure-api';
+import type { ExposureResponse } from './exposure-response';
 import { APPROVALS_ROOT } from '../../functions/offboarding/approval-keys';
 import { API_ROUTE_GROUPS, DEFAULT_CONFIG, type ApiAccess, type ApiRouteGroup } from '../../functions/shared/config';
 
@@ -39,6 +41,7 @@ export const API_ROUTES = [
   'POST /rotations',
   'POST /rotations/{userName}/rollback',
   'GET /users/{userName}',
+  'POST /exposures',
 ] as const;
 
 export type ApiRoute = (typeof API_ROUTES)[number];
@@ -55,6 +58,7 @@ export const API_ROUTE_GROUP: Readonly<Record<ApiRoute, ApiRouteGroup>> = {
   'POST /rotations': 'rotate',
   'POST /rotations/{userName}/rollback': 'rotate',
   'GET /users/{userName}': 'read',
+  'POST /exposures': 'rotate',
 };
 
 /** Principal tag whose value names the caller's route groups, space-separated (`offboard read`). */
@@ -159,6 +163,8 @@ export interface LifecycleApiProps {
   readonly rotationStateMachine: sfn.StateMachine;
   /** The offboarding capability: its workflow and its records. */
   readonly offboarding: Offboarding;
+  /** The exposed-key response: POST /exposures starts it (./exposure-api.ts). */
+  readonly exposure: ExposureResponse;
   /**
    * Who may call each route group (config `api.principals`); an empty group admits principals of
    * this account tagged `iam-lifecycle:api` with the group's name.
@@ -210,6 +216,8 @@ export class LifecycleApi extends Construct {
   readonly rotationRequestModel: apigateway.Model;
   /** Body of POST /offboardings/{userName}/approval. */
   readonly approvalRequestModel: apigateway.Model;
+  /** Body of POST /exposures. */
+  readonly exposureRequestModel: apigateway.Model;
   /** The REST API's resource policy (who may call which route group). */
   readonly resourcePolicy: iam.PolicyDocument;
   /** Alarms when the API answers 5xx (the handler turns unexpected errors into 500). */
@@ -439,6 +447,14 @@ export class LifecycleApi extends Construct {
     rotations.addResource('{userName}').addResource('rollback').addMethod('POST', integration, withUserName);
 
     this.api.root.addResource('users').addResource('{userName}').addMethod('GET', integration, withUserName);
+    this.exposureRequestModel = addExposureRoute({
+      api: this.api,
+      integration,
+      requestValidator: this.requestValidator,
+      handler: this.function,
+      userAccess,
+      exposure: props.exposure,
+    });
 
     acknowledge(
       this.api,

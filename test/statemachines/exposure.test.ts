@@ -2,7 +2,13 @@
  * The exposed-key response end to end: the real exposure.asl.json and handlers against moto, with a
  * live workload reading its secret. Contain, replace, deactivate at once, report, delete after grace.
  */
-import { AttachUserPolicyCommand, CreatePolicyCommand, GetPolicyVersionCommand, GetPolicyCommand, ListUserPoliciesCommand } from '@aws-sdk/client-iam';
+import {
+  AttachUserPolicyCommand,
+  CreatePolicyCommand,
+  GetPolicyVersionCommand,
+  GetPolicyCommand,
+  ListUserPoliciesCommand,
+} from '@aws-sdk/client-iam';
 import { startExposureResponse } from '../../functions/exposure/start';
 import { CONTAINMENT_POLICY_NAME, CONTAINMENT_STATEMENT } from '../../functions/exposure/domain';
 import { seedUser } from '../../functions/local/seed';

@@ -6,7 +6,7 @@
 import { rotationTiming, secretNameFor } from '../../shared/config';
 import { requireString } from '../../shared/steps';
 import { decideScope, offboardingPhaseOf } from '../../shared/scope';
-import { planExposure, quarantinePolicies } from '../domain';
+import { notifyOnlyPlan, planExposure, quarantinePolicies } from '../domain';
 import { stepRunner, type ExposureDeps, type ExposureRequest, type ExposureState } from './context';
 
 export function makeAssess(deps: ExposureDeps) {
@@ -20,14 +20,18 @@ export function makeAssess(deps: ExposureDeps) {
       const execution = await deps.guard.assertLive('exposure', request.executionId, userName);
       const input = (execution.input ?? {}) as { accessKeyId?: unknown; reason?: unknown; source?: unknown; eventId?: unknown };
       const user = await iam.getUser(userName, { tagsFromGetUser: true });
-      const keys = await iam.listAccessKeys(userName);
       const scope = decideScope(user, config, deps.automationUserNames);
-      let plan = planExposure(keys, accessKeyId, scope.kind, execution.startDate);
+      // The keys and policies of a user out of scope or protected are not read (the roles may not):
+      // its key was found by the starter, and the answer is notify-only whatever they are.
+      const managed = scope.kind === 'managed';
+      let plan = managed
+        ? planExposure(await iam.listAccessKeys(userName), accessKeyId, scope.kind, execution.startDate)
+        : notifyOnlyPlan(scope.kind);
       // A user being offboarded keeps its credentials disabled: contain and deactivate, never add a key.
       if (plan.kind === 'respond' && plan.replace && offboardingPhaseOf(user.tags) !== undefined) {
         plan = { kind: 'respond', replace: false, note: 'no replacement: the user is being offboarded' };
       }
-      const quarantine = quarantinePolicies(await iam.listAttachedPolicies(userName));
+      const quarantine = managed ? quarantinePolicies(await iam.listAttachedPolicies(userName)) : [];
       logger.info('exposure assessed', { userName, accessKeyId, plan: plan.kind });
       return {
         status: plan.kind,
