@@ -90,6 +90,8 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:IamUserLifecycle-KeyRotation:*]',
         // The offboarding steps' execution guard and history reads (fixed state machine name).
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:IamUserLifecycle-Offboarding:*]',
+        // The exposure steps' execution guard and the starters' look-up of a running response.
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:IamUserLifecycle-ExposureResponse:*]',
         'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/offboarding/*]',
         'AwsSolutions-IAM5[Resource::<OffboardingSnapshotBucketAA4520F5.Arn>/approvals/*]',
         // The reactions' idempotency markers and re-enable records (keyed by CloudTrail eventID).
@@ -99,6 +101,8 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
         'AwsSolutions-APIG3',
         'AwsSolutions-COG4',
         'AwsSolutions-L1',
+        // The AWS Health rule's dead-letter queue has no dead-letter queue of its own.
+        'AwsSolutions-SQS3',
       ].sort(),
     );
     for (const ack of acks) {
@@ -122,7 +126,7 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
     }
   });
 
-  it('acknowledge AwsSolutions-L1 (runtime) on the sixteen functions only', () => {
+  it('acknowledge AwsSolutions-L1 (runtime) on the twenty-four functions only', () => {
     // Act
     const l1 = acknowledgements(s.stack).filter((a) => a.id === 'AwsSolutions-L1');
     // Assess
@@ -132,8 +136,10 @@ describe('cdk-nag AwsSolutions checks on the default stack', () => {
       ...Object.values(s.stack.offboarding.functions),
       s.stack.api.function,
       s.stack.reactions.function,
+      ...Object.values(s.stack.exposure.functions),
+      s.stack.exposure.health.function,
     ];
-    expect(functions).toHaveLength(16);
+    expect(functions).toHaveLength(24);
     expect(l1.map((a) => a.path).sort()).toEqual(functions.map((f) => f.function.node.path).sort());
   });
 
