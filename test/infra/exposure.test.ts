@@ -70,7 +70,10 @@ const EXPECTED: Record<string, string[]> = {
     ...onUsers('GetAccessKeyLastUsed'),
     'states:StartExecution on exposure state machine',
     'states:DescribeExecution on exposure executions',
+    // SqsDestination (handler failures after Lambda's async retries): send, and find the queue.
     'sqs:SendMessage on dead-letter queue',
+    'sqs:GetQueueAttributes on dead-letter queue',
+    'sqs:GetQueueUrl on dead-letter queue',
   ],
 };
 
@@ -236,10 +239,7 @@ describe('exposure response with the default config', () => {
     const machineArn = s.stack.resolve(s.stack.exposure.stateMachine.stateMachineArn) as unknown;
     const rotationWriter = s.stack.keyRotation.functions.createAndStore;
     const exposureWriter = s.stack.exposure.functions.createAndStore;
-    const writers = JSON.stringify([
-      s.stack.resolve(rotationWriter.role.roleArn),
-      s.stack.resolve(exposureWriter.role.roleArn),
-    ]);
+    const writers = JSON.stringify([s.stack.resolve(rotationWriter.role.roleArn), s.stack.resolve(exposureWriter.role.roleArn)]);
     // Act
     const starters = [s.stack.exposure.health.function, s.stack.api.function].map((fn) => envOf(fn).EXPOSURE_STATE_MACHINE_ARN);
     const writerEnvs = [rotationWriter, exposureWriter].map((fn) => JSON.stringify(envOf(fn).SECRET_WRITER_ROLE_ARNS));
@@ -265,9 +265,9 @@ describe('exposure response with the default config', () => {
     // Assess
     expect(start).toEqual([expect.objectContaining({ Action: 'states:StartExecution', Resource: machineArn })]);
     expect(exposures).toBeDefined();
-    expect(
-      methods.filter((m) => JSON.stringify(m.Properties.ResourceId) === JSON.stringify({ Ref: exposures![0] })),
-    ).toEqual([expect.objectContaining({ Properties: expect.objectContaining({ HttpMethod: 'POST', AuthorizationType: 'AWS_IAM' }) })]);
+    expect(methods.filter((m) => JSON.stringify(m.Properties.ResourceId) === JSON.stringify({ Ref: exposures![0] }))).toEqual([
+      expect.objectContaining({ Properties: expect.objectContaining({ HttpMethod: 'POST', AuthorizationType: 'AWS_IAM' }) }),
+    ]);
   });
 });
 

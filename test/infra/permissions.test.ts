@@ -281,6 +281,60 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...WRITE_RECORDS,
     's3:GetObject on approval records',
     's3:PutObject on approval records',
+    // POST /exposures (functions/exposure/start.ts): start or find the response for the key
+    'states:StartExecution on exposure state machine',
+    'states:DescribeExecution on exposure executions',
+  ],
+  // functions/exposure/steps/* (test/infra/exposure.test.ts pins the same sets with comments)
+  'exposure.assess': [
+    ...LOGS,
+    ...USER,
+    ...onUsers('ListAccessKeys', 'ListAttachedUserPolicies'),
+    'states:DescribeExecution on exposure executions',
+  ],
+  'exposure.contain': [...LOGS, ...USER, ...onUsers('AttachUserPolicy'), 'states:DescribeExecution on exposure executions'],
+  'exposure.createAndStore': [
+    ...LOGS,
+    ...USER,
+    ...onUsers('ListAccessKeys', 'GetAccessKeyLastUsed', 'CreateAccessKey', 'DeleteAccessKey'),
+    'secretsmanager:DescribeSecret on managed secrets',
+    'secretsmanager:GetResourcePolicy on managed secrets',
+    'secretsmanager:PutResourcePolicy on managed secrets',
+    'secretsmanager:PutSecretValue on managed secrets',
+    'secretsmanager:CreateSecret on managed secrets',
+    'secretsmanager:TagResource on managed secrets',
+    'states:DescribeExecution on exposure executions',
+    ...PUBLISH,
+  ],
+  'exposure.deactivateExposedKey': [
+    ...LOGS,
+    ...USER,
+    ...onUsers('UpdateAccessKey'),
+    'states:DescribeExecution on exposure executions',
+  ],
+  'exposure.reportExposure': [
+    ...LOGS,
+    'cloudtrail:LookupEvents on *',
+    'states:DescribeExecution on exposure executions',
+    ...PUBLISH,
+  ],
+  'exposure.deleteExposedKey': [
+    ...LOGS,
+    ...USER,
+    ...onUsers('ListAccessKeys', 'DeleteAccessKey'),
+    'states:DescribeExecution on exposure executions',
+    ...PUBLISH,
+  ],
+  'exposure.notifyFailed': [...LOGS, ...PUBLISH],
+  'exposure.health': [
+    ...LOGS,
+    ...onUsers('GetAccessKeyLastUsed'),
+    'states:StartExecution on exposure state machine',
+    'states:DescribeExecution on exposure executions',
+    // SqsDestination (handler failures after Lambda's async retries): send, and find the queue.
+    'sqs:SendMessage on exposure dead-letter queue',
+    'sqs:GetQueueAttributes on exposure dead-letter queue',
+    'sqs:GetQueueUrl on exposure dead-letter queue',
   ],
 };
 
@@ -291,6 +345,8 @@ function functionsOf(s: Synthesized): Record<string, LifecycleFunction> {
     ...Object.fromEntries(Object.entries(s.stack.offboarding.functions).map(([step, fn]) => [`offboarding.${step}`, fn])),
     api: s.stack.api.function,
     reactions: s.stack.reactions.function,
+    ...Object.fromEntries(Object.entries(s.stack.exposure.functions).map(([step, fn]) => [`exposure.${step}`, fn])),
+    'exposure.health': s.stack.exposure.health.function,
   };
 }
 
@@ -309,6 +365,9 @@ function resourceLabeler(s: Synthesized, fn: LifecycleFunction): (resource: unkn
     [render(stack.resolve(workflowIdentity(stack, 'rotation').stateMachineArn)), 'rotation state machine'],
     [render(stack.resolve(workflowIdentity(stack, 'rotation').executionArnPattern)), 'rotation executions'],
     [render(stack.resolve(stack.offboarding.stateMachine.stateMachineArn)), 'offboarding state machine'],
+    [render(stack.resolve(stack.exposure.stateMachine.stateMachineArn)), 'exposure state machine'],
+    [render(stack.resolve(workflowIdentity(stack, 'exposure').executionArnPattern)), 'exposure executions'],
+    [render(stack.resolve(stack.exposure.health.deadLetterQueue.queueArn)), 'exposure dead-letter queue'],
     [render(stack.resolve(stack.offboarding.bucket.bucketArn)), 'snapshot bucket'],
     [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/offboarding/*`, 'offboarding records'],
     [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/reactions/events/*`, 'reaction event markers'],
@@ -361,12 +420,12 @@ const NON_USER_WRITE_SIDS = ['ChangeGroupMembership', 'DeleteVirtualMfaDevices']
 /** Roles whose user writes are split: unrestricted writes, and tagging limited to the offboarding tag keys. */
 const TAG_LIMITED_ROLES = 4; // disableUser, checkStillDisabled, deleteUser, restoreUser
 /** Roles that may attach (disable, check) or detach (restore) the stack's deny policy, and no other. */
-const DENY_POLICY_ROLES = 4; // + reactions (re-disable)
-const DENY_POLICY_SIDS = ['AttachDenyPolicyOnly', 'DetachDenyPolicyOnly'];
+const DENY_POLICY_ROLES = 5; // + reactions (re-disable), + exposure Contain (the containment policy only)
+const DENY_POLICY_SIDS = ['AttachDenyPolicyOnly', 'DetachDenyPolicyOnly', 'AttachContainmentPolicyOnly'];
 /** Roles with IAM writes on users. */
-const USER_WRITE_ROLES = 10; // prepare, createAndStore, deactivateOldKey, finishRotation, 4 offboarding steps, api, reactions
+const USER_WRITE_ROLES = 13; // prepare, createAndStore, deactivateOldKey, finishRotation, 4 offboarding steps, api, reactions, 3 exposure steps
 /** Roles reading IAM users. */
-const USER_READ_ROLES = 14; // prepare, checkCutover, deactivateOldKey, finishRotation, createAndStore, scan, 6 offboarding steps, api, reactions
+const USER_READ_ROLES = 20; // prepare, checkCutover, deactivateOldKey, finishRotation, createAndStore, scan, 6 offboarding steps, api, reactions, 5 exposure steps, exposure health
 
 function statementsOfRole(s: Synthesized, role: IRole): Statement[] {
   return roleStatements(s.template, logicalId(s.stack, role));
@@ -470,7 +529,10 @@ describe('IAM permissions with the default config', () => {
     const grants = ['iam:PutUserPolicy', 'iam:AddUserToGroup', 'iam:PutUserPermissionsBoundary', 'iam:CreateLoginProfile'];
     // Act
     const allows = allIdentityStatements(s.template).filter((st) => st.Effect === 'Allow');
-    const attach = allows.filter((st) => asArray(st.Action).includes('iam:AttachUserPolicy'));
+    // The exposure's containment policy (a deny of temporary credentials): test/infra/exposure.test.ts.
+    const attach = allows.filter(
+      (st) => asArray(st.Action).includes('iam:AttachUserPolicy') && st.Sid !== 'AttachContainmentPolicyOnly',
+    );
     const restoreActions = statementsOfRole(s, restoreUser.role)
       .filter((st) => st.Effect === 'Allow')
       .flatMap((st) => asArray(st.Action));
@@ -683,9 +745,19 @@ describe('IAM permissions with the default config', () => {
     );
   });
 
-  it('makes createAndStore the only writer of the secrets and keeps their policies from granting', () => {
+  it('makes the create-and-store steps (rotation, exposure) the only writers of the secrets and keeps their policies from granting', () => {
     // Prepare
     const createAndStore = s.stack.keyRotation.functions.createAndStore;
+    const writers = {
+      'Fn::Join': [
+        '',
+        [
+          s.stack.resolve(createAndStore.role.roleArn),
+          ',',
+          s.stack.resolve(s.stack.exposure.functions.createAndStore.role.roleArn),
+        ],
+      ],
+    };
     const props = s.template.findResources('AWS::Lambda::Function')[logicalId(s.stack, createAndStore.function)]!.Properties as {
       Environment: { Variables: Record<string, unknown> };
     };
@@ -694,7 +766,7 @@ describe('IAM permissions with the default config', () => {
       asArray(st.Action).includes('secretsmanager:PutResourcePolicy'),
     )!;
     // Assess
-    expect(props.Environment.Variables.SECRET_WRITER_ROLE_ARNS).toEqual(s.stack.resolve(createAndStore.role.roleArn));
+    expect(props.Environment.Variables.SECRET_WRITER_ROLE_ARNS).toEqual(writers);
     expect(put.Condition).toEqual({ Bool: { 'secretsmanager:BlockPublicPolicy': 'true' } });
   });
 
@@ -811,6 +883,7 @@ describe('IAM permissions shaped by the config', () => {
         st.Effect === 'Allow' &&
         !NON_USER_WRITE_SIDS.includes(st.Sid ?? '') &&
         st.Sid !== 'IdentifyAnyUser' &&
+        st.Sid !== 'FindKeyOwnerAnyUser' && // read-only, any user: test/infra/exposure.test.ts
         asArray(st.Action).some((a) => a.startsWith('iam:') && !a.includes('CredentialReport')),
     );
     // Assess
@@ -825,9 +898,10 @@ describe('IAM permissions shaped by the config', () => {
       s.stack.keyRotation.functions.prepare,
       s.stack.offboarding.functions.validateOffboarding,
       s.stack.api.function,
+      s.stack.exposure.functions.assess,
     ].map((fn) => statementsOfRole(s, fn.role).filter((st) => st.Sid === 'IdentifyAnyUser'));
     // Assess
-    expect(identify).toHaveLength(3);
+    expect(identify).toHaveLength(4);
     for (const [st] of roles) {
       expect(st).toMatchObject({ Effect: 'Allow', Action: ['iam:GetUser', 'iam:ListUserTags'] });
       expect(asArray(st!.Resource).map(render)).toEqual([userArn('*')]);

@@ -146,6 +146,8 @@ const CHECK_STILL_DISABLED = (r: RoleUnderTest) => isStep(r, 'Offboarding', 'Che
 /** The CloudTrail reactions re-disable through the offboarding's own switch-off. */
 const REACTIONS = (r: RoleUnderTest) => isStep(r, 'Reactions', 'Function');
 const CREATE_AND_STORE = (r: RoleUnderTest) => isStep(r, 'KeyRotation', 'CreateAndStore[A-Za-z]*');
+/** The exposure response's replacement key: the rotation's create-and-store under the exposure's check. */
+const EXPOSURE_CREATE_AND_STORE = (r: RoleUnderTest) => isStep(r, 'Exposure', 'CreateAndStoreKey');
 const SNAPSHOT = (r: RoleUnderTest) => isStep(r, 'Offboarding', 'Snapshot');
 /** The offboarding steps that set or remove the offboarding's own tags. */
 const OFFBOARDING_TAGGERS = (r: RoleUnderTest) =>
@@ -373,12 +375,14 @@ describe.each(SETUPS)('trust boundaries with %s: what the stack roles can do, by
     });
 
     it('admits a tagged caller to the route groups its tag names and to no other', () => {
-      // Prepare: route groups (issue #6): offboard = /offboardings writes, rotate = /rotations, read = GETs.
+      // Prepare: route groups (issue #6): offboard = /offboardings writes, rotate = /rotations and /exposures, read = GETs.
       const { apiId, policy } = apiPolicy();
       const groupOf = (arn: string) => {
         const [method, resource] = /\/(GET|POST|DELETE|PUT|PATCH)(\/[^/]*)/.exec(arn.slice(arn.indexOf(apiId)))!.slice(1);
         if (method === 'GET') return 'read';
-        return resource === '/offboardings' ? 'offboard' : resource === '/rotations' ? 'rotate' : 'unknown';
+        if (resource === '/offboardings') return 'offboard';
+        // POST /exposures replaces and deactivates a key, as a rotation does: the rotate group.
+        return resource === '/rotations' || resource === '/exposures' ? 'rotate' : 'unknown';
       };
       const methods = methodArns(apiId);
       // Act
@@ -503,13 +507,15 @@ describe.each(SETUPS)('trust boundaries with %s: what the stack roles can do, by
       expect(decision).toBe('Allowed');
     });
 
-    it('lets no role but the create-and-store step create a managed secret or put its resource policy', () => {
+    it('lets no role but the create-and-store steps (rotation, exposure) create a managed secret or put its resource policy', () => {
       // Prepare
       const context = secretWriteContext();
+      const writers = pathsOf((r) => CREATE_AND_STORE(r) || EXPOSURE_CREATE_AND_STORE(r));
+      expect(writers).toHaveLength(2);
       // Act
       const others = ['secretsmanager:CreateSecret', 'secretsmanager:PutResourcePolicy'].flatMap((action) =>
         allowedRoles(action, secretArn, context)
-          .filter((path) => !pathsOf(CREATE_AND_STORE).includes(path))
+          .filter((path) => !writers.includes(path))
           .map((path) => `${path}: ${action}`),
       );
       // Assess
