@@ -95,7 +95,7 @@ describe('API resource policy with the default config (principal tag iam-lifecyc
       'DELETE /offboardings/{userName}',
       'POST /offboardings/{userName}/approval',
     ]);
-    expect(routesOf('rotate')).toEqual(['POST /rotations', 'POST /rotations/{userName}/rollback']);
+    expect(routesOf('rotate')).toEqual(['POST /rotations', 'POST /rotations/{userName}/rollback', 'POST /exposures']);
     expect(routesOf('read')).toEqual(['GET /offboardings/{userName}', 'GET /users/{userName}']);
   });
 
@@ -119,6 +119,17 @@ describe('API resource policy with the default config (principal tag iam-lifecyc
     // Act / Assess: the resource policy alone admits it, with or without an identity policy
     expect(admitted(statements, tagged(value))).toEqual(expected);
     expect(admitted(statements, tagged(value, { identityAllows: false }))).toEqual(expected);
+  });
+
+  it('refuses POST /exposures (it replaces and deactivates a key) to every caller without the rotate group', () => {
+    // Prepare
+    const powerUser: ApiCaller = { principalArn: POWER_USER, account: ACCOUNT, identityAllows: true };
+    const callers = [powerUser, tagged('offboard read'), tagged('rotator'), tagged('')];
+    // Act
+    const admittedToExposures = callers.map((caller) => admitted(statements, caller).includes('POST /exposures'));
+    // Assess
+    expect(admittedToExposures).toEqual([false, false, false, false]);
+    expect(admitted(statements, tagged('rotate'))).toContain('POST /exposures');
   });
 
   it.each(['offboarder', 'reoffboard', 'offboarding read', 'Offboard', 'offboard,read', '*', ''])(

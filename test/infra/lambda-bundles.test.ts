@@ -23,6 +23,7 @@ const S3 = 'client-s3';
 const SECRETS = 'client-secrets-manager';
 const SFN = 'client-sfn';
 const SNS = 'client-sns';
+const CLOUDTRAIL = 'client-cloudtrail';
 
 /** What each function calls (its IAM statements say the same): the SDK clients and its step files. */
 const EXPECTED: Record<string, { clients: string[]; steps: string[] }> = {
@@ -44,13 +45,26 @@ const EXPECTED: Record<string, { clients: string[]; steps: string[] }> = {
   api: { clients: [IAM, S3, SECRETS, SFN], steps: [] },
   // Re-disables through the offboarding's own switchOff (offboarding/steps/disable.ts).
   reactions: { clients: [IAM, S3, SNS], steps: ['offboarding/disable'] },
+  // The exposed-key response (capability reactions): IAM, the guard (Step Functions), the topic.
+  'exposure Assess': { clients: [IAM, SFN, SNS], steps: ['exposure/assess'] },
+  'exposure Contain': { clients: [IAM, SFN, SNS], steps: ['exposure/contain'] },
+  // The rotation's own create-and-store under the exposure's check.
+  'exposure CreateAndStoreKey': {
+    clients: [IAM, SECRETS, SFN, SNS],
+    steps: ['exposure/create-and-store', 'rotation/create-and-store'],
+  },
+  'exposure DeactivateExposedKey': { clients: [IAM, SFN, SNS], steps: ['exposure/deactivate'] },
+  'exposure ReportExposure': { clients: [CLOUDTRAIL, IAM, SFN, SNS], steps: ['exposure/report'] },
+  'exposure DeleteExposedKey': { clients: [IAM, SFN, SNS], steps: ['exposure/delete'] },
+  'exposure NotifyFailed': { clients: [IAM, SFN, SNS], steps: ['exposure/report'] },
+  'exposure Health': { clients: [IAM, SFN], steps: [] },
 };
 
 /** Measured (bench/bundles.ts): 361-630 KB per function; every capability-wide bundle was 976-992 KB. */
 const MAX_BUNDLE_BYTES = 700 * 1024;
 const MAX_NOTIFY_BUNDLE_BYTES = 400 * 1024;
 
-const STEP_FILE = /^functions\/(rotation|offboarding)\/steps\/(.+)\.ts$/;
+const STEP_FILE = /^functions\/(rotation|offboarding|exposure)\/steps\/(.+)\.ts$/;
 
 /** The step files of a bundle (`rotation/prepare`, ...), the shared step context left out. */
 function stepFilesIn(bundle: BuiltBundle): string[] {
@@ -113,14 +127,17 @@ describe('the Lambda bundles', () => {
       const others = own.filter((file) => {
         const capability = capabilityOf(file);
         // The scan starts rotations (rotation/start, rotation/domain); the API starts and rolls back
-        // rotations and offboardings (their service code, never a step).
-        const allowed = {
-          rotation: ['rotation', 'shared'],
-          offboarding: ['offboarding', 'shared'],
-          scan: ['scan', 'rotation', 'shared'],
-          api: ['api', 'rotation', 'offboarding', 'shared'],
-          reactions: ['reactions', 'offboarding', 'shared'],
-        }[fn.capability];
+        // rotations and offboardings (their service code, never a step), and starts exposure responses.
+        // The exposure steps reuse the rotation's create-and-store and clock-skew rule.
+        const allowed = fn.name.startsWith('exposure ')
+          ? ['exposure', 'rotation', 'shared']
+          : {
+              rotation: ['rotation', 'shared'],
+              offboarding: ['offboarding', 'shared'],
+              scan: ['scan', 'rotation', 'shared'],
+              api: ['api', 'rotation', 'offboarding', 'exposure', 'shared'],
+              reactions: ['reactions', 'offboarding', 'shared'],
+            }[fn.capability];
         return !allowed.includes(capability ?? '');
       });
       // Assess
