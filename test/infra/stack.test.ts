@@ -710,6 +710,7 @@ describe('the stack with the default config', () => {
         'POST /offboardings': logicalId(s.stack, s.stack.api.offboardingRequestModel),
         'POST /rotations': logicalId(s.stack, s.stack.api.rotationRequestModel),
         'POST /offboardings/{userName}/approval': logicalId(s.stack, s.stack.api.approvalRequestModel),
+        'POST /exposures': logicalId(s.stack, s.stack.api.exposureRequestModel),
       } as Record<string, string>;
       // Act
       const all = methods();
@@ -933,6 +934,7 @@ describe('the stack with the default config', () => {
     // Assess
     expect(Object.keys(outputs).sort()).toEqual([
       'ApiUrl',
+      'ExposureStateMachineArn',
       'NotificationTopicArn',
       'OffboardingStateMachineArn',
       'RotationStateMachineArn',
