@@ -189,8 +189,7 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
   return {
     url: `http://127.0.0.1:${port}`,
     events: () => [...recorded],
-    activity: () =>
-      [...recorded.map(activityOfEvent), ...calls].sort((a, b) => a.eventTime.getTime() - b.eventTime.getTime()),
+    activity: () => [...recorded.map(activityOfEvent), ...calls].sort((a, b) => a.eventTime.getTime() - b.eventTime.getTime()),
     lookupEvents: (input) => lookupEvents(recorded, input),
     targetCalls: () => ({ ...counts }),
     stop: () =>

@@ -167,7 +167,8 @@ export async function react(input: ReactInput, deps: ReactDeps): Promise<number>
   }
   // In-process, the responses run inside this process: the verb waits for every one of them.
   const wait =
-    deps.waitExposure ?? (dispatcher.waitExposure ? (s: ExposureStarted) => dispatcher.waitExposure!(s.executionName) : undefined);
+    deps.waitExposure ??
+    (dispatcher.waitExposure ? (s: ExposureStarted) => dispatcher.waitExposure!(s.executionName) : undefined);
   if (!wait) return EXIT.done;
   let code: number = EXIT.done;
   for (const s of started) {
@@ -212,7 +213,12 @@ export async function reactCommand(
     ...(ctx.local
       ? {
           waitExposure: async (s) => {
-            const w = { kind: 'exposure' as const, userName: s.userName, executionName: s.executionName, oldAccessKeyId: s.accessKeyId };
+            const w = {
+              kind: 'exposure' as const,
+              userName: s.userName,
+              executionName: s.executionName,
+              oldAccessKeyId: s.accessKeyId,
+            };
             const final = await awaitWorkflow(session, ctx, w, () => ctx.local!.workflows.wait('exposure', s.executionName));
             if (final.status !== 'SUCCEEDED') await checkFinal(session, ctx, w, final);
             return final;

@@ -57,8 +57,6 @@ export function activityOfEvent(event: CloudTrailEvent): KeyActivityEvent {
  * The exposure response's activity port over a tap (a getter: the tap may start after the local
  * environment is built; no tap yet answers no events).
  */
-export function tapKeyActivity(
-  tap: () => { activity(): readonly KeyActivityEvent[] } | undefined,
-): KeyActivitySource {
+export function tapKeyActivity(tap: () => { activity(): readonly KeyActivityEvent[] } | undefined): KeyActivitySource {
   return new RecordedActivity(() => tap()?.activity() ?? []);
 }
