@@ -36,9 +36,11 @@ export function describeNotification(n: Notification): string {
         .map(([op, count]) => `${op} x${count}`)
         .join(', ')}`;
     case 'offboarding.reenabled': {
-      const by = (n.by as { arn?: string; type?: string } | undefined) ?? {};
+      // From the reactions (a CloudTrail event: who did it) or the observation's own periodic check.
+      const by = n.by as { arn?: string; type?: string } | undefined;
+      const what = by ? `${String(n.eventName)} by ${by.arn || by.type || 'unknown'}` : 'found by the observation check';
       return (
-        `${who}: ${String(n.eventName)} by ${by.arn || by.type || 'unknown'} during the offboarding; ` +
+        `${who}: re-enabled during the offboarding (${what}); ` +
         (n.disabledAgainAt ? `disabled again at ${String(n.disabledAgainAt)}` : 'not disabled again (notify only)') +
         ` (${list(n.findings)})`
       );
