@@ -69,6 +69,7 @@ export async function runningWorkflows(workflows: WorkflowPort): Promise<Running
   const running = [
     ...(await workflows.list('rotation', { runningOnly: true })),
     ...(await workflows.list('offboarding', { runningOnly: true })),
+    ...(await workflows.list('exposure', { runningOnly: true })),
   ];
   return running.map((e) => {
     const input = (e.input ?? {}) as { userName?: unknown };

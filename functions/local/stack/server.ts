@@ -143,6 +143,7 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
     const running = [
       ...(await local.workflows.list('rotation', { runningOnly: true })),
       ...(await local.workflows.list('offboarding', { runningOnly: true })),
+      ...(await local.workflows.list('exposure', { runningOnly: true })),
     ];
     const left = await describeLeftovers(
       { iam: local.iam, offboarding: local.offboardingService, endpoint: moto.endpoint, motoOwned: moto.owned },
