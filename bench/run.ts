@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { benchBundles } from './bundles';
 import { benchParseSelect } from './parse-select';
 import { benchReactions } from './reactions';
+import { benchReenable } from './reenable';
 import { benchRotation } from './rotation-calls';
 import { benchScanCalls } from './scan-calls';
 import { progress, seconds } from './util';
@@ -65,7 +66,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (!args.only || args.only === 'b') print(await benchParseSelect({ users: 5000, iterations: 15 }));
   if (!args.only || args.only === 'c') print(await benchRotation());
   if (!args.only || args.only === 'd') print(await benchBundles({ runs: 5 }));
-  if (!args.only || args.only === 'e') print(await benchReactions({ calls: 200 }));
+  if (!args.only || args.only === 'e') {
+    print(await benchReactions({ calls: 200 }));
+    print(await benchReenable({ runs: 30 }));
+  }
   progress(`done in ${seconds(performance.now() - t0)}${failedSizes > 0 ? `; ${failedSizes} size(s) of (a) failed` : ''}`);
   return failedSizes > 0 ? 1 : 0;
 }

@@ -14,6 +14,8 @@ import {
   CreatePolicyCommand,
   GetUserCommand,
   IAMClient,
+  ListAccessKeysCommand,
+  ListUserTagsCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import type { LifecycleConfig } from '../shared/config';
@@ -33,15 +35,17 @@ export async function runOffboardingDemo(args: {
   print: (line: string) => void;
   name: (base: string) => string;
   seedDeps: { iam: IAMClient; secrets: SecretStore; config: LifecycleConfig };
+  /** Runs during the observation period (once the user is disabled); answers problems found. */
+  during?: { observationDays: number; run: (userName: string, accessKeyId: string) => Promise<string[]> };
 }): Promise<string[]> {
-  const { endpoint, config, say, print, name, seedDeps } = args;
+  const { endpoint, config, say, print, name, seedDeps, during } = args;
   const iam = seedDeps.iam;
   const userName = name('departed-contractor');
   const problems: string[] = [];
 
   print('');
   say(`offboarding: seeding ${userName} with a console password, an access key, a group and policies`);
-  await seedUser(seedDeps, { userName, path: '/demo/contractors/', tags: { team: 'data' } });
+  const seeded = await seedUser(seedDeps, { userName, path: '/demo/contractors/', tags: { team: 'data' } });
   await iam.send(new CreateLoginProfileCommand({ UserName: userName, Password: 'Demo-Passw0rd-Not-Secret!' }));
   await iam.send(new CreateGroupCommand({ GroupName: name('data-readers') }));
   await iam.send(new AddUserToGroupCommand({ GroupName: name('data-readers'), UserName: userName }));
@@ -57,12 +61,20 @@ export async function runOffboardingDemo(args: {
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   try {
     const command = ['offboard', userName, '--reason', 'contract ended', '--endpoint', endpoint, '--config', configFile];
+    // Long enough an observation for the AWS CLI (seconds to start) to act during it.
+    if (during) command.push('--observation-days', String(during.observationDays));
     say(`$ iam-lifecycle ${command.map((c) => (c.includes(' ') ? `'${c}'` : c)).join(' ')}`);
-    const code = await main(
+    const offboarding = main(
       command,
       (line) => print(indent(line)),
       (line) => print(indent(line)),
     );
+    if (during) {
+      const keyId = seeded.accessKeyIds[0]!;
+      if (await disabled(iam, userName, keyId)) problems.push(...(await during.run(userName, keyId)));
+      else problems.push(`${userName} was not disabled within 20 s; the re-enable scene did not run`);
+    }
+    const code = await offboarding;
     if (code !== 0) problems.push(`iam-lifecycle offboard exited ${code}`);
 
     say(`$ iam-lifecycle status ${userName} --endpoint ${endpoint} --config ${configFile}`);
@@ -83,6 +95,19 @@ export async function runOffboardingDemo(args: {
   const secretLeft = await seedDeps.secrets.exists(`${config.secretPrefix}/${userName}`);
   say(`check ${userName}: user ${gone ? 'deleted' : 'STILL THERE'}; secret ${secretLeft ? 'scheduled for deletion' : 'gone'}`);
   return problems;
+}
+
+/** Waits until the offboarding has disabled the key and tagged the user (its observation began). */
+async function disabled(iam: IAMClient, userName: string, accessKeyId: string): Promise<boolean> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    const keys = await iam.send(new ListAccessKeysCommand({ UserName: userName }));
+    const tags = await iam.send(new ListUserTagsCommand({ UserName: userName }));
+    const inactive = keys.AccessKeyMetadata?.some((k) => k.AccessKeyId === accessKeyId && k.Status === 'Inactive');
+    if (inactive && tags.Tags?.some((t) => t.Key === 'iam-lifecycle:offboarding-execution')) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
 }
 
 function indent(text: string): string {

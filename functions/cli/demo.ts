@@ -13,6 +13,8 @@ import { localContext, loadCliConfig } from './context';
 import { formatScan, runScan } from './scan';
 import { runOffboardingDemo } from './demo-offboarding';
 import { describeNotification } from './notifications';
+import { exposureScene, reenableScene, startDemoTap, type DemoTap } from './demo-reactions';
+import { tapKeyActivity } from '../local/tap/activity';
 
 /** The demo's configuration: the production defaults, scaled, with a short grace period. */
 export const DEMO_CONFIG = {
@@ -40,6 +42,7 @@ export async function runDemo({ print, configFile }: DemoOptions): Promise<numbe
   const suffix = moto.owned ? '' : `-${randomBytes(3).toString('hex')}`;
   const name = (base: string) => `${base}${suffix}`;
   const workloads: RunningWorkload[] = [];
+  let demoTap: DemoTap | undefined;
   try {
     const config = loadCliConfig(configFile ? { configFile } : {}, {
       ...DEMO_CONFIG,
@@ -55,6 +58,8 @@ export async function runDemo({ print, configFile }: DemoOptions): Promise<numbe
             say(describeNotification(n));
           },
         },
+        // The exposure response reads a key's activity from the calls the event tap recorded.
+        keyActivity: tapKeyActivity(() => demoTap?.tap),
       },
       config,
     );
@@ -139,6 +144,11 @@ export async function runDemo({ print, configFile }: DemoOptions): Promise<numbe
     print(`  workload calls:    ${calls} made, ${failed} failed`);
     for (const s of stats) print(`    ${s.userName}: ${s.calls} calls, ${s.failed} failed, keys used ${s.keysUsed.join(' -> ')}`);
 
+    await local.ready(); // the offboarding deny policy the reactions re-attach
+    demoTap = await startDemoTap(moto.endpoint, local, say);
+    const tap = demoTap;
+    const scene = { demoTap: tap, iam: ctx.clients.iam, say, name, notifications };
+    let reenable: Awaited<ReturnType<typeof reenableScene>> | undefined;
     const offboardingProblems = await runOffboardingDemo({
       endpoint: moto.endpoint,
       config: ctx.config,
@@ -146,8 +156,31 @@ export async function runDemo({ print, configFile }: DemoOptions): Promise<numbe
       print,
       name,
       seedDeps,
+      during: {
+        observationDays: 20,
+        run: async (userName, accessKeyId) => {
+          say(`event tap at ${tap.tap.url}: calls through it emit CloudTrail events to the local reactions`);
+          reenable = await reenableScene({ ...scene, userName, accessKeyId, iamUsers: ctx.iam });
+          return reenable.problems;
+        },
+      },
     });
     problems.push(...offboardingProblems);
+
+    print('');
+    const exposure = await exposureScene({ ...scene, local, seedDeps });
+    problems.push(...exposure.problems);
+    const f = exposure.figures;
+    print('');
+    print('Reactions summary');
+    print(
+      `  re-enabled key re-disabled in: ${reenable?.reDisableMs !== undefined ? `${Math.round(reenable.reDisableMs)} ms` : 'n/a'} after the CloudTrail event (call made with ${reenable?.via ?? 'nothing'})`,
+    );
+    print(
+      `  exposed key's workload:        ${f.calls} calls, ${f.failedOnReplacement} failed on the replacement key, keys used ${f.keysUsed.join(' -> ')}`,
+    );
+    print(`                                 ${f.refusedOnExposed} calls refused on the exposed key once it was deactivated`);
+    print(`  key.exposed activity summary:  ${f.activityEvents} events`);
 
     print('');
     print(
@@ -158,6 +191,7 @@ export async function runDemo({ print, configFile }: DemoOptions): Promise<numbe
     return problems.length === 0 ? 0 : 1;
   } finally {
     await Promise.all(workloads.map((w) => w.stop()));
+    await demoTap?.tap.stop();
     await moto.stop();
   }
 }

@@ -8,12 +8,13 @@ import { offboardingStatus } from '../offboarding/service';
 import type { ExecutionSummary, WorkflowKind } from '../shared/workflows';
 import type { CliContext } from './context';
 import { offboardingDeps } from './offboard';
+import { exposureLeftState } from './exposure-left';
 
 export interface LeftWorkflow {
   readonly kind: WorkflowKind;
   readonly userName: string;
   readonly executionName: string;
-  /** Rotation: the key it retires. */
+  /** Rotation: the key it retires; exposure: the exposed key. */
   readonly oldAccessKeyId?: string;
 }
 
@@ -42,6 +43,11 @@ const oneLine = (text: string) => text.replace(/\s+/g, ' ').slice(0, 300);
 
 export async function leftStateParagraph(ctx: CliContext, w: LeftWorkflow, how: LeftHow): Promise<string> {
   try {
+    if (w.kind === 'exposure') {
+      const opening_ = opening(ctx, w, how, 'exposure response');
+      const accessKeyId = w.oldAccessKeyId ?? '';
+      return await exposureLeftState(ctx, { ...w, accessKeyId }, { ...how, opening: opening_ });
+    }
     return w.kind === 'rotation' ? await rotationLeft(ctx, w, how) : await offboardingLeft(ctx, w, how);
   } catch (error) {
     return `${opening(ctx, w, how, w.kind)} Its state could not be read (${(error as Error).message}); \`iam-lifecycle status ${w.userName}${how.target}\` shows it.`;

@@ -35,9 +35,44 @@ export function describeNotification(n: Notification): string {
       )
         .map(([op, count]) => `${op} x${count}`)
         .join(', ')}`;
+    case 'offboarding.reenabled': {
+      // From the reactions (a CloudTrail event: who did it) or the observation's own periodic check.
+      const by = n.by as { arn?: string; type?: string } | undefined;
+      const what = by ? `${String(n.eventName)} by ${by.arn || by.type || 'unknown'}` : 'found by the observation check';
+      return (
+        `${who}: re-enabled during the offboarding (${what}); ` +
+        (n.disabledAgainAt ? `disabled again at ${String(n.disabledAgainAt)}` : 'not disabled again (notify only)') +
+        ` (${list(n.findings)})`
+      );
+    }
+    case 'key.exposed':
+      return `${who}: exposed key ${String(n.accessKeyId)} ${String(n.action)}: ${describeExposure(n)}`;
     default: {
       const { type, ...rest } = n;
       return `${type} ${JSON.stringify(rest)}`;
     }
   }
+}
+
+/** The `key.exposed` notification's outcome and activity summary in one line. */
+function describeExposure(n: Notification): string {
+  const a = (n.activity ?? {}) as {
+    eventCount?: number;
+    eventNames?: { name: string; count: number }[];
+    sourceIps?: string[];
+    regions?: string[];
+    firstSeen?: string;
+    lastSeen?: string;
+    truncated?: boolean;
+    unavailable?: string;
+  };
+  const names = (a.eventNames ?? []).map((e) => `${e.name} x${e.count}`).join(', ') || 'none';
+  const activity = a.unavailable
+    ? `activity unavailable (${a.unavailable})`
+    : `activity ${a.eventCount ?? 0} events${a.truncated ? '+' : ''} (${names}) from ${list(a.sourceIps)} in ${list(a.regions)}` +
+      (a.firstSeen ? `, first ${a.firstSeen}, last ${String(a.lastSeen)}` : '');
+  return (
+    `replacement ${n.replacementAccessKeyId ? String(n.replacementAccessKeyId) : 'none'}, ` +
+    `${n.deactivated ? `deactivated (deleted after ${String(n.deleteAfter)})` : 'not deactivated'}; ${activity}`
+  );
 }

@@ -19,6 +19,7 @@ import { approveOffboardingCommand, cancelOffboardingCommand, offboardCommand } 
 import { reportCommand, scanCommand, statusCommand } from './commands/read';
 import { offboardPreviewCommand, rotatePreviewCommand } from './commands/preview';
 import { reactCommand } from './commands/react';
+import { exposeCommand } from './commands/expose';
 import { throughStack } from './commands/stack';
 import { localCommand } from './local-stack';
 import { configSetsTimeScale, DEFAULT_STACK_TIME_SCALE } from './session';
@@ -184,7 +185,17 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     )
     .requiredOption('--event <file>', 'the event as JSON: an EventBridge CloudTrail or Health event, or a CloudTrail record')
     .action(async (opts: { event: string }, cmd: Command) => {
-      done(await reactCommand(session(cmd), opts.event));
+      done(await reactCommand(session(cmd), opts.event, undefined, cmd));
+    });
+
+  program
+    .command('expose')
+    .description('respond to an exposed access key: contain, replace, deactivate now, report its activity, delete later')
+    .argument('<accessKeyId>', 'the exposed access key id (AKIA...)')
+    .option('--reason <text>', 'why (required; in the key.exposed notification)')
+    .option('--wait', 'through the local stack: wait for the response (local mode always waits)')
+    .action(async (accessKeyId: string, opts: { reason?: string; wait?: boolean }, cmd: Command) => {
+      done(await exposeCommand(session(cmd), cmd, accessKeyId, opts));
     });
 
   program

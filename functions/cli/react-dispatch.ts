@@ -5,8 +5,11 @@
  * are linked (until then the verb says which part of the build is missing and does nothing).
  */
 import type { CloudTrailEvent } from '../local/event-tap';
+import { exposuresFromHealthEvent } from '../exposure/health';
+import { startExposureResponse } from '../exposure/start';
 import { localReactions } from '../reactions/local';
 import { ValidationError } from '../shared/errors';
+import type { ExecutionSummary } from '../shared/workflows';
 import type { CliContext } from './context';
 
 /** One exposed key of a Health event (X: `exposuresFromHealthEvent`). */
@@ -35,6 +38,8 @@ export interface ReactionDispatcher {
   cloudTrail(event: CloudTrailEvent): Promise<unknown>;
   /** X: `startExposureResponse(deps, input)` on the local environment. */
   startExposure(input: ExposureInput): Promise<ExposureStarted>;
+  /** In-process local mode: the exposure runs inside this process, so the verb waits for it. */
+  waitExposure?(executionName: string): Promise<ExecutionSummary>;
 }
 
 export interface ReactionLinks {
@@ -45,18 +50,18 @@ export interface ReactionLinks {
 }
 
 /**
- * What this build links: the CloudTrail reactions on the local environment. The exposure response
- * (AWS Health events) is not in this build yet, so `exposuresFromHealthEvent` stays unlinked and a
- * Health event is refused with one line before anything is read.
+ * What this build links: the CloudTrail reactions and the exposure response (AWS Health events, one
+ * response per affected key) on the local environment.
  */
 export const LINKED_REACTIONS: ReactionLinks = {
+  exposuresFromHealthEvent,
   localDispatcher: (ctx) => {
-    if (!ctx.local) throw new ValidationError('react needs local mode (--endpoint URL) for a CloudTrail event');
+    const local = ctx.local;
+    if (!local) throw new ValidationError('react needs local mode (--endpoint URL) for a CloudTrail event');
     return {
-      cloudTrail: localReactions(ctx.local),
-      startExposure: async () => {
-        throw new ValidationError('this build has no exposure response; nothing was done');
-      },
+      cloudTrail: localReactions(local),
+      startExposure: (input) => startExposureResponse({ iam: local.iam, workflows: local.workflows }, input),
+      waitExposure: (executionName) => local.workflows.wait('exposure', executionName),
     };
   },
 };

@@ -22,6 +22,9 @@ export const ROUTED_VERBS = [
   'approve-offboarding',
   'status',
   'report',
+  // Through the stack's POST /exposures (functions/cli/commands/expose.ts, react.ts), not viaLocalStack.
+  'expose',
+  'react',
 ];
 
 export interface RoutingInput {

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { IAM_WRITE_CALLS, requestIdOf, requestParameters, responseElements, type CloudTrailEvent } from './tap/cloudtrail-shape';
 import { identityResolver, sigV4Scope, type UserIdentity } from './tap/identity';
 import { lookupEvents, type LookupEventsInput, type LookupEventsOutput } from './tap/lookup';
+import { actionOf, activityOfEvent, callActivity, type KeyActivityEvent } from './tap/activity';
 
 export type { CloudTrailEvent } from './tap/cloudtrail-shape';
 export type { LookupEventsInput, LookupEventsOutput } from './tap/lookup';
@@ -30,6 +31,11 @@ export interface EventTap {
   readonly url: string;
   /** The events recorded so far, oldest first. */
   events(): CloudTrailEvent[];
+  /**
+   * Every signed call through the tap (reads and writes of any query or JSON protocol service) as
+   * key activity, oldest first: what LookupEvents by AccessKeyId lists (./tap/activity.ts).
+   */
+  activity(): KeyActivityEvent[];
   /** CloudTrail LookupEvents over the recorded events. */
   lookupEvents(input?: LookupEventsInput): LookupEventsOutput;
   /** Requests the tap sent to the target: the forwarded calls and its own identity lookups. */
@@ -84,6 +90,8 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
   const clock = options.clock ?? (() => new Date());
   const onError = options.onError ?? (() => undefined);
   const recorded: CloudTrailEvent[] = [];
+  // Calls other than the emitted IAM writes (those are read back from `recorded`).
+  const calls: KeyActivityEvent[] = [];
   const counts = { forwarded: 0, identityLookups: 0 };
   const identity = identityResolver(async (body, headers) => {
     counts.identityLookups++;
@@ -122,7 +130,11 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
       const answer = await forward(target, req.method ?? 'GET', url, req.headers, body);
       res.writeHead(answer.status, answer.rawHeaders);
       res.end(answer.body);
-      if (!call || answer.status < 200 || answer.status >= 300) return;
+      const emits = call !== undefined && answer.status >= 200 && answer.status < 300;
+      const scope = sigV4Scope(req.headers.authorization);
+      const action = scope && !emits ? actionOf(url, req.headers, body) : undefined;
+      if (scope && action) calls.push(callActivity(scope, action, clock(), '127.0.0.1'));
+      if (!emits) return;
       // A failed lookup is tried once more; then the event still goes out (a write is never dropped),
       // naming only the key, as CloudTrail's `Unknown` identity does.
       const userIdentity: UserIdentity = who ??
@@ -177,6 +189,7 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
   return {
     url: `http://127.0.0.1:${port}`,
     events: () => [...recorded],
+    activity: () => [...recorded.map(activityOfEvent), ...calls].sort((a, b) => a.eventTime.getTime() - b.eventTime.getTime()),
     lookupEvents: (input) => lookupEvents(recorded, input),
     targetCalls: () => ({ ...counts }),
     stop: () =>

@@ -75,3 +75,40 @@ describe('local down: rotations left running', () => {
     ]);
   });
 });
+
+describe('local down: exposure responses left running', () => {
+  it('says when the exposed key still works, and the command that deactivates it or finishes the delete', async () => {
+    // Prepare
+    const exposure = (userName: string, accessKeyId: string): ExecutionSummary => ({
+      ...rotation(userName, accessKeyId),
+      kind: 'exposure',
+      name: `expose-${userName}-${accessKeyId}`,
+    });
+    const keys = {
+      early: [{ accessKeyId: 'AKIAEXP1', status: 'Active' }],
+      grace: [
+        { accessKeyId: 'AKIAEXP2', status: 'Inactive' },
+        { accessKeyId: 'AKIANEW2', status: 'Active' },
+      ],
+    };
+    // Act
+    const left = await describeLeftovers(deps(keys, false), [exposure('early', 'AKIAEXP1'), exposure('grace', 'AKIAEXP2')]);
+    // Assess
+    expect(left.map((l) => [l.kind, l.leaves, l.restore])).toEqual([
+      [
+        'exposure',
+        "early's exposed key AKIAEXP1 STILL WORKS: the response stopped before deactivating it",
+        [
+          'aws --endpoint-url http://127.0.0.1:5000 iam update-access-key --user-name early --access-key-id AKIAEXP1 --status Inactive   # now',
+        ],
+      ],
+      [
+        'exposure',
+        "grace's exposed key AKIAEXP2 stays inactive and is not deleted (grace period)",
+        [
+          'aws --endpoint-url http://127.0.0.1:5000 iam delete-access-key --user-name grace --access-key-id AKIAEXP2   # finish the response',
+        ],
+      ],
+    ]);
+  });
+});

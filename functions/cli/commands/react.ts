@@ -6,8 +6,10 @@
  * there reactions run from EventBridge. Malformed input: one line, exit 2, nothing done.
  */
 import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
 import type { CloudTrailEvent } from '../../local/event-tap';
 import { ValidationError } from '../../shared/errors';
+import type { ExecutionSummary } from '../../shared/workflows';
 import type { LifecycleApiClient } from '../api-client';
 import type { CliContext } from '../context';
 import { EXIT } from '../exit-codes';
@@ -16,9 +18,14 @@ import {
   missingLink,
   type HealthExposure,
   type ReactionDispatcher,
+  type ExposureStarted,
   type ReactionLinks,
 } from '../react-dispatch';
-import { openContext, type Session } from '../session';
+import { apiClient } from '../stack-client';
+import { stackFor } from '../stack-routing';
+import { awaitWorkflow, checkFinal, openContext, type Session } from '../session';
+import { finalLine, refuseStackOptions } from './expose';
+import { givenOptions } from './stack';
 
 export type ReactInput =
   | { readonly kind: 'cloudtrail'; readonly event: CloudTrailEvent }
@@ -117,6 +124,8 @@ export interface ReactDeps {
   /** Local mode: the local context (the dispatcher is built on it). Deployed: the stack's API. */
   readonly local?: CliContext;
   readonly api?: Pick<LifecycleApiClient, 'post'>;
+  /** Local in-process mode: waits for one started response (default: the dispatcher's waitExposure). */
+  readonly waitExposure?: (started: ExposureStarted & { readonly accessKeyId: string }) => Promise<ExecutionSummary>;
 }
 
 /** Dispatches one validated event; returns the exit code. */
@@ -143,6 +152,7 @@ export async function react(input: ReactInput, deps: ReactDeps): Promise<number>
     print(`${input.event.detail.eventName} (eventID ${input.event.detail.eventID}): ${JSON.stringify(outcome)}`);
     return EXIT.done;
   }
+  const started: (ExposureStarted & { accessKeyId: string })[] = [];
   for (const e of exposuresOf(input, links)) {
     const out = await dispatcher.startExposure({
       accessKeyId: e.accessKeyId,
@@ -150,21 +160,70 @@ export async function react(input: ReactInput, deps: ReactDeps): Promise<number>
       source: 'cli',
       eventId: e.eventArn,
     });
+    started.push({ ...out, accessKeyId: e.accessKeyId });
     print(
       `exposure of ${e.accessKeyId} (${e.code}, user ${out.userName}): ${out.started ? 'started' : 'already running'} ${out.executionName}`,
     );
   }
-  return EXIT.done;
+  // In-process, the responses run inside this process: the verb waits for every one of them.
+  const wait =
+    deps.waitExposure ??
+    (dispatcher.waitExposure ? (s: ExposureStarted) => dispatcher.waitExposure!(s.executionName) : undefined);
+  if (!wait) return EXIT.done;
+  let code: number = EXIT.done;
+  for (const s of started) {
+    const final = await wait(s);
+    print(`exposure of ${s.accessKeyId}: ${finalLine(final)}`);
+    if (final.status !== 'SUCCEEDED') code = EXIT.failed;
+  }
+  return code;
 }
 
-/** The verb: validates the file first (nothing opened for a malformed one), then dispatches. */
-export async function reactCommand(session: Session, file: string, links: ReactionLinks = LINKED_REACTIONS): Promise<number> {
+/**
+ * The verb: validates the file first (nothing opened for a malformed one), then dispatches: to the
+ * running local stack (a Health event: its POST /exposures per key), in-process (--endpoint), or to
+ * the deployed API.
+ */
+export async function reactCommand(
+  session: Session,
+  file: string,
+  links: ReactionLinks = LINKED_REACTIONS,
+  cmd?: Command,
+): Promise<number> {
   const input = classifyEvent(readEventFile(file), file);
+  const routing = cmd ? givenOptions(cmd) : undefined;
+  const state = routing ? stackFor({ command: 'react', ...routing }) : undefined;
+  if (state && routing) {
+    refuseStackOptions(routing.given);
+    if (input.kind === 'cloudtrail') {
+      throw new ValidationError(
+        `${input.event.detail.eventName} (eventID ${input.event.detail.eventID}): the local stack reacts to the calls through its event tap (${state.tapUrl ?? 'see `local status`'}); ` +
+          `replay a CloudTrail event in-process with --endpoint ${state.endpoint}; nothing was done`,
+      );
+    }
+    if (!session.options.json) session.printError(`(via the local stack at ${state.apiUrl}; --endpoint or --stack go elsewhere)`);
+    return react(input, { print: session.print, links, api: apiClient(state) });
+  }
   const ctx = await openContext(session, { quiet: true });
   return react(input, {
     print: session.print,
     links,
     ...(ctx.local ? { local: ctx } : {}),
     ...(ctx.api ? { api: ctx.api } : {}),
+    ...(ctx.local
+      ? {
+          waitExposure: async (s) => {
+            const w = {
+              kind: 'exposure' as const,
+              userName: s.userName,
+              executionName: s.executionName,
+              oldAccessKeyId: s.accessKeyId,
+            };
+            const final = await awaitWorkflow(session, ctx, w, () => ctx.local!.workflows.wait('exposure', s.executionName));
+            if (final.status !== 'SUCCEEDED') await checkFinal(session, ctx, w, final);
+            return final;
+          },
+        }
+      : {}),
   });
 }

@@ -69,6 +69,7 @@ export async function runningWorkflows(workflows: WorkflowPort): Promise<Running
   const running = [
     ...(await workflows.list('rotation', { runningOnly: true })),
     ...(await workflows.list('offboarding', { runningOnly: true })),
+    ...(await workflows.list('exposure', { runningOnly: true })),
   ];
   return running.map((e) => {
     const input = (e.input ?? {}) as { userName?: unknown };
@@ -141,7 +142,8 @@ export async function controlRoute(deps: ControlDeps, method: string, path: stri
         return { status: 200, body: await deps.userStatus(requireUserName(parts[1])) };
       case 'GET executions': {
         const kind = parts[1];
-        if (kind !== 'rotation' && kind !== 'offboarding') throw new ValidationError('kind must be rotation or offboarding');
+        if (kind !== 'rotation' && kind !== 'offboarding' && kind !== 'exposure')
+          throw new ValidationError('kind must be rotation, offboarding or exposure');
         // Without a name: every execution of the kind (read-only previews and the report list them).
         if (!parts[2]) return { status: 200, body: { executions: (await deps.workflows.list(kind)).map(summaryJson) } };
         const summary = await deps.workflows.describe(kind, parts[2] ?? '');

@@ -93,16 +93,37 @@ async function rotationLeft(deps: LeftoverDeps, userName: string, oldKeyId: stri
     : { leaves: `${userName} keeps its key ${oldKeyId}; no new key was created yet`, restore: [] };
 }
 
+/** An exposure response stopped: is the exposed key still usable, and what finishes the job. */
+async function exposureLeft(deps: LeftoverDeps, userName: string, keyId: string) {
+  const keys = await deps.iam.listAccessKeys(userName).catch(() => []);
+  const exposed = keys.find((k) => k.accessKeyId === keyId);
+  const aws = `aws --endpoint-url ${deps.endpoint} iam`;
+  if (!exposed) return { leaves: `${userName}'s exposed key ${keyId} is gone`, restore: [] };
+  if (exposed.status === 'Active') {
+    return {
+      leaves: `${userName}'s exposed key ${keyId} STILL WORKS: the response stopped before deactivating it`,
+      restore: [`${aws} update-access-key --user-name ${userName} --access-key-id ${keyId} --status Inactive   # now`],
+    };
+  }
+  return {
+    leaves: `${userName}'s exposed key ${keyId} stays inactive and is not deleted (grace period)`,
+    restore: [`${aws} delete-access-key --user-name ${userName} --access-key-id ${keyId}   # finish the response`],
+  };
+}
+
 /** What each still-running workflow leaves its user in when the stack stops now. */
 export async function describeLeftovers(deps: LeftoverDeps, running: readonly ExecutionSummary[]): Promise<LeftWorkflow[]> {
   return Promise.all(
     running.map(async (execution) => {
       const input = inputOf(execution);
       const userName = typeof input.userName === 'string' ? input.userName : '?';
+      const keyId = typeof input.accessKeyId === 'string' ? input.accessKeyId : '';
       const left =
         execution.kind === 'rotation'
-          ? await rotationLeft(deps, userName, typeof input.accessKeyId === 'string' ? input.accessKeyId : '')
-          : await offboardingLeft(deps, userName, input.action === 'restore');
+          ? await rotationLeft(deps, userName, keyId)
+          : execution.kind === 'exposure'
+            ? await exposureLeft(deps, userName, keyId)
+            : await offboardingLeft(deps, userName, input.action === 'restore');
       return {
         kind: execution.kind,
         executionName: execution.name,

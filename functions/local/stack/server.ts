@@ -19,6 +19,8 @@ import { startMoto, type MotoServer } from '../moto';
 import { CONTROL_PREFIX, controlRoute, TOKEN_HEADER, tokenMatches, type ShutdownReport } from './control';
 import { callerOf, fromApiResult, isLoopbackHost, toApiEvent } from './http-event';
 import { describeLeftovers } from './leftover';
+import { isExposureRequest, localExposureRoute } from './exposure-route';
+import { tapKeyActivity } from '../tap/activity';
 import { scheduleScans } from './scheduler';
 import { removeOwnState, writeStateExclusive, type StackState } from './state';
 
@@ -88,7 +90,8 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
         ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
         ...(options.region ? { region: options.region } : {}),
       },
-      { forwardNotifications: printingNotifier(log) },
+      // The exposure response reads a key's activity from the calls the tap recorded (moto has no CloudTrail).
+      { forwardNotifications: printingNotifier(log), keyActivity: tapKeyActivity(() => tap) },
     );
     await ctx.local!.ready();
     defaultCaller = await ctx.callerArn();
@@ -125,6 +128,7 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
     }),
     offboarding: offboardingApi(local.offboardingService),
   });
+  const exposures = localExposureRoute({ iam: local.iam, workflows: local.workflows }, log);
   const schedule = scheduleScans(ctx.config.timeScale, async () => {
     const line = formatScan(await runScan(ctx, { dryRun: false })).split('\n')[0] ?? '';
     log(`scheduled scan: ${line}`);
@@ -139,6 +143,7 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
     const running = [
       ...(await local.workflows.list('rotation', { runningOnly: true })),
       ...(await local.workflows.list('offboarding', { runningOnly: true })),
+      ...(await local.workflows.list('exposure', { runningOnly: true })),
     ];
     const left = await describeLeftovers(
       { iam: local.iam, offboarding: local.offboardingService, endpoint: moto.endpoint, motoOwned: moto.owned },
@@ -200,7 +205,7 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
       }
       const caller = callerOf(req.headers, defaultCaller);
       const event = toApiEvent({ method, url, headers: req.headers, body }, caller, randomUUID());
-      const out = fromApiResult(await api(event));
+      const out = fromApiResult(await (isExposureRequest(method, url) ? exposures(event, caller) : api(event)));
       send(res, out.statusCode, out.body, out.headers);
     })().catch((error: Error) => {
       log(`request failed: ${error.name}: ${error.message}`);
