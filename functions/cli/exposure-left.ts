@@ -3,7 +3,7 @@
  * still usable, is the old-sessions deny in place, which key the secret holds, and the command that
  * finishes the job. Read from the account, never from what the workflow said.
  */
-import { DENY_OLD_SESSIONS_POLICY_NAME } from '../exposure/domain';
+import { CONTAINMENT_POLICY_NAME } from '../exposure/domain';
 import type { CliContext } from './context';
 
 export interface ExposureLeft {
@@ -18,18 +18,15 @@ export async function exposureLeftState(
   how: { readonly opening: string; readonly endpoint?: string; readonly target: string },
 ): Promise<string> {
   const keys = await ctx.iam.listAccessKeys(w.userName);
-  // The deny is an inline policy today; a managed policy attached by name is recognised too.
-  const policies = [
-    ...(await ctx.iam.listInlinePolicyNames(w.userName)),
-    ...(await ctx.iam.listAttachedPolicies(w.userName)).map((p) => p.policyName),
-  ];
+  // The containment policy is managed: named CONTAINMENT_POLICY_NAME locally, `<stack>-...ContainmentPolicy...` by CDK.
+  const policies = (await ctx.iam.listAttachedPolicies(w.userName)).map((p) => p.policyName);
   const exposed = keys.find((k) => k.accessKeyId === w.accessKeyId);
   const others = keys.filter((k) => k.accessKeyId !== w.accessKeyId).map((k) => `${k.accessKeyId} ${k.status}`);
-  const denied = policies.some((name) => name.startsWith(DENY_OLD_SESSIONS_POLICY_NAME));
+  const denied = policies.some((name) => name === CONTAINMENT_POLICY_NAME || name.includes('ContainmentPolicy'));
   const aws = `aws ${how.endpoint ? `--endpoint-url ${how.endpoint} ` : ''}iam`;
   const state =
     `${w.userName}: the exposed key ${w.accessKeyId} is ${exposed ? exposed.status : 'deleted'}` +
-    `${others.length > 0 ? `, other keys ${others.join(', ')}` : ''}; sessions issued before the response are ${denied ? '' : 'NOT '}denied.`;
+    `${others.length > 0 ? `, other keys ${others.join(', ')}` : ''}; the user's temporary credentials are ${denied ? '' : 'NOT '}denied.`;
   const advice =
     exposed?.status === 'Active'
       ? `The exposed key still works: run the response again (\`iam-lifecycle expose ${w.accessKeyId} --reason TEXT${how.target}\`) ` +

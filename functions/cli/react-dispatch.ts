@@ -60,7 +60,11 @@ export const LINKED_REACTIONS: ReactionLinks = {
     if (!local) throw new ValidationError('react needs local mode (--endpoint URL) for a CloudTrail event');
     return {
       cloudTrail: localReactions(local),
-      startExposure: (input) => startExposureResponse({ iam: local.iam, workflows: local.workflows }, input),
+      // ready(): the containment policy (and the deny policy) exist before a response needs them.
+      startExposure: async (input) => {
+        await local.ready();
+        return startExposureResponse({ iam: local.iam, workflows: local.workflows }, input);
+      },
       waitExposure: (executionName) => local.workflows.wait('exposure', executionName),
     };
   },

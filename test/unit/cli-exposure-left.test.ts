@@ -2,13 +2,13 @@
 import { leftStateParagraph } from '../../functions/cli/left-state';
 import type { CliContext } from '../../functions/cli/context';
 
-function ctx(keys: { accessKeyId: string; status: string }[], inline: string[]): CliContext {
+function ctx(keys: { accessKeyId: string; status: string }[], attached: string[]): CliContext {
   return {
     mode: 'local',
     iam: {
       listAccessKeys: async () => keys,
-      listInlinePolicyNames: async () => inline,
-      listAttachedPolicies: async () => [],
+      listAttachedPolicies: async () =>
+        attached.map((policyName) => ({ policyName, policyArn: `arn:aws:iam::123456789012:policy/${policyName}` })),
     },
   } as unknown as CliContext;
 }
@@ -22,7 +22,7 @@ it('an exposed key that still works: says so, and gives the command that deactiv
   // Assess
   expect(text).toContain('Interrupted: the exposure response expose-svc-AKIAEXP stopped with this process');
   expect(text).toContain('the exposed key AKIAEXP is Active');
-  expect(text).toContain('sessions issued before the response are NOT denied');
+  expect(text).toContain("the user's temporary credentials are NOT denied");
   expect(text).toContain('iam-lifecycle expose AKIAEXP --reason TEXT --endpoint http://127.0.0.1:5000');
   expect(text).toContain(
     'aws --endpoint-url http://127.0.0.1:5000 iam update-access-key --user-name svc --access-key-id AKIAEXP --status Inactive',
@@ -37,14 +37,14 @@ it('a contained and deactivated key: names the replacement and the delete that f
         { accessKeyId: 'AKIAEXP', status: 'Inactive' },
         { accessKeyId: 'AKIANEW', status: 'Active' },
       ],
-      ['iam-lifecycle-exposure-deny-old-sessions'],
+      ['IamUserLifecycle-ExposureResponseContainmentPolicy1A2B3C'],
     ),
     w,
     how,
   );
   // Assess
   expect(text).toContain(
-    'the exposed key AKIAEXP is Inactive, other keys AKIANEW Active; sessions issued before the response are denied',
+    "the exposed key AKIAEXP is Inactive, other keys AKIANEW Active; the user's temporary credentials are denied",
   );
   expect(text).toContain('delete-access-key --user-name svc --access-key-id AKIAEXP');
   expect(text).not.toContain('still works');

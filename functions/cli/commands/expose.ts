@@ -114,6 +114,7 @@ export async function exposeCommand(session: Session, cmd: Command, accessKeyId:
   }
   // Local mode: the response runs in this process, so the command waits for it.
   const local = ctx.local!;
+  await local.ready(); // the containment policy the response attaches
   const started = await startExposureResponse(
     { iam: local.iam, workflows: local.workflows },
     { accessKeyId, reason, source: 'cli', requestedBy: await cliCaller(ctx) },

@@ -13,6 +13,7 @@ export const API_RESOURCES = [
   '/rotations',
   '/rotations/{userName}/rollback',
   '/users/{userName}',
+  '/exposures',
 ] as const;
 
 /** The header that names the caller locally (`--as`); without it the endpoint's STS caller is used. */

@@ -19,7 +19,6 @@ import { startMoto, type MotoServer } from '../moto';
 import { CONTROL_PREFIX, controlRoute, TOKEN_HEADER, tokenMatches, type ShutdownReport } from './control';
 import { callerOf, fromApiResult, isLoopbackHost, toApiEvent } from './http-event';
 import { describeLeftovers } from './leftover';
-import { isExposureRequest, localExposureRoute } from './exposure-route';
 import { tapKeyActivity } from '../tap/activity';
 import { scheduleScans } from './scheduler';
 import { removeOwnState, writeStateExclusive, type StackState } from './state';
@@ -128,7 +127,6 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
     }),
     offboarding: offboardingApi(local.offboardingService),
   });
-  const exposures = localExposureRoute({ iam: local.iam, workflows: local.workflows }, log);
   const schedule = scheduleScans(ctx.config.timeScale, async () => {
     const line = formatScan(await runScan(ctx, { dryRun: false })).split('\n')[0] ?? '';
     log(`scheduled scan: ${line}`);
@@ -205,7 +203,7 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
       }
       const caller = callerOf(req.headers, defaultCaller);
       const event = toApiEvent({ method, url, headers: req.headers, body }, caller, randomUUID());
-      const out = fromApiResult(await (isExposureRequest(method, url) ? exposures(event, caller) : api(event)));
+      const out = fromApiResult(await api(event));
       send(res, out.statusCode, out.body, out.headers);
     })().catch((error: Error) => {
       log(`request failed: ${error.name}: ${error.message}`);
