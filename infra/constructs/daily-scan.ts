@@ -13,6 +13,7 @@ import { ScheduleTargetBase, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aw
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { acknowledge, iam5Resource } from '../nag';
 import { Construct } from 'constructs';
+import { applyAccountGrants, scanGrants } from './account-grants';
 import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
 import type { ManagedUserAccess } from './managed-user-access';
 import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
@@ -89,8 +90,7 @@ export class DailyScan extends Construct {
       extraEnvironment: { ROTATION_STATE_MACHINE_ARN: props.rotationStateMachine.stateMachineArn },
     });
     const role = this.function.role;
-    props.userAccess.grantCredentialReport(role);
-    props.userAccess.grant(role, { read: ['iam:ListAccessKeys', 'iam:ListUserTags'] });
+    applyAccountGrants(role, scanGrants(), props.userAccess, undefined);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'StartRotations',
