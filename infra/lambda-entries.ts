@@ -7,8 +7,9 @@ import { REACTIONS_ENTRY } from './constructs/iam-event-reactions';
 import { ROTATION_STEPS } from './constructs/key-rotation';
 import { API_ENTRY } from './constructs/lifecycle-api';
 import { OFFBOARDING_STEPS } from './constructs/offboarding';
+import { LIST_ACCOUNTS_ENTRY, SCAN_ACCOUNT_ENTRY } from './constructs/organization-scan';
 
-export type Capability = 'rotation' | 'offboarding' | 'scan' | 'api' | 'reactions';
+export type Capability = 'rotation' | 'offboarding' | 'scan' | 'api' | 'reactions' | 'organization';
 
 export interface DeployedFunction {
   /** e.g. `rotation Prepare` */
@@ -36,4 +37,7 @@ export const DEPLOYED_FUNCTIONS: readonly DeployedFunction[] = [
   { name: 'scan', capability: 'scan', entry: SCAN_ENTRY, handler: 'handler' },
   { name: 'api', capability: 'api', entry: API_ENTRY, handler: 'handler' },
   { name: 'reactions', capability: 'reactions', entry: REACTIONS_ENTRY, handler: 'handler' },
+  // Organization mode only (infra/constructs/organization-scan.ts).
+  { name: 'organization ListAccounts', capability: 'organization', entry: LIST_ACCOUNTS_ENTRY, handler: 'listAccounts' },
+  { name: 'organization ScanAccount', capability: 'organization', entry: SCAN_ACCOUNT_ENTRY, handler: 'scanAccount' },
 ];

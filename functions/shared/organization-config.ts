@@ -162,3 +162,27 @@ export function memberRoleArn(
 export function isAccountId(value: unknown): value is string {
   return typeof value === 'string' && ACCOUNT_ID.test(value);
 }
+
+/**
+ * The offboarding deny policy of a member account (the member StackSet creates it under this fixed
+ * name, so the hub knows its ARN in every account): `<memberRolePrefix>-offboarding-deny`.
+ */
+export function memberDenyPolicyName(org: Pick<OrganizationConfig, 'memberRolePrefix'>): string {
+  return `${org.memberRolePrefix}-offboarding-deny`;
+}
+
+export function memberDenyPolicyArn(
+  org: Pick<OrganizationConfig, 'memberRolePrefix'>,
+  accountId: string,
+  partition = 'aws',
+): string {
+  return `arn:${partition}:iam::${accountId}:policy/${memberDenyPolicyName(org)}`;
+}
+
+/**
+ * With secrets "member": the alias of the KMS key the member StackSet creates in each account (in
+ * the hub's region) for the secrets stored there, `alias/<memberRolePrefix>-secrets`.
+ */
+export function memberSecretsKeyAlias(org: Pick<OrganizationConfig, 'memberRolePrefix'>): string {
+  return `alias/${org.memberRolePrefix}-secrets`;
+}
