@@ -52,6 +52,8 @@ export const HUB_ROLE_PARAMETERS: Readonly<Record<MemberCapability, string>> = {
   reactions: 'HubReactionsRoleArns',
   read: 'HubReadRoleArns',
 };
+/** Sid of the one statement a member policy has beyond its hub Lambda's: resolving the secrets key alias. */
+export const RESOLVE_SECRETS_KEY_SID = 'ResolveSecretsKeyAlias';
 /** Stack parameter: ARN of the hub's organization event bus. */
 export const HUB_EVENT_BUS_PARAMETER = 'HubEventBusArn';
 /** Stack parameter: the hub's region, where the roles, policies and key are created. */
@@ -195,6 +197,18 @@ export class MemberStack extends Stack {
         );
         applyAccountGrants(policy as GrantTarget, stepGrants, userAccess, this.secretsKey);
         policies[step] = policy;
+      }
+      const store = policies.createAndStore;
+      if (capability === 'rotation' && store && this.secretsKey) {
+        // The hub knows this account's key by its alias only; CreateSecret's condition names the key
+        // ARN (secretsmanager:KmsKeyArn), so the store resolves the alias first (metadata, no use).
+        store.policy.addStatements(
+          new iam.PolicyStatement({
+            sid: RESOLVE_SECRETS_KEY_SID,
+            actions: ['kms:DescribeKey'],
+            resources: [this.secretsKey.key.keyArn],
+          }),
+        );
       }
       this.roles[capability] = role;
       this.policies[capability] = policies;
