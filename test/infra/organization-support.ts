@@ -6,8 +6,10 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { buildApp } from '../../infra/app';
+import { memberRoleName, type MemberCapability } from '../../functions/shared/organization-config';
 import type { MemberStack } from '../../infra/organization/member-stack';
 import type { IamUserLifecycleStack } from '../../infra/stack';
+import type { PolicyDocument } from '../support/policy-simulator';
 import { CDK_JSON_CONTEXT, type Json, type Statement } from './support';
 
 export const EXAMPLE_CONFIG = 'examples/organization.json';
@@ -60,6 +62,56 @@ export function managedPolicyStatements(template: Template, logicalId: string): 
   const policy = template.findResources('AWS::IAM::ManagedPolicy')[logicalId];
   if (!policy) throw new Error(`no managed policy ${logicalId}`);
   return (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement;
+}
+
+/** Logical ids of the hub roles of each capability (the member roles' only principals). */
+export function hubRoleIds(s: OrganizationSynth): Record<MemberCapability, string[]> {
+  const { hub } = s;
+  const ids = (functions: { role: IConstruct }[]) => functions.map((f) => idOf(hub, f.role));
+  const rotation = hub.keyRotation.functions;
+  const offboarding = hub.offboarding.functions;
+  return {
+    scan: ids([hub.organizationScan!.scanAccount, hub.dailyScan.function]),
+    rotation: ids([
+      rotation.prepare,
+      rotation.createAndStore,
+      rotation.checkCutover,
+      rotation.deactivateOldKey,
+      rotation.finishRotation,
+    ]),
+    offboarding: ids([
+      offboarding.validateOffboarding,
+      offboarding.snapshotUser,
+      offboarding.disableUser,
+      offboarding.checkStillDisabled,
+      offboarding.deleteUser,
+      offboarding.restoreUser,
+    ]),
+    reactions: ids([hub.reactions.function]),
+    read: ids([hub.api.function]),
+    exposure: [],
+  };
+}
+
+export function stackSetOf(s: OrganizationSynth): Record<string, unknown> {
+  const [stackSet] = Object.values(s.hubTemplate.findResources('AWS::CloudFormation::StackSet'));
+  return stackSet!.Properties as Record<string, unknown>;
+}
+
+/** The value the hub's StackSet passes for a member stack parameter. */
+export function stackSetParameter(s: OrganizationSynth, key: string): unknown {
+  const parameters = stackSetOf(s).Parameters as { ParameterKey: string; ParameterValue: unknown }[];
+  return parameters.find((p) => p.ParameterKey === key)?.ParameterValue;
+}
+
+/** The member template's role of a capability (by its fixed name). */
+export function memberRoleOf(s: OrganizationSynth, capability: MemberCapability) {
+  const name = memberRoleName(s.hub.config.organization, capability);
+  const found = Object.entries(s.memberTemplate.findResources('AWS::IAM::Role')).find(
+    ([, r]) => (r.Properties as { RoleName?: string }).RoleName === name,
+  );
+  if (!found) throw new Error(`no member role ${name}`);
+  return { id: found[0], props: found[1].Properties as { AssumeRolePolicyDocument: PolicyDocument } };
 }
 
 /** The AWS and account-level actions of AWS's PowerUserAccess managed policy (everything but IAM, Organizations, Account). */

@@ -6,17 +6,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { memberRoleName, type MemberCapability } from '../../functions/shared/organization-config';
-import { RESOLVE_SECRETS_KEY_SID } from '../../infra/organization/member-stack';
+import type { MemberCapability } from '../../functions/shared/organization-config';
+import { HUB_ROLE_PARAMETERS, RESOLVE_SECRETS_KEY_SID } from '../../infra/organization/member-stack';
 import { REPO_ROOT } from '../../infra/constructs/lifecycle-function';
 import { simulate, statementsOf, TemplateResolver, type CfnTemplate, type PolicyDocument } from '../support/policy-simulator';
 import { asArray, roleStatements, type Statement } from './support';
 import {
   comparable,
   EXAMPLE_CONFIG,
+  hubRoleIds,
   idOf,
   managedPolicyStatements,
+  memberRoleOf,
   POWER_USER_ACCESS,
+  stackSetOf,
+  stackSetParameter,
   synthOrganization,
   type OrganizationSynth,
 } from './organization-support';
@@ -36,46 +40,13 @@ describe('organization mode (examples/organization.json)', () => {
     hubResolver = new TemplateResolver(s.hubTemplate.toJSON() as CfnTemplate);
   });
 
-  /** Hub role logical ids by capability, and member policy -> hub role by hub Lambda. */
-  const hubRoles = (): Record<MemberCapability, string[]> => {
-    const { hub } = s;
-    const ids = (roles: { role: IConstructLike }[]) => roles.map((f) => idOf(hub, f.role));
-    return {
-      scan: ids([hub.organizationScan!.scanAccount, hub.dailyScan.function]),
-      rotation: ids(
-        ['prepare', 'createAndStore', 'checkCutover', 'deactivateOldKey', 'finishRotation'].map(
-          (k) => hub.keyRotation.functions[k as 'prepare'],
-        ),
-      ),
-      offboarding: ids(
-        ['validateOffboarding', 'snapshotUser', 'disableUser', 'checkStillDisabled', 'deleteUser', 'restoreUser'].map(
-          (k) => hub.offboarding.functions[k as 'deleteUser'],
-        ),
-      ),
-      reactions: ids([hub.reactions.function]),
-      read: ids([hub.api.function]),
-      exposure: [],
-    };
-  };
-  const stackSetProps = () =>
-    Object.values(s.hubTemplate.findResources('AWS::CloudFormation::StackSet'))[0]!.Properties as Record<string, unknown>;
-  const parameterValue = (key: string) =>
-    (stackSetProps().Parameters as { ParameterKey: string; ParameterValue: unknown }[]).find((p) => p.ParameterKey === key)
-      ?.ParameterValue;
-  const memberRole = (capability: MemberCapability) => {
-    const [id, role] = Object.entries(s.memberTemplate.findResources('AWS::IAM::Role')).find(
-      ([, r]) =>
-        (r.Properties as { RoleName?: string }).RoleName ===
-        memberRoleName({ memberRolePrefix: 'iam-lifecycle-member' }, capability),
-    )!;
-    return { id, props: role.Properties as { AssumeRolePolicyDocument: PolicyDocument } };
-  };
+  const hubRoles = () => hubRoleIds(s);
+  const parameterValue = (key: string) => stackSetParameter(s, key);
+  const memberRole = (capability: MemberCapability) => memberRoleOf(s, capability);
   /** The member role's trust policy with its parameter replaced by the ARNs the StackSet passes. */
   const resolvedTrust = (capability: MemberCapability): PolicyDocument => {
     const trust = memberRole(capability).props.AssumeRolePolicyDocument;
-    const arns = hubResolver
-      .resolveString(parameterValue(`Hub${capability[0]!.toUpperCase()}${capability.slice(1)}RoleArns`))
-      .split(',');
+    const arns = hubResolver.resolveString(parameterValue(HUB_ROLE_PARAMETERS[capability])).split(',');
     const [statement] = statementsOf(trust);
     return { Statement: [{ ...statement!, Principal: { AWS: arns } }] };
   };
@@ -86,13 +57,13 @@ describe('organization mode (examples/organization.json)', () => {
   it.each(CAPABILITIES)('trusts only the hub %s roles, by exact ARN, from inside the organization', (capability) => {
     // Act
     const trust = memberRole(capability).props.AssumeRolePolicyDocument;
-    const passed = parameterValue(`Hub${capability[0]!.toUpperCase()}${capability.slice(1)}RoleArns`);
+    const passed = parameterValue(HUB_ROLE_PARAMETERS[capability]);
     // Assess
     expect(trust.Statement).toEqual([
       {
         Sid: 'HubRolesOfThisCapabilityOnly',
         Effect: 'Allow',
-        Principal: { AWS: { Ref: `Hub${capability[0]!.toUpperCase()}${capability.slice(1)}RoleArns` } },
+        Principal: { AWS: { Ref: HUB_ROLE_PARAMETERS[capability] } },
         Action: 'sts:AssumeRole',
         Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG_ID } },
       },
@@ -181,7 +152,7 @@ describe('organization mode (examples/organization.json)', () => {
 
   it('deploys the member stack with a service-managed, auto-deploying StackSet to the configured OUs', () => {
     // Act
-    const props = stackSetProps();
+    const props = stackSetOf(s);
     // Assess
     expect(props).toMatchObject({
       PermissionModel: 'SERVICE_MANAGED',
@@ -316,5 +287,3 @@ describe('organization mode (examples/organization.json)', () => {
     expect(found.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
   });
 });
-
-type IConstructLike = Parameters<typeof idOf>[1];
