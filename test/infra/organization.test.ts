@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { MemberCapability } from '../../functions/shared/organization-config';
 import { HUB_ROLE_PARAMETERS, RESOLVE_SECRETS_KEY_SID } from '../../infra/organization/member-stack';
@@ -280,10 +281,14 @@ describe('organization mode (examples/organization.json)', () => {
     );
   });
 
-  it('passes cdk-nag on the hub and member stacks', () => {
+  it('passes cdk-nag on the hub and member stacks, with no CDK error or warning', () => {
     // Act
     const found = [s.hub, s.member].flatMap((stack) => new AwsSolutionsChecks().validateScope(stack).violations);
     // Assess
     expect(found.map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+    for (const stack of [s.hub, s.member]) {
+      expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+    }
   });
 });
