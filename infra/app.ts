@@ -14,6 +14,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../functions/shared/errors';
 import { loadLifecycleConfig } from './config';
 import { IamEventForwardingStack } from './constructs/iam-event-reactions';
+import { MemberStack } from './organization/member-stack';
+import type { StackSetCallAs } from './organization/stack-set';
 import { IamUserLifecycleStack } from './stack';
 
 export const DEFAULT_STACK_NAME = 'IamUserLifecycle';
@@ -31,11 +33,19 @@ export const API_GATEWAY_LOGGING_ROLE_CONTEXT_KEY = 'manageApiGatewayLoggingRole
  */
 export const REGION_CONTEXT_KEY = 'region';
 
+/**
+ * Context key (organization mode): `DELEGATED_ADMIN` when the hub is deployed in a delegated
+ * administrator account of CloudFormation StackSets instead of the management account
+ * (`-c stackSetCallAs=DELEGATED_ADMIN`). @default SELF
+ */
+export const STACK_SET_CALL_AS_CONTEXT_KEY = 'stackSetCallAs';
+
 /** Builds the stack into `app` from the app's context. Throws ConfigError on an invalid config. */
 export function buildApp(app: App = new App()): {
   app: App;
   stack: IamUserLifecycleStack;
   forwarding?: IamEventForwardingStack;
+  member?: MemberStack;
 } {
   const { config } = loadLifecycleConfig(app.node);
   const stackName: unknown = app.node.tryGetContext(STACK_NAME_CONTEXT_KEY);
@@ -52,18 +62,32 @@ export function buildApp(app: App = new App()): {
   if (region !== undefined && (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))) {
     throw new ConfigError([`context "${REGION_CONTEXT_KEY}" must be an AWS region name`]);
   }
+  const callAs: unknown = app.node.tryGetContext(STACK_SET_CALL_AS_CONTEXT_KEY);
+  if (callAs !== undefined && callAs !== 'SELF' && callAs !== 'DELEGATED_ADMIN') {
+    throw new ConfigError([`context "${STACK_SET_CALL_AS_CONTEXT_KEY}" must be SELF or DELEGATED_ADMIN`]);
+  }
   const name = (stackName as string | undefined) ?? DEFAULT_STACK_NAME;
   const stack = new IamUserLifecycleStack(app, name, {
     ...(region ? { env: { region: region as string } } : {}),
     config,
     manageApiGatewayLoggingRole: manageLoggingRole === undefined || String(manageLoggingRole) === 'true',
+    ...(callAs ? { stackSetCallAs: callAs as StackSetCallAs } : {}),
   });
+  // Organization mode: the member template the hub's StackSet deploys, written to cdk.out as
+  // `<name>-Member.template.json` for review and checked by cdk-nag. Not deployed by `cdk deploy`
+  // of the hub: the StackSet deploys it to the target accounts.
+  const member = stack.organization
+    ? new MemberStack(app, `${name}-Member`, {
+        config: stack.config,
+        capabilities: stack.organization.memberCapabilities,
+      })
+    : undefined;
   const forwarding =
     region && region !== 'us-east-1'
       ? new IamEventForwardingStack(app, `${name}-IamEvents`, { env: { region: 'us-east-1' }, targetRegion: region as string })
       : undefined;
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack, ...(forwarding ? { forwarding } : {}) };
+  return { app, stack, ...(forwarding ? { forwarding } : {}), ...(member ? { member } : {}) };
 }
 
 if (require.main === module) {

@@ -9,8 +9,9 @@ import { REACTIONS_ENTRY } from './constructs/iam-event-reactions';
 import { ROTATION_STEPS } from './constructs/key-rotation';
 import { API_ENTRY } from './constructs/lifecycle-api';
 import { OFFBOARDING_STEPS } from './constructs/offboarding';
+import { LIST_ACCOUNTS_ENTRY, SCAN_ACCOUNT_ENTRY } from './constructs/organization-scan';
 
-export type Capability = 'rotation' | 'offboarding' | 'scan' | 'api' | 'reactions';
+export type Capability = 'rotation' | 'offboarding' | 'scan' | 'api' | 'reactions' | 'organization';
 
 export interface DeployedFunction {
   /** e.g. `rotation Prepare` */
@@ -46,4 +47,7 @@ export const DEPLOYED_FUNCTIONS: readonly DeployedFunction[] = [
     handler,
   })),
   { name: 'exposure Health', capability: 'reactions', entry: EXPOSURE_HEALTH_ENTRY, handler: EXPOSURE_HEALTH_HANDLER },
+  // Organization mode only (infra/constructs/organization-scan.ts).
+  { name: 'organization ListAccounts', capability: 'organization', entry: LIST_ACCOUNTS_ENTRY, handler: 'listAccounts' },
+  { name: 'organization ScanAccount', capability: 'organization', entry: SCAN_ACCOUNT_ENTRY, handler: 'scanAccount' },
 ];

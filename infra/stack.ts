@@ -21,6 +21,9 @@ import type { LifecycleFunctionSettings } from './constructs/lifecycle-function'
 import { ManagedUserAccess } from './constructs/managed-user-access';
 import { Notifications } from './constructs/notifications';
 import { Offboarding } from './constructs/offboarding';
+import { OrganizationScan } from './constructs/organization-scan';
+import { OrganizationHub } from './organization/hub';
+import type { StackSetCallAs } from './organization/stack-set';
 import { SecretsKey } from './constructs/secrets-key';
 
 export type LambdaLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -55,6 +58,12 @@ export interface IamUserLifecycleStackProps extends StackProps {
    * @default true
    */
   readonly manageApiGatewayLoggingRole?: boolean;
+  /**
+   * Organization mode: whether the member StackSet is created as the management account (`SELF`) or
+   * as a delegated administrator of CloudFormation StackSets (`DELEGATED_ADMIN`).
+   * @default 'SELF'
+   */
+  readonly stackSetCallAs?: StackSetCallAs;
 }
 
 export class IamUserLifecycleStack extends Stack {
@@ -76,6 +85,10 @@ export class IamUserLifecycleStack extends Stack {
   readonly reactions: IamEventReactions;
   /** The exposed-key response: its workflow, containment policy and AWS Health trigger. */
   readonly exposure: ExposureResponse;
+  /** Organization mode only: the Distributed Map scan over the target accounts. */
+  readonly organizationScan?: OrganizationScan;
+  /** Organization mode only: member role grants, organization event bus, member StackSet. */
+  readonly organization?: OrganizationHub;
 
   constructor(scope: Construct, id: string, props: IamUserLifecycleStackProps) {
     super(scope, id, {
@@ -120,6 +133,16 @@ export class IamUserLifecycleStack extends Stack {
       notifications: this.notifications,
       secrets: this.secretsKey,
     });
+    const org = this.config.organization;
+    if (org.enabled) {
+      this.organizationScan = new OrganizationScan(this, 'OrganizationScan', {
+        functionSettings: this.functionSettings,
+        organization: org,
+        userAccess: this.userAccess,
+        notifications: this.notifications,
+        rotationStateMachine: this.keyRotation.stateMachine,
+      });
+    }
     this.dailyScan = new DailyScan(this, 'DailyScan', {
       functionSettings: this.functionSettings,
       userAccess: this.userAccess,
@@ -127,6 +150,8 @@ export class IamUserLifecycleStack extends Stack {
       rotationStateMachine: this.keyRotation.stateMachine,
       scheduleExpression: this.config.scanSchedule,
       enabled: props.scanScheduleEnabled ?? true,
+      // Organization mode: the schedule starts the organization scan instead.
+      ...(this.organizationScan ? { scheduledStateMachine: this.organizationScan.stateMachine } : {}),
     });
     this.offboarding = new Offboarding(this, 'Offboarding', {
       functionSettings: this.functionSettings,
@@ -164,6 +189,40 @@ export class IamUserLifecycleStack extends Stack {
       // Every role of this stack (resolved at synth): events they cause are not reacted to.
       stackRoles: () => this.node.findAll().filter((c): c is iam.Role => c instanceof iam.Role),
     });
+
+    if (this.organizationScan) {
+      const rotation = this.keyRotation.functions;
+      const offboarding = this.offboarding.functions;
+      this.organization = new OrganizationHub(this, 'Organization', {
+        config: this.config,
+        automationUserNames,
+        hubRoles: {
+          scan: [this.organizationScan.scanAccount.role, this.dailyScan.function.role],
+          rotation: [
+            rotation.prepare,
+            rotation.createAndStore,
+            rotation.checkCutover,
+            rotation.deactivateOldKey,
+            rotation.finishRotation,
+          ].map((f) => f.role),
+          offboarding: [
+            offboarding.validateOffboarding,
+            offboarding.snapshotUser,
+            offboarding.disableUser,
+            offboarding.checkStillDisabled,
+            offboarding.deleteUser,
+            offboarding.restoreUser,
+          ].map((f) => f.role),
+          reactions: [this.reactions.function.role],
+          read: [this.api.function.role],
+        },
+        reactionsFunction: this.reactions.function.function,
+        ...(props.stackSetCallAs ? { stackSetCallAs: props.stackSetCallAs } : {}),
+      });
+      new CfnOutput(this, 'OrganizationScanStateMachineArn', { value: this.organizationScan.stateMachine.stateMachineArn });
+      new CfnOutput(this, 'OrganizationEventBusArn', { value: this.organization.eventBus.eventBusArn });
+      new CfnOutput(this, 'MemberStackSetName', { value: this.organization.memberStackSet.stackSet.stackSetName });
+    }
 
     new CfnOutput(this, 'NotificationTopicArn', {
       value: this.notifications.topic.topicArn,

@@ -3,12 +3,22 @@
  * No SDK import: each Lambda constructs only the clients it calls (functions/shared/clients/*).
  */
 
+export interface StaticCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  readonly expiration?: Date;
+}
+
 export interface AwsTarget {
   /** Endpoint of a local emulator (moto); undefined means real AWS. */
   readonly endpoint?: string;
   readonly region?: string;
-  /** Explicit credentials (local runs); otherwise the default provider chain. */
-  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Explicit credentials (local runs), or a provider of them (a member account's assumed role,
+   * ./accounts); otherwise the default provider chain.
+   */
+  readonly credentials?: StaticCredentials | (() => Promise<StaticCredentials>);
 }
 
 /** Local emulators accept any credentials; these are fixed so nothing depends on the caller's. */

@@ -9,6 +9,7 @@ import { ConfigError, ValidationError } from './errors';
 import { DEFAULT_SECRET_READERS, parseSecretReaders, type SecretReaders } from './secret-access';
 import { maxCutoverChecksPerExecution, offboardingLimitProblem } from './execution-limits';
 import { DEFAULT_REACTIONS, parseReactions, type ReactionsConfig } from './reactions-config';
+import { DEFAULT_ORGANIZATION, parseOrganization, type OrganizationConfig } from './organization-config';
 
 export type CutoverDeadlineAction = 'notify' | 'deactivate';
 
@@ -145,6 +146,8 @@ export interface LifecycleConfig {
   readonly approvalExpiryHours: number;
   /** What each CloudTrail reaction does (./reactions-config). @default DEFAULT_REACTIONS */
   readonly reactions: ReactionsConfig;
+  /** Organization mode: one hub acting in every member account (./organization-config). @default DEFAULT_ORGANIZATION (off) */
+  readonly organization: OrganizationConfig;
 }
 
 /** Observation period of offboardings in whole days: the default and the bounds of a request. */
@@ -183,6 +186,7 @@ export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
   cancelApproval: 'none',
   approvalExpiryHours: 72,
   reactions: DEFAULT_REACTIONS,
+  organization: DEFAULT_ORGANIZATION,
 });
 
 const KNOWN_KEYS = new Set([...Object.keys(DEFAULT_CONFIG), 'cutoverChecksPerExecution']);
@@ -272,6 +276,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
   const managedUsers = parseSelector(problems, merged.managedUsers);
   const protectedUsers = parseProtected(problems, merged.protectedUsers);
   const reactions = parseReactions(problems, merged.reactions);
+  const organization = parseOrganization(problems, merged.organization);
 
   if (typeof merged.secretPrefix !== 'string' || !/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(merged.secretPrefix)) {
     problems.push('secretPrefix must be 1-256 characters of A-Z a-z 0-9 / _ + = . @ -');
@@ -307,6 +312,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     api,
     ...approvals,
     reactions,
+    organization,
   });
 }
 

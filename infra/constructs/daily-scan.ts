@@ -9,10 +9,11 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import { ScheduleTargetBase, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
+import { ScheduleTargetBase, StepFunctionsStartExecution, type ScheduleTargetBaseProps } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { acknowledge, iam5Resource } from '../nag';
 import { Construct } from 'constructs';
+import { applyAccountGrants, scanGrants } from './account-grants';
 import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
 import type { ManagedUserAccess } from './managed-user-access';
 import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
@@ -61,6 +62,12 @@ export interface DailyScanProps {
    * @default Duration.minutes(5)
    */
   readonly timeout?: Duration;
+  /**
+   * Organization mode: the schedule starts this state machine (the organization scan, with an empty
+   * input) instead of invoking the scan Lambda, which stays for the CLI and the API.
+   * @default the scan Lambda
+   */
+  readonly scheduledStateMachine?: sfn.IStateMachine;
 }
 
 /** Entry of the scan Lambda (export `handler`). */
@@ -89,8 +96,7 @@ export class DailyScan extends Construct {
       extraEnvironment: { ROTATION_STATE_MACHINE_ARN: props.rotationStateMachine.stateMachineArn },
     });
     const role = this.function.role;
-    props.userAccess.grantCredentialReport(role);
-    props.userAccess.grant(role, { read: ['iam:ListAccessKeys', 'iam:ListUserTags'] });
+    applyAccountGrants(role, scanGrants(), props.userAccess, undefined);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'StartRotations',
@@ -141,10 +147,15 @@ export class DailyScan extends Construct {
       description: 'iam-user-lifecycle: daily scan for access keys due for rotation',
       schedule: scheduler.ScheduleExpression.expression(props.scheduleExpression),
       enabled: props.enabled ?? true,
-      target: new ExactLambdaInvoke(this.function.function, {
-        role: this.schedulerRole,
-        input: scheduler.ScheduleTargetInput.fromObject(SCHEDULED_SCAN_INPUT),
-      }),
+      target: props.scheduledStateMachine
+        ? new StepFunctionsStartExecution(props.scheduledStateMachine, {
+            role: this.schedulerRole,
+            input: scheduler.ScheduleTargetInput.fromObject({}),
+          })
+        : new ExactLambdaInvoke(this.function.function, {
+            role: this.schedulerRole,
+            input: scheduler.ScheduleTargetInput.fromObject(SCHEDULED_SCAN_INPUT),
+          }),
     });
 
     this.errorsAlarm = props.notifications.alarmOnAny(

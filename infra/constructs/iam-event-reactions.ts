@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { OFFBOARDING_TAG_KEYS } from '../../functions/offboarding/domain';
 import type { LifecycleConfig } from '../../functions/shared/config';
 import { CLOUDTRAIL_DETAIL_TYPE, IAM_EVENT_SOURCE, REACTION_EVENT_NAMES } from '../../functions/reactions/events';
+import { applyAccountGrants, reactionsGrants } from './account-grants';
 import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
 import type { ManagedUserAccess } from './managed-user-access';
 import type { Notifications } from './notifications';
@@ -88,35 +89,13 @@ export class IamEventReactions extends Construct {
       }),
     );
 
-    const revert = props.config.reactions.privilegeEscalated === 'revert';
-    userAccess.grant(fn.role, {
-      read: [
-        'iam:GetUser',
-        'iam:ListUserTags',
-        'iam:GetLoginProfile',
-        'iam:ListAccessKeys',
-        'iam:ListSSHPublicKeys',
-        'iam:ListSigningCertificates',
-        'iam:ListServiceSpecificCredentials',
-        'iam:ListAttachedUserPolicies',
-      ],
-      write: [
-        'iam:DeleteLoginProfile',
-        'iam:UpdateAccessKey',
-        'iam:UpdateSSHPublicKey',
-        'iam:UpdateSigningCertificate',
-        'iam:UpdateServiceSpecificCredential',
-        ...(revert ? ['iam:DetachUserPolicy', 'iam:DeleteUserPolicy', 'iam:RemoveUserFromGroup'] : []),
-      ],
-      conditionalWrites: [
-        {
-          sid: 'AttachDenyPolicyOnly',
-          actions: ['iam:AttachUserPolicy'],
-          conditions: { ArnEquals: { 'iam:PolicyARN': [offboarding.denyPolicy.managedPolicyArn] } },
-        },
-      ],
-    });
-    if (revert) userAccess.grantGroupMembership(fn.role, ['iam:RemoveUserFromGroup']);
+    // The same grants a member account's reactions role gets in organization mode (account-grants.ts).
+    applyAccountGrants(
+      fn.role,
+      reactionsGrants({ config: props.config, denyPolicyArn: offboarding.denyPolicy.managedPolicyArn }),
+      userAccess,
+      undefined,
+    );
     offboarding.grantRecordPatterns(
       fn.role,
       'ReactionRecords',

@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledge, iam5Resource } from '../nag';
+import { applyAccountGrants, rotationGrants } from './account-grants';
 import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
 import type { ManagedUserAccess } from './managed-user-access';
 import type { Notifications } from './notifications';
@@ -118,16 +119,13 @@ export class KeyRotation extends Construct {
     };
     this.functions = functions;
 
-    // Exactly the calls each handler makes (functions/rotation/handlers.ts via shared/iam/users.ts and
-    // secret-store.ts). The test suite pins these sets.
-    userAccess.grant(functions.prepare.role, {
-      identifyAnyUser: true,
-      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'],
-      // Deletes an inactive key to make room (when configured) or a key an earlier attempt lost.
-      write: ['iam:DeleteAccessKey'],
-    });
-    notifications.grantPublish(functions.prepare.role);
-    secrets.grantInspect(functions.prepare.role); // refuses a secret the stack did not create; reads which key it holds
+    // Exactly the calls each handler makes in the account of the user (IAM, secrets): the same
+    // grants a member account's rotation role gets in organization mode (account-grants.ts).
+    const grants = rotationGrants();
+    for (const step of Object.keys(grants) as (keyof typeof grants)[]) {
+      applyAccountGrants(functions[step].role, grants[step], userAccess, secrets);
+      notifications.grantPublish(functions[step].role);
+    }
     // Earlier attempts (a lost key, a `continued` rotation) are read with DescribeExecution: see the loop below.
 
     // Resuming a rotation that ended `continued`: Prepare lists this state machine's attempts for the
@@ -139,37 +137,8 @@ export class KeyRotation extends Construct {
         resources: [props.identity.stateMachineArn],
       }),
     );
-
-    // GetUser/ListUserTags: every state-changing step re-checks the user id, scope and protection.
-    userAccess.grant(functions.createAndStore.role, {
-      // ListUserTags also reads the user's secret-reader tag, for the secret's resource policy.
-      // GetAccessKeyLastUsed: a key used by somebody is never taken for this rotation's own.
-      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'],
-      write: ['iam:CreateAccessKey', 'iam:DeleteAccessKey'], // delete: a key created but never stored
-    });
-    secrets.grantStore(functions.createAndStore.role);
     // The only writer of the secrets: their resource policy denies every write to anyone else.
     functions.createAndStore.function.addEnvironment('SECRET_WRITER_ROLE_ARNS', functions.createAndStore.role.roleArn);
-    notifications.grantPublish(functions.createAndStore.role); // reports a key somebody else created
-
-    // ListUserTags: a rotation stops waiting when the user is being offboarded.
-    userAccess.grant(functions.checkCutover.role, {
-      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:GetAccessKeyLastUsed'],
-    });
-    notifications.grantPublish(functions.checkCutover.role);
-
-    userAccess.grant(functions.deactivateOldKey.role, {
-      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys'],
-      write: ['iam:UpdateAccessKey'],
-    });
-    secrets.grantDescribe(functions.deactivateOldKey.role); // checks the new key is AWSCURRENT first (metadata only)
-    notifications.grantPublish(functions.deactivateOldKey.role);
-
-    userAccess.grant(functions.finishRotation.role, {
-      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys'],
-      write: ['iam:DeleteAccessKey'],
-    });
-    notifications.grantPublish(functions.finishRotation.role);
 
     notifications.grantPublish(functions.notify.role);
 

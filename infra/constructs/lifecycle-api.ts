@@ -12,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledge, iam5Resource } from '../nag';
+import { apiGrants, applyAccountGrants } from './account-grants';
 import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
 import type { ManagedUserAccess } from './managed-user-access';
 import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
@@ -247,15 +248,8 @@ export class LifecycleApi extends Construct {
 
     // Exactly the calls the handler makes (functions/api/*.ts, functions/offboarding/service.ts,
     // functions/rotation/start.ts and rollback.ts). The test suite pins this set.
-    userAccess.grant(role, {
-      identifyAnyUser: true,
-      read: ['iam:GetUser', 'iam:ListUserTags', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'],
-      write: ['iam:UpdateAccessKey'], // rollback reactivates the exact key the running rotation retired
-    });
-    // The user view reads the AWSCURRENT version only to name its access key id; the API never
-    // returns the secret (functions/api/user-view.ts).
-    // The user view learns the stored key id from the secret's tag: metadata only, never the value.
-    secrets.grantDescribe(role);
+    // The same grants a member account's read role gets in organization mode (account-grants.ts).
+    applyAccountGrants(role, apiGrants(), userAccess, secrets);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'StartWorkflows',

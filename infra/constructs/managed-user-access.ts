@@ -20,7 +20,7 @@
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import type { LifecycleConfig } from '../../functions/shared/config';
 import { ConfigError } from '../../functions/shared/errors';
 import { acknowledge, iam5Resource } from '../nag';
@@ -120,6 +120,12 @@ export interface ConditionalWrite {
   readonly conditions: Readonly<Record<string, Record<string, unknown>>>;
 }
 
+/**
+ * What gets the statements: a Lambda role (single-account mode, the hub), or a member account's
+ * policy for one hub step (infra/organization/member-stack.ts). Acknowledgements go on it.
+ */
+export type GrantTarget = iam.IGrantable & IConstruct;
+
 /** Group membership actions; IAM authorizes them on the group's ARN. */
 export type GroupMembershipAction = 'iam:AddUserToGroup' | 'iam:RemoveUserFromGroup';
 
@@ -177,7 +183,7 @@ export class ManagedUserAccess {
    * Grants IAM actions on managed users, and adds the protection Deny statements to the role (once).
    * Read actions must not be writes, and the other way round: a write never escapes the tag condition.
    */
-  grant(role: iam.IRole, access: IamUserAccess): void {
+  grant(role: GrantTarget, access: IamUserAccess): void {
     const principal = role.grantPrincipal;
     // One grant per role keeps one ReadManagedUsers and one WriteManagedUsers statement (unique Sids).
     if (this.protectedRoles.has(principal))
@@ -283,9 +289,9 @@ export class ManagedUserAccess {
    * Callers also list the actions in their user-scoped `grant`, which keeps the user scope and the
    * Deny statements in force should IAM ever evaluate the user as well.
    */
-  grantGroupMembership(role: iam.IRole, actions: readonly GroupMembershipAction[]): void {
+  grantGroupMembership(role: GrantTarget, actions: readonly GroupMembershipAction[]): void {
     this.requireGranted(role);
-    role.addToPrincipalPolicy(
+    role.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ChangeGroupMembership', actions: [...actions], resources: [...this.groupArns] }),
     );
     for (const arn of this.groupArns) {
@@ -305,9 +311,9 @@ export class ManagedUserAccess {
    * refuses to delete a device that is still assigned, and deactivating it needs
    * iam:DeactivateMFADevice on the (managed, unprotected) user.
    */
-  grantVirtualMfaDeletion(role: iam.IRole): void {
+  grantVirtualMfaDeletion(role: GrantTarget): void {
     this.requireGranted(role);
-    role.addToPrincipalPolicy(
+    role.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DeleteVirtualMfaDevices',
         actions: ['iam:DeleteVirtualMFADevice'],
@@ -329,8 +335,8 @@ export class ManagedUserAccess {
    * The credential report (every user's key ages in one call). IAM only accepts "*" as the resource
    * of these two read-only actions; the report holds metadata, no secrets.
    */
-  grantCredentialReport(role: iam.IRole): void {
-    role.addToPrincipalPolicy(
+  grantCredentialReport(role: GrantTarget): void {
+    role.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'CredentialReport', actions: [...CREDENTIAL_REPORT_ACTIONS], resources: ['*'] }),
     );
     acknowledge(role, {
@@ -375,7 +381,7 @@ export class ManagedUserAccess {
   }
 
   /** The group and MFA grants come on top of a user grant, which brings the Deny statements. */
-  private requireGranted(role: iam.IRole): void {
+  private requireGranted(role: GrantTarget): void {
     if (!this.protectedRoles.has(role.grantPrincipal)) {
       throw new Error('ManagedUserAccess: grant(role, ...) the user actions first (it adds the protection Deny statements)');
     }

@@ -13,8 +13,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { CHANGING_STEP_TIMEOUT_SECONDS, OFFBOARDING_TAG_KEYS, RECORDS_ROOT } from '../../functions/offboarding/domain';
+import { CHANGING_STEP_TIMEOUT_SECONDS, RECORDS_ROOT } from '../../functions/offboarding/domain';
 import { acknowledge, iam5Resource } from '../nag';
+import { applyAccountGrants, offboardingGrants } from './account-grants';
 import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
 import type { ManagedUserAccess } from './managed-user-access';
 import type { Notifications } from './notifications';
@@ -261,48 +262,15 @@ export class Offboarding extends Construct {
     };
     this.functions = functions;
 
-    // Exactly the calls each handler makes (functions/offboarding/handlers.ts via shared/iam/users.ts,
-    // snapshot-store.ts and secret-store.ts). The test suite pins these sets.
-    const credentialState = [
-      'iam:GetLoginProfile',
-      'iam:ListAccessKeys',
-      'iam:ListSSHPublicKeys',
-      'iam:ListSigningCertificates',
-      'iam:ListServiceSpecificCredentials',
-      'iam:ListAttachedUserPolicies', // is the deny policy attached?
-    ];
-    const switchOff = [
-      'iam:DeleteLoginProfile',
-      'iam:UpdateAccessKey',
-      'iam:UpdateSSHPublicKey',
-      'iam:UpdateSigningCertificate',
-      'iam:UpdateServiceSpecificCredential',
-    ];
-    const inventoryLists = [
-      'iam:ListGroupsForUser',
-      'iam:ListAttachedUserPolicies',
-      'iam:ListUserPolicies',
-      'iam:GetLoginProfile',
-      'iam:ListAccessKeys',
-      'iam:ListMFADevices',
-      'iam:ListSSHPublicKeys',
-      'iam:ListSigningCertificates',
-      'iam:ListServiceSpecificCredentials',
-    ];
-    const user = ['iam:GetUser', 'iam:ListUserTags'];
-    // Disable, CheckStillDisabled and DeleteUser only ever set the offboarding tags.
-    const offboardingTagsOnly = { actions: ['iam:TagUser'] as const, tagKeys: [...OFFBOARDING_TAG_KEYS] };
-    // The only policy any step attaches (or a restore detaches): the stack's own deny policy.
-    const denyPolicyOnly = (sid: string, action: 'iam:AttachUserPolicy' | 'iam:DetachUserPolicy') => ({
-      sid,
-      actions: [action],
-      conditions: { ArnEquals: { 'iam:PolicyARN': [this.denyPolicy.managedPolicyArn] } },
-    });
-
+    // Exactly the calls each handler makes in the account of the user (IAM, secrets): the same
+    // grants a member account's offboarding role gets in organization mode (account-grants.ts).
+    const grants = offboardingGrants({ denyPolicyArn: this.denyPolicy.managedPolicyArn });
+    for (const step of Object.keys(grants) as (keyof typeof grants)[]) {
+      applyAccountGrants(functions[step].role, grants[step], userAccess, secrets);
+      notifications.grantPublish(functions[step].role);
+    }
     const { validateOffboarding, snapshotUser, disableUser, checkStillDisabled, deleteUser, restoreUser, notify } = functions;
 
-    userAccess.grant(validateOffboarding.role, { read: user, identifyAnyUser: true });
-    notifications.grantPublish(validateOffboarding.role);
     // Under the two-person rule Validate reads the approved request an offboarding carries out
     // (functions/offboarding/approval.ts); ListBucket so a missing record reads as 404, not 403.
     const approvalRecords = this.bucket.arnForObjects(`${APPROVALS_ROOT}*`);
@@ -319,69 +287,11 @@ export class Offboarding extends Construct {
         'limited to the approvals prefix of the records bucket.',
     });
 
-    userAccess.grant(snapshotUser.role, {
-      read: [...user, ...inventoryLists, 'iam:GetUserPolicy', 'iam:GetAccessKeyLastUsed', 'iam:GetSSHPublicKey'],
-    });
-    secrets.grantDescribe(snapshotUser.role); // records whether the user's secret exists, never its value
     this.grantRecords(snapshotUser.role, { read: true, write: true });
-    notifications.grantPublish(snapshotUser.role);
-
-    userAccess.grant(disableUser.role, {
-      read: unique([...user, ...credentialState]),
-      write: switchOff,
-      conditionalWrites: [denyPolicyOnly('AttachDenyPolicyOnly', 'iam:AttachUserPolicy')],
-      limitedTagging: offboardingTagsOnly,
-    });
     this.grantRecords(disableUser.role, { read: true, write: true }); // reads the snapshot and the decision record
-    notifications.grantPublish(disableUser.role);
-
-    userAccess.grant(checkStillDisabled.role, {
-      read: unique([...user, ...credentialState]),
-      write: switchOff,
-      conditionalWrites: [denyPolicyOnly('AttachDenyPolicyOnly', 'iam:AttachUserPolicy')],
-      limitedTagging: offboardingTagsOnly,
-    });
     this.grantRecords(checkStillDisabled.role, { write: true }); // only writes the status record
-    notifications.grantPublish(checkStillDisabled.role);
-
-    userAccess.grant(deleteUser.role, {
-      read: unique([...user, ...inventoryLists]),
-      write: [
-        'iam:DeleteLoginProfile',
-        'iam:DeleteAccessKey',
-        'iam:DeleteSigningCertificate',
-        'iam:DeleteSSHPublicKey',
-        'iam:DeleteServiceSpecificCredential',
-        'iam:DeactivateMFADevice',
-        'iam:DeleteUserPolicy',
-        'iam:DetachUserPolicy',
-        'iam:RemoveUserFromGroup',
-        'iam:DeleteUserPermissionsBoundary',
-        'iam:DeleteUser',
-      ],
-      limitedTagging: offboardingTagsOnly,
-    });
-    userAccess.grantGroupMembership(deleteUser.role, ['iam:RemoveUserFromGroup']);
-    userAccess.grantVirtualMfaDeletion(deleteUser.role);
-    secrets.grantDelete(deleteUser.role);
     this.grantRecords(deleteUser.role, { read: true, write: true, lock: true });
-    notifications.grantPublish(deleteUser.role);
-
-    // The cancel grants nothing: it reactivates the credentials its offboarding deactivated,
-    // detaches the stack's deny policy (and no other) and removes the offboarding tags (and no other).
-    userAccess.grant(restoreUser.role, {
-      read: unique([...user, ...inventoryLists, 'iam:GetUserPolicy']),
-      write: [
-        'iam:UpdateAccessKey',
-        'iam:UpdateSSHPublicKey',
-        'iam:UpdateSigningCertificate',
-        'iam:UpdateServiceSpecificCredential',
-      ],
-      conditionalWrites: [denyPolicyOnly('DetachDenyPolicyOnly', 'iam:DetachUserPolicy')],
-      limitedTagging: { actions: ['iam:UntagUser'], tagKeys: [...OFFBOARDING_TAG_KEYS] },
-    });
     this.grantRecords(restoreUser.role, { read: true, write: true, lock: true });
-    notifications.grantPublish(restoreUser.role);
 
     // Safety rule 8: every state-changing step confirms it runs in a live execution of this state
     // machine (DescribeExecution) and reads what earlier steps returned from that execution's own
@@ -479,10 +389,6 @@ export class Offboarding extends Construct {
         'versioned and overwrites keep the earlier versions.',
     });
   }
-}
-
-function unique(actions: readonly string[]): string[] {
-  return [...new Set(actions)];
 }
 
 /** Synth fails when a Lambda could outlive its Task state (see LAMBDA_TIMEOUT_MARGIN_SECONDS). */

@@ -11,6 +11,7 @@ import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { GrantTarget } from './managed-user-access';
 import { SECRET_TAG_KEYS } from '../../functions/shared/secret-store';
 import { acknowledge, iam5Resource } from '../nag';
 
@@ -102,7 +103,7 @@ export class SecretsKey extends Construct {
    * PutResourcePolicy only with BlockPublicPolicy. No GetSecretValue and no KMS statement: the store
    * tells which key is stored from metadata, and the key policy lets Secrets Manager encrypt.
    */
-  grantStore(role: iam.IRole): void {
+  grantStore(role: GrantTarget): void {
     const principal = role.grantPrincipal;
     principal.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -142,7 +143,7 @@ export class SecretsKey extends Construct {
    * Whether a user's secret exists and is this stack's (DescribeSecret, GetResourcePolicy): metadata
    * and the resource policy, never the value.
    */
-  grantInspect(role: iam.IRole): void {
+  grantInspect(role: GrantTarget): void {
     role.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'InspectManagedSecrets',
@@ -155,7 +156,7 @@ export class SecretsKey extends Construct {
   }
 
   /** Whether a user's secret exists (DescribeSecret: metadata only, no value, no KMS). */
-  grantDescribe(role: iam.IRole): void {
+  grantDescribe(role: GrantTarget): void {
     role.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DescribeManagedSecrets',
@@ -172,7 +173,7 @@ export class SecretsKey extends Construct {
    * without a window (ForceDeleteWithoutRecovery) carries no `secretsmanager:RecoveryWindowInDays`,
    * so it is refused. No KMS permission: deleting does not decrypt.
    */
-  grantDelete(role: iam.IRole, minRecoveryWindowDays = 7): void {
+  grantDelete(role: GrantTarget, minRecoveryWindowDays = 7): void {
     role.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DeleteManagedSecrets',
@@ -184,7 +185,7 @@ export class SecretsKey extends Construct {
     this.acknowledgeSecretPattern(role);
   }
 
-  private acknowledgeSecretPattern(role: iam.IRole): void {
+  private acknowledgeSecretPattern(role: GrantTarget): void {
     acknowledge(role, {
       id: iam5Resource(role, this.secretArnPattern),
       reason:

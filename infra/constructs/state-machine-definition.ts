@@ -39,6 +39,31 @@ export function aslDefinition(file: string, substitutions: Record<string, string
 }
 
 /**
+ * As aslDefinition, with numbers written into the definition at synth: a placeholder of `numbers`
+ * (quoted `"${Name}"`, so the file stays JSON, or bare) becomes the number itself, where ASL wants a
+ * number (a Map's MaxConcurrency, ToleratedFailurePercentage). CloudFormation substitutions are
+ * strings, so a quoted placeholder would stay a string there. A name absent from the file is ignored.
+ */
+export function aslDefinitionWithNumbers(
+  file: string,
+  substitutions: Record<string, string>,
+  numbers: Record<string, number>,
+): AslDefinition {
+  let text = readFileSync(join(REPO_ROOT, file), 'utf8');
+  for (const [name, value] of Object.entries(numbers)) {
+    if (!Number.isFinite(value)) throw new Error(`${file}: \${${name}} must be a number`);
+    text = text.split(`"\${${name}}"`).join(String(value)).split(`\${${name}}`).join(String(value));
+  }
+  const placeholders = aslPlaceholders(text);
+  const missing = placeholders.filter((name) => !(name in substitutions));
+  const unused = Object.keys(substitutions).filter((name) => !placeholders.includes(name));
+  if (missing.length > 0 || unused.length > 0) {
+    throw new Error(`${file}: definition substitutions do not match the placeholders ${placeholders.join(', ')}`);
+  }
+  return { definitionBody: sfn.DefinitionBody.fromString(text), definitionSubstitutions: { ...substitutions } };
+}
+
+/**
  * `arn:...:states:<region>:<account>:execution:<stateMachineName>:*`: every execution of one state
  * machine. Execution names are derived from the user at run time (`rotate-<user>-<keyId>`, ...).
  */

@@ -12,7 +12,7 @@ import type { Construct } from 'constructs';
 import { acknowledge } from '../nag';
 import type { LifecycleFunction } from './lifecycle-function';
 import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
-import { aslDefinition } from './state-machine-definition';
+import { aslDefinition, aslDefinitionWithNumbers } from './state-machine-definition';
 
 export interface WorkflowStateMachineProps {
   /**
@@ -35,6 +35,8 @@ export interface WorkflowStateMachineProps {
   readonly logRemovalPolicy?: RemovalPolicy;
   /** @default false (state data holds no secrets, but keep history lean unless debugging) */
   readonly includeExecutionData?: boolean;
+  /** Placeholders written into the definition as numbers at synth (aslDefinitionWithNumbers). @default none */
+  readonly numbers?: Readonly<Record<string, number>>;
 }
 
 export interface WorkflowStateMachine {
@@ -56,7 +58,9 @@ export function createWorkflowStateMachine(scope: Construct, props: WorkflowStat
     Object.entries(props.steps).map(([placeholder, f]) => [placeholder, f.function.functionArn]),
   );
   const stateMachine = new sfn.StateMachine(scope, 'StateMachine', {
-    ...aslDefinition(props.aslFile, substitutions),
+    ...(props.numbers
+      ? aslDefinitionWithNumbers(props.aslFile, substitutions, { ...props.numbers })
+      : aslDefinition(props.aslFile, substitutions)),
     stateMachineType: sfn.StateMachineType.STANDARD,
     ...(props.stateMachineName ? { stateMachineName: props.stateMachineName } : {}),
     comment: props.comment,

@@ -58,6 +58,10 @@ const EXPECTED: Record<string, { clients: string[]; steps: string[] }> = {
   'exposure DeleteExposedKey': { clients: [IAM, SFN, SNS], steps: ['exposure/delete'] },
   'exposure NotifyFailed': { clients: [IAM, SFN, SNS], steps: ['exposure/report'] },
   'exposure Health': { clients: [IAM, SFN], steps: [] },
+  // Organization mode. Placeholders of the infrastructure slice until the organization scan lands
+  // (then: Organizations for the listing; IAM, STS, Step Functions, SNS for the account scan).
+  'organization ListAccounts': { clients: [], steps: [] },
+  'organization ScanAccount': { clients: [], steps: [] },
 };
 
 /** Measured (bench/bundles.ts): 361-630 KB per function; every capability-wide bundle was 976-992 KB. */
@@ -106,7 +110,7 @@ describe('the Lambda bundles', () => {
     const entries = DEPLOYED_FUNCTIONS.map((fn) => fn.entry);
     // Assess
     expect(DEPLOYED_FUNCTIONS.map((fn) => fn.name).sort()).toEqual(Object.keys(EXPECTED).sort());
-    expect(new Set(entries).size).toBe(16);
+    expect(new Set(entries).size).toBe(18);
   });
 
   it.each(DEPLOYED_FUNCTIONS.map((fn) => [fn.name, fn] as const))('%s carries only the SDK clients it calls', (name) => {
@@ -137,6 +141,7 @@ describe('the Lambda bundles', () => {
               scan: ['scan', 'rotation', 'shared'],
               api: ['api', 'rotation', 'offboarding', 'exposure', 'shared'],
               reactions: ['reactions', 'offboarding', 'shared'],
+              organization: ['organization', 'scan', 'rotation', 'shared'],
             }[fn.capability];
         return !allowed.includes(capability ?? '');
       });

@@ -545,6 +545,8 @@ export class TemplateResolver {
         return `arn:${partition}:sqs:${region}:${accountId}:${physical}`;
       case 'AWS::Events::Rule':
         return `arn:${partition}:events:${region}:${accountId}:rule/${physical}`;
+      case 'AWS::Events::EventBus':
+        return `arn:${partition}:events:${region}:${accountId}:event-bus/${physical}`;
       case 'AWS::Scheduler::Schedule':
         return `arn:${partition}:scheduler:${region}:${accountId}:schedule/default/${physical}`;
       case 'AWS::DynamoDB::Table':
