@@ -1,0 +1,246 @@
+/**
+ * The organization scan's steps (statemachines/organization-scan.asl.json), clients injected:
+ *
+ * - ListTargetAccounts: the target accounts (Organizations, filtered by the config) and each one's
+ *   share of the organization's rotation cap; the Map's concurrency and tolerated failures come from
+ *   the deployed config here, never from the execution input.
+ * - ScanAccount (one Distributed Map item): the single-account scan (functions/scan/handler.ts) run
+ *   with that account's credential report and IAM (the member `scan` role), starting rotations in the
+ *   hub's Step Functions with the account id. It throws on any failure: the state machine retries
+ *   transient ones and turns the rest into the account's failed row, so one account never stops the
+ *   others.
+ * - Summarize: the organization summary, notified as `organization-scan.completed`.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MemberRoleUnavailableError } from '../shared/accounts';
+import type { LifecycleConfig } from '../shared/config';
+import { classifyError, errorName, ValidationError } from '../shared/errors';
+import type { Notification, Notifier } from '../shared/notifier';
+import { isAccountId } from '../shared/organization-config';
+import type { WorkflowPort } from '../shared/workflows';
+import { parseScanEvent } from '../scan/handler';
+import { makeScanHandler } from '../scan/handler';
+import type { ApiCallCounter } from '../scan/api-calls';
+import type { CredentialReportSource } from '../scan/credential-report';
+import type { IamUsers } from '../shared/iam/users';
+import {
+  budgetOffset,
+  failedRowFromCatch,
+  organizationScanNotification,
+  rotationBudgets,
+  selectTargetAccounts,
+  summarize,
+  type AccountScanDone,
+  type AccountScanItem,
+  type OrganizationScanSummary,
+  type SkippedAccount,
+} from './domain';
+import type { OrganizationReader } from './organizations';
+
+type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+/** Skipped accounts listed in the state output (the rest counted): Step Functions payloads are limited to 256 KiB. */
+const SKIPPED_LIST_MAX = 100;
+
+export interface ListTargetAccountsOutput {
+  readonly dryRun: boolean;
+  readonly startedAt: string;
+  readonly organizationCap: number;
+  readonly maxConcurrency: number;
+  readonly toleratedFailurePercentage: number;
+  readonly accounts: readonly AccountScanItem[];
+  readonly skippedAccounts: readonly SkippedAccount[];
+  readonly skippedAccountCount: number;
+}
+
+export function makeListTargetAccounts(deps: {
+  readonly reader: OrganizationReader;
+  readonly config: LifecycleConfig;
+  readonly clock: () => Date;
+  readonly logger: Log;
+  readonly hubAccountId?: string;
+}) {
+  return async function listTargetAccounts(event?: unknown): Promise<ListTargetAccountsOutput> {
+    const { dryRun } = parseScanEvent(event);
+    const org = deps.config.organization;
+    if (!org.enabled) throw new ValidationError('organization mode is off (organization.enabled is false)');
+    const now = deps.clock();
+    const accounts = await deps.reader.accountsUnder(org.targetOrganizationalUnitIds);
+    const selection = selectTargetAccounts(accounts, org, deps.hubAccountId);
+    const items = rotationBudgets(
+      selection.targets,
+      org.maxRotationsPerOrganizationScan,
+      deps.config.maxRotationsPerScan,
+      budgetOffset(now),
+    );
+    deps.logger.info('organization scan targets', { targets: items.length, skipped: selection.skipped.length });
+    return {
+      dryRun,
+      startedAt: now.toISOString(),
+      organizationCap: org.maxRotationsPerOrganizationScan,
+      maxConcurrency: org.maxConcurrentAccounts,
+      toleratedFailurePercentage: org.toleratedFailurePercentage,
+      accounts: items,
+      skippedAccounts: selection.skipped.slice(0, SKIPPED_LIST_MAX),
+      skippedAccountCount: selection.skipped.length,
+    };
+  };
+}
+
+/** What one account's scan needs, built with that account's credentials (the member `scan` role). */
+export interface AccountScanClients {
+  readonly credentialReport: CredentialReportSource;
+  readonly iam: Pick<IamUsers, 'listTags' | 'listAccessKeys'>;
+  readonly iamCalls?: Pick<ApiCallCounter, 'total'>;
+}
+
+export interface ScanAccountDeps {
+  readonly clientsFor: (accountId: string) => AccountScanClients;
+  /** The hub's Step Functions: rotations start there, with the account id. */
+  readonly workflows: WorkflowPort;
+  readonly config: LifecycleConfig;
+  readonly clock: () => Date;
+  readonly notifier: Notifier;
+  readonly logger: Log;
+  readonly automationUserNames?: readonly string[];
+  readonly concurrency?: number;
+}
+
+export interface ScanAccountEvent {
+  readonly accountId: string;
+  readonly rotationBudget: number;
+  readonly dryRun: boolean;
+}
+
+/**
+ * The Map item, checked: any Lambda principal allowed to invoke this function could send anything,
+ * so the account must be one the config allows and the budget within the config's caps.
+ */
+export function parseScanAccountEvent(event: unknown, config: LifecycleConfig): ScanAccountEvent {
+  const e = (event ?? {}) as Partial<Record<string, unknown>>;
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    throw new ValidationError('account scan event must be an object');
+  const unknown = Object.keys(e).filter((k) => !['accountId', 'rotationBudget', 'dryRun'].includes(k));
+  if (unknown.length > 0) throw new ValidationError(`account scan event has unknown field(s) ${unknown.join(', ')}`);
+  const org = config.organization;
+  if (!isAccountId(e.accountId)) throw new ValidationError('accountId must be a 12-digit account id');
+  if (org.excludedAccountIds.includes(e.accountId)) throw new ValidationError(`account ${e.accountId} is excluded`);
+  if (org.accountIds.length > 0 && !org.accountIds.includes(e.accountId)) {
+    throw new ValidationError(`account ${e.accountId} is not in organization.accountIds`);
+  }
+  const max = Math.min(config.maxRotationsPerScan, org.maxRotationsPerOrganizationScan);
+  const budget = e.rotationBudget;
+  if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 0 || budget > max) {
+    throw new ValidationError(`rotationBudget must be a whole number from 0 to ${max}`);
+  }
+  if (e.dryRun !== undefined && typeof e.dryRun !== 'boolean') throw new ValidationError('dryRun must be true or false');
+  return { accountId: e.accountId, rotationBudget: budget, dryRun: e.dryRun ?? false };
+}
+
+/** A MemberRoleUnavailableError in the error or its causes (the credential report source wraps what IAM refused). */
+function memberRoleErrorIn(error: unknown): MemberRoleUnavailableError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current instanceof MemberRoleUnavailableError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Every notification of an account's scan names the account. */
+function notifierFor(notifier: Notifier, accountId: string): Notifier {
+  return { publish: (n: Notification) => notifier.publish({ ...n, accountId }) };
+}
+
+export function makeScanAccount(deps: ScanAccountDeps) {
+  return async function scanAccount(event: unknown): Promise<AccountScanDone> {
+    if (!deps.config.organization.enabled) throw new ValidationError('organization mode is off (organization.enabled is false)');
+    const { accountId, rotationBudget, dryRun } = parseScanAccountEvent(event, deps.config);
+    try {
+      const clients = deps.clientsFor(accountId);
+      const scan = makeScanHandler({
+        credentialReport: clients.credentialReport,
+        iam: clients.iam,
+        workflows: deps.workflows,
+        config: deps.config,
+        clock: deps.clock,
+        notifier: notifierFor(deps.notifier, accountId),
+        logger: deps.logger,
+        ...(deps.automationUserNames ? { automationUserNames: deps.automationUserNames } : {}),
+        ...(clients.iamCalls ? { iamCalls: clients.iamCalls } : {}),
+        ...(deps.concurrency ? { concurrency: deps.concurrency } : {}),
+        accountId,
+        rotationCap: { limit: rotationBudget, name: "this account's share of maxRotationsPerOrganizationScan" },
+      });
+      const s = await scan({ dryRun });
+      return {
+        accountId,
+        status: 'done',
+        scannedUsers: s.scannedUsers,
+        candidates: s.candidates,
+        rotationsStarted: dryRun ? s.plan.length : s.started.length,
+        alreadyRunning: s.alreadyRunning.length,
+        blocked: s.blocked.length,
+        deferred: s.skipped.filter((x) => x.code === 'deferred').length,
+        skipped: s.skipped.length,
+        failedUsers: s.failed.length,
+        rotationBudget,
+        ...(s.iamCalls !== undefined ? { iamCalls: s.iamCalls } : {}),
+      };
+    } catch (error) {
+      deps.logger.error('account scan failed', {
+        accountId,
+        errorName: errorName(error),
+        errorMessage: (error as Error).message,
+      });
+      // The role is assumed on the first IAM call (the credential report's): name the real cause.
+      const roleError = memberRoleErrorIn(error);
+      if (roleError) throw roleError;
+      // Throttling and other transient failures become TransientAwsError (retried by the state machine).
+      throw classifyError(error);
+    }
+  };
+}
+
+export interface SummarizeEvent {
+  readonly dryRun?: unknown;
+  readonly startedAt?: unknown;
+  readonly organizationCap?: unknown;
+  readonly skippedAccounts?: unknown;
+  readonly results?: unknown;
+}
+
+/** Failed rows from the Map's Catch carry the raw cause: keep its message only. */
+function normalizeRow(row: unknown): unknown {
+  const r = row as { status?: unknown; accountId?: unknown; errorName?: unknown; message?: unknown } | null;
+  if (r?.status !== 'failed') return row;
+  return failedRowFromCatch(r.accountId, { Error: r.errorName, Cause: r.message });
+}
+
+export function makeSummarize(deps: { readonly notifier: Notifier; readonly clock: () => Date; readonly logger: Log }) {
+  return async function summarizeOrganizationScan(event: SummarizeEvent): Promise<Omit<OrganizationScanSummary, 'accounts'>> {
+    const rows = Array.isArray(event.results) ? event.results.map(normalizeRow) : [];
+    const summary = summarize(rows, {
+      dryRun: event.dryRun === true,
+      startedAt: typeof event.startedAt === 'string' ? event.startedAt : deps.clock().toISOString(),
+      finishedAt: deps.clock().toISOString(),
+      organizationCap: typeof event.organizationCap === 'number' ? event.organizationCap : 0,
+      skippedAccounts: Array.isArray(event.skippedAccounts) ? (event.skippedAccounts as SkippedAccount[]) : [],
+    });
+    if (!summary.dryRun) {
+      try {
+        await deps.notifier.publish(organizationScanNotification(summary));
+      } catch (error) {
+        deps.logger.error('could not publish the organization scan summary', { errorName: errorName(error) });
+      }
+    }
+    deps.logger.info('organization scan completed', {
+      accountsScanned: summary.accountsScanned,
+      accountsFailed: summary.accountsFailed,
+      rotationsStarted: summary.rotationsStarted,
+    });
+    // The output is what a person reads in the console: every row would be too much for 1,000 accounts.
+    const { accounts: _rows, ...rest } = summary;
+    return rest;
+  };
+}
