@@ -65,7 +65,13 @@ export function makeListTargetAccounts(deps: {
     const org = deps.config.organization;
     if (!org.enabled) throw new ValidationError('organization mode is off (organization.enabled is false)');
     const now = deps.clock();
-    const accounts = await deps.reader.accountsUnder(org.targetOrganizationalUnitIds);
+    let accounts;
+    try {
+      accounts = await deps.reader.accountsUnder(org.targetOrganizationalUnitIds);
+    } catch (error) {
+      // Throttling past the SDK's retries, a dropped connection: TransientAwsError, retried by the state machine.
+      throw classifyError(error);
+    }
     const selection = selectTargetAccounts(accounts, org, deps.hubAccountId);
     const items = rotationBudgets(
       selection.targets,
