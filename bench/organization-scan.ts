@@ -185,7 +185,7 @@ export async function benchOrganizationScan(
   const row = streamingTable(
     [
       'accounts',
-      'users',
+      'users in all',
       'IAM calls per account',
       'of which report',
       'ListUserTags',
