@@ -123,8 +123,15 @@ async function ensureOrganization(org: OrganizationsClient): Promise<{ id: strin
   } catch (error) {
     if ((error as Error).name !== 'AWSOrganizationsNotInUseException') throw error;
   }
-  const out = await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
-  return { id: out.Organization!.Id!, managementAccountId: out.Organization!.MasterAccountId! };
+  try {
+    const out = await org.send(new CreateOrganizationCommand({ FeatureSet: 'ALL' }));
+    return { id: out.Organization!.Id!, managementAccountId: out.Organization!.MasterAccountId! };
+  } catch (error) {
+    // Another test file sharing this moto created it between the two calls.
+    if ((error as Error).name !== 'AlreadyInOrganizationException') throw error;
+    const out = await org.send(new DescribeOrganizationCommand({}));
+    return { id: out.Organization!.Id!, managementAccountId: out.Organization!.MasterAccountId! };
+  }
 }
 
 async function createAccount(org: OrganizationsClient, name: string): Promise<string> {

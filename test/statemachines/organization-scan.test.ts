@@ -10,6 +10,7 @@ import { makeSummarize } from '../../functions/organization/handlers';
 import { inlineDistributedMaps, runOrganizationScanLocally } from '../../functions/organization/local';
 import { MemberRoleUnavailableError } from '../../functions/shared/accounts';
 import { TransientAwsError } from '../../functions/shared/errors';
+import { CredentialReportUnavailableError } from '../../functions/scan/credential-report';
 import { RecordingNotifier } from '../../functions/shared/notifier';
 
 const ASL = JSON.parse(readFileSync(join(__dirname, '../../statemachines/organization-scan.asl.json'), 'utf8')) as {
@@ -19,6 +20,7 @@ const A = '111111111111';
 const B = '222222222222';
 const C = '333333333333';
 const D = '444444444444';
+const E = '555555555555';
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('organization-scan.asl.json', () => {
@@ -50,7 +52,7 @@ describe('organization-scan.asl.json', () => {
     );
   });
 
-  it('retries a throttled account, turns a missing role into a failed row, scans the others and notifies', async () => {
+  it('retries a throttled account, turns a missing role and an unavailable report into failed rows, scans the others and notifies', async () => {
     // Prepare
     const calls: Record<string, number> = {};
     let inFlight = 0;
@@ -64,6 +66,7 @@ describe('organization-scan.asl.json', () => {
       inFlight--;
       if (item.accountId === B && calls[B] === 1) throw new TransientAwsError('transient AWS failure: Throttling', 'Throttling');
       if (item.accountId === C) throw new MemberRoleUnavailableError(C, `arn:aws:iam::${C}:role/m-scan`, 'AccessDenied');
+      if (item.accountId === E) throw new CredentialReportUnavailableError('could not get the IAM credential report', 60, 'x');
       return { accountId: item.accountId, status: 'done', rotationsStarted: item.rotationBudget, deferred: 0, blocked: 0 };
     };
     // Act
@@ -75,7 +78,7 @@ describe('organization-scan.asl.json', () => {
           organizationCap: 4,
           maxConcurrency: 2,
           toleratedFailurePercentage: 50,
-          accounts: [A, B, C, D].map((accountId) => ({ accountId, rotationBudget: 1 })),
+          accounts: [A, B, C, D, E].map((accountId) => ({ accountId, rotationBudget: 1 })),
           skippedAccounts: [],
           skippedAccountCount: 0,
         }),
@@ -87,15 +90,21 @@ describe('organization-scan.asl.json', () => {
     );
     // Assess
     expect(run.output).toMatchObject({
-      accountsTargeted: 4,
+      accountsTargeted: 5,
       accountsScanned: 3,
-      accountsFailed: 1,
+      accountsFailed: 2,
       rotationsStarted: 3,
       failedAccounts: [
         { accountId: C, status: 'failed', errorName: 'MemberRoleUnavailableError', message: expect.stringContaining('m-scan') },
+        {
+          accountId: E,
+          status: 'failed',
+          errorName: 'CredentialReportUnavailableError',
+          message: 'could not get the IAM credential report',
+        },
       ],
     });
-    expect({ calls, maxInFlight }).toEqual({ calls: { [A]: 1, [B]: 2, [C]: 1, [D]: 1 }, maxInFlight: 2 });
-    expect(notes.sent.map((n) => [n.type, n.accountsFailed])).toEqual([['organization-scan.completed', 1]]);
+    expect({ calls, maxInFlight }).toEqual({ calls: { [A]: 1, [B]: 2, [C]: 1, [D]: 1, [E]: 2 }, maxInFlight: 2 });
+    expect(notes.sent.map((n) => [n.type, n.accountsFailed])).toEqual([['organization-scan.completed', 2]]);
   });
 });
