@@ -7,7 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSummarize } from '../../functions/organization/handlers';
+import { StateMachine } from 'aws-local-stepfunctions';
 import { inlineDistributedMaps, runOrganizationScanLocally } from '../../functions/organization/local';
+import { loadDefinition } from '../../functions/local/runner';
 import { MemberRoleUnavailableError } from '../../functions/shared/accounts';
 import { TransientAwsError } from '../../functions/shared/errors';
 import { CredentialReportUnavailableError } from '../../functions/scan/credential-report';
@@ -39,6 +41,11 @@ describe('organization-scan.asl.json', () => {
       concurrency: '$.maxConcurrency',
       tolerated: '$.toleratedFailurePercentage',
     });
+  });
+
+  it('is valid ASL as deployed (Distributed Map included) for the validator aws-local-stepfunctions uses', () => {
+    const deployed = loadDefinition('organization-scan.asl.json');
+    expect(() => new StateMachine(deployed, { validationOptions: { checkPaths: true } })).not.toThrow();
   });
 
   it('runs inline locally: only the processor mode and the distributed-only fields change', () => {
