@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeSummarize } from '../../functions/organization/handlers';
+import { makeSummarize } from '../../functions/organization/summarize';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { inlineDistributedMaps, runOrganizationScanLocally } from '../../functions/organization/local';
 import { loadDefinition } from '../../functions/local/runner';

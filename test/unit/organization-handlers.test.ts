@@ -5,7 +5,8 @@ import {
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
-import { makeListTargetAccounts, makeScanAccount, parseScanAccountEvent } from '../../functions/organization/handlers';
+import { makeListTargetAccounts } from '../../functions/organization/list-targets';
+import { makeScanAccount, parseScanAccountEvent } from '../../functions/organization/scan-account';
 import { OrganizationsReader, TargetOrganizationalUnitNotFoundError } from '../../functions/organization/organizations';
 import { MemberRoleUnavailableError } from '../../functions/shared/accounts';
 import { parseConfig } from '../../functions/shared/config';

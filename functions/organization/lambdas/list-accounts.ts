@@ -1,7 +1,7 @@
 /** Lambda entry of ListTargetAccounts (statemachines/organization-scan.asl.json): Organizations reads only. */
 import { organizationsClientFor } from '../../shared/clients/organizations';
 import { once, runtimeFromEnv } from '../../shared/runtime';
-import { makeListTargetAccounts } from '../handlers';
+import { makeListTargetAccounts } from '../list-targets';
 import { OrganizationsReader } from '../organizations';
 import { hubAccountIdFromEnv, logger } from '../wiring';
 

@@ -11,7 +11,7 @@ import { IamUsers } from '../../shared/iam/users';
 import { once, runtimeFromEnv } from '../../shared/runtime';
 import { countApiCalls } from '../../scan/api-calls';
 import { IamCredentialReportSource } from '../../scan/credential-report';
-import { makeScanAccount } from '../handlers';
+import { makeScanAccount } from '../scan-account';
 import { hubAccountIdFromEnv, logger, partitionFromEnv } from '../wiring';
 
 const handler = once(() => {

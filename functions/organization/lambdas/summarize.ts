@@ -1,7 +1,7 @@
 /** Lambda entry of Summarize (statemachines/organization-scan.asl.json): the topic only. */
 import { notifierFor } from '../../shared/clients/sns';
 import { once, runtimeFromEnv } from '../../shared/runtime';
-import { makeSummarize } from '../handlers';
+import { makeSummarize } from '../summarize';
 import { logger } from '../wiring';
 
 const handler = once(() => {

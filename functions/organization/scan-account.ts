@@ -1,97 +1,24 @@
 /**
- * The organization scan's steps (statemachines/organization-scan.asl.json), clients injected:
- *
- * - ListTargetAccounts: the target accounts (Organizations, filtered by the config) and each one's
- *   share of the organization's rotation cap; the Map's concurrency and tolerated failures come from
- *   the deployed config here, never from the execution input.
- * - ScanAccount (one Distributed Map item): the single-account scan (functions/scan/handler.ts) run
- *   with that account's credential report and IAM (the member `scan` role), starting rotations in the
- *   hub's Step Functions with the account id. It throws on any failure: the state machine retries
- *   transient ones and turns the rest into the account's failed row, so one account never stops the
- *   others.
- * - Summarize: the organization summary, notified as `organization-scan.completed`.
+ * ScanAccount (one Distributed Map item): the single-account scan (functions/scan/handler.ts) run
+ * with that account's credential report and IAM (the member `scan` role), starting rotations in the
+ * hub's Step Functions with the account id. It throws on any failure: the state machine retries
+ * transient ones and turns the rest into the account's failed row, so one account never stops the
+ * others.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MemberRoleUnavailableError } from '../shared/accounts';
 import type { LifecycleConfig } from '../shared/config';
 import { classifyError, errorName, ValidationError } from '../shared/errors';
+import type { IamUsers } from '../shared/iam/users';
 import type { Notification, Notifier } from '../shared/notifier';
 import { isAccountId } from '../shared/organization-config';
 import type { WorkflowPort } from '../shared/workflows';
-import { parseScanEvent } from '../scan/handler';
-import { makeScanHandler } from '../scan/handler';
 import type { ApiCallCounter } from '../scan/api-calls';
 import type { CredentialReportSource } from '../scan/credential-report';
-import type { IamUsers } from '../shared/iam/users';
-import {
-  budgetOffset,
-  failedRowFromCatch,
-  organizationScanNotification,
-  rotationBudgets,
-  selectTargetAccounts,
-  summarize,
-  type AccountScanDone,
-  type AccountScanItem,
-  type OrganizationScanSummary,
-  type SkippedAccount,
-} from './domain';
-import type { OrganizationReader } from './organizations';
+import { makeScanHandler } from '../scan/handler';
+import type { AccountScanDone } from './domain';
 
 type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
-
-/** Skipped accounts listed in the state output (the rest counted): Step Functions payloads are limited to 256 KiB. */
-const SKIPPED_LIST_MAX = 100;
-
-export interface ListTargetAccountsOutput {
-  readonly dryRun: boolean;
-  readonly startedAt: string;
-  readonly organizationCap: number;
-  readonly maxConcurrency: number;
-  readonly toleratedFailurePercentage: number;
-  readonly accounts: readonly AccountScanItem[];
-  readonly skippedAccounts: readonly SkippedAccount[];
-  readonly skippedAccountCount: number;
-}
-
-export function makeListTargetAccounts(deps: {
-  readonly reader: OrganizationReader;
-  readonly config: LifecycleConfig;
-  readonly clock: () => Date;
-  readonly logger: Log;
-  readonly hubAccountId?: string;
-}) {
-  return async function listTargetAccounts(event?: unknown): Promise<ListTargetAccountsOutput> {
-    const { dryRun } = parseScanEvent(event);
-    const org = deps.config.organization;
-    if (!org.enabled) throw new ValidationError('organization mode is off (organization.enabled is false)');
-    const now = deps.clock();
-    let accounts;
-    try {
-      accounts = await deps.reader.accountsUnder(org.targetOrganizationalUnitIds);
-    } catch (error) {
-      // Throttling past the SDK's retries, a dropped connection: TransientAwsError, retried by the state machine.
-      throw classifyError(error);
-    }
-    const selection = selectTargetAccounts(accounts, org, deps.hubAccountId);
-    const items = rotationBudgets(
-      selection.targets,
-      org.maxRotationsPerOrganizationScan,
-      deps.config.maxRotationsPerScan,
-      budgetOffset(now),
-    );
-    deps.logger.info('organization scan targets', { targets: items.length, skipped: selection.skipped.length });
-    return {
-      dryRun,
-      startedAt: now.toISOString(),
-      organizationCap: org.maxRotationsPerOrganizationScan,
-      maxConcurrency: org.maxConcurrentAccounts,
-      toleratedFailurePercentage: org.toleratedFailurePercentage,
-      accounts: items,
-      skippedAccounts: selection.skipped.slice(0, SKIPPED_LIST_MAX),
-      skippedAccountCount: selection.skipped.length,
-    };
-  };
-}
 
 /** What one account's scan needs, built with that account's credentials (the member `scan` role). */
 export interface AccountScanClients {
@@ -205,48 +132,5 @@ export function makeScanAccount(deps: ScanAccountDeps) {
       // Throttling and other transient failures become TransientAwsError (retried by the state machine).
       throw classifyError(error);
     }
-  };
-}
-
-export interface SummarizeEvent {
-  readonly dryRun?: unknown;
-  readonly startedAt?: unknown;
-  readonly organizationCap?: unknown;
-  readonly skippedAccounts?: unknown;
-  readonly results?: unknown;
-}
-
-/** Failed rows from the Map's Catch carry the raw cause: keep its message only. */
-function normalizeRow(row: unknown): unknown {
-  const r = row as { status?: unknown; accountId?: unknown; errorName?: unknown; message?: unknown } | null;
-  if (r?.status !== 'failed') return row;
-  return failedRowFromCatch(r.accountId, { Error: r.errorName, Cause: r.message });
-}
-
-export function makeSummarize(deps: { readonly notifier: Notifier; readonly clock: () => Date; readonly logger: Log }) {
-  return async function summarizeOrganizationScan(event: SummarizeEvent): Promise<Omit<OrganizationScanSummary, 'accounts'>> {
-    const rows = Array.isArray(event.results) ? event.results.map(normalizeRow) : [];
-    const summary = summarize(rows, {
-      dryRun: event.dryRun === true,
-      startedAt: typeof event.startedAt === 'string' ? event.startedAt : deps.clock().toISOString(),
-      finishedAt: deps.clock().toISOString(),
-      organizationCap: typeof event.organizationCap === 'number' ? event.organizationCap : 0,
-      skippedAccounts: Array.isArray(event.skippedAccounts) ? (event.skippedAccounts as SkippedAccount[]) : [],
-    });
-    if (!summary.dryRun) {
-      try {
-        await deps.notifier.publish(organizationScanNotification(summary));
-      } catch (error) {
-        deps.logger.error('could not publish the organization scan summary', { errorName: errorName(error) });
-      }
-    }
-    deps.logger.info('organization scan completed', {
-      accountsScanned: summary.accountsScanned,
-      accountsFailed: summary.accountsFailed,
-      rotationsStarted: summary.rotationsStarted,
-    });
-    // The output is what a person reads in the console: every row would be too much for 1,000 accounts.
-    const { accounts: _rows, ...rest } = summary;
-    return rest;
   };
 }
