@@ -3,13 +3,16 @@
  *
  *   npm run bench                      all three, sizes 100, 1000, 5000
  *   npm run bench -- --sizes 100,1000  other sizes for (a)
- *   npm run bench -- --only b          one of a, b, c, d, e (d: Lambda bundle sizes and load times; e: event tap to reactions)
+ *   npm run bench -- --only b          one of a, b, c, d, e, f (d: Lambda bundle sizes and load times; e: event tap to reactions;
+ *                                      f: organization scan over 3, 10, 30 accounts and the AWS model)
+ *   npm run bench -- --only f --accounts 3,10  other account counts for (f)
  *
  * Figures are printed, never asserted: timings depend on the machine.
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { benchBundles } from './bundles';
+import { benchOrganizationScan } from './organization-scan';
 import { benchParseSelect } from './parse-select';
 import { benchReactions } from './reactions';
 import { benchReenable } from './reenable';
@@ -19,11 +22,13 @@ import { progress, seconds } from './util';
 
 interface BenchArgs {
   readonly sizes: number[];
-  readonly only?: 'a' | 'b' | 'c' | 'd' | 'e';
+  readonly accounts: number[];
+  readonly only?: 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 }
 
 function parseArgs(args: readonly string[]): BenchArgs {
   let sizes = [100, 1000, 5000];
+  let accounts = [3, 10, 30];
   let only: BenchArgs['only'];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -33,14 +38,22 @@ function parseArgs(args: readonly string[]): BenchArgs {
       if (sizes.some((n) => !Number.isInteger(n) || n < 1))
         throw new Error('--sizes takes positive whole numbers, e.g. 100,1000');
       i++;
-    } else if (arg === '--only' && (value === 'a' || value === 'b' || value === 'c' || value === 'd' || value === 'e')) {
+    } else if (arg === '--accounts' && value) {
+      accounts = value.split(',').map((s) => Number(s.trim()));
+      if (accounts.some((n) => !Number.isInteger(n) || n < 1))
+        throw new Error('--accounts takes positive whole numbers, e.g. 3,10,30');
+      i++;
+    } else if (
+      arg === '--only' &&
+      (value === 'a' || value === 'b' || value === 'c' || value === 'd' || value === 'e' || value === 'f')
+    ) {
       only = value;
       i++;
     } else {
-      throw new Error(`unknown argument ${arg ?? ''}; use --sizes 100,1000,5000 and/or --only a|b|c|d|e`);
+      throw new Error(`unknown argument ${arg ?? ''}; use --sizes 100,1000,5000, --accounts 3,10,30 and/or --only a|b|c|d|e|f`);
     }
   }
-  return { sizes, ...(only ? { only } : {}) };
+  return { sizes, accounts, ...(only ? { only } : {}) };
 }
 
 /** Runs the benchmarks; returns the process exit code. */
@@ -70,8 +83,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     print(await benchReactions({ calls: 200 }));
     print(await benchReenable({ runs: 30 }));
   }
-  progress(`done in ${seconds(performance.now() - t0)}${failedSizes > 0 ? `; ${failedSizes} size(s) of (a) failed` : ''}`);
-  return failedSizes > 0 ? 1 : 0;
+  // (f) writes each account count's row as soon as it is measured, then the AWS model.
+  const failedOrgs =
+    !args.only || args.only === 'f'
+      ? await benchOrganizationScan({
+          accountCounts: args.accounts,
+          usersPerAccount: 1000,
+          staleShare: 0.02,
+          maxConcurrentAccounts: 10,
+        })
+      : 0;
+  const failures = [
+    failedSizes > 0 ? `${failedSizes} size(s) of (a) failed` : '',
+    failedOrgs > 0 ? `${failedOrgs} count(s) of (f) failed` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  progress(`done in ${seconds(performance.now() - t0)}${failures ? `; ${failures}` : ''}`);
+  return failedSizes + failedOrgs > 0 ? 1 : 0;
 }
 
 if (require.main === module) {

@@ -9,7 +9,7 @@ import { REACTIONS_ENTRY } from './constructs/iam-event-reactions';
 import { ROTATION_STEPS } from './constructs/key-rotation';
 import { API_ENTRY } from './constructs/lifecycle-api';
 import { OFFBOARDING_STEPS } from './constructs/offboarding';
-import { LIST_ACCOUNTS_ENTRY, SCAN_ACCOUNT_ENTRY } from './constructs/organization-scan';
+import { LIST_ACCOUNTS_ENTRY, SCAN_ACCOUNT_ENTRY, SUMMARIZE_ENTRY } from './constructs/organization-scan';
 
 export type Capability = 'rotation' | 'offboarding' | 'scan' | 'api' | 'reactions' | 'organization';
 
@@ -50,4 +50,10 @@ export const DEPLOYED_FUNCTIONS: readonly DeployedFunction[] = [
   // Organization mode only (infra/constructs/organization-scan.ts).
   { name: 'organization ListAccounts', capability: 'organization', entry: LIST_ACCOUNTS_ENTRY, handler: 'listAccounts' },
   { name: 'organization ScanAccount', capability: 'organization', entry: SCAN_ACCOUNT_ENTRY, handler: 'scanAccount' },
+  {
+    name: 'organization Summarize',
+    capability: 'organization',
+    entry: SUMMARIZE_ENTRY,
+    handler: 'summarizeOrganizationScan',
+  },
 ];

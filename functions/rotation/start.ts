@@ -39,6 +39,8 @@ export interface RotationStartRequest {
   /** Who asked: `scan`, `cli:<arn>`, `api:<principal>`, ... */
   readonly requestedBy: string;
   readonly trigger: RotationTrigger;
+  /** Organization mode: the member account the user lives in (absent: the hub's own account). */
+  readonly accountId?: string;
 }
 
 /** Exactly what a rotation execution's input holds. */
@@ -48,8 +50,8 @@ export type RotationExecutionInput = RotationStartRequest;
 export const MAX_ROTATION_ATTEMPTS = 10;
 
 export function rotationInput(request: RotationStartRequest): RotationExecutionInput {
-  const { userName, accessKeyId, requestedBy, trigger } = request;
-  return { userName, accessKeyId, requestedBy, trigger };
+  const { userName, accessKeyId, requestedBy, trigger, accountId } = request;
+  return { userName, accessKeyId, requestedBy, trigger, ...(accountId ? { accountId } : {}) };
 }
 
 /** The output of an execution that ended `continued` (the Continued state of key-rotation.asl.json). */
@@ -85,11 +87,16 @@ export interface RotationLookup {
   readonly attempts: readonly Attempt[];
 }
 
-export async function findRotation(workflows: WorkflowPort, userName: string, accessKeyId: string): Promise<RotationLookup> {
+export async function findRotation(
+  workflows: WorkflowPort,
+  userName: string,
+  accessKeyId: string,
+  accountId?: string,
+): Promise<RotationLookup> {
   const { found, nextName } = await findAttempts(
     workflows,
     'rotation',
-    (attempt) => rotationExecutionName(userName, accessKeyId, attempt),
+    (attempt) => rotationExecutionName(userName, accessKeyId, attempt, accountId),
     MAX_ROTATION_ATTEMPTS,
   );
   const latest = found.at(-1)?.summary;
@@ -106,7 +113,7 @@ export async function startRotation(
   request: RotationStartRequest,
   lookup?: RotationLookup,
 ): Promise<StartResult & { executionName: string }> {
-  lookup ??= await findRotation(workflows, request.userName, request.accessKeyId);
+  lookup ??= await findRotation(workflows, request.userName, request.accessKeyId, request.accountId);
   if (lookup.latest?.status === 'RUNNING') {
     return {
       executionArn: lookup.latest.executionArn,

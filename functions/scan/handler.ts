@@ -51,6 +51,13 @@ export interface ScanDeps {
   readonly iamCalls?: Pick<ApiCallCounter, 'total'>;
   /** Candidates examined at once. IAM's control plane throttles early, so keep it small. @default 4 */
   readonly concurrency?: number;
+  /**
+   * Organization mode: the member account scanned (credential report and IAM are that account's);
+   * every rotation started carries it in its input and execution name.
+   */
+  readonly accountId?: string;
+  /** A lower cap than maxRotationsPerScan (the account's share of the organization's cap), named in the deferral reason. */
+  readonly rotationCap?: { readonly limit: number; readonly name: string };
 }
 
 /** What EventBridge Scheduler passes (the schedule's configured input). */
@@ -145,6 +152,11 @@ const byUser = <T extends { userName: string }>(a: T, b: T) => a.userName.locale
 export function makeScanHandler(deps: ScanDeps) {
   const { credentialReport, iam, config, clock, notifier, logger } = deps;
   const automationUserNames = deps.automationUserNames ?? [];
+  const accountId = deps.accountId;
+  const cap =
+    deps.rotationCap && deps.rotationCap.limit < config.maxRotationsPerScan
+      ? deps.rotationCap
+      : { limit: config.maxRotationsPerScan, name: 'maxRotationsPerScan' };
 
   return async function scan(event?: ScanEvent | null): Promise<ScanSummary> {
     const { dryRun } = parseScanEvent(event);
@@ -191,11 +203,11 @@ export function makeScanHandler(deps: ScanDeps) {
         status: e.status,
         ...(e.stopDate ? { stoppedAt: e.stopDate } : {}),
       });
-      const running = (await findRunning(workflows, 'rotation', userName)).map(toPrevious);
+      const running = (await findRunning(workflows, 'rotation', userName, accountId)).map(toPrevious);
       const inactive = keys.filter((k) => k.status === 'Inactive' && k.accessKeyId !== accessKeyId);
       const latestOfInactive = await Promise.all(
         inactive.map(async (k) => {
-          const latest = (await findRotation(workflows, userName, k.accessKeyId)).latest;
+          const latest = (await findRotation(workflows, userName, k.accessKeyId, accountId)).latest;
           return latest ? [{ ...toPrevious(latest), accessKeyId: k.accessKeyId }] : [];
         }),
       );
@@ -231,7 +243,7 @@ export function makeScanHandler(deps: ScanDeps) {
         // Checked before acting on "blocked": while a rotation waits for cutover the user holds the
         // old and the new key, both active, which is progress and not a reason to alarm anybody.
         // An attempt that ended earlier (blocked, failed, rolled back) does not stop a new attempt.
-        const lookup = await findRotation(workflows, userName, accessKeyId);
+        const lookup = await findRotation(workflows, userName, accessKeyId, accountId);
         if (lookup.latest?.status === 'RUNNING') {
           return void alreadyRunning.push({ userName, accessKeyId, executionName: lookup.latest.name });
         }
@@ -262,7 +274,7 @@ export function makeScanHandler(deps: ScanDeps) {
         const ref: RotationRef = {
           userName,
           accessKeyId,
-          executionName: lookup.nextName ?? rotationExecutionName(userName, accessKeyId),
+          executionName: lookup.nextName ?? rotationExecutionName(userName, accessKeyId, 1, accountId),
         };
 
         if (decision.kind === 'blocked') {
@@ -270,12 +282,12 @@ export function makeScanHandler(deps: ScanDeps) {
           if (!dryRun) await publish({ type: 'rotation.blocked', ...decision.blocked, requestedBy: 'scan' });
           return;
         }
-        if (plan.length >= config.maxRotationsPerScan) {
+        if (plan.length >= cap.limit) {
           return void skipped.push({
             userName,
             accessKeyId,
             code: 'deferred',
-            reason: `maxRotationsPerScan (${config.maxRotationsPerScan}) reached; the next scan takes it`,
+            reason: `${cap.name} (${cap.limit}) reached; the next scan takes it`,
           });
         }
         plan.push({ ...decision.rotation, executionName: ref.executionName });
@@ -284,7 +296,7 @@ export function makeScanHandler(deps: ScanDeps) {
         const result = await startRotation(
           workflows,
           config,
-          { userName, accessKeyId, requestedBy: 'scan', trigger: 'scheduled' },
+          { userName, accessKeyId, requestedBy: 'scan', trigger: 'scheduled', ...(accountId ? { accountId } : {}) },
           lookup,
         );
         if (result.started) {

@@ -29,8 +29,12 @@ export function attemptExecutionName(kind: string, parts: readonly string[], att
   return attempt <= 1 ? executionName(kind, ...parts) : executionName(kind, ...parts, String(attempt));
 }
 
-export function rotationExecutionName(userName: string, accessKeyId: string, attempt = 1): string {
-  return attemptExecutionName('rotate', [userName, accessKeyId], attempt);
+/**
+ * @param accountId organization mode: the member account the user lives in. It goes after the user
+ *        name so every name of a user still starts with `rotate-<user>-` (userExecutionNamePrefix).
+ */
+export function rotationExecutionName(userName: string, accessKeyId: string, attempt = 1, accountId?: string): string {
+  return attemptExecutionName('rotate', accountId ? [userName, accountId, accessKeyId] : [userName, accessKeyId], attempt);
 }
 
 /** One exposure response per exposed key (a second report of the same key is the same response). */

@@ -21,6 +21,7 @@ export type NotificationType =
   | 'rotation.foreign-key'
   | 'rotation.continued'
   | 'scan.completed'
+  | 'organization-scan.completed'
   | 'offboarding.started'
   | 'offboarding.blocked'
   | 'offboarding.disabled'

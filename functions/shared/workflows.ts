@@ -195,6 +195,11 @@ export function workflowsFromEnv(sfn: SFNClient, env: NodeJS.ProcessEnv = proces
   });
 }
 
+function inputAccountId(summary: ExecutionSummary | undefined): string | undefined {
+  const input = summary?.input as { accountId?: unknown } | undefined;
+  return typeof input?.accountId === 'string' ? input.accountId : undefined;
+}
+
 function inputUserName(summary: ExecutionSummary | undefined): string | undefined {
   const input = summary?.input as { userName?: unknown } | undefined;
   return typeof input?.userName === 'string' ? input.userName : undefined;
@@ -204,8 +209,16 @@ function inputUserName(summary: ExecutionSummary | undefined): string | undefine
  * Running executions of a kind for one user. Filtering by the user's name prefix avoids describing
  * every running execution; only a name long enough to have been cut needs the full scan. The
  * execution input decides (two user names can map to the same prefix).
+ *
+ * @param accountId organization mode: only executions whose input names this member account (a
+ *        user of the same name in another account is another user); absent: only those naming none.
  */
-export async function findRunning(workflows: WorkflowPort, kind: WorkflowKind, userName: string): Promise<ExecutionSummary[]> {
+export async function findRunning(
+  workflows: WorkflowPort,
+  kind: WorkflowKind,
+  userName: string,
+  accountId?: string,
+): Promise<ExecutionSummary[]> {
   const running = await workflows.list(kind, { runningOnly: true, max: 10_000 });
   const namePrefix = userExecutionNamePrefix(EXECUTION_NAME_PREFIX[kind], userName);
   const candidates = namePrefix === undefined ? running : running.filter((e) => e.name.startsWith(namePrefix));
@@ -213,7 +226,8 @@ export async function findRunning(workflows: WorkflowPort, kind: WorkflowKind, u
     candidates.map(async (e) => (e.input !== undefined ? e : workflows.describe(kind, e.name))),
   );
   return described.filter(
-    (e): e is ExecutionSummary => e !== undefined && e.status === 'RUNNING' && inputUserName(e) === userName,
+    (e): e is ExecutionSummary =>
+      e !== undefined && e.status === 'RUNNING' && inputUserName(e) === userName && inputAccountId(e) === accountId,
   );
 }
 

@@ -3,7 +3,7 @@
  * (statemachines/organization-scan.asl.json) that lists the target accounts
  * (functions/organization/lambdas/list-accounts.ts) and runs one account scan per account
  * (functions/organization/lambdas/scan-account.ts) in a Distributed Map, with the config's
- * maxConcurrentAccounts and toleratedFailurePercentage written into the definition at synth. The
+ * maxConcurrentAccounts and toleratedFailurePercentage read through the map's *Path fields. The
  * scan schedule starts it instead of the single-account scan (infra/constructs/daily-scan.ts).
  */
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
@@ -25,6 +25,8 @@ export const ORGANIZATION_SCAN_ASL_FILE = 'statemachines/organization-scan.asl.j
 export const LIST_ACCOUNTS_ENTRY = 'functions/organization/lambdas/list-accounts.ts';
 /** Entry of the per-account scan (export `scanAccount`). */
 export const SCAN_ACCOUNT_ENTRY = 'functions/organization/lambdas/scan-account.ts';
+/** Entry of the summary (export `summarizeOrganizationScan`). */
+export const SUMMARIZE_ENTRY = 'functions/organization/lambdas/summarize.ts';
 
 /** Read-only Organizations calls of the account listing (no resource-level scoping for most of them). */
 export const ORGANIZATIONS_READ_ACTIONS = [
@@ -47,6 +49,7 @@ export interface OrganizationScanProps {
 export class OrganizationScan extends Construct {
   readonly listAccounts: LifecycleFunction;
   readonly scanAccount: LifecycleFunction;
+  readonly summarize: LifecycleFunction;
   readonly stateMachine: sfn.StateMachine;
   /** Fixed: `<stackName>-OrganizationScan`, so its role can start its own child executions. */
   readonly stateMachineName: string;
@@ -64,6 +67,8 @@ export class OrganizationScan extends Construct {
       handler: 'listAccounts',
       description: 'organization scan: list the target accounts (OUs, account ids, exclusions)',
       timeout: Duration.seconds(100),
+      // The hub's own account id is read from this ARN (the hub is not scanned as a member).
+      extraEnvironment: { ROTATION_STATE_MACHINE_ARN: rotationStateMachine.stateMachineArn },
     });
     this.listAccounts.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReadOrganization', actions: [...ORGANIZATIONS_READ_ACTIONS], resources: ['*'] }),
@@ -80,8 +85,9 @@ export class OrganizationScan extends Construct {
       entry: SCAN_ACCOUNT_ENTRY,
       handler: 'scanAccount',
       description: 'organization scan: one account (credential report, rotations due)',
-      // Its Task state allows 330 s (statemachines/organization-scan.asl.json).
-      timeout: Duration.minutes(5),
+      // Its Task state allows 900 s (statemachines/organization-scan.asl.json); IAM may take minutes
+      // to build a large account's credential report.
+      timeout: Duration.minutes(14),
       extraEnvironment: { ROTATION_STATE_MACHINE_ARN: rotationStateMachine.stateMachineArn },
     });
     const role = this.scanAccount.role;
@@ -118,14 +124,25 @@ export class OrganizationScan extends Construct {
     });
     notifications.grantPublish(role);
 
+    this.summarize = new LifecycleFunction(this, 'Summarize', {
+      ...props.functionSettings,
+      entry: SUMMARIZE_ENTRY,
+      handler: 'summarizeOrganizationScan',
+      description: 'organization scan: one organization-scan.completed notification naming the failed accounts',
+      timeout: Duration.seconds(50),
+    });
+    notifications.grantPublish(this.summarize.role);
+
     const workflow = createWorkflowStateMachine(this, {
       stateMachineName: this.stateMachineName,
       aslFile: ORGANIZATION_SCAN_ASL_FILE,
-      steps: { ListTargetAccountsFunctionArn: this.listAccounts, ScanAccountFunctionArn: this.scanAccount },
-      numbers: {
-        MaxConcurrentAccounts: props.organization.maxConcurrentAccounts,
-        ToleratedFailurePercentage: props.organization.toleratedFailurePercentage,
+      steps: {
+        ListTargetAccountsFunctionArn: this.listAccounts,
+        ScanAccountFunctionArn: this.scanAccount,
+        SummarizeOrganizationScanFunctionArn: this.summarize,
       },
+      // MaxConcurrencyPath / ToleratedFailurePercentagePath: ListTargetAccounts answers
+      // organization.maxConcurrentAccounts and toleratedFailurePercentage from the deployed config.
       comment: 'iam-user-lifecycle organization scan (Distributed Map over the target accounts)',
       invokeSid: 'InvokeOrganizationScanSteps',
       alarmDescription:

@@ -24,6 +24,8 @@ const SECRETS = 'client-secrets-manager';
 const SFN = 'client-sfn';
 const SNS = 'client-sns';
 const CLOUDTRAIL = 'client-cloudtrail';
+const ORGANIZATIONS = 'client-organizations';
+const STS = 'client-sts';
 
 /** What each function calls (its IAM statements say the same): the SDK clients and its step files. */
 const EXPECTED: Record<string, { clients: string[]; steps: string[] }> = {
@@ -58,10 +60,11 @@ const EXPECTED: Record<string, { clients: string[]; steps: string[] }> = {
   'exposure DeleteExposedKey': { clients: [IAM, SFN, SNS], steps: ['exposure/delete'] },
   'exposure NotifyFailed': { clients: [IAM, SFN, SNS], steps: ['exposure/report'] },
   'exposure Health': { clients: [IAM, SFN], steps: [] },
-  // Organization mode. Placeholders of the infrastructure slice until the organization scan lands
-  // (then: Organizations for the listing; IAM, STS, Step Functions, SNS for the account scan).
-  'organization ListAccounts': { clients: [], steps: [] },
-  'organization ScanAccount': { clients: [], steps: [] },
+  // Organization mode: the listing reads Organizations; the account scan assumes the member scan
+  // role (STS) and runs the single-account scan; the summary only publishes.
+  'organization ListAccounts': { clients: [ORGANIZATIONS], steps: [] },
+  'organization ScanAccount': { clients: [IAM, SFN, SNS, STS], steps: [] },
+  'organization Summarize': { clients: [SNS], steps: [] },
 };
 
 /** Measured (bench/bundles.ts): 361-630 KB per function; every capability-wide bundle was 976-992 KB. */
