@@ -12,6 +12,7 @@ import { DEFAULT_CONFIG, parseConfig } from '../../functions/shared/config';
 import { ConfigError } from '../../functions/shared/errors';
 import { buildApp } from '../../infra/app';
 import { loadLifecycleConfig } from '../../infra/config';
+import { DEPLOYED_FUNCTIONS } from '../../infra/lambda-entries';
 import { synth } from './support';
 
 const REPO_ROOT = join(__dirname, '..', '..');
@@ -158,7 +159,7 @@ describe('buildApp', () => {
       const envs = Object.values(template.findResources('AWS::Lambda::Function')).map(
         (f) => (f.Properties as { Environment: { Variables: { LIFECYCLE_CONFIG: string } } }).Environment.Variables,
       );
-      expect(envs).toHaveLength(16);
+      expect(envs).toHaveLength(DEPLOYED_FUNCTIONS.length);
       for (const env of envs) expect(JSON.parse(env.LIFECYCLE_CONFIG)).toEqual(parseConfig(raw));
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -99,7 +99,7 @@ describe('the stack with the default config', () => {
   });
 
   describe('Lambda functions', () => {
-    it('are the six rotation steps, the scan, the seven offboarding steps, the API and the reactions, on nodejs22.x and arm64', () => {
+    it('are the six rotation steps, the scan, the seven offboarding steps, the API, the reactions and the eight exposure functions, on nodejs22.x and arm64', () => {
       // Act
       const fns = functionProps(s);
       // Assess
@@ -121,6 +121,14 @@ describe('the stack with the default config', () => {
           'index.notify', // offboarding
           'index.handler', // api
           'index.handler', // reactions
+          'index.assess',
+          'index.contain',
+          'index.createAndStore', // exposure
+          'index.deactivateExposedKey',
+          'index.reportExposure',
+          'index.deleteExposedKey',
+          'index.notifyFailed',
+          'index.onHealthEvent',
         ].sort(),
       );
       for (const [, p] of fns) {
@@ -136,7 +144,7 @@ describe('the stack with the default config', () => {
       const used = functionProps(s).map(([, p]) => p.LoggingConfig?.LogGroup?.Ref);
       // Assess
       expect(used.every((id) => id !== undefined)).toBe(true);
-      expect(new Set(used).size).toBe(16);
+      expect(new Set(used).size).toBe(24);
       for (const id of used) {
         expect(logGroups[id!]).toMatchObject({
           Properties: { RetentionInDays: ONE_YEAR_IN_DAYS },
@@ -152,11 +160,20 @@ describe('the stack with the default config', () => {
       const rotation = s.stack.resolve(s.stack.keyRotation.stateMachine.stateMachineArn);
       const offboarding = s.stack.resolve(s.stack.offboarding.stateMachine.stateMachineArn);
       const bucket = s.stack.resolve(s.stack.offboarding.bucket.bucketName);
+      const exposureMachine = s.stack.resolve(s.stack.exposure.stateMachine.stateMachineArn);
+      const writers = s.stack.resolve(
+        `${s.stack.keyRotation.functions.createAndStore.role.roleArn},${s.stack.exposure.functions.createAndStore.role.roleArn}`,
+      );
       const extra = new Map<string, Record<string, unknown>>([
         [logicalId(s.stack, s.stack.dailyScan.function.function), { ROTATION_STATE_MACHINE_ARN: rotation }],
         [
           logicalId(s.stack, s.stack.api.function.function),
-          { ROTATION_STATE_MACHINE_ARN: rotation, OFFBOARDING_STATE_MACHINE_ARN: offboarding, SNAPSHOT_BUCKET: bucket },
+          {
+            ROTATION_STATE_MACHINE_ARN: rotation,
+            OFFBOARDING_STATE_MACHINE_ARN: offboarding,
+            SNAPSHOT_BUCKET: bucket,
+            EXPOSURE_STATE_MACHINE_ARN: exposureMachine,
+          },
         ],
         ...Object.values(s.stack.offboarding.functions).map(
           (f) =>
@@ -176,11 +193,23 @@ describe('the stack with the default config', () => {
             STACK_PRINCIPAL_IDS: expect.anything(),
           },
         ],
-        // The one writer of the secrets names itself in their resource policy.
-        [
-          logicalId(s.stack, s.stack.keyRotation.functions.createAndStore.function),
-          { SECRET_WRITER_ROLE_ARNS: s.stack.resolve(s.stack.keyRotation.functions.createAndStore.role.roleArn) },
-        ],
+        // The two writers of the secrets (the rotation's and the exposure's create-and-store) name
+        // both in the secrets' resource policy, so neither locks the other out.
+        [logicalId(s.stack, s.stack.keyRotation.functions.createAndStore.function), { SECRET_WRITER_ROLE_ARNS: writers }],
+        ...Object.entries(s.stack.exposure.functions).map(
+          ([step, f]) =>
+            [
+              logicalId(s.stack, f.function),
+              {
+                EXPOSURE_STATE_MACHINE_ARN: s.stack.resolve(workflowIdentity(s.stack, 'exposure').stateMachineArn),
+                ...(step === 'contain'
+                  ? { EXPOSURE_CONTAINMENT_POLICY_ARN: s.stack.resolve(s.stack.exposure.containmentPolicy.managedPolicyArn) }
+                  : {}),
+                ...(step === 'createAndStore' ? { SECRET_WRITER_ROLE_ARNS: writers } : {}),
+              },
+            ] as [string, Record<string, unknown>],
+        ),
+        [logicalId(s.stack, s.stack.exposure.health.function.function), { EXPOSURE_STATE_MACHINE_ARN: exposureMachine }],
       ]);
       const shared = ['LIFECYCLE_CONFIG', 'NOTIFICATION_TOPIC_ARN', 'SECRETS_KMS_KEY_ID', 'AUTOMATION_USER_NAMES', 'LOG_LEVEL'];
       // Every step knows its state machine's fixed ARN (execution guard); scan and API use the resource's own.
