@@ -13,8 +13,10 @@
  *
  * The input carries who and why only: every duration comes from the deployed config in the Lambdas.
  */
+import { AccountNotTargetedError } from '../shared/account-scope';
 import type { LifecycleConfig } from '../shared/config';
-import { WorkflowConflictError } from '../shared/errors';
+import { ValidationError, WorkflowConflictError } from '../shared/errors';
+import { isAccountId } from '../shared/organization-config';
 import { rotationExecutionName } from '../shared/execution-names';
 import {
   findAttempts,
@@ -39,6 +41,12 @@ export interface RotationStartRequest {
   /** Who asked: `scan`, `cli:<arn>`, `api:<principal>`, ... */
   readonly requestedBy: string;
   readonly trigger: RotationTrigger;
+  /**
+   * Organization mode: the account the user lives in (12 digits). The execution name carries it
+   * (`rotate-<accountId>-<user>-<keyId>`) and every step acts in that account. Absent: the
+   * Lambda's own account (single-account mode, unchanged).
+   */
+  readonly accountId?: string;
 }
 
 /** Exactly what a rotation execution's input holds. */
@@ -48,8 +56,8 @@ export type RotationExecutionInput = RotationStartRequest;
 export const MAX_ROTATION_ATTEMPTS = 10;
 
 export function rotationInput(request: RotationStartRequest): RotationExecutionInput {
-  const { userName, accessKeyId, requestedBy, trigger } = request;
-  return { userName, accessKeyId, requestedBy, trigger };
+  const { userName, accessKeyId, requestedBy, trigger, accountId } = request;
+  return { userName, accessKeyId, requestedBy, trigger, ...(accountId !== undefined ? { accountId } : {}) };
 }
 
 /** The output of an execution that ended `continued` (the Continued state of key-rotation.asl.json). */
@@ -85,11 +93,16 @@ export interface RotationLookup {
   readonly attempts: readonly Attempt[];
 }
 
-export async function findRotation(workflows: WorkflowPort, userName: string, accessKeyId: string): Promise<RotationLookup> {
+export async function findRotation(
+  workflows: WorkflowPort,
+  userName: string,
+  accessKeyId: string,
+  accountId?: string,
+): Promise<RotationLookup> {
   const { found, nextName } = await findAttempts(
     workflows,
     'rotation',
-    (attempt) => rotationExecutionName(userName, accessKeyId, attempt),
+    (attempt) => rotationExecutionName(userName, accessKeyId, attempt, accountId),
     MAX_ROTATION_ATTEMPTS,
   );
   const latest = found.at(-1)?.summary;
@@ -102,11 +115,12 @@ export async function findRotation(workflows: WorkflowPort, userName: string, ac
  */
 export async function startRotation(
   workflows: WorkflowPort,
-  _config: LifecycleConfig,
+  config: LifecycleConfig,
   request: RotationStartRequest,
   lookup?: RotationLookup,
 ): Promise<StartResult & { executionName: string }> {
-  lookup ??= await findRotation(workflows, request.userName, request.accessKeyId);
+  assertRequestAccount(config, request.accountId);
+  lookup ??= await findRotation(workflows, request.userName, request.accessKeyId, request.accountId);
   if (lookup.latest?.status === 'RUNNING') {
     return {
       executionArn: lookup.latest.executionArn,
@@ -127,13 +141,28 @@ export async function startRotation(
   return { ...result, executionName: lookup.nextName };
 }
 
+/** A start names an account only in organization mode, a 12-digit one that is not excluded. */
+export function assertRequestAccount(config: Pick<LifecycleConfig, 'organization'>, accountId: unknown): void {
+  if (accountId === undefined) return;
+  if (!config.organization.enabled) throw new ValidationError('organization mode is off: a start names no account (accountId)');
+  if (!isAccountId(accountId)) throw new ValidationError('accountId must be a 12-digit AWS account id');
+  if (config.organization.excludedAccountIds.includes(accountId)) {
+    throw new AccountNotTargetedError(accountId, 'organization.excludedAccountIds lists it');
+  }
+}
+
 /**
  * On-demand starts (API, CLI) must not overlap another rotation of the same user: during a grace
  * period the user's single active key is the new one, and rotating it would remove the inactive key
  * the running rotation keeps for rollback. The scan only picks stale keys, so it cannot overlap.
  */
-export async function assertNoOtherRotation(workflows: WorkflowPort, userName: string, accessKeyId: string): Promise<void> {
-  const running = await findRunning(workflows, 'rotation', userName);
+export async function assertNoOtherRotation(
+  workflows: WorkflowPort,
+  userName: string,
+  accessKeyId: string,
+  accountId?: string,
+): Promise<void> {
+  const running = await findRunning(workflows, 'rotation', userName, accountId);
   const other = running.find((e) => (e.input as { accessKeyId?: string } | undefined)?.accessKeyId !== accessKeyId);
   if (other) {
     const otherKey = (other.input as { accessKeyId?: string }).accessKeyId ?? 'unknown';

@@ -200,20 +200,33 @@ function inputUserName(summary: ExecutionSummary | undefined): string | undefine
   return typeof input?.userName === 'string' ? input.userName : undefined;
 }
 
+/** The account an execution acts in (its input's `accountId`; undefined: the Lambda's own account). */
+export function inputAccountId(summary: ExecutionSummary | undefined): string | undefined {
+  const input = summary?.input as { accountId?: unknown } | undefined;
+  return typeof input?.accountId === 'string' ? input.accountId : undefined;
+}
+
 /**
- * Running executions of a kind for one user. Filtering by the user's name prefix avoids describing
- * every running execution; only a name long enough to have been cut needs the full scan. The
- * execution input decides (two user names can map to the same prefix).
+ * Running executions of a kind for one user (of one account in organization mode). Filtering by
+ * the user's name prefix avoids describing every running execution; only a name long enough to have
+ * been cut needs the full scan. The execution input decides (two user names can map to the same
+ * prefix, and a user named like `<accountId>-<user>` to another account's prefix).
  */
-export async function findRunning(workflows: WorkflowPort, kind: WorkflowKind, userName: string): Promise<ExecutionSummary[]> {
+export async function findRunning(
+  workflows: WorkflowPort,
+  kind: WorkflowKind,
+  userName: string,
+  accountId?: string,
+): Promise<ExecutionSummary[]> {
   const running = await workflows.list(kind, { runningOnly: true, max: 10_000 });
-  const namePrefix = userExecutionNamePrefix(EXECUTION_NAME_PREFIX[kind], userName);
+  const namePrefix = userExecutionNamePrefix(EXECUTION_NAME_PREFIX[kind], userName, accountId);
   const candidates = namePrefix === undefined ? running : running.filter((e) => e.name.startsWith(namePrefix));
   const described = await Promise.all(
     candidates.map(async (e) => (e.input !== undefined ? e : workflows.describe(kind, e.name))),
   );
   return described.filter(
-    (e): e is ExecutionSummary => e !== undefined && e.status === 'RUNNING' && inputUserName(e) === userName,
+    (e): e is ExecutionSummary =>
+      e !== undefined && e.status === 'RUNNING' && inputUserName(e) === userName && inputAccountId(e) === accountId,
   );
 }
 
