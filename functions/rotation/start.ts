@@ -13,10 +13,9 @@
  *
  * The input carries who and why only: every duration comes from the deployed config in the Lambdas.
  */
-import { AccountNotTargetedError } from '../shared/account-scope';
+import { assertRequestAccount } from '../shared/account-scope';
 import type { LifecycleConfig } from '../shared/config';
-import { ValidationError, WorkflowConflictError } from '../shared/errors';
-import { isAccountId } from '../shared/organization-config';
+import { WorkflowConflictError } from '../shared/errors';
 import { rotationExecutionName } from '../shared/execution-names';
 import {
   findAttempts,
@@ -139,16 +138,6 @@ export async function startRotation(
   const trigger = continuedOutputOf(lookup.latest)?.trigger === 'exposure' ? 'exposure' : request.trigger;
   const result = await workflows.start('rotation', lookup.nextName, rotationInput({ ...request, trigger }));
   return { ...result, executionName: lookup.nextName };
-}
-
-/** A start names an account only in organization mode, a 12-digit one that is not excluded. */
-export function assertRequestAccount(config: Pick<LifecycleConfig, 'organization'>, accountId: unknown): void {
-  if (accountId === undefined) return;
-  if (!config.organization.enabled) throw new ValidationError('organization mode is off: a start names no account (accountId)');
-  if (!isAccountId(accountId)) throw new ValidationError('accountId must be a 12-digit AWS account id');
-  if (config.organization.excludedAccountIds.includes(accountId)) {
-    throw new AccountNotTargetedError(accountId, 'organization.excludedAccountIds lists it');
-  }
 }
 
 /**

@@ -75,3 +75,13 @@ export function hubAccountIdFromEnv(env: NodeJS.ProcessEnv = process.env): strin
   }
   return undefined;
 }
+
+/** A start names an account only in organization mode, a 12-digit one that is not excluded. */
+export function assertRequestAccount(config: Pick<LifecycleConfig, 'organization'>, accountId: unknown): void {
+  if (accountId === undefined) return;
+  if (!config.organization.enabled) throw new ValidationError('organization mode is off: a start names no account (accountId)');
+  if (!isAccountId(accountId)) throw new ValidationError('accountId must be a 12-digit AWS account id');
+  if (config.organization.excludedAccountIds.includes(accountId)) {
+    throw new AccountNotTargetedError(accountId, 'organization.excludedAccountIds lists it');
+  }
+}

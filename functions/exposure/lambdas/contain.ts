@@ -1,8 +1,8 @@
 /** Lambda entry of the exposure response's Contain step (statemachines/exposure.asl.json): only its own code and clients. */
 import { once, runtimeFromEnv } from '../../shared/runtime';
 import { makeContain } from '../steps/contain';
-import { exposureStepDeps } from './wiring';
+import { exposureStep } from './wiring';
 
-const handler = once(() => makeContain(exposureStepDeps(runtimeFromEnv())));
+const handler = once(() => exposureStep(runtimeFromEnv(), makeContain));
 
 export const contain: ReturnType<typeof makeContain> = (event) => handler()(event);
