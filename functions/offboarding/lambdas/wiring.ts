@@ -16,15 +16,10 @@ import { workflowsFor } from '../../shared/clients/sfn';
 import { notifierFor } from '../../shared/clients/sns';
 import { notifierForAccount } from '../../shared/notifier';
 import { makeLogger, type Runtime } from '../../shared/runtime';
+import { denyPolicyArnIn } from '../deny-policy';
 import { makeStepContext, type OffboardingStepDeps } from '../steps/context';
 
 export const logger = makeLogger('offboarding');
-
-/** The hub's deny policy ARN with the member account in place of the hub's (the member stack creates the same policy). */
-export function denyPolicyArnIn(hubArn: string, accountId: string | undefined): string {
-  if (accountId === undefined) return hubArn;
-  return hubArn.replace(/^(arn:[\w-]+:iam::)\d{12}(:policy\/)/, `$1${accountId}$2`);
-}
 
 /** One offboarding step routed by account; `extra` adds what only some steps call (Secrets Manager). */
 export function offboardingStep<E, R, X extends object = object>(
