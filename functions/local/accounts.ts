@@ -92,7 +92,10 @@ export function localAccounts(options: {
       offboardingService: {
         iam,
         records,
-        workflows: options.workflows(),
+        // A getter: the local runner is built after the handlers that route through these accounts.
+        get workflows() {
+          return options.workflows();
+        },
         config: scope.config,
         clock: options.clock,
         automationUserNames: options.automationUserNames,

@@ -128,7 +128,14 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     : undefined;
   const routed = <H extends Record<string, (event: never) => Promise<unknown>>>(
     kind: WorkflowKind,
-    build: (a: { accountId?: string; iam: IamUsers; secrets: SecretStore; records: SnapshotStore; notifier: Notifier; config: LifecycleConfig }) => H,
+    build: (a: {
+      accountId?: string;
+      iam: IamUsers;
+      secrets: SecretStore;
+      records: SnapshotStore;
+      notifier: Notifier;
+      config: LifecycleConfig;
+    }) => H,
   ): H => {
     if (!accounts) return build({ iam, secrets, records, notifier: notifications, config: options.config });
     const accountOf = executionAccountOf(kind, localWorkflows, options.config, accounts.hubAccountId);
@@ -150,8 +157,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
       ...common,
       ...a,
       ...(a.accountId === undefined ? { iam: admin } : {}),
-      denyPolicyArn: () =>
-        denyPolicyArnIn(denyPolicyArn, a.accountId !== accounts?.hubAccountId ? a.accountId : undefined),
+      denyPolicyArn: () => denyPolicyArnIn(denyPolicyArn, a.accountId !== accounts?.hubAccountId ? a.accountId : undefined),
       workflows: localWorkflows,
     }),
   );

@@ -55,7 +55,9 @@ export interface OrganizationReactionOptions {
   readonly logger: ReactionDeps['logger'];
 }
 
-export function makeOrganizationReactionHandler(options: OrganizationReactionOptions): (raw: unknown) => Promise<ReactionOutcome> {
+export function makeOrganizationReactionHandler(
+  options: OrganizationReactionOptions,
+): (raw: unknown) => Promise<ReactionOutcome> {
   const handlers = new Map<string, (raw: unknown) => Promise<ReactionOutcome>>();
   return async (raw) => {
     const event = parseCloudTrailEvent(raw);

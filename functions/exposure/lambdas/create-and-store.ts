@@ -4,6 +4,10 @@ import { once, runtimeFromEnv } from '../../shared/runtime';
 import { makeExposureCreateAndStore } from '../steps/create-and-store';
 import { exposureStep } from './wiring';
 
-const handler = once(() => exposureStep(runtimeFromEnv(), makeExposureCreateAndStore, (rt, scope, deps) => ({ secrets: secretStoreForScope(rt, scope, deps.iam) })));
+const handler = once(() =>
+  exposureStep(runtimeFromEnv(), makeExposureCreateAndStore, (rt, scope, deps) => ({
+    secrets: secretStoreForScope(rt, scope, deps.iam),
+  })),
+);
 
 export const createAndStore: ReturnType<typeof makeExposureCreateAndStore> = (event) => handler()(event);

@@ -4,6 +4,8 @@ import { once, runtimeFromEnv } from '../../shared/runtime';
 import { makeReportExposure } from '../steps/report';
 import { exposureStep } from './wiring';
 
-const handler = once(() => exposureStep(runtimeFromEnv(), makeReportExposure, (_rt, scope) => ({ activity: keyActivityFor({ target: scope.target }) })));
+const handler = once(() =>
+  exposureStep(runtimeFromEnv(), makeReportExposure, (_rt, scope) => ({ activity: keyActivityFor({ target: scope.target }) })),
+);
 
 export const reportExposure: ReturnType<typeof makeReportExposure> = (event) => handler()(event);

@@ -32,17 +32,20 @@ export function exposureStep<E, R, X extends object = object>(
     capability: 'exposure',
     ...(hubAccountId ? { hubAccountId } : {}),
   });
-  return routeByAccount(executionAccountOf('exposure', () => workflows, rt.config, hubAccountId), (accountId) => {
-    const scope = scopes(accountId);
-    const deps: ExposureDeps = {
-      iam: iamUsersFor({ target: scope.target }),
-      notifier: notifierForAccount(notifier, accountId),
-      config: scope.config,
-      clock: rt.clock,
-      logger,
-      automationUserNames: rt.automationUserNames,
-      guard: new WorkflowExecutionGuard(() => workflows),
-    };
-    return make({ ...deps, ...(extra ? extra(rt, scope, deps) : ({} as X)) });
-  });
+  return routeByAccount(
+    executionAccountOf('exposure', () => workflows, rt.config, hubAccountId),
+    (accountId) => {
+      const scope = scopes(accountId);
+      const deps: ExposureDeps = {
+        iam: iamUsersFor({ target: scope.target }),
+        notifier: notifierForAccount(notifier, accountId),
+        config: scope.config,
+        clock: rt.clock,
+        logger,
+        automationUserNames: rt.automationUserNames,
+        guard: new WorkflowExecutionGuard(() => workflows),
+      };
+      return make({ ...deps, ...(extra ? extra(rt, scope, deps) : ({} as X)) });
+    },
+  );
 }

@@ -37,21 +37,24 @@ export function offboardingStep<E, R, X extends object = object>(
     capability: 'offboarding',
     ...(hubAccountId ? { hubAccountId } : {}),
   });
-  return routeByAccount(executionAccountOf('offboarding', () => workflows, rt.config, hubAccountId), (accountId) => {
-    const scope = scopes(accountId);
-    const member = accountId !== undefined && accountId !== hubAccountId ? accountId : undefined;
-    const deps: OffboardingStepDeps = {
-      iam: iamUsersFor({ target: scope.target }),
-      records: records.forAccount(accountId),
-      notifier: notifierForAccount(notifier, accountId),
-      config: scope.config,
-      clock: rt.clock,
-      logger,
-      automationUserNames: rt.automationUserNames,
-      denyPolicyArn: denyPolicyArnIn(rt.env.OFFBOARDING_DENY_POLICY_ARN ?? '', member),
-      workflows: () => workflows,
-      ...(accountId !== undefined ? { accountId } : {}),
-    };
-    return make(makeStepContext({ ...deps, ...(extra ? extra(rt, scope, deps) : ({} as X)) }));
-  });
+  return routeByAccount(
+    executionAccountOf('offboarding', () => workflows, rt.config, hubAccountId),
+    (accountId) => {
+      const scope = scopes(accountId);
+      const member = accountId !== undefined && accountId !== hubAccountId ? accountId : undefined;
+      const deps: OffboardingStepDeps = {
+        iam: iamUsersFor({ target: scope.target }),
+        records: records.forAccount(accountId),
+        notifier: notifierForAccount(notifier, accountId),
+        config: scope.config,
+        clock: rt.clock,
+        logger,
+        automationUserNames: rt.automationUserNames,
+        denyPolicyArn: denyPolicyArnIn(rt.env.OFFBOARDING_DENY_POLICY_ARN ?? '', member),
+        workflows: () => workflows,
+        ...(accountId !== undefined ? { accountId } : {}),
+      };
+      return make(makeStepContext({ ...deps, ...(extra ? extra(rt, scope, deps) : ({} as X)) }));
+    },
+  );
 }

@@ -111,7 +111,9 @@ export function makeValidate(ctx: StepContext<OffboardingStepDeps>) {
 
       // The clients were built for the account the execution input names: they must agree.
       if (request.accountId !== ctx.deps.accountId) {
-        throw new ValidationError('the execution input names another account than the one this step acts in; nothing was changed');
+        throw new ValidationError(
+          'the execution input names another account than the one this step acts in; nothing was changed',
+        );
       }
       const user = await iam.findUser(userName);
       const refusal = targetRefusal(userName, user, config, ctx.deps.automationUserNames, request.userId);

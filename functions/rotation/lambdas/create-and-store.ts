@@ -5,7 +5,9 @@ import { makeCreateAndStore } from '../steps/create-and-store';
 import { rotationStep } from './wiring';
 
 const handler = once(() =>
-  rotationStep(runtimeFromEnv(), makeCreateAndStore, (rt, scope, deps) => ({ secrets: secretStoreForScope(rt, scope, deps.iam) })),
+  rotationStep(runtimeFromEnv(), makeCreateAndStore, (rt, scope, deps) => ({
+    secrets: secretStoreForScope(rt, scope, deps.iam),
+  })),
 );
 
 export const createAndStore: ReturnType<typeof makeCreateAndStore> = (event) => handler()(event);

@@ -5,7 +5,9 @@ import { makeDeactivateOldKey } from '../steps/deactivate-old-key';
 import { rotationStep } from './wiring';
 
 const handler = once(() =>
-  rotationStep(runtimeFromEnv(), makeDeactivateOldKey, (rt, scope, deps) => ({ secrets: secretStoreForScope(rt, scope, deps.iam) })),
+  rotationStep(runtimeFromEnv(), makeDeactivateOldKey, (rt, scope, deps) => ({
+    secrets: secretStoreForScope(rt, scope, deps.iam),
+  })),
 );
 
 export const deactivateOldKey: ReturnType<typeof makeDeactivateOldKey> = (event) => handler()(event);

@@ -38,19 +38,22 @@ export function rotationStep<E, R, X extends object = object>(
     capability: 'rotation',
     ...(hubAccountId ? { hubAccountId } : {}),
   });
-  return routeByAccount(executionAccountOf('rotation', () => workflows, rt.config, hubAccountId), (accountId) => {
-    const scope = scopes(accountId);
-    const deps: RotationAccountDeps = {
-      iam: iamUsersFor({ target: scope.target }),
-      notifier: notifierForAccount(notifier, accountId),
-      config: scope.config,
-      clock: rt.clock,
-      logger,
-      automationUserNames: rt.automationUserNames,
-      guard: new WorkflowExecutionGuard(() => workflows),
-      workflows: () => workflows,
-      ...(accountId !== undefined ? { accountId } : {}),
-    };
-    return make({ ...deps, ...(extra ? extra(rt, scope, deps) : ({} as X)) });
-  });
+  return routeByAccount(
+    executionAccountOf('rotation', () => workflows, rt.config, hubAccountId),
+    (accountId) => {
+      const scope = scopes(accountId);
+      const deps: RotationAccountDeps = {
+        iam: iamUsersFor({ target: scope.target }),
+        notifier: notifierForAccount(notifier, accountId),
+        config: scope.config,
+        clock: rt.clock,
+        logger,
+        automationUserNames: rt.automationUserNames,
+        guard: new WorkflowExecutionGuard(() => workflows),
+        workflows: () => workflows,
+        ...(accountId !== undefined ? { accountId } : {}),
+      };
+      return make({ ...deps, ...(extra ? extra(rt, scope, deps) : ({} as X)) });
+    },
+  );
 }

@@ -119,7 +119,9 @@ export function makePrepare(deps: RotationDeps) {
       let resumed: RotationState | undefined;
       const twoActiveKeys = plan.kind === 'blocked' && plan.code === 'two-active-keys';
       // Both ways out of "two active keys" read the earlier attempts of this rotation: list them once.
-      const { attempts } = twoActiveKeys ? await findRotation(deps.workflows(), userName, accessKeyId, deps.accountId) : { attempts: [] };
+      const { attempts } = twoActiveKeys
+        ? await findRotation(deps.workflows(), userName, accessKeyId, deps.accountId)
+        : { attempts: [] };
       if (twoActiveKeys) {
         // Two active keys are expected exactly when the previous attempt of this rotation ended
         // `continued`: the other key is that attempt's new key and the secret holds it.
