@@ -122,7 +122,8 @@ interface StepEventShape {
  * Organization mode only (single-account mode answers undefined without a call). An event that names
  * no execution (a notification of a failure before the first step) falls back to its own
  * `accountId`: only notification steps run without one, state-changing steps are refused by the
- * execution guard. The account must be a target; an excluded one is refused before any client is built.
+ * execution guard. An execution's account must be a target: an excluded one is refused before any
+ * client is built.
  */
 export function executionAccountOf(
   kind: WorkflowKind,
@@ -143,8 +144,14 @@ export function executionAccountOf(
     } else if (typeof executionName === 'string' && executionName.length > 0) {
       name = executionName;
     }
-    if (name !== undefined) account = inputAccountId(await workflows().describe(kind, name));
-    else account = event.accountId ?? event.state?.accountId ?? event.request?.accountId;
+    if (name === undefined) {
+      // Only a notification runs without its execution named (a failure before the first step):
+      // it may report on any account; a state-changing step is refused by the execution guard
+      // before its clients make a call.
+      account = event.accountId ?? event.state?.accountId ?? event.request?.accountId;
+      return isAccountId(account) ? account : undefined;
+    }
+    account = inputAccountId(await workflows().describe(kind, name));
     if (account === undefined) return undefined;
     if (!isAccountId(account)) throw new ValidationError('accountId must be a 12-digit AWS account id');
     assertTargetAccount(config.organization, account, hubAccountId);

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { GetUserCommand, ListAccessKeysCommand, UpdateAccessKeyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { createLocalEnvironment } from '../../functions/local/environment';
 import { seedUser } from '../../functions/local/seed';
+import { parseConfig } from '../../functions/shared/config';
 import { makeOrganizationReactionHandler } from '../../functions/reactions/accounts';
 import { clientConfig, LOCAL_CREDENTIALS } from '../../functions/shared/aws-target';
 import { SECRET_TAGS } from '../../functions/shared/secret-store';
@@ -241,5 +243,51 @@ describe('organization mode: reactions act in the event account', () => {
     expect(reenabled.accountId).toBe(a);
     expect(await recordKeysUnder(s, `accounts/${a}/reactions/events/`)).toHaveLength(1);
     await s.env.workflows.stop('offboarding', String(started.body.executionName), { error: 'TestDone', cause: 'test' });
+  });
+});
+
+describe('organization mode: forged execution inputs', () => {
+  it('an execution started (around the API) for an excluded account fails before acting; a single-account one naming an account is blocked', async () => {
+    // Prepare: the same user in the excluded account of an organization setup, and in moto's own account
+    const s = await orgSetup();
+    const userName = uniqueName('org-forged');
+    const inExcluded = await seedIn(s, s.accounts.excluded, userName);
+    const single = createLocalEnvironment({
+      endpoint: motoEndpoint(),
+      config: parseConfig({ timeScale: 86400, managedUsers: { pathPrefix: PATH } }),
+      logger: silent,
+    });
+    const hubUser = await seedUser(
+      { iam: single.clients.iam, secrets: single.secrets, config: single.config },
+      { userName: uniqueName('org-forged-hub'), path: PATH },
+    );
+    const input = (accessKeyId: string, accountId: string) => ({
+      userName,
+      accessKeyId,
+      requestedBy: 'attacker',
+      trigger: 'on-demand',
+      accountId,
+    });
+
+    // Act: StartExecution directly, as a principal allowed to start executions could
+    const keyId = inExcluded.accessKeyIds[0]!;
+    await s.env.workflows.start(
+      'rotation',
+      `rotate-${s.accounts.excluded}-${userName}-${keyId}`,
+      input(keyId, s.accounts.excluded),
+    );
+    const refused = await s.env.workflows.wait('rotation', `rotate-${s.accounts.excluded}-${userName}-${keyId}`);
+    const hubKey = hubUser.accessKeyIds[0]!;
+    const forgedName = `rotate-${hubUser.userName}-${hubKey}`;
+    await single.workflows.start('rotation', forgedName, { ...input(hubKey, s.accounts.a), userName: hubUser.userName });
+    const blocked = await single.workflows.wait('rotation', forgedName);
+
+    // Assess: nothing changed in either account
+    expect(refused.status).toBe('FAILED');
+    const failed = s.env.notifications.sent.find((n) => n.type === 'rotation.failed' && n.userName === userName);
+    expect(failed).toMatchObject({ accountId: s.accounts.excluded, errorName: 'AccountNotTargetedError' });
+    expect(await keyStatuses(iamIn(s, s.accounts.excluded), userName)).toEqual(['Active']);
+    expect(blocked).toMatchObject({ status: 'SUCCEEDED', output: { status: 'blocked', code: 'invalid-request' } });
+    expect(await keyStatuses(single.clients.iam, hubUser.userName)).toEqual(['Active']);
   });
 });
