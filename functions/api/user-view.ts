@@ -31,6 +31,8 @@ export async function userView(
     config: LifecycleConfig;
     clock: () => Date;
     automationUserNames?: readonly string[];
+    /** Organization mode: the account `iam` acts in (its running workflows are that account's). */
+    accountId?: string;
   },
   userName: string,
 ): Promise<UserView> {
@@ -42,8 +44,8 @@ export async function userView(
   const [current, lastUsed, rotations, offboardings] = await Promise.all([
     deps.secrets.currentKeyIdFromTags(secretName),
     Promise.all(keys.map((k) => deps.iam.lastUsed(k.accessKeyId))),
-    findRunning(deps.workflows, 'rotation', userName),
-    findRunning(deps.workflows, 'offboarding', userName).catch(() => []),
+    findRunning(deps.workflows, 'rotation', userName, deps.accountId),
+    findRunning(deps.workflows, 'offboarding', userName, deps.accountId).catch(() => []),
   ]);
   const now = deps.clock().getTime();
   return {

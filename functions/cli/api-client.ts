@@ -80,6 +80,8 @@ export class LifecycleApiClient {
   private readonly base: URL;
   private readonly signer: SignatureV4 | undefined;
   private readonly extraHeaders: Record<string, string> = {};
+  /** Organization mode: `accounts/<accountId>/` before every path (see forAccount). */
+  private readonly accountPrefix: string = '';
 
   constructor(
     apiUrl: string,
@@ -106,6 +108,13 @@ export class LifecycleApiClient {
     return client;
   }
 
+  /** Organization mode: the same client with every path under `/accounts/<accountId>` (the API's per-account routes). */
+  forAccount(accountId: string): LifecycleApiClient {
+    const client = Object.create(this) as LifecycleApiClient;
+    Object.defineProperty(client, 'accountPrefix', { value: `accounts/${accountId}/` });
+    return client;
+  }
+
   get(path: string): Promise<ApiAnswer> {
     return this.request('GET', path);
   }
@@ -118,7 +127,7 @@ export class LifecycleApiClient {
 
   /** Sends one signed request; 2xx answers return, 4xx throw ApiRefusedError, anything else Error. */
   async request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<ApiAnswer> {
-    const url = new URL(path.replace(/^\//, ''), this.base);
+    const url = new URL(this.accountPrefix + path.replace(/^\//, ''), this.base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const query: Record<string, string> = {};
     url.searchParams.forEach((value, key) => (query[key] = value));

@@ -24,6 +24,8 @@ export interface GlobalOptions {
   readonly stack: string;
   readonly region?: string;
   readonly json: boolean;
+  /** Organization mode: `--account ID`, the member account the verb acts in (./account). */
+  readonly account?: string;
 }
 
 /** Reads `--config FILE` (the CDK config shape) and applies `--time-scale`. */
@@ -53,6 +55,8 @@ export interface CliContext {
   readonly lambda?: LambdaClient;
   /** Deployed mode only: the stack's HTTP API (ApiUrl), SigV4-signed with the operator's credentials. */
   readonly api?: LifecycleApiClient;
+  /** Organization mode (`--account`): the member account `iam`, `secrets` and the services act in. */
+  readonly accountId?: string;
   /** Who runs the CLI, as recorded in audit fields (`requestedBy`): the caller's STS identity ARN. */
   callerArn(): Promise<string>;
 }

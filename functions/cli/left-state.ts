@@ -56,7 +56,14 @@ export async function leftStateParagraph(ctx: CliContext, w: LeftWorkflow, how: 
 
 async function rotationLeft(ctx: CliContext, w: LeftWorkflow, how: LeftHow): Promise<string> {
   const view = await userView(
-    { iam: ctx.iam, secrets: ctx.secrets, workflows: ctx.workflows, config: ctx.config, clock: () => new Date() },
+    {
+      iam: ctx.iam,
+      secrets: ctx.secrets,
+      workflows: ctx.workflows,
+      config: ctx.config,
+      clock: () => new Date(),
+      ...(ctx.accountId !== undefined ? { accountId: ctx.accountId } : {}),
+    },
     w.userName,
   );
   const keys = view.accessKeys;

@@ -87,7 +87,14 @@ export async function userStatus(ctx: CliContext, userName: string) {
   const offboarding = await offboardingStatus(offboardingDeps(ctx), userName);
   const user = offboarding.userExists
     ? await userView(
-        { iam: ctx.iam, secrets: ctx.secrets, workflows: ctx.workflows, config: ctx.config, clock: () => new Date() },
+        {
+          iam: ctx.iam,
+          secrets: ctx.secrets,
+          workflows: ctx.workflows,
+          config: ctx.config,
+          clock: () => new Date(),
+          ...(ctx.accountId !== undefined ? { accountId: ctx.accountId } : {}),
+        },
         userName,
       )
     : undefined;

@@ -12,6 +12,7 @@ import { runDemo } from './demo';
 import { parseEndpoint } from './endpoint';
 import { CliError, UsageError } from './errors';
 import { EXIT_CODES_HELP } from './exit-codes';
+import { ACCOUNT_VERBS, parseAccountOption, refuseAccount } from './account';
 import { cliUserName } from './user-name';
 import type { Print, Session } from './session';
 import { rollbackCommand, rotateCommand } from './commands/rotation';
@@ -57,6 +58,7 @@ function globalOptions(cmd: Command): GlobalOptions {
     stack?: string;
     region?: string;
     json?: boolean;
+    account?: string;
   }>();
   return {
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
@@ -65,6 +67,7 @@ function globalOptions(cmd: Command): GlobalOptions {
     ...(o.region ? { region: o.region } : {}),
     stack: o.stack ?? 'IamUserLifecycle',
     json: o.json ?? false,
+    ...(o.account ? { account: o.account } : {}),
   };
 }
 
@@ -96,6 +99,12 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .option('--stack <name>', 'deployed stack to drive (default IamUserLifecycle)')
     .option('--region <region>', 'AWS region (default from the environment)')
     .option('--json', 'print machine-readable JSON (errors: one JSON object on stderr)')
+    .addOption(
+      new Option(
+        '--account <id>',
+        `organization mode: act in this member account (${ACCOUNT_VERBS.join(', ')}); refused otherwise`,
+      ).argParser(parseAccountOption),
+    )
     .option('--local', 'send the verb to the running local stack (`local up`; found on its own without --endpoint/--stack)')
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({
@@ -113,6 +122,7 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .description('find active keys older than maxKeyAgeDays and start one rotation per key')
     .option('--dry-run', 'only print what the scan would start')
     .action(async (opts: { dryRun?: boolean }, cmd: Command) => {
+      refuseAccount(globalOptions(cmd).account, 'scan (the scheduled scan covers every target account)');
       done((await throughStack(session(cmd), cmd, 'scan')) ?? (await scanCommand(session(cmd), opts)));
     });
 
@@ -122,7 +132,10 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .option('--wait', 'deployed: wait for the workflow, printing progress')
     .option('--dry-run', 'print the exact plan (the key retired, created, deactivated and deleted, and when); change nothing')
     .action(async (userName: string, opts: { key?: string; wait?: boolean; dryRun?: boolean }, cmd: Command) => {
-      if (opts.dryRun) return done(await rotatePreviewCommand(session(cmd), cmd, userName, opts));
+      if (opts.dryRun) {
+        refuseAccount(globalOptions(cmd).account, 'rotate --dry-run yet');
+        return done(await rotatePreviewCommand(session(cmd), cmd, userName, opts));
+      }
       done((await throughStack(session(cmd), cmd, 'rotate', userName)) ?? (await rotateCommand(session(cmd), userName, opts)));
     });
 
@@ -138,7 +151,10 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .option('--as <principal>', 'local mode only: who requests (default: the endpoint’s caller identity)')
     .option('--dry-run', 'print the exact plan (every credential disabled, every teardown call in order); change nothing')
     .action(async (userName: string, opts: Parameters<typeof offboardCommand>[2] & { dryRun?: boolean }, cmd: Command) => {
-      if (opts.dryRun) return done(await offboardPreviewCommand(session(cmd), cmd, userName, opts));
+      if (opts.dryRun) {
+        refuseAccount(globalOptions(cmd).account, 'offboard --dry-run yet');
+        return done(await offboardPreviewCommand(session(cmd), cmd, userName, opts));
+      }
       done(
         (await throughStack(session(cmd), cmd, 'offboard', userName)) ?? (await offboardCommand(session(cmd), userName, opts)),
       );
@@ -175,6 +191,7 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .description('every IAM user: key ages, last use, console and MFA, what the next scan would do, running workflows, findings')
     .option('--csv', 'one RFC 4180 record per user (spreadsheet-safe)')
     .action(async (opts: { csv?: boolean }, cmd: Command) => {
+      refuseAccount(globalOptions(cmd).account, 'report');
       done(await reportCommand(session(cmd), cmd, opts));
     });
 
@@ -185,6 +202,7 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     )
     .requiredOption('--event <file>', 'the event as JSON: an EventBridge CloudTrail or Health event, or a CloudTrail record')
     .action(async (opts: { event: string }, cmd: Command) => {
+      refuseAccount(globalOptions(cmd).account, 'react (the event names its account)');
       done(await reactCommand(session(cmd), opts.event, undefined, cmd));
     });
 
@@ -195,6 +213,7 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .option('--reason <text>', 'why (required; in the key.exposed notification)')
     .option('--wait', 'through the local stack: wait for the response (local mode always waits)')
     .action(async (accessKeyId: string, opts: { reason?: string; wait?: boolean }, cmd: Command) => {
+      refuseAccount(globalOptions(cmd).account, 'expose (the key is looked up in the hub account)');
       done(await exposeCommand(session(cmd), cmd, accessKeyId, opts));
     });
 
@@ -206,6 +225,7 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .action(async (action: string, opts: { port?: string }, cmd: Command) => {
       const o = globalOptions(cmd);
       if (cmd.optsWithGlobals().local) throw new UsageError('local does not take --local; nothing was done');
+      refuseAccount(o.account, 'local');
       let timeScale = o.timeScale;
       if (action === 'up' && timeScale === undefined && !configSetsTimeScale(o.configFile)) {
         timeScale = DEFAULT_STACK_TIME_SCALE;
@@ -232,7 +252,7 @@ export function buildProgram(print: Print, printError: Print, done: (code: numbe
     .command('demo')
     .description('the local demo: moto, seeded users, live workloads, scan, rotations, offboarding (takes only --config)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const given = ['endpoint', 'timeScale', 'stack', 'region', 'json', 'local'].filter(
+      const given = ['endpoint', 'timeScale', 'stack', 'region', 'json', 'local', 'account'].filter(
         (o) => cmd.optsWithGlobals()[o] !== undefined,
       );
       if (given.length > 0)

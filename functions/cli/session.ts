@@ -3,6 +3,7 @@
  * probed, default time scale, progress lines; deployed: the stack) and how it waits on a workflow
  * (progress, Ctrl-C, and the paragraph that says what state is left).
  */
+import { withAccount } from './account';
 import { readFileSync } from 'node:fs';
 import type { ExecutionSummary } from '../shared/workflows';
 import { deployedContext, localContext, printingNotifier, type CliContext, type GlobalOptions } from './context';
@@ -65,9 +66,12 @@ export interface OpenContext extends CliContext {
 }
 
 /** `quiet`: the verb starts no workflow (status, rollback), so the time-scale note says nothing useful. */
-export async function openContext(session: Session, { quiet = false } = {}): Promise<OpenContext> {
+export async function openContext(
+  session: Session,
+  { quiet = false, verb }: { quiet?: boolean; verb?: string } = {},
+): Promise<OpenContext> {
   const { options, print } = session;
-  if (!options.endpoint) return deployedContext(options);
+  if (!options.endpoint) return withAccount(await deployedContext(options), options.account, verb);
   await probeEndpoint(options.endpoint);
   let local = options;
   if (options.timeScale === undefined && !configSetsTimeScale(options.configFile)) {
@@ -82,7 +86,7 @@ export async function openContext(session: Session, { quiet = false } = {}): Pro
     ...(options.json ? {} : { forwardNotifications: printingNotifier((l) => print(`  ${l}`)) }),
     ...(progress ? { onEvent: progress.onEvent } : {}),
   });
-  return { ...ctx, ...(progress ? { progress } : {}) };
+  return withAccount({ ...ctx, ...(progress ? { progress } : {}) }, options.account, verb);
 }
 
 /** Resolves with `work`, or rejects once SIGINT arrives (the listener is removed either way). */

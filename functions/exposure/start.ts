@@ -5,6 +5,8 @@
  * AWS may send several codes for one key) joins the response already started instead of running twice.
  */
 import { LifecycleError, ValidationError } from '../shared/errors';
+import type { LifecycleConfig } from '../shared/config';
+import { assertRequestAccount } from '../shared/account-scope';
 import { exposureExecutionName } from '../shared/execution-names';
 import type { IamUsers } from '../shared/iam/users';
 import type { WorkflowPort } from '../shared/workflows';
@@ -21,6 +23,8 @@ export interface ExposureStartRequest {
   readonly eventId?: string;
   /** Who reported it (`api:<principal>`, `cli:<arn>`); the Health event's ARN says it for `health`. */
   readonly requestedBy?: string;
+  /** Organization mode: the account the key belongs to (12 digits); absent: the Lambda's own. */
+  readonly accountId?: string;
 }
 
 /** Exactly what an exposure execution's input holds (Assess reads it through Step Functions). */
@@ -31,6 +35,8 @@ export interface ExposureExecutionInput {
   readonly source: ExposureSource;
   readonly eventId?: string;
   readonly requestedBy?: string;
+  /** Organization mode: the account the key belongs to. */
+  readonly accountId?: string;
 }
 
 const ACCESS_KEY_ID = /^(AKIA|ASIA)[A-Z0-9]{12,124}$/;
@@ -53,15 +59,29 @@ export function validateExposureRequest(request: ExposureStartRequest): Exposure
   return request;
 }
 
+/**
+ * @param deps.accountId organization mode: the account `iam` acts in (checked against `config`); the
+ *        execution name and input carry it (`expose-<accountId>-<user>-<keyId>`).
+ */
 export async function startExposureResponse(
-  deps: { readonly iam: Pick<IamUsers, 'keyOwner'>; readonly workflows: WorkflowPort },
+  deps: {
+    readonly iam: Pick<IamUsers, 'keyOwner'>;
+    readonly workflows: WorkflowPort;
+    readonly accountId?: string;
+    readonly config?: Pick<LifecycleConfig, 'organization'>;
+  },
   request: ExposureStartRequest,
-): Promise<{ executionName: string; started: boolean; userName: string }> {
+): Promise<{ executionName: string; started: boolean; userName: string; accountId?: string }> {
   const { accessKeyId, reason, source, eventId, requestedBy } = validateExposureRequest(request);
+  const accountId = deps.accountId;
+  if (accountId !== undefined) {
+    if (!deps.config) throw new ValidationError('an exposure response in another account needs the organization config');
+    assertRequestAccount(deps.config, accountId);
+  }
   const userName = await deps.iam.keyOwner(accessKeyId);
   if (!userName)
     throw new UnknownAccessKeyError(`access key ${accessKeyId} is not a key of this account (or is already deleted)`);
-  const executionName = exposureExecutionName(userName, accessKeyId);
+  const executionName = exposureExecutionName(userName, accessKeyId, accountId);
   const input: ExposureExecutionInput = {
     userName,
     accessKeyId,
@@ -69,7 +89,8 @@ export async function startExposureResponse(
     source,
     ...(eventId !== undefined ? { eventId } : {}),
     ...(requestedBy !== undefined ? { requestedBy: requestedBy.slice(0, 1000) } : {}),
+    ...(accountId !== undefined ? { accountId } : {}),
   };
   const result = await deps.workflows.start('exposure', executionName, input);
-  return { executionName, started: result.started, userName };
+  return { executionName, started: result.started, userName, ...(accountId !== undefined ? { accountId } : {}) };
 }

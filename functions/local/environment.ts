@@ -22,6 +22,9 @@ import type { WorkflowKind } from '../shared/workflows';
 import { RecordedActivity, type KeyActivitySource } from '../shared/cloudtrail';
 import { makeExposureHandlers, type ExposureHandlers } from '../exposure/handlers';
 import { ensureLocalContainmentPolicy, exposureWorkflowDefinition } from '../exposure/local';
+import { executionAccountOf, routeHandlersByAccount } from '../shared/account-routing';
+import { localAccounts, type LocalAccounts } from './accounts';
+import { denyPolicyArnIn } from '../offboarding/deny-policy';
 
 export type StepLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -47,6 +50,8 @@ export interface LocalEnvironmentOptions {
   readonly emulateMotoGaps?: boolean;
   /** Where the exposure response reads a key's CloudTrail activity (moto has none). @default no recorded events */
   readonly keyActivity?: KeyActivitySource;
+  /** Organization mode: the hub's account id. @default moto's own (123456789012) */
+  readonly hubAccountId?: string;
 }
 
 export interface LocalEnvironment {
@@ -62,6 +67,8 @@ export interface LocalEnvironment {
   readonly records: SnapshotStore;
   /** What the offboarding service (API, CLI) needs. */
   readonly offboardingService: OffboardingServiceDeps;
+  /** Organization mode only: every account's clients (./accounts); the workflows route by account. */
+  readonly accounts?: LocalAccounts;
   /** ARN of the offboarding deny policy (known once `ready()` has run). */
   denyPolicyArn(): string;
   /** Creates the local resources the deployed stack would have (the records bucket, the deny and containment policies). */
@@ -102,30 +109,68 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     if (!workflowsRef.current) throw new Error('local workflows are not ready');
     return workflowsRef.current;
   };
-  const rotation = makeRotationHandlers({
-    ...common,
-    guard: new WorkflowExecutionGuard(localWorkflows),
-    workflows: localWorkflows,
-  });
-  if (options.emulateMotoGaps ?? true) new MotoIamGaps().install(clients.iam);
   const bucket = options.snapshotBucket ?? 'iam-user-lifecycle-local-records';
   const records = new SnapshotStore(clients.s3, bucket);
+  const org = options.config.organization.enabled;
+  // Organization mode: each workflow's steps act in the account its execution input names.
+  const accounts = org
+    ? localAccounts({
+        config: options.config,
+        base: { endpoint: options.endpoint, region: options.region ?? 'us-east-1', credentials: LOCAL_CREDENTIALS },
+        ...(options.hubAccountId ? { hubAccountId: options.hubAccountId } : {}),
+        records,
+        notifier: notifications,
+        workflows: localWorkflows,
+        clock: common.clock,
+        automationUserNames: common.automationUserNames,
+        emulateMotoGaps: options.emulateMotoGaps ?? true,
+      })
+    : undefined;
+  const routed = <H extends Record<string, (event: never) => Promise<unknown>>>(
+    kind: WorkflowKind,
+    build: (a: {
+      accountId?: string;
+      iam: IamUsers;
+      secrets: SecretStore;
+      records: SnapshotStore;
+      notifier: Notifier;
+      config: LifecycleConfig;
+    }) => H,
+  ): H => {
+    if (!accounts) return build({ iam, secrets, records, notifier: notifications, config: options.config });
+    const accountOf = executionAccountOf(kind, localWorkflows, options.config, accounts.hubAccountId);
+    return routeHandlersByAccount(accountOf, (accountId) => build(accounts.forAccount(accountId, kind)));
+  };
+  const rotation = routed('rotation', (a) =>
+    makeRotationHandlers({
+      ...common,
+      ...a,
+      guard: new WorkflowExecutionGuard(localWorkflows),
+      workflows: localWorkflows,
+    }),
+  );
+  if (options.emulateMotoGaps ?? true) new MotoIamGaps().install(clients.iam);
   const admin = new IamUsers(clients.iam);
   let denyPolicyArn = '';
-  const offboarding = makeOffboardingHandlers({
-    ...common,
-    iam: admin,
-    records,
-    denyPolicyArn: () => denyPolicyArn,
-    workflows: localWorkflows,
-  });
+  const offboarding = routed('offboarding', (a) =>
+    makeOffboardingHandlers({
+      ...common,
+      ...a,
+      ...(a.accountId === undefined ? { iam: admin } : {}),
+      denyPolicyArn: () => denyPolicyArnIn(denyPolicyArn, a.accountId !== accounts?.hubAccountId ? a.accountId : undefined),
+      workflows: localWorkflows,
+    }),
+  );
   let containmentPolicyArn = '';
-  const exposure = makeExposureHandlers({
-    ...common,
-    containmentPolicyArn: () => containmentPolicyArn,
-    guard: new WorkflowExecutionGuard(localWorkflows),
-    activity: options.keyActivity ?? new RecordedActivity(() => []),
-  });
+  const exposure = routed('exposure', (a) =>
+    makeExposureHandlers({
+      ...common,
+      ...a,
+      containmentPolicyArn: () => containmentPolicyArn,
+      guard: new WorkflowExecutionGuard(localWorkflows),
+      activity: options.keyActivity ?? new RecordedActivity(() => []),
+    }),
+  );
   const workflows = new LocalWorkflows(
     {
       rotation: { aslFile: 'key-rotation.asl.json', tasks: rotationTaskBindings(rotation) },
@@ -156,6 +201,10 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     }
     denyPolicyArn = await ensureLocalDenyPolicy(clients.iam);
     containmentPolicyArn = await ensureLocalContainmentPolicy(clients.iam);
+    // What the member StackSet creates in each listed account.
+    for (const accountId of options.config.organization.accountIds) {
+      if (accounts && accountId !== accounts.hubAccountId) await accounts.ready(accountId);
+    }
   };
   return {
     config: options.config,
@@ -169,6 +218,7 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     exposure,
     records,
     offboardingService,
+    ...(accounts ? { accounts } : {}),
     denyPolicyArn: () => denyPolicyArn,
     ready,
   };

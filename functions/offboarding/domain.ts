@@ -5,7 +5,7 @@
  * No AWS calls and no clock: callers pass in what they read and the current time.
  */
 import { ValidationError } from '../shared/errors';
-import { attemptExecutionName } from '../shared/execution-names';
+import { accountKind, attemptExecutionName } from '../shared/execution-names';
 import type {
   AccessKeyRecord,
   CredentialStatus,
@@ -36,17 +36,18 @@ export const OFFBOARDING_TAG_KEYS: readonly string[] = [OFFBOARDING_TAG, OFFBOAR
  * while the old execution name is still taken; the same attempt number for the same user maps to
  * the same name, so Step Functions refuses a duplicate start.
  */
-export function offboardingExecutionName(userName: string, userId: string, attempt = 1): string {
-  return attemptExecutionName('offboard', [userName, userId], attempt);
+export function offboardingExecutionName(userName: string, userId: string, attempt = 1, accountId?: string): string {
+  // Organization mode: `offboard-<accountId>-<userName>-<userId>` (see accountKind).
+  return attemptExecutionName(accountKind('offboard', accountId), [userName, userId], attempt);
 }
 
 /** Attempts per offboarding of one user (numbered execution names); the service refuses more. */
 export const MAX_OFFBOARDING_ATTEMPTS = 20;
 
 /** Whether `name` is one of the numbered attempt names of this user's offboarding. */
-export function isOffboardingAttemptName(name: string, userName: string, userId: string): boolean {
+export function isOffboardingAttemptName(name: string, userName: string, userId: string, accountId?: string): boolean {
   for (let attempt = 1; attempt <= MAX_OFFBOARDING_ATTEMPTS; attempt++) {
-    if (offboardingExecutionName(userName, userId, attempt) === name) return true;
+    if (offboardingExecutionName(userName, userId, attempt, accountId) === name) return true;
   }
   return false;
 }

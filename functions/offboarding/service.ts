@@ -38,6 +38,11 @@ export interface OffboardingServiceDeps {
   readonly clock?: () => Date;
   /** The automation's own IAM user names: always protected. */
   readonly automationUserNames?: readonly string[];
+  /**
+   * Organization mode: the account `iam` acts in; execution names and inputs carry it, and
+   * `records` is that account's view of the bucket (`accounts/<accountId>/...`).
+   */
+  readonly accountId?: string;
 }
 
 export interface StartOffboardingRequest {
@@ -147,8 +152,13 @@ async function attempts(
   return { found, nextName };
 }
 
-function offboardingAttempts(workflows: WorkflowPort, userName: string, userId: string) {
-  return attempts(workflows, (n) => offboardingExecutionName(userName, userId, n), `offboarding of ${userName}`);
+function offboardingAttempts(workflows: WorkflowPort, userName: string, userId: string, accountId?: string) {
+  return attempts(workflows, (n) => offboardingExecutionName(userName, userId, n, accountId), `offboarding of ${userName}`);
+}
+
+/** The execution input's `accountId` field (organization mode), or nothing. */
+function accountField(deps: Pick<OffboardingServiceDeps, 'accountId'>): { accountId?: string } {
+  return deps.accountId !== undefined ? { accountId: deps.accountId } : {};
 }
 
 function restoreAttempts(workflows: WorkflowPort, offboardingName: string) {
@@ -190,7 +200,7 @@ export async function startOffboarding(
   assertManaged(user, deps.config, deps.automationUserNames);
 
   const timing = offboardingTiming(deps.config, observationDays);
-  const { found, nextName } = await offboardingAttempts(deps.workflows, userName, user.userId);
+  const { found, nextName } = await offboardingAttempts(deps.workflows, userName, user.userId, deps.accountId);
   const latest = found.at(-1);
   if (latest?.summary.status === 'RUNNING') {
     // Same user, same intent: hand back the running one, unless the caller asked for another period.
@@ -229,6 +239,7 @@ export async function startOffboarding(
     requestedBy,
     ...(observationDays !== undefined ? { observationDays } : {}),
     ...(request.approvalId !== undefined ? { approvalId: request.approvalId } : {}),
+    ...accountField(deps),
   };
   const result = await deps.workflows.start('offboarding', nextName, input);
   return {
@@ -273,7 +284,7 @@ export async function cancelOffboarding(
     throw new UserNotFoundError(userName);
   }
 
-  const latest = (await offboardingAttempts(deps.workflows, userName, user.userId)).found.at(-1);
+  const latest = (await offboardingAttempts(deps.workflows, userName, user.userId, deps.accountId)).found.at(-1);
   if (!latest) throw new WorkflowConflictError(`user ${userName} is not being offboarded; there is nothing to cancel`, '');
   const offboardingName = latest.name;
   if (latest.summary.status === 'SUCCEEDED' && outputStatus(latest.summary) === 'blocked') {
@@ -340,6 +351,7 @@ export async function cancelOffboarding(
     offboardingExecutionName: offboardingName,
     requestedBy,
     ...(reason ? { reason } : {}),
+    ...accountField(deps),
   };
   const result = await deps.workflows.start('offboarding', restores.nextName, input);
   return {
@@ -410,7 +422,7 @@ export async function offboardingStatus(deps: OffboardingServiceDeps, userNameIn
   let executionName: string | undefined;
   let summary: ExecutionSummary | undefined;
   if (user) {
-    const latest = (await offboardingAttempts(deps.workflows, userName, user.userId)).found.at(-1);
+    const latest = (await offboardingAttempts(deps.workflows, userName, user.userId, deps.accountId)).found.at(-1);
     if (!latest) {
       return {
         userName,

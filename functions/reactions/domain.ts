@@ -26,7 +26,15 @@ export const ADMIN_MANAGED_POLICIES: readonly string[] = [
 
 /** Why an event leads to nothing; cheap ones are decided before any IAM read. */
 export type IgnoreReason =
-  'own-role' | 'failed-call' | 'no-target-user' | 'not-relevant' | 'unknown-user' | 'out-of-scope' | 'duplicate';
+  | 'own-role'
+  | 'failed-call'
+  | 'no-target-user'
+  | 'not-relevant'
+  | 'unknown-user'
+  | 'out-of-scope'
+  | 'duplicate'
+  /** Organization mode: the event's account is not a target (excluded, unlisted, or the envelope and record disagree). */
+  | 'untargeted-account';
 
 /**
  * Loop safety: the event was caused by one of the stack's own roles (or users), named by ARN or by

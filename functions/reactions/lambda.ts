@@ -10,6 +10,11 @@ import { notifierFor } from '../shared/clients/sns';
 import { ValidationError } from '../shared/errors';
 import { makeLogger, once, requiredEnv, runtimeFromEnv } from '../shared/runtime';
 import { makeReactionHandler, type ReactionOutcome } from './handler';
+import { makeOrganizationReactionHandler } from './accounts';
+import { accountScopes } from '../shared/account-routing';
+import { hubAccountIdFromEnv } from '../shared/account-scope';
+import { notifierForAccount } from '../shared/notifier';
+import { denyPolicyArnIn } from '../offboarding/deny-policy';
 
 const logger = makeLogger('reactions');
 
@@ -20,21 +25,42 @@ export function stackPrincipalsFromEnv(env: NodeJS.ProcessEnv): string[] {
     .filter((arn) => arn.length > 0);
 }
 
-const react = once(() => {
+const react = once((): ((event: unknown) => Promise<ReactionOutcome>) => {
   const rt = runtimeFromEnv();
   const ownPrincipalArns = stackPrincipalsFromEnv(rt.env);
   // Without its own roles the reactions could answer their own calls: refuse to start.
   if (ownPrincipalArns.length === 0) throw new Error('environment variable STACK_PRINCIPAL_IDS is not set');
-  return makeReactionHandler({
-    iam: iamUsersFor(rt),
-    records: snapshotStoreFor(rt),
-    notifier: notifierFor(rt),
+  const records = snapshotStoreFor(rt);
+  const notifier = notifierFor(rt);
+  const denyPolicyArn = requiredEnv(rt.env, 'OFFBOARDING_DENY_POLICY_ARN');
+  const common = { config: rt.config, clock: rt.clock, logger, automationUserNames: rt.automationUserNames, ownPrincipalArns };
+  if (!rt.config.organization.enabled) {
+    return makeReactionHandler({ ...common, iam: iamUsersFor(rt), records, notifier, denyPolicyArn });
+  }
+  // Organization mode: the event's account (./accounts), through its member `reactions` role.
+  const hubAccountId = hubAccountIdFromEnv(rt.env);
+  const scopes = accountScopes({
     config: rt.config,
-    clock: rt.clock,
+    base: rt.target,
+    capability: 'reactions',
+    ...(hubAccountId ? { hubAccountId } : {}),
+  });
+  return makeOrganizationReactionHandler({
+    config: rt.config,
+    ...(hubAccountId ? { hubAccountId } : {}),
     logger,
-    automationUserNames: rt.automationUserNames,
-    ownPrincipalArns,
-    denyPolicyArn: requiredEnv(rt.env, 'OFFBOARDING_DENY_POLICY_ARN'),
+    depsFor: (accountId) => {
+      const scope = scopes(accountId);
+      const member = accountId !== hubAccountId ? accountId : undefined;
+      return {
+        ...common,
+        config: scope.config,
+        iam: iamUsersFor({ target: scope.target }),
+        records: records.forAccount(accountId),
+        notifier: notifierForAccount(notifier, accountId),
+        denyPolicyArn: denyPolicyArnIn(denyPolicyArn, member),
+      };
+    },
   });
 });
 

@@ -15,6 +15,8 @@ export interface OnDemandDeps {
   readonly workflows: WorkflowPort;
   readonly config: LifecycleConfig;
   readonly automationUserNames?: readonly string[];
+  /** Organization mode: the account `iam` acts in (execution names and inputs carry it). */
+  readonly accountId?: string;
 }
 
 /** Which key an on-demand rotation retires, or why none: pure, shared by the real start and the preview. */
@@ -72,12 +74,13 @@ export async function resumableKeyIds(
   workflows: WorkflowPort,
   userName: string,
   keys: readonly AccessKeyRecord[],
+  accountId?: string,
 ): Promise<string[]> {
   const active = keys.filter((k) => k.status === 'Active');
   if (active.length < 2) return [];
   const ids: string[] = [];
   for (const key of active) {
-    const { latest } = await findRotation(workflows, userName, key.accessKeyId);
+    const { latest } = await findRotation(workflows, userName, key.accessKeyId, accountId);
     if (continuedOutputOf(latest)?.oldAccessKeyId === key.accessKeyId) ids.push(key.accessKeyId);
   }
   return ids;
@@ -93,7 +96,7 @@ export async function chooseKeyToRotate(deps: OnDemandDeps, userName: string, re
   assertExactSpelling(userName, user.userName);
   assertManaged(user, deps.config, deps.automationUserNames);
   const keys = await deps.iam.listAccessKeys(userName);
-  const resumable = requestedKeyId ? [] : await resumableKeyIds(deps.workflows, userName, keys);
+  const resumable = requestedKeyId ? [] : await resumableKeyIds(deps.workflows, userName, keys, deps.accountId);
   const choice = pickKeyToRotate(userName, keys, requestedKeyId, resumable);
   if (choice.kind === 'chosen') return choice.accessKeyId;
   if (choice.code === 'two-active-keys') throw new TooManyActiveKeysError(userName, choice.activeKeyIds ?? []);
@@ -103,14 +106,15 @@ export async function chooseKeyToRotate(deps: OnDemandDeps, userName: string, re
 export async function startOnDemandRotation(
   deps: OnDemandDeps,
   request: { userName: string; accessKeyId?: string; requestedBy: string },
-): Promise<StartResult & { executionName: string; accessKeyId: string }> {
+): Promise<StartResult & { executionName: string; accessKeyId: string; accountId?: string }> {
   const accessKeyId = await chooseKeyToRotate(deps, request.userName, request.accessKeyId);
-  await assertNoOtherRotation(deps.workflows, request.userName, accessKeyId);
+  await assertNoOtherRotation(deps.workflows, request.userName, accessKeyId, deps.accountId);
   const result = await startRotation(deps.workflows, deps.config, {
     userName: request.userName,
     accessKeyId,
     requestedBy: request.requestedBy,
     trigger: 'on-demand',
+    ...(deps.accountId !== undefined ? { accountId: deps.accountId } : {}),
   });
-  return { ...result, accessKeyId };
+  return { ...result, accessKeyId, ...(deps.accountId !== undefined ? { accountId: deps.accountId } : {}) };
 }

@@ -16,6 +16,8 @@ export class RollbackRefusedError extends LifecycleError {}
 
 export interface RollbackResult {
   readonly userName: string;
+  /** Organization mode: the account the user lives in. */
+  readonly accountId?: string;
   readonly executionName: string;
   readonly reactivatedAccessKeyId: string;
   readonly note: string;
@@ -24,9 +26,10 @@ export interface RollbackResult {
 export async function rollbackRotation(
   deps: { iam: IamUsers; workflows: WorkflowPort },
   userName: string,
+  accountId?: string,
 ): Promise<RollbackResult> {
   if (!userName) throw new ValidationError('userName is required');
-  const running = await findRunning(deps.workflows, 'rotation', userName);
+  const running = await findRunning(deps.workflows, 'rotation', userName, accountId);
   if (running.length === 0) throw new NoRunningWorkflowError(`no rotation of ${userName} is running`);
   const user = await deps.iam.getUser(userName, { tagsFromGetUser: true });
   const offboarding = offboardingPhaseOf(user.tags);
@@ -51,6 +54,7 @@ export async function rollbackRotation(
     await deps.iam.setAccessKeyStatus(userName, oldKeyId, 'Active', { mustExist: true });
     return {
       userName,
+      ...(accountId !== undefined ? { accountId } : {}),
       executionName: execution.name,
       reactivatedAccessKeyId: oldKeyId,
       note: 'the old key is active again; the rotation will end as rolled back when its grace period ends and will not delete it',

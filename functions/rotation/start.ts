@@ -13,6 +13,7 @@
  *
  * The input carries who and why only: every duration comes from the deployed config in the Lambdas.
  */
+import { assertRequestAccount } from '../shared/account-scope';
 import type { LifecycleConfig } from '../shared/config';
 import { WorkflowConflictError } from '../shared/errors';
 import { rotationExecutionName } from '../shared/execution-names';
@@ -39,7 +40,11 @@ export interface RotationStartRequest {
   /** Who asked: `scan`, `cli:<arn>`, `api:<principal>`, ... */
   readonly requestedBy: string;
   readonly trigger: RotationTrigger;
-  /** Organization mode: the member account the user lives in (absent: the hub's own account). */
+  /**
+   * Organization mode: the account the user lives in (12 digits). The execution name carries it
+   * (`rotate-<accountId>-<user>-<keyId>`) and every step acts in that account. Absent: the
+   * Lambda's own account (single-account mode, unchanged).
+   */
   readonly accountId?: string;
 }
 
@@ -51,7 +56,7 @@ export const MAX_ROTATION_ATTEMPTS = 10;
 
 export function rotationInput(request: RotationStartRequest): RotationExecutionInput {
   const { userName, accessKeyId, requestedBy, trigger, accountId } = request;
-  return { userName, accessKeyId, requestedBy, trigger, ...(accountId ? { accountId } : {}) };
+  return { userName, accessKeyId, requestedBy, trigger, ...(accountId !== undefined ? { accountId } : {}) };
 }
 
 /** The output of an execution that ended `continued` (the Continued state of key-rotation.asl.json). */
@@ -109,10 +114,11 @@ export async function findRotation(
  */
 export async function startRotation(
   workflows: WorkflowPort,
-  _config: LifecycleConfig,
+  config: LifecycleConfig,
   request: RotationStartRequest,
   lookup?: RotationLookup,
 ): Promise<StartResult & { executionName: string }> {
+  assertRequestAccount(config, request.accountId);
   lookup ??= await findRotation(workflows, request.userName, request.accessKeyId, request.accountId);
   if (lookup.latest?.status === 'RUNNING') {
     return {
@@ -139,8 +145,13 @@ export async function startRotation(
  * period the user's single active key is the new one, and rotating it would remove the inactive key
  * the running rotation keeps for rollback. The scan only picks stale keys, so it cannot overlap.
  */
-export async function assertNoOtherRotation(workflows: WorkflowPort, userName: string, accessKeyId: string): Promise<void> {
-  const running = await findRunning(workflows, 'rotation', userName);
+export async function assertNoOtherRotation(
+  workflows: WorkflowPort,
+  userName: string,
+  accessKeyId: string,
+  accountId?: string,
+): Promise<void> {
+  const running = await findRunning(workflows, 'rotation', userName, accountId);
   const other = running.find((e) => (e.input as { accessKeyId?: string } | undefined)?.accessKeyId !== accessKeyId);
   if (other) {
     const otherKey = (other.input as { accessKeyId?: string }).accessKeyId ?? 'unknown';

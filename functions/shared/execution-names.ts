@@ -30,26 +30,32 @@ export function attemptExecutionName(kind: string, parts: readonly string[], att
 }
 
 /**
- * @param accountId organization mode: the member account the user lives in. It goes after the user
- *        name so every name of a user still starts with `rotate-<user>-` (userExecutionNamePrefix).
+ * Organization mode: the account id follows the kind (`rotate-<accountId>-<user>-<keyId>`), so the
+ * same user name in two accounts never shares a name. Without an account id (single-account mode)
+ * the kind is unchanged and so are the names.
  */
+export function accountKind(kind: string, accountId?: string): string {
+  return accountId === undefined ? kind : `${kind}-${accountId}`;
+}
+
 export function rotationExecutionName(userName: string, accessKeyId: string, attempt = 1, accountId?: string): string {
-  return attemptExecutionName('rotate', accountId ? [userName, accountId, accessKeyId] : [userName, accessKeyId], attempt);
+  return attemptExecutionName(accountKind('rotate', accountId), [userName, accessKeyId], attempt);
 }
 
 /** One exposure response per exposed key (a second report of the same key is the same response). */
-export function exposureExecutionName(userName: string, accessKeyId: string): string {
-  return executionName('expose', userName, accessKeyId);
+export function exposureExecutionName(userName: string, accessKeyId: string, accountId?: string): string {
+  return executionName(accountKind('expose', accountId), userName, accessKeyId);
 }
 
 /** The name prefix each workflow kind uses, e.g. `rotate-<user>-<keyId>`, `offboard-<user>-<userId>`. */
 export const EXECUTION_NAME_PREFIX = { rotation: 'rotate', offboarding: 'offboard', exposure: 'expose' } as const;
 
 /**
- * What every execution name of this kind for this user starts with, or undefined when the prefix is
- * long enough that executionName may have cut it (then only the execution input tells the user).
+ * What every execution name of this kind for this user (in this account, organization mode) starts
+ * with, or undefined when the prefix is long enough that executionName may have cut it (then only
+ * the execution input tells the user and the account).
  */
-export function userExecutionNamePrefix(kind: string, userName: string): string | undefined {
-  const prefix = `${kind}-${toNameChars(userName)}-`;
+export function userExecutionNamePrefix(kind: string, userName: string, accountId?: string): string | undefined {
+  const prefix = `${accountKind(kind, accountId)}-${toNameChars(userName)}-`;
   return prefix.length > 50 ? undefined : prefix;
 }

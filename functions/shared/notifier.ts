@@ -78,3 +78,12 @@ export class RecordingNotifier implements Notifier {
     if (this.forward) await this.forward.publish(notification);
   }
 }
+
+/**
+ * Organization mode: every notification of a workflow acting in a member account names that
+ * account (`accountId`). Without an account (single-account mode) the notifier is unchanged.
+ */
+export function notifierForAccount(notifier: Notifier, accountId: string | undefined): Notifier {
+  if (accountId === undefined) return notifier;
+  return { publish: (notification) => notifier.publish({ ...notification, accountId }) };
+}

@@ -68,11 +68,25 @@ function lockFields(options: WriteOptions): { ObjectLockMode?: 'GOVERNANCE'; Obj
 }
 
 export class SnapshotStore {
+  /**
+   * @param keyPrefix prepended to every key this store reads, writes and lists (organization mode:
+   *        `accounts/<accountId>/`, see forAccount); callers keep using the single-account keys.
+   */
   constructor(
     private readonly s3: S3Client,
     readonly bucket: string,
+    readonly keyPrefix = '',
   ) {
     if (!bucket) throw new ConfigError(['the snapshot bucket name is empty (SNAPSHOT_BUCKET)']);
+  }
+
+  /**
+   * The records of one member account's workflows: `accounts/<accountId>/offboarding/...`,
+   * `accounts/<accountId>/approvals/...`. Undefined (single-account mode, or the hub's own
+   * account when the caller says so) keeps this store's keys unchanged.
+   */
+  forAccount(accountId: string | undefined): SnapshotStore {
+    return accountId === undefined ? this : new SnapshotStore(this.s3, this.bucket, `${this.keyPrefix}accounts/${accountId}/`);
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -83,7 +97,7 @@ export class SnapshotStore {
   async read<T>(key: string, versionId?: string): Promise<({ value: T } & RecordDigest) | undefined> {
     try {
       const out = await this.s3.send(
-        new GetObjectCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }),
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.keyPrefix + key, ...(versionId ? { VersionId: versionId } : {}) }),
       );
       const text = await out.Body?.transformToString('utf8');
       if (text === undefined) return undefined;
@@ -127,7 +141,7 @@ export class SnapshotStore {
     const out = await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
-        Key: key,
+        Key: this.keyPrefix + key,
         Body: body,
         ContentType: 'application/json',
         ...(onlyIfAbsent ? { IfNoneMatch: '*' } : {}),
@@ -159,9 +173,9 @@ export class SnapshotStore {
     let token: string | undefined;
     do {
       const page: ListObjectsV2CommandOutput = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.keyPrefix + prefix, ContinuationToken: token }),
       );
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(this.keyPrefix.length));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     const values: T[] = [];
@@ -178,10 +192,15 @@ export class SnapshotStore {
     let token: string | undefined;
     do {
       const page: ListObjectsV2CommandOutput = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.keyPrefix + prefix,
+          Delimiter: '/',
+          ContinuationToken: token,
+        }),
       );
       for (const common of page.CommonPrefixes ?? []) {
-        const child = common.Prefix?.slice(prefix.length).replace(/\/$/, '');
+        const child = common.Prefix?.slice(this.keyPrefix.length + prefix.length).replace(/\/$/, '');
         if (child) names.push(child);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;

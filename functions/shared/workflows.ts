@@ -195,23 +195,22 @@ export function workflowsFromEnv(sfn: SFNClient, env: NodeJS.ProcessEnv = proces
   });
 }
 
-function inputAccountId(summary: ExecutionSummary | undefined): string | undefined {
-  const input = summary?.input as { accountId?: unknown } | undefined;
-  return typeof input?.accountId === 'string' ? input.accountId : undefined;
-}
-
 function inputUserName(summary: ExecutionSummary | undefined): string | undefined {
   const input = summary?.input as { userName?: unknown } | undefined;
   return typeof input?.userName === 'string' ? input.userName : undefined;
 }
 
+/** The account an execution acts in (its input's `accountId`; undefined: the Lambda's own account). */
+export function inputAccountId(summary: ExecutionSummary | undefined): string | undefined {
+  const input = summary?.input as { accountId?: unknown } | undefined;
+  return typeof input?.accountId === 'string' ? input.accountId : undefined;
+}
+
 /**
- * Running executions of a kind for one user. Filtering by the user's name prefix avoids describing
- * every running execution; only a name long enough to have been cut needs the full scan. The
- * execution input decides (two user names can map to the same prefix).
- *
- * @param accountId organization mode: only executions whose input names this member account (a
- *        user of the same name in another account is another user); absent: only those naming none.
+ * Running executions of a kind for one user (of one account in organization mode). Filtering by
+ * the user's name prefix avoids describing every running execution; only a name long enough to have
+ * been cut needs the full scan. The execution input decides (two user names can map to the same
+ * prefix, and a user named like `<accountId>-<user>` to another account's prefix).
  */
 export async function findRunning(
   workflows: WorkflowPort,
@@ -220,7 +219,7 @@ export async function findRunning(
   accountId?: string,
 ): Promise<ExecutionSummary[]> {
   const running = await workflows.list(kind, { runningOnly: true, max: 10_000 });
-  const namePrefix = userExecutionNamePrefix(EXECUTION_NAME_PREFIX[kind], userName);
+  const namePrefix = userExecutionNamePrefix(EXECUTION_NAME_PREFIX[kind], userName, accountId);
   const candidates = namePrefix === undefined ? running : running.filter((e) => e.name.startsWith(namePrefix));
   const described = await Promise.all(
     candidates.map(async (e) => (e.input !== undefined ? e : workflows.describe(kind, e.name))),

@@ -29,24 +29,24 @@ const STS = 'client-sts';
 
 /** What each function calls (its IAM statements say the same): the SDK clients and its step files. */
 const EXPECTED: Record<string, { clients: string[]; steps: string[] }> = {
-  'rotation Prepare': { clients: [IAM, SECRETS, SFN, SNS], steps: ['prepare'] },
-  'rotation CreateAndStoreKey': { clients: [IAM, SECRETS, SFN, SNS], steps: ['create-and-store'] },
-  'rotation CheckCutover': { clients: [IAM, SFN, SNS], steps: ['check-cutover'] },
-  'rotation DeactivateOldKey': { clients: [IAM, SECRETS, SFN, SNS], steps: ['deactivate-old-key'] },
-  'rotation FinishRotation': { clients: [IAM, SFN, SNS], steps: ['finish-rotation'] },
+  'rotation Prepare': { clients: [IAM, SECRETS, SFN, SNS, STS], steps: ['prepare'] },
+  'rotation CreateAndStoreKey': { clients: [IAM, SECRETS, SFN, SNS, STS], steps: ['create-and-store'] },
+  'rotation CheckCutover': { clients: [IAM, SFN, SNS, STS], steps: ['check-cutover'] },
+  'rotation DeactivateOldKey': { clients: [IAM, SECRETS, SFN, SNS, STS], steps: ['deactivate-old-key'] },
+  'rotation FinishRotation': { clients: [IAM, SFN, SNS, STS], steps: ['finish-rotation'] },
   'rotation Notify': { clients: [SNS], steps: ['notify'] },
-  'offboarding Validate': { clients: [IAM, S3, SFN, SNS], steps: ['validate'] },
-  'offboarding Snapshot': { clients: [IAM, S3, SECRETS, SFN, SNS], steps: ['snapshot'] },
-  'offboarding Disable': { clients: [IAM, S3, SFN, SNS], steps: ['disable'] },
+  'offboarding Validate': { clients: [IAM, S3, SFN, SNS, STS], steps: ['validate'] },
+  'offboarding Snapshot': { clients: [IAM, S3, SECRETS, SFN, SNS, STS], steps: ['snapshot'] },
+  'offboarding Disable': { clients: [IAM, S3, SFN, SNS, STS], steps: ['disable'] },
   // It switches off again what was re-enabled: disable.ts's switchOff.
-  'offboarding CheckStillDisabled': { clients: [IAM, S3, SFN, SNS], steps: ['observe', 'disable'] },
-  'offboarding DeleteUser': { clients: [IAM, S3, SECRETS, SFN, SNS], steps: ['delete-user'] },
-  'offboarding RestoreUser': { clients: [IAM, S3, SFN, SNS], steps: ['restore'] },
+  'offboarding CheckStillDisabled': { clients: [IAM, S3, SFN, SNS, STS], steps: ['observe', 'disable'] },
+  'offboarding DeleteUser': { clients: [IAM, S3, SECRETS, SFN, SNS, STS], steps: ['delete-user'] },
+  'offboarding RestoreUser': { clients: [IAM, S3, SFN, SNS, STS], steps: ['restore'] },
   'offboarding Notify': { clients: [SNS], steps: ['notify'] },
   scan: { clients: [IAM, SFN, SNS], steps: [] },
-  api: { clients: [IAM, S3, SECRETS, SFN], steps: [] },
+  api: { clients: [IAM, S3, SECRETS, SFN, STS], steps: [] },
   // Re-disables through the offboarding's own switchOff (offboarding/steps/disable.ts).
-  reactions: { clients: [IAM, S3, SNS], steps: ['offboarding/disable'] },
+  reactions: { clients: [IAM, S3, SNS, STS], steps: ['offboarding/disable'] },
   // The exposed-key response (capability reactions): IAM, the guard (Step Functions), the topic.
   'exposure Assess': { clients: [IAM, SFN, SNS], steps: ['exposure/assess'] },
   'exposure Contain': { clients: [IAM, SFN, SNS], steps: ['exposure/contain'] },

@@ -36,7 +36,7 @@ export async function scanCommand(session: Session, opts: { dryRun?: boolean }):
 
 export async function statusCommand(session: Session, userName: string): Promise<number> {
   const { print, options } = session;
-  const ctx = await openContext(session, { quiet: true });
+  const ctx = await openContext(session, { quiet: true, verb: 'status' });
   await ctx.local?.ready();
   const status = await userStatus(ctx, userName);
   print(options.json ? JSON.stringify(status, null, 2) : formatStatus(status));

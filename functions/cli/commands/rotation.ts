@@ -52,7 +52,7 @@ export async function rollbackCommand(session: Session, userName: string): Promi
   const { print, options } = session;
   const ctx = await openContext(session, { quiet: true });
   if (ctx.mode === 'deployed') return rollbackViaApi(ctx, userName, { json: options.json, print });
-  const result = await rollbackRotation(ctx, userName);
+  const result = await rollbackRotation(ctx, userName, ctx.accountId);
   print(
     options.json
       ? JSON.stringify(result, null, 2)

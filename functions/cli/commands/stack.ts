@@ -11,6 +11,7 @@ import { formatStatus } from '../format';
 import { openContext, type Session } from '../session';
 import { StackWorkflows } from '../stack-client';
 import { stackFor, viaLocalStack, type RoutingInput } from '../stack-routing';
+import { refuseAccount } from '../account';
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -40,6 +41,7 @@ export async function throughStack(
   const { given, values } = givenOptions(cmd);
   const state = stackFor({ command, given, values });
   if (!state) return undefined;
+  refuseAccount(session.options.account, 'the running local stack yet (use --endpoint with an organization config)');
   return viaLocalStack(state, {
     command,
     ...(userName !== undefined ? { userName } : {}),

@@ -1,8 +1,8 @@
 /** Lambda entry of the exposure response's DeactivateExposedKey step (statemachines/exposure.asl.json): only its own code and clients. */
 import { once, runtimeFromEnv } from '../../shared/runtime';
 import { makeDeactivateExposedKey } from '../steps/deactivate';
-import { exposureStepDeps } from './wiring';
+import { exposureStep } from './wiring';
 
-const handler = once(() => makeDeactivateExposedKey(exposureStepDeps(runtimeFromEnv())));
+const handler = once(() => exposureStep(runtimeFromEnv(), makeDeactivateExposedKey));
 
 export const deactivateExposedKey: ReturnType<typeof makeDeactivateExposedKey> = (event) => handler()(event);

@@ -1,8 +1,8 @@
 /** Lambda entry of the exposure response's DeleteExposedKey step (statemachines/exposure.asl.json): only its own code and clients. */
 import { once, runtimeFromEnv } from '../../shared/runtime';
 import { makeDeleteExposedKey } from '../steps/delete';
-import { exposureStepDeps } from './wiring';
+import { exposureStep } from './wiring';
 
-const handler = once(() => makeDeleteExposedKey(exposureStepDeps(runtimeFromEnv())));
+const handler = once(() => exposureStep(runtimeFromEnv(), makeDeleteExposedKey));
 
 export const deleteExposedKey: ReturnType<typeof makeDeleteExposedKey> = (event) => handler()(event);

@@ -2,11 +2,10 @@
 import { keyActivityFor } from '../../shared/clients/cloudtrail';
 import { once, runtimeFromEnv } from '../../shared/runtime';
 import { makeReportExposure } from '../steps/report';
-import { exposureStepDeps } from './wiring';
+import { exposureStep } from './wiring';
 
-const handler = once(() => {
-  const rt = runtimeFromEnv();
-  return makeReportExposure({ ...exposureStepDeps(rt), activity: keyActivityFor(rt) });
-});
+const handler = once(() =>
+  exposureStep(runtimeFromEnv(), makeReportExposure, (_rt, scope) => ({ activity: keyActivityFor({ target: scope.target }) })),
+);
 
 export const reportExposure: ReturnType<typeof makeReportExposure> = (event) => handler()(event);

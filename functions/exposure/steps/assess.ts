@@ -4,6 +4,7 @@
  * Functions and the deployed config, never from the input.
  */
 import { rotationTiming, secretNameFor } from '../../shared/config';
+import { isAccountId } from '../../shared/organization-config';
 import { requireString } from '../../shared/steps';
 import { decideScope, offboardingPhaseOf } from '../../shared/scope';
 import { notifyOnlyPlan, planExposure, quarantinePolicies } from '../domain';
@@ -18,7 +19,13 @@ export function makeAssess(deps: ExposureDeps) {
       const userName = requireString(request?.userName, 'userName');
       const accessKeyId = requireString(request.accessKeyId, 'accessKeyId');
       const execution = await deps.guard.assertLive('exposure', request.executionId, userName);
-      const input = (execution.input ?? {}) as { accessKeyId?: unknown; reason?: unknown; source?: unknown; eventId?: unknown };
+      const input = (execution.input ?? {}) as {
+        accessKeyId?: unknown;
+        reason?: unknown;
+        source?: unknown;
+        eventId?: unknown;
+        accountId?: unknown;
+      };
       const user = await iam.getUser(userName, { tagsFromGetUser: true });
       const scope = decideScope(user, config, deps.automationUserNames);
       // The keys and policies of a user out of scope or protected are not read (the roles may not):
@@ -36,6 +43,7 @@ export function makeAssess(deps: ExposureDeps) {
       return {
         status: plan.kind,
         userName,
+        ...(isAccountId(input.accountId) ? { accountId: input.accountId } : {}),
         userId: user.userId,
         accessKeyId,
         oldAccessKeyId: accessKeyId,

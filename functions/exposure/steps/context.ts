@@ -38,6 +38,8 @@ export interface ExposureRequest {
 export interface ExposureState {
   readonly status: 'respond' | 'notify-only' | 'unknown-key';
   readonly userName: string;
+  /** Organization mode: the account the key belongs to (from the execution input). */
+  readonly accountId?: string;
   readonly userId: string;
   /** The exposed key. */
   readonly accessKeyId: string;

@@ -1,9 +1,8 @@
 /** Lambda entry of the offboarding's CheckStillDisabled state (statemachines/offboarding.asl.json): only its own code and clients. */
 import { once, runtimeFromEnv } from '../../shared/runtime';
-import { makeStepContext } from '../steps/context';
 import { makeCheckStillDisabled } from '../steps/observe';
-import { offboardingStepDeps } from './wiring';
+import { offboardingStep } from './wiring';
 
-const handler = once(() => makeCheckStillDisabled(makeStepContext(offboardingStepDeps(runtimeFromEnv()))));
+const handler = once(() => offboardingStep(runtimeFromEnv(), makeCheckStillDisabled));
 
 export const checkStillDisabled: ReturnType<typeof makeCheckStillDisabled> = (event) => handler()(event);

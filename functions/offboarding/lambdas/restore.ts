@@ -1,9 +1,8 @@
 /** Lambda entry of the offboarding's RestoreUser state (statemachines/offboarding.asl.json): only its own code and clients. */
 import { once, runtimeFromEnv } from '../../shared/runtime';
-import { makeStepContext } from '../steps/context';
 import { makeRestore } from '../steps/restore';
-import { offboardingStepDeps } from './wiring';
+import { offboardingStep } from './wiring';
 
-const handler = once(() => makeRestore(makeStepContext(offboardingStepDeps(runtimeFromEnv()))));
+const handler = once(() => offboardingStep(runtimeFromEnv(), makeRestore));
 
 export const restoreUser: ReturnType<typeof makeRestore> = (event) => handler()(event);

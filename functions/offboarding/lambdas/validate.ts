@@ -1,9 +1,8 @@
 /** Lambda entry of the offboarding's Validate and ValidateRestore states (statemachines/offboarding.asl.json): only its own code and clients. */
 import { once, runtimeFromEnv } from '../../shared/runtime';
-import { makeStepContext } from '../steps/context';
 import { makeValidate } from '../steps/validate';
-import { offboardingStepDeps } from './wiring';
+import { offboardingStep } from './wiring';
 
-const handler = once(() => makeValidate(makeStepContext(offboardingStepDeps(runtimeFromEnv()))));
+const handler = once(() => offboardingStep(runtimeFromEnv(), makeValidate));
 
 export const validateOffboarding: ReturnType<typeof makeValidate> = (event) => handler()(event);

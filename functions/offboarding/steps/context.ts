@@ -53,6 +53,8 @@ export interface OffboardingStepDeps {
   readonly workflows: () => WorkflowPort;
   /** @default a WorkflowExecutionGuard over `workflows` */
   readonly guard?: ExecutionGuard;
+  /** Organization mode: the account the clients above act in (execution names carry it). */
+  readonly accountId?: string;
 }
 
 /** Every step's dependencies (the local runner and the tests build all steps over these). */
@@ -74,6 +76,8 @@ export interface OffboardRequest {
   readonly observationDays?: number;
   /** Under `offboardingApproval: "required"`: the approved request this offboarding carries out. */
   readonly approvalId?: string;
+  /** Organization mode: the account the user lives in (12 digits). */
+  readonly accountId?: string;
 }
 
 /** Execution input of a restore (cancel), built by ../service. */
@@ -85,6 +89,8 @@ export interface RestoreRequest {
   readonly offboardingExecutionName: string;
   readonly requestedBy?: string;
   readonly reason?: string;
+  /** Organization mode: the account the user lives in (12 digits). */
+  readonly accountId?: string;
 }
 
 /** Task input with the execution's name, id and start time from the context object. */
@@ -116,6 +122,8 @@ export interface OffboardingState {
   readonly status: 'ready';
   readonly action: 'offboard';
   readonly userName: string;
+  /** Organization mode: the account the user lives in. */
+  readonly accountId?: string;
   readonly userId: string;
   readonly executionName: string;
   readonly startedAt: string;

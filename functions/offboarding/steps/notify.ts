@@ -1,6 +1,7 @@
 /** Failure notification of the offboarding workflow (NotifyFailed). Changes nothing but the topic. */
 import { ValidationError } from '../../shared/errors';
 import type { NotificationType } from '../../shared/notifier';
+import { isAccountId } from '../../shared/organization-config';
 import { failureFields } from '../../shared/steps';
 import type { OffboardingStepDeps, StepRunner } from './context';
 
@@ -11,6 +12,7 @@ export interface NotifyInput {
   readonly executionName?: string;
   readonly state?: {
     readonly userName?: unknown;
+    readonly accountId?: unknown;
     readonly action?: string;
     readonly offboardingExecutionName?: string;
     readonly disable?: { readonly disabledAt?: string };
@@ -30,6 +32,8 @@ export function makeNotify(ctx: { readonly step: StepRunner; readonly deps: Pick
       await notifier.publish({
         type: input.type,
         ...(typeof s.userName === 'string' ? { userName: s.userName } : {}),
+        // Organization mode: Validate's state (or the execution input) names the account.
+        ...(isAccountId(s.accountId) ? { accountId: s.accountId } : {}),
         ...(input.executionName ? { executionName: input.executionName } : {}),
         ...(s.action ? { action: s.action } : {}),
         ...(s.offboardingExecutionName ? { offboardingExecutionName: s.offboardingExecutionName } : {}),

@@ -109,6 +109,12 @@ export function makeValidate(ctx: StepContext<OffboardingStepDeps>) {
         return { status: 'blocked', action: 'offboard', userName, code, reason: why };
       };
 
+      // The clients were built for the account the execution input names: they must agree.
+      if (request.accountId !== ctx.deps.accountId) {
+        throw new ValidationError(
+          'the execution input names another account than the one this step acts in; nothing was changed',
+        );
+      }
       const user = await iam.findUser(userName);
       const refusal = targetRefusal(userName, user, config, ctx.deps.automationUserNames, request.userId);
       if (refusal || !user) return blocked(refusal?.code ?? 'unknown-user', refusal?.reason ?? `user ${userName} does not exist`);
@@ -119,7 +125,7 @@ export function makeValidate(ctx: StepContext<OffboardingStepDeps>) {
       }
       // Only the service's numbered names: an offboarding started under any other name would be
       // invisible to status and cancel (they look for those names).
-      if (!isOffboardingAttemptName(executionName, userName, user.userId)) {
+      if (!isOffboardingAttemptName(executionName, userName, user.userId, ctx.deps.accountId)) {
         return blocked(
           'unknown-execution-name',
           `execution ${executionName} is not named as the service names offboardings of ${userName} (offboard-<user>-<id>[-n]); start it through the API or CLI`,
@@ -131,6 +137,7 @@ export function makeValidate(ctx: StepContext<OffboardingStepDeps>) {
         status: 'ready',
         action: 'offboard',
         userName,
+        ...(ctx.deps.accountId !== undefined ? { accountId: ctx.deps.accountId } : {}),
         userId: user.userId,
         executionName,
         startedAt,

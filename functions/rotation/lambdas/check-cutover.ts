@@ -1,8 +1,8 @@
 /** Lambda entry of the rotation's CheckCutover step (statemachines/key-rotation.asl.json): only its own code and clients. */
 import { once, runtimeFromEnv } from '../../shared/runtime';
 import { makeCheckCutover } from '../steps/check-cutover';
-import { rotationStepDeps } from './wiring';
+import { rotationStep } from './wiring';
 
-const handler = once(() => makeCheckCutover(rotationStepDeps(runtimeFromEnv())));
+const handler = once(() => rotationStep(runtimeFromEnv(), makeCheckCutover));
 
 export const checkCutover: ReturnType<typeof makeCheckCutover> = (event) => handler()(event);

@@ -1,8 +1,8 @@
 /** Lambda entry of the rotation's FinishRotation step (statemachines/key-rotation.asl.json): only its own code and clients. */
 import { once, runtimeFromEnv } from '../../shared/runtime';
 import { makeFinishRotation } from '../steps/finish-rotation';
-import { rotationStepDeps } from './wiring';
+import { rotationStep } from './wiring';
 
-const handler = once(() => makeFinishRotation(rotationStepDeps(runtimeFromEnv())));
+const handler = once(() => rotationStep(runtimeFromEnv(), makeFinishRotation));
 
 export const finishRotation: ReturnType<typeof makeFinishRotation> = (event) => handler()(event);

@@ -34,10 +34,12 @@ export interface RotationDeps {
    * created and lost is recognised. A getter: locally the runner is built after the handlers.
    */
   readonly workflows: () => WorkflowPort;
+  /** Organization mode: the account the clients above act in (execution names carry it). */
+  readonly accountId?: string;
 }
 
 /** What every state-changing step needs: no Secrets Manager, no reading of execution history. */
-export type RotationStepDeps = Omit<RotationDeps, 'secrets' | 'workflows'>;
+export type RotationStepDeps = Omit<RotationDeps, 'secrets' | 'workflows' | 'accountId'>;
 
 export interface RotationRequest {
   readonly userName: string;
@@ -52,6 +54,8 @@ export interface RotationState {
   /** `resumed`: a new attempt of a rotation that ended `continued`; its new key exists already. */
   readonly status: 'ready' | 'resumed';
   readonly userName: string;
+  /** Organization mode: the account the user lives in (from the execution input). */
+  readonly accountId?: string;
   /** IAM's UserId when prepared: later steps refuse a user re-created under the same name. */
   readonly userId: string;
   /** `$$.Execution.Id` of this execution: later steps confirm it is live and for this user and key. */

@@ -1,5 +1,6 @@
 /** Notify: the notifications the state machine sends itself (started, failed). Changes nothing but the topic. */
 import { ValidationError } from '../../shared/errors';
+import { isAccountId } from '../../shared/organization-config';
 import { failureFields } from '../../shared/steps';
 import type { Notification, NotificationType } from '../../shared/notifier';
 import { stepRunner, type RotationDeps, type RotationState } from './context';
@@ -23,6 +24,8 @@ export function makeNotify(deps: Pick<RotationDeps, 'notifier' | 'logger'>) {
       const notification: Notification = {
         type: input.type,
         ...(s.userName ? { userName: s.userName } : {}),
+        // Organization mode: Prepare's state (or, before it, the execution input) names the account.
+        ...(isAccountId(s.accountId) ? { accountId: s.accountId } : {}),
         ...(s.oldAccessKeyId ? { oldAccessKeyId: s.oldAccessKeyId } : {}),
         ...(s.newKey ? { newAccessKeyId: s.newKey.accessKeyId } : {}),
         ...(s.secretName ? { secretName: s.secretName } : {}),

@@ -12,7 +12,7 @@ import { continuedOutputOf, findRotation, isRotationTrigger, type RotationTrigge
 import { stepRunner, type BlockedResult, type RotationDeps, type RotationRequest, type RotationState } from './context';
 
 /** The fields a rotation's execution input may carry; anything else (timing above all) is refused. */
-const INPUT_FIELDS = new Set(['userName', 'accessKeyId', 'requestedBy', 'trigger']);
+const INPUT_FIELDS = new Set(['userName', 'accessKeyId', 'requestedBy', 'trigger', 'accountId']);
 
 export function makePrepare(deps: RotationDeps) {
   const { iam, secrets, notifier, config, clock, logger } = deps;
@@ -68,6 +68,10 @@ export function makePrepare(deps: RotationDeps) {
       const unknown = Object.keys(input).filter((key) => !INPUT_FIELDS.has(key));
       if (unknown.length > 0) return blocked('invalid-request', `unknown input field(s): ${unknown.join(', ')}`);
       if (input.accessKeyId !== accessKeyId) return blocked('invalid-request', 'the execution input names another key');
+      // The clients were built for the account the input names (../lambdas/wiring): they must agree.
+      if (input.accountId !== deps.accountId) {
+        return blocked('invalid-request', 'the execution input names another account than the one this step acts in');
+      }
       if (!isRotationTrigger(input.trigger)) {
         return blocked('invalid-request', 'trigger must be "scheduled", "on-demand" or "exposure"');
       }
@@ -98,6 +102,7 @@ export function makePrepare(deps: RotationDeps) {
       // What a prepared and a resumed rotation share; `start` is when the rotation (not this attempt) began.
       const stateStartedAt = (start: Date) => ({
         userName,
+        ...(deps.accountId !== undefined ? { accountId: deps.accountId } : {}),
         userId: user.userId,
         executionId,
         trigger,
@@ -114,7 +119,9 @@ export function makePrepare(deps: RotationDeps) {
       let resumed: RotationState | undefined;
       const twoActiveKeys = plan.kind === 'blocked' && plan.code === 'two-active-keys';
       // Both ways out of "two active keys" read the earlier attempts of this rotation: list them once.
-      const { attempts } = twoActiveKeys ? await findRotation(deps.workflows(), userName, accessKeyId) : { attempts: [] };
+      const { attempts } = twoActiveKeys
+        ? await findRotation(deps.workflows(), userName, accessKeyId, deps.accountId)
+        : { attempts: [] };
       if (twoActiveKeys) {
         // Two active keys are expected exactly when the previous attempt of this rotation ended
         // `continued`: the other key is that attempt's new key and the secret holds it.
