@@ -36,6 +36,7 @@ import {
   type SkippedUser,
   type SkipCode,
 } from './select';
+import { runSignalsPhase, signalsNotificationPart, type SignalsDeps, type SignalsSummary } from './signals-phase';
 
 export interface ScanDeps {
   readonly credentialReport: CredentialReportSource;
@@ -51,6 +52,8 @@ export interface ScanDeps {
   readonly iamCalls?: Pick<ApiCallCounter, 'total'>;
   /** Candidates examined at once. IAM's control plane throttles early, so keep it small. @default 4 */
   readonly concurrency?: number;
+  /** Lifecycle signals (expiry, inactivity): see ./signals-phase. Absent: the phase does not run. */
+  readonly signals?: SignalsDeps;
 }
 
 /** What EventBridge Scheduler passes (the schedule's configured input). */
@@ -97,6 +100,8 @@ export interface ScanSummary {
   /** Notifications that could not be published (logged; the scan's work is done regardless). */
   readonly notificationErrors: number;
   readonly iamCalls?: number;
+  /** Expiry and inactivity: what the scan did (or would do) per user with a signal. */
+  readonly signals?: SignalsSummary;
 }
 
 /** Notifications carry lists up to this length (SNS messages are limited to 256 KB). */
@@ -309,6 +314,22 @@ export function makeScanHandler(deps: ScanDeps) {
     );
     await forEachLimited(oldestFirst, deps.concurrency ?? 4, examine);
 
+    // ---- Phase: lifecycle signals (expiry, inactivity), functions/scan/signals-phase.ts ----------
+    const signals = deps.signals
+      ? await runSignalsPhase({
+          users: parsed.users,
+          deps: deps.signals,
+          config,
+          now: startedAt,
+          dryRun,
+          automationUserNames,
+          notifier,
+          logger,
+        })
+      : undefined;
+    notificationErrors += signals?.notificationErrors ?? 0;
+    // ---- end of phase: lifecycle signals ------------------------------------------------------
+
     const finishedAt = clock();
     const iamCalls = deps.iamCalls ? deps.iamCalls.total() - callsBefore : undefined;
     const result: Omit<ScanSummary, 'notificationErrors'> = {
@@ -327,6 +348,7 @@ export function makeScanHandler(deps: ScanDeps) {
       failed: failed.sort(byUser),
       reportProblems: parsed.problems,
       ...(iamCalls !== undefined ? { iamCalls } : {}),
+      ...(signals ? { signals } : {}),
     };
     if (!dryRun) await publish(scanCompletedNotification(result));
     const summary: ScanSummary = { ...result, notificationErrors };
@@ -392,6 +414,7 @@ export function scanCompletedNotification(summary: Omit<ScanSummary, 'notificati
     skippedByCode: countBy(summary.skipped),
     failed: capped(summary.failed),
     reportProblems: capped(summary.reportProblems),
+    ...(summary.signals ? { signals: signalsNotificationPart(summary.signals, NOTIFY_LIST_MAX) } : {}),
   };
 }
 

@@ -21,6 +21,8 @@ export type NotificationType =
   | 'rotation.foreign-key'
   | 'rotation.continued'
   | 'scan.completed'
+  | 'user.expiring'
+  | 'user.inactive'
   | 'offboarding.started'
   | 'offboarding.blocked'
   | 'offboarding.disabled'
