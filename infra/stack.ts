@@ -117,6 +117,13 @@ export class IamUserLifecycleStack extends Stack {
       notifications: this.notifications,
       secrets: this.secretsKey,
     });
+    this.offboarding = new Offboarding(this, 'Offboarding', {
+      functionSettings: this.functionSettings,
+      identity: offboardingIdentity,
+      userAccess: this.userAccess,
+      notifications: this.notifications,
+      secrets: this.secretsKey,
+    });
     this.dailyScan = new DailyScan(this, 'DailyScan', {
       functionSettings: this.functionSettings,
       userAccess: this.userAccess,
@@ -124,13 +131,8 @@ export class IamUserLifecycleStack extends Stack {
       rotationStateMachine: this.keyRotation.stateMachine,
       scheduleExpression: this.config.scanSchedule,
       enabled: props.scanScheduleEnabled ?? true,
-    });
-    this.offboarding = new Offboarding(this, 'Offboarding', {
-      functionSettings: this.functionSettings,
-      identity: offboardingIdentity,
-      userAccess: this.userAccess,
-      notifications: this.notifications,
-      secrets: this.secretsKey,
+      // Expiry and inactivity offboard through it (functions/scan/signals-phase.ts).
+      offboarding: this.offboarding,
     });
     this.api = new LifecycleApi(this, 'Api', {
       functionSettings: this.functionSettings,

@@ -31,11 +31,12 @@ import type { SnapshotStore } from '../shared/snapshot-store';
 import { approvalRequired, requestOffboarding } from '../offboarding/approval';
 import { startOffboarding, type OffboardingServiceDeps } from '../offboarding/service';
 import type { ReportUser } from './credential-report';
-import { decideSignals, offboardReason, type SignalAction, type UserSignals } from './signals';
+import { decideSignals, offboardReason, SIGNAL_MARKS_ROOT, type SignalAction, type UserSignals } from './signals';
+
+export { SIGNAL_MARKS_ROOT } from './signals';
 
 /** Who the scan's offboardings and approval requests are requested by. */
 export const SCAN_REQUESTER = 'iam-lifecycle:scan';
-export const SIGNAL_MARKS_ROOT = 'signals/';
 
 export interface SignalsDeps {
   /** Every IAM user with its tags (IamUsers.listAllUsers: GetAccountAuthorizationDetails). */

@@ -25,6 +25,9 @@ import type { LifecycleConfig } from '../shared/config';
 import { decideScope, offboardingPhaseOf } from '../shared/scope';
 import type { ReportUser } from './credential-report';
 
+/** Records-bucket prefix of the write-once markers of sent reminders and notices. */
+export const SIGNAL_MARKS_ROOT = 'signals/';
+
 /** A calendar day in milliseconds (expiry dates are not scaled). */
 export const DAY_MS_UNSCALED = 86_400_000;
 
