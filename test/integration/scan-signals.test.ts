@@ -7,6 +7,7 @@
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { GetUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { pendingApprovals } from '../../functions/offboarding/approval';
 import { ensureLocalDenyPolicy } from '../../functions/offboarding/local';
 import { seedUser } from '../../functions/local/seed';
 import { startWorkload } from '../../functions/local/workload';
@@ -113,4 +114,77 @@ it('offboards and deletes an expired user, reminds a user 7 days before once, le
       .filter((n) => n.userName !== undefined && mine(n.userName))
       .some((n) => containsSecretLikeValue(JSON.stringify(n))),
   ).toBe(false);
+});
+
+it('under offboardingApproval "required" files one pending request instead of starting; protected, out-of-scope, malformed and over-the-cap users are left alone', async () => {
+  // Prepare
+  const run = uniqueName('signals-appr');
+  const prefix = `/${run}/`;
+  const setup = testClients();
+  const bucket = uniqueName('signals-appr-it');
+  await setup.s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+  const denyPolicyArn = await ensureLocalDenyPolicy(setup.iam);
+  const name = (role: string) => `${run}-${role}`;
+  // Real time: approval requests expire after approvalExpiryHours, scaled like every duration.
+  const config = parseConfig({
+    maxRotationsPerScan: 1,
+    offboardingApproval: 'required',
+    managedUsers: { pathPrefix: prefix },
+    protectedUsers: { userNames: [name('guarded')] },
+  });
+  const { clients, admin, records, notifications, workflows, service } = offboardingHarness({ bucket, denyPolicyArn, config });
+  const secrets = new SecretStore(clients.secrets);
+  const past = (days: number) => isoDay(Date.now() - days * DAY);
+  const seed = (userName: string, tags: Record<string, string>, path = prefix) =>
+    seedUser({ iam: clients.iam, secrets, config }, { userName, path, tags, keys: 0 });
+  await seed(name('oldest'), { Expiry: past(30), Owner: 'team-c' });
+  await seed(name('newer'), { Expiry: past(2) });
+  await seed(name('guarded'), { Expiry: past(30) });
+  await seed(name('elsewhere'), { Expiry: past(30) }, `/${run}-other/`);
+  await seed(name('garbled'), { Expiry: '31/12/2020' });
+  const scan = makeScanHandler({
+    credentialReport: new IamCredentialReportSource(clients.iam, { pollIntervalMs: 100 }),
+    iam: admin,
+    workflows,
+    config,
+    clock: () => new Date(),
+    notifier: notifications,
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    signals: { listAllUsers: () => admin.listAllUsers(), marks: records, offboarding: service },
+  });
+  const resultsOf = (summary: Awaited<ReturnType<typeof scan>>) =>
+    Object.fromEntries(
+      summary
+        .signals!.outcomes.filter((o) => o.userName.startsWith(run))
+        .map((o) => [`${o.userName.slice(run.length + 1)}:${o.action}`, o.result]),
+    );
+
+  // Act
+  const first = await scan({});
+  const second = await scan({});
+
+  // Assess: the oldest expiry takes the one slot of the cap, as a pending request, not an execution
+  expect(resultsOf(first)).toEqual({
+    'oldest:offboard': 'approval-requested',
+    'newer:offboard': 'deferred',
+    'guarded:skip': 'skipped',
+    'elsewhere:skip': 'skipped',
+    'garbled:report': 'reported',
+  });
+  expect(resultsOf(second)['oldest:offboard']).toBe('approval-pending');
+  const pending = await pendingApprovals(service, name('oldest'));
+  expect(pending.map((p) => [p.action, p.requestedBy, p.reason])).toEqual([['offboard', SCAN_REQUESTER, `expired ${past(30)}`]]);
+  expect(await workflows.list('offboarding')).toEqual([]);
+  const told = notifications.sent.filter((n) => n.userName === name('oldest'));
+  expect(told).toEqual([
+    expect.objectContaining({ type: 'user.expiring', action: 'approval-requested', owner: 'team-c', approvalId: pending[0]!.id }),
+  ]);
+  // Assess: the malformed tag is in the scan.completed notification, and nobody was changed
+  const completed = notifications.sent.filter((n) => n.type === 'scan.completed');
+  expect(completed[0]).toMatchObject({
+    signals: { malformedExpiry: expect.arrayContaining([{ userName: name('garbled'), expiry: '31/12/2020' }]) },
+  });
+  for (const role of ['oldest', 'newer', 'guarded', 'elsewhere', 'garbled']) {
+    expect(await exists(() => clients.iam.send(new GetUserCommand({ UserName: name(role) })))).toBe(true);
+  }
 });
