@@ -59,6 +59,7 @@ function signalFacts(o: SignalOutcome): string {
 
 export function formatSignals(signals: SignalsSummary, dryRun: boolean): string[] {
   const lines = [`lifecycle signals: ${signals.usersWithSignals} users with an expiry tag or inactive`];
+  if (signals.failed) lines.push(`FAILED lifecycle signals: ${signals.failed}`);
   for (const o of signals.outcomes) {
     const what = o.action === 'notify-inactive' ? 'notify' : o.action;
     const result = dryRun && o.result === 'planned' ? 'would ' + what : `${what} ${o.result}`;

@@ -84,6 +84,8 @@ export interface SignalsSummary {
   readonly usersWithSignals: number;
   readonly outcomes: readonly SignalOutcome[];
   readonly notificationErrors: number;
+  /** The phase could not read the users' tags (after the SDK's retries): nothing was decided. */
+  readonly failed?: string;
 }
 
 export interface SignalsPhaseInput {
@@ -121,7 +123,16 @@ const markKey = (userName: string, what: string) =>
 
 export async function runSignalsPhase(input: SignalsPhaseInput): Promise<SignalsSummary> {
   const { deps, config, now, dryRun, logger } = input;
-  const listed = await deps.listAllUsers();
+  let listed: Awaited<ReturnType<SignalsDeps['listAllUsers']>>;
+  try {
+    listed = await deps.listAllUsers();
+  } catch (error) {
+    // The rotations of this scan are done; failing the invocation would only repeat them. Reported
+    // in the summary and scan.completed instead, and the next scan tries again.
+    const failed = `${errorName(error)}: ${(error as Error).message}`;
+    logger.error('lifecycle signals: could not read the users and their tags', { errorName: errorName(error) });
+    return { usersWithSignals: 0, outcomes: [], notificationErrors: 0, failed };
+  }
   const reportRows = new Map(input.users.map((u) => [u.userName, u]));
   const decided: UserSignals[] = [];
   for (const iamUser of listed) {
@@ -259,6 +270,7 @@ export function signalsNotificationPart(summary: SignalsSummary, max: number) {
   const malformed = summary.outcomes.filter((o) => o.expiryMalformed && o.action === 'report');
   const acted = summary.outcomes.filter((o) => o.action === 'offboard');
   return {
+    ...(summary.failed ? { failed: summary.failed } : {}),
     usersWithSignals: summary.usersWithSignals,
     counts,
     malformedExpiry: malformed
