@@ -153,7 +153,11 @@ describe('the stack with the default config', () => {
       const offboarding = s.stack.resolve(s.stack.offboarding.stateMachine.stateMachineArn);
       const bucket = s.stack.resolve(s.stack.offboarding.bucket.bucketName);
       const extra = new Map<string, Record<string, unknown>>([
-        [logicalId(s.stack, s.stack.dailyScan.function.function), { ROTATION_STATE_MACHINE_ARN: rotation }],
+        // The scan offboards on expiry and inactivity, and records reminders, in the offboarding's bucket.
+        [
+          logicalId(s.stack, s.stack.dailyScan.function.function),
+          { ROTATION_STATE_MACHINE_ARN: rotation, OFFBOARDING_STATE_MACHINE_ARN: offboarding, SNAPSHOT_BUCKET: bucket },
+        ],
         [
           logicalId(s.stack, s.stack.api.function.function),
           { ROTATION_STATE_MACHINE_ARN: rotation, OFFBOARDING_STATE_MACHINE_ARN: offboarding, SNAPSHOT_BUCKET: bucket },
