@@ -50,10 +50,17 @@ interface Row {
   reportCalls: number;
   listUserTags: number;
   listAccessKeys: number;
+  authorizationDetails: number;
+  expiryOffboard: number;
+  expiryRemind: number;
+  malformed: number;
+  inactive: number;
   total: number;
   scanMs: number;
   seedMs: number;
 }
+
+const isoDay = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
 async function seed(iam: IAMClient, users: number, staleShare: number, concurrency: number) {
   const staleEvery = Math.round(1 / staleShare);
@@ -64,9 +71,12 @@ async function seed(iam: IAMClient, users: number, staleShare: number, concurren
     stale: i % staleEvery === 0,
     // Most users hold a key; some have none.
     hasKey: i % 10 !== 9,
+    // Lifecycle signals: 5% expired, 5% seven days before expiry, 1% with a malformed expiry tag.
+    expiry: i % 20 === 3 ? isoDay(-30) : i % 20 === 4 ? isoDay(7) : i % 100 === 5 ? 'soon' : undefined,
   }));
   await pool(names, concurrency, async (u) => {
-    await iam.send(new CreateUserCommand({ UserName: u.userName, Path: u.path }));
+    const Tags = u.expiry ? [{ Key: 'Expiry', Value: u.expiry }] : undefined;
+    await iam.send(new CreateUserCommand({ UserName: u.userName, Path: u.path, ...(Tags ? { Tags } : {}) }));
     if (u.stale) await iam.send(new CreateAccessKeyCommand({ UserName: u.userName }));
   });
   // The stale keys must be older than the (scaled) maximum age of one second...
@@ -97,11 +107,16 @@ async function measure(size: number, options: ScanCallsOptions): Promise<Row> {
       timeScale: 86400,
       maxKeyAgeDays: 1,
       managedUsers: { pathPrefix: '/workloads/' },
+      // Inactivity on (a day lasts a second: users without a used credential are inactive).
+      inactiveUserDays: 1,
       ...(options.maxRotationsPerScan !== undefined ? { maxRotationsPerScan: options.maxRotationsPerScan } : {}),
     });
+    const iamUsers = new IamUsers(clients.iam);
     const scan = makeScanHandler({
       credentialReport: new IamCredentialReportSource(clients.iam, { pollIntervalMs: 100 }),
-      iam: new IamUsers(clients.iam),
+      iam: iamUsers,
+      // Expiry and inactivity on: every user's tags from GetAccountAuthorizationDetails.
+      signals: { listAllUsers: () => iamUsers.listAllUsers() },
       workflows: noWorkflows,
       config,
       clock: () => scanNow,
@@ -132,6 +147,8 @@ async function measure(size: number, options: ScanCallsOptions): Promise<Row> {
     for (const f of summary.failed.slice(0, 3))
       progress(`(a) ${size} users: ${f.userName} not examined: ${f.errorName}: ${f.message}`);
     const by = calls.byOperation();
+    const outcomes = summary.signals?.outcomes ?? [];
+    const count = (action: string) => outcomes.filter((o) => o.action === action).length;
     return {
       users: summary.scannedUsers,
       candidates: summary.candidates,
@@ -141,6 +158,11 @@ async function measure(size: number, options: ScanCallsOptions): Promise<Row> {
       reportCalls: (by.GenerateCredentialReport ?? 0) + (by.GetCredentialReport ?? 0),
       listUserTags: by.ListUserTags ?? 0,
       listAccessKeys: by.ListAccessKeys ?? 0,
+      authorizationDetails: by.GetAccountAuthorizationDetails ?? 0,
+      expiryOffboard: outcomes.filter((o) => o.action === 'offboard' && o.reason.startsWith('expired')).length,
+      expiryRemind: count('remind'),
+      malformed: count('report'),
+      inactive: count('notify-inactive'),
       total: calls.total(),
       scanMs,
       seedMs,
@@ -162,7 +184,8 @@ export async function benchScanCalls(
     ...(options.maxRotationsPerScan !== undefined ? { maxRotationsPerScan: options.maxRotationsPerScan } : {}),
   }).maxRotationsPerScan;
   write(
-    `### (a) IAM API calls per scan (dry run, moto, ${options.staleShare * 100}% of users with a stale key, 10% outside the managed path)`,
+    `### (a) IAM API calls per scan (dry run, moto, ${options.staleShare * 100}% of users with a stale key, 10% outside the managed path; ` +
+      'expiry and inactivity on: 5% expired, 5% 7 days before expiry, 1% malformed expiry tag, inactiveUserDays 1 scaled day)',
   );
   write('');
   write(
@@ -184,6 +207,11 @@ export async function benchScanCalls(
       'calls per user',
       'scan wall time',
       '(seeding moto)',
+      'GetAccountAuthorizationDetails',
+      'expired (offboard planned or deferred)',
+      'reminders',
+      'malformed expiry',
+      'inactive notices',
     ],
     write,
   );
@@ -205,6 +233,11 @@ export async function benchScanCalls(
         (r.total / r.users).toFixed(3),
         ms(r.scanMs),
         seconds(r.seedMs),
+        r.authorizationDetails,
+        r.expiryOffboard,
+        r.expiryRemind,
+        r.malformed,
+        r.inactive,
       ]);
     } catch (error) {
       // No moto at all is not a measurement that failed: stop with the one line naming the fix.

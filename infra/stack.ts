@@ -133,6 +133,13 @@ export class IamUserLifecycleStack extends Stack {
       notifications: this.notifications,
       secrets: this.secretsKey,
     });
+    this.offboarding = new Offboarding(this, 'Offboarding', {
+      functionSettings: this.functionSettings,
+      identity: offboardingIdentity,
+      userAccess: this.userAccess,
+      notifications: this.notifications,
+      secrets: this.secretsKey,
+    });
     const org = this.config.organization;
     if (org.enabled) {
       this.organizationScan = new OrganizationScan(this, 'OrganizationScan', {
@@ -152,13 +159,8 @@ export class IamUserLifecycleStack extends Stack {
       enabled: props.scanScheduleEnabled ?? true,
       // Organization mode: the schedule starts the organization scan instead.
       ...(this.organizationScan ? { scheduledStateMachine: this.organizationScan.stateMachine } : {}),
-    });
-    this.offboarding = new Offboarding(this, 'Offboarding', {
-      functionSettings: this.functionSettings,
-      identity: offboardingIdentity,
-      userAccess: this.userAccess,
-      notifications: this.notifications,
-      secrets: this.secretsKey,
+      // Expiry and inactivity offboard through it (functions/scan/signals-phase.ts).
+      offboarding: this.offboarding,
     });
     this.exposure = new ExposureResponse(this, 'Exposure', {
       functionSettings: this.functionSettings,

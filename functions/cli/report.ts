@@ -17,6 +17,7 @@ import {
 } from '../report/domain';
 import { readFleet } from '../report/source';
 import { csvText } from '../report/csv-out';
+import { lifecycleCells } from '../report/lifecycle';
 import type { CliContext } from './context';
 
 export type ReportFormat = 'table' | 'json' | 'csv';
@@ -105,7 +106,22 @@ export function formatReportTable(report: FleetReport): string {
       `${s.timeScale !== 1 ? `, timeScale ${s.timeScale} (ages in scaled days)` : ''}, managed path ${s.managedUsers.pathPrefix}`,
     '',
   ];
-  const header = ['USER', 'SCOPE', 'KEY', 'STATUS', 'AGE', 'LAST USED', 'CONSOLE', 'MFA', 'NEXT SCAN', 'WORKFLOW', 'FINDINGS'];
+  const header = [
+    'USER',
+    'SCOPE',
+    'KEY',
+    'STATUS',
+    'AGE',
+    'LAST USED',
+    'CONSOLE',
+    'MFA',
+    'NEXT SCAN',
+    'WORKFLOW',
+    'FINDINGS',
+    'EXPIRY',
+    'IDLE',
+    'SIGNALS',
+  ];
   const rows: string[][] = [header];
   for (const u of report.users) {
     const keys = u.keys.length > 0 ? u.keys : [undefined];
@@ -121,8 +137,9 @@ export function formatReportTable(report: FleetReport): string {
               nextScanCell(u, s.maxRotationsPerScan),
               u.workflows.map((w) => w.executionName).join(' ') || '-',
               [...new Set(u.findings.map((f) => f.code))].join(' ') || '-',
+              ...lifecycleCells(u.lifecycle),
             ]
-          : ['', '', ...keyCells(key), '', '', '', '', ''];
+          : ['', '', ...keyCells(key), '', '', '', '', '', '', '', ''];
       rows.push(userCells);
     });
   }
@@ -137,6 +154,11 @@ export function formatReportTable(report: FleetReport): string {
   if (told.length > 0) {
     lines.push('Next scan:');
     for (const u of told) lines.push(`  ${u.userName}: ${u.nextScan.action}: ${u.nextScan.reason}`);
+  }
+  const signalled = report.users.filter((u) => u.lifecycle.action !== 'nothing' || u.lifecycle.expiryMalformed);
+  if (signalled.length > 0) {
+    lines.push('Lifecycle signals (expiry, inactivity):');
+    for (const u of signalled) lines.push(`  ${u.userName}: ${u.lifecycle.action}: ${u.lifecycle.reason}`);
   }
   const flagged = report.users.filter((u) => u.findings.length > 0);
   if (flagged.length > 0) {
@@ -184,6 +206,14 @@ export function formatReportCsv(report: FleetReport): string {
     'running_workflows',
     'findings',
     'finding_details',
+    'expiry',
+    'expiry_malformed',
+    'days_to_expiry',
+    'last_activity',
+    'idle_days',
+    'inactive',
+    'signal_action',
+    'signal_reason',
   ];
   const records = report.users.map((u) => [
     u.userName,
@@ -205,6 +235,14 @@ export function formatReportCsv(report: FleetReport): string {
     u.workflows.map((w) => `${w.kind}:${w.executionName}`).join(' '),
     [...new Set(u.findings.map((f) => f.code))].join(' '),
     u.findings.map((f) => f.detail).join('; '),
+    u.lifecycle.expiry,
+    u.lifecycle.expiryMalformed,
+    u.lifecycle.daysToExpiry,
+    u.lifecycle.lastActivityAt,
+    u.lifecycle.idleDays,
+    u.lifecycle.inactive,
+    u.lifecycle.action,
+    u.lifecycle.reason,
   ]);
   return csvText([header, ...records]);
 }

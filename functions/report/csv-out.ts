@@ -7,12 +7,13 @@
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
- * One field: a value starting like a formula gets a leading `'` (shown as text by spreadsheets);
+ * One field: a text value starting like a formula gets a leading `'` (shown as text by spreadsheets);
  * then a field holding a comma, quote, CR or LF is quoted, with quotes doubled.
  */
 export function csvField(value: string | number | boolean | undefined): string {
   let text = value === undefined ? '' : String(value);
-  if (FORMULA_START.test(text)) text = `'${text}`;
+  // Numbers are written as numbers (days to an expiry may be negative); only text can smuggle a formula.
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -12,6 +12,7 @@ import { decideScope, offboardingPhaseOf, type ScopeDecision } from '../shared/s
 import type { ReportProblem, ReportUser } from '../scan/credential-report';
 import type { ScanSummary } from '../scan/handler';
 import type { SkipCode } from '../scan/select';
+import { lifecycleRow, type LifecycleRow } from './lifecycle';
 import {
   FINDING_CODES,
   findingsOf,
@@ -51,6 +52,8 @@ export interface UserRow {
     readonly mfaActive?: boolean;
   };
   readonly nextScan: NextScan;
+  /** Expiry, inactivity and what the next scan does about them (./lifecycle). */
+  readonly lifecycle: LifecycleRow;
   readonly workflows: readonly RunningWorkflow[];
   readonly findings: readonly Finding[];
 }
@@ -90,7 +93,7 @@ export interface FleetFacts {
   readonly accessKeys: ReadonlyMap<string, readonly AccessKeyRecord[]>;
   readonly running: readonly RunningWorkflow[];
   /** The scan handler's dry-run answer for the same credential report, tags and keys. */
-  readonly nextScan: Pick<ScanSummary, 'plan' | 'alreadyRunning' | 'blocked' | 'skipped' | 'failed'>;
+  readonly nextScan: Pick<ScanSummary, 'plan' | 'alreadyRunning' | 'blocked' | 'skipped' | 'failed' | 'signals'>;
   /** The automation's own IAM users (protected, as in the scan). */
   readonly automationUserNames: readonly string[];
 }
@@ -168,6 +171,7 @@ export function buildFleetReport(facts: FleetFacts, config: LifecycleConfig, now
         ...(c?.mfaActive !== undefined ? { mfaActive: c.mfaActive } : {}),
       },
       nextScan: withScopeReason(nextScanOf(user.userName, facts.nextScan), scope),
+      lifecycle: lifecycleRow(user, tags, config, now, facts.automationUserNames, facts.nextScan.signals?.outcomes),
       workflows,
       findings: findingsOf(user, keys, workflows, config, now),
     };

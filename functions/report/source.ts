@@ -96,6 +96,8 @@ export async function readFleet(deps: FleetSourceDeps): Promise<FleetFacts> {
     notifier: refuseToNotify,
     logger: silent,
     automationUserNames: deps.automationUserNames,
+    // Expiry and inactivity from the tags read above: no IAM call more; a dry run acts on nothing.
+    signals: { listAllUsers: async () => iamUsers },
     // One at a time: candidates in the scan's exact oldest-first order, so the deferred ones are
     // the ones maxRotationsPerScan leaves for later.
     concurrency: 1,

@@ -36,6 +36,7 @@ import {
   type SkippedUser,
   type SkipCode,
 } from './select';
+import { runSignalsPhase, signalsNotificationPart, type SignalsDeps, type SignalsSummary } from './signals-phase';
 
 export interface ScanDeps {
   readonly credentialReport: CredentialReportSource;
@@ -58,6 +59,8 @@ export interface ScanDeps {
   readonly accountId?: string;
   /** A lower cap than maxRotationsPerScan (the account's share of the organization's cap), named in the deferral reason. */
   readonly rotationCap?: { readonly limit: number; readonly name: string };
+  /** Lifecycle signals (expiry, inactivity): see ./signals-phase. Absent: the phase does not run. */
+  readonly signals?: SignalsDeps;
 }
 
 /** What EventBridge Scheduler passes (the schedule's configured input). */
@@ -104,6 +107,8 @@ export interface ScanSummary {
   /** Notifications that could not be published (logged; the scan's work is done regardless). */
   readonly notificationErrors: number;
   readonly iamCalls?: number;
+  /** Expiry and inactivity: what the scan did (or would do) per user with a signal. */
+  readonly signals?: SignalsSummary;
 }
 
 /** Notifications carry lists up to this length (SNS messages are limited to 256 KB). */
@@ -321,6 +326,22 @@ export function makeScanHandler(deps: ScanDeps) {
     );
     await forEachLimited(oldestFirst, deps.concurrency ?? 4, examine);
 
+    // ---- Phase: lifecycle signals (expiry, inactivity), functions/scan/signals-phase.ts ----------
+    const signals = deps.signals
+      ? await runSignalsPhase({
+          users: parsed.users,
+          deps: deps.signals,
+          config,
+          now: startedAt,
+          dryRun,
+          automationUserNames,
+          notifier,
+          logger,
+        })
+      : undefined;
+    notificationErrors += signals?.notificationErrors ?? 0;
+    // ---- end of phase: lifecycle signals ------------------------------------------------------
+
     const finishedAt = clock();
     const iamCalls = deps.iamCalls ? deps.iamCalls.total() - callsBefore : undefined;
     const result: Omit<ScanSummary, 'notificationErrors'> = {
@@ -339,6 +360,7 @@ export function makeScanHandler(deps: ScanDeps) {
       failed: failed.sort(byUser),
       reportProblems: parsed.problems,
       ...(iamCalls !== undefined ? { iamCalls } : {}),
+      ...(signals ? { signals } : {}),
     };
     if (!dryRun) await publish(scanCompletedNotification(result));
     const summary: ScanSummary = { ...result, notificationErrors };
@@ -404,6 +426,7 @@ export function scanCompletedNotification(summary: Omit<ScanSummary, 'notificati
     skippedByCode: countBy(summary.skipped),
     failed: capped(summary.failed),
     reportProblems: capped(summary.reportProblems),
+    ...(summary.signals ? { signals: signalsNotificationPart(summary.signals, NOTIFY_LIST_MAX) } : {}),
   };
 }
 

@@ -1,9 +1,11 @@
 /**
  * Lambda entry point of the daily scan, invoked by EventBridge Scheduler with `{ "dryRun"?: boolean }`.
- * IAM, Step Functions and the topic only.
+ * IAM, Step Functions, the topic, and (when the offboarding is deployed: SNAPSHOT_BUCKET set) the
+ * records bucket for the lifecycle-signals phase.
  */
 import { iamClientFor, iamUsersFor } from '../shared/clients/iam';
 import { workflowsFor } from '../shared/clients/sfn';
+import { snapshotStoreFor } from '../shared/clients/s3';
 import { notifierFor } from '../shared/clients/sns';
 import { makeLogger, once, runtimeFromEnv } from '../shared/runtime';
 import { countApiCalls } from './api-calls';
@@ -17,16 +19,24 @@ const scan = once<ScanHandler>(() => {
   const rt = runtimeFromEnv();
   // One IAM client: the adapter, the credential report and the call counter share it.
   const iamClient = iamClientFor(rt);
+  const iam = iamUsersFor(rt, iamClient);
+  const workflows = workflowsFor(rt);
+  // Expiry and inactivity act through the offboarding: only where it is deployed (SNAPSHOT_BUCKET).
+  const records = rt.env.SNAPSHOT_BUCKET ? snapshotStoreFor(rt) : undefined;
+  const offboarding = records
+    ? { iam, records, workflows, config: rt.config, clock: rt.clock, automationUserNames: rt.automationUserNames }
+    : undefined;
   return makeScanHandler({
     credentialReport: new IamCredentialReportSource(iamClient),
-    iam: iamUsersFor(rt, iamClient),
-    workflows: workflowsFor(rt),
+    iam,
+    workflows,
     config: rt.config,
     clock: rt.clock,
     notifier: notifierFor(rt),
     logger,
     automationUserNames: rt.automationUserNames,
     iamCalls: countApiCalls(iamClient),
+    ...(records && offboarding ? { signals: { listAllUsers: () => iam.listAllUsers(), marks: records, offboarding } } : {}),
   });
 });
 

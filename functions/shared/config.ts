@@ -9,6 +9,7 @@ import { ConfigError, ValidationError } from './errors';
 import { DEFAULT_SECRET_READERS, parseSecretReaders, type SecretReaders } from './secret-access';
 import { maxCutoverChecksPerExecution, offboardingLimitProblem } from './execution-limits';
 import { DEFAULT_REACTIONS, parseReactions, type ReactionsConfig } from './reactions-config';
+import { DEFAULT_SIGNALS, OPTIONAL_SIGNAL_KEYS, parseSignals, type SignalsConfig } from './signals-config';
 import { DEFAULT_ORGANIZATION, parseOrganization, type OrganizationConfig } from './organization-config';
 
 export type CutoverDeadlineAction = 'notify' | 'deactivate';
@@ -58,7 +59,8 @@ export interface ApiAccess {
 /** `required`: a second, different principal must approve the request before anything changes. */
 export type ApprovalRule = 'none' | 'required';
 
-export interface LifecycleConfig {
+/** The lifecycle signal fields (expiry, inactivity, unused keys, owners, activity checks) are in ./signals-config. */
+export interface LifecycleConfig extends SignalsConfig {
   /** Rotate active access keys older than this. @default 90 */
   readonly maxKeyAgeDays: number;
   /** How often the rotation workflow checks last-used data while waiting for cutover. @default 6 */
@@ -187,9 +189,10 @@ export const DEFAULT_CONFIG: LifecycleConfig = Object.freeze({
   approvalExpiryHours: 72,
   reactions: DEFAULT_REACTIONS,
   organization: DEFAULT_ORGANIZATION,
+  ...DEFAULT_SIGNALS,
 });
 
-const KNOWN_KEYS = new Set([...Object.keys(DEFAULT_CONFIG), 'cutoverChecksPerExecution']);
+const KNOWN_KEYS = new Set([...Object.keys(DEFAULT_CONFIG), 'cutoverChecksPerExecution', ...OPTIONAL_SIGNAL_KEYS]);
 const HOUR = 3600;
 const DAY = 86400;
 
@@ -277,6 +280,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
   const protectedUsers = parseProtected(problems, merged.protectedUsers);
   const reactions = parseReactions(problems, merged.reactions);
   const organization = parseOrganization(problems, merged.organization);
+  const signals = parseSignals(problems, merged);
 
   if (typeof merged.secretPrefix !== 'string' || !/^[A-Za-z0-9/_+=.@-]{1,256}$/.test(merged.secretPrefix)) {
     problems.push('secretPrefix must be 1-256 characters of A-Z a-z 0-9 / _ + = . @ -');
@@ -313,6 +317,7 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
     ...approvals,
     reactions,
     organization,
+    ...signals,
   });
 }
 

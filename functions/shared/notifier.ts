@@ -22,6 +22,8 @@ export type NotificationType =
   | 'rotation.continued'
   | 'scan.completed'
   | 'organization-scan.completed'
+  | 'user.expiring'
+  | 'user.inactive'
   | 'offboarding.started'
   | 'offboarding.blocked'
   | 'offboarding.disabled'

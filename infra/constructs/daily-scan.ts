@@ -16,8 +16,11 @@ import { Construct } from 'constructs';
 import { applyAccountGrants, scanGrants } from './account-grants';
 import { LifecycleFunction, type LifecycleFunctionSettings } from './lifecycle-function';
 import type { ManagedUserAccess } from './managed-user-access';
+import type { Offboarding } from './offboarding';
 import { FIVE_MINUTE_SUM, type Notifications } from './notifications';
 import { executionArnPattern } from './state-machine-definition';
+import { APPROVALS_ROOT } from '../../functions/offboarding/approval-keys';
+import { SIGNAL_MARKS_ROOT } from '../../functions/scan/signals';
 
 /** What the schedule sends the scan Lambda. */
 export const SCHEDULED_SCAN_INPUT = { dryRun: false } as const;
@@ -50,6 +53,12 @@ export interface DailyScanProps {
   readonly notifications: Notifications;
   /** The rotation workflow the scan starts. */
   readonly rotationStateMachine: sfn.StateMachine;
+  /**
+   * The offboarding capability: with it the scan acts on lifecycle signals (expiry, inactivity:
+   * functions/scan/signals-phase.ts), starting offboardings or filing approval requests, and records
+   * sent reminders in its bucket. Without it the scan rotates only.
+   */
+  readonly offboarding?: Offboarding;
   /** EventBridge Scheduler expression, `rate(...)` or `cron(...)` (config.scanSchedule), evaluated in UTC. */
   readonly scheduleExpression: string;
   /**
@@ -93,10 +102,23 @@ export class DailyScan extends Construct {
       handler: 'handler',
       description: 'scan: find access keys due for rotation and start their rotations',
       timeout: props.timeout ?? Duration.minutes(5),
-      extraEnvironment: { ROTATION_STATE_MACHINE_ARN: props.rotationStateMachine.stateMachineArn },
+      extraEnvironment: {
+        ROTATION_STATE_MACHINE_ARN: props.rotationStateMachine.stateMachineArn,
+        ...(props.offboarding
+          ? {
+              OFFBOARDING_STATE_MACHINE_ARN: props.offboarding.stateMachine.stateMachineArn,
+              SNAPSHOT_BUCKET: props.offboarding.bucket.bucketName,
+            }
+          : {}),
+      },
     });
     const role = this.function.role;
     applyAccountGrants(role, scanGrants(), props.userAccess, undefined);
+    if (props.offboarding) {
+      // GetUser: the offboarding service's re-check of a user the scan offboards (as an API start does).
+      props.userAccess.grant(role, { read: ['iam:GetUser'] });
+      grantSignals(role, props.offboarding);
+    }
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'StartRotations',
@@ -166,4 +188,56 @@ export class DailyScan extends Construct {
         'scheduled run retries.',
     );
   }
+}
+
+/**
+ * What the lifecycle-signals phase needs beyond the rotation scan: every user's tags in pages of
+ * 1000 (GetAccountAuthorizationDetails, which IAM only grants on "*"), starting and finding
+ * offboardings, the approval requests it files, and its write-once reminder markers.
+ */
+function grantSignals(role: iam.IRole, offboarding: Offboarding): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'AllUserTags', actions: ['iam:GetAccountAuthorizationDetails'], resources: ['*'] }),
+  );
+  acknowledge(role, {
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'Only read-only actions IAM defines no resource type for are granted on "*": iam:GenerateCredentialReport and ' +
+      "iam:GetCredentialReport (key ages and last-used dates) and iam:GetAccountAuthorizationDetails (every user's " +
+      'tags, which the expiry check needs, 1000 users per call). None returns a secret.',
+  });
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'StartOffboardings',
+      actions: ['states:StartExecution', 'states:ListExecutions'],
+      resources: [offboarding.stateMachine.stateMachineArn],
+    }),
+  );
+  const offboardingExecutions = executionArnPattern(offboarding.stateMachine);
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'DescribeOffboardings',
+      actions: ['states:DescribeExecution'],
+      resources: [offboardingExecutions],
+    }),
+  );
+  acknowledge(role, {
+    id: iam5Resource(role, offboardingExecutions),
+    reason:
+      'Offboarding execution names are derived from the user at run time (offboard-<user>-<userId>[-n]); the wildcard ' +
+      'is limited to executions of the offboarding state machine, for states:DescribeExecution (read-only).',
+  });
+  // Approval requests (approvals/<user>/<id>/request.json) and reminder markers (signals/<user>/...).
+  offboarding.grantRecordPatterns(
+    role,
+    'SignalRecords',
+    [`${APPROVALS_ROOT}*`, `${SIGNAL_MARKS_ROOT}*`],
+    'Approval requests (approvals/<user>/<id>/request.json) and reminder markers (signals/<user>/<reminder>.json) ' +
+      'are keyed by user name at run time; the wildcard is limited to those two prefixes, get and create only.',
+  );
+  // The pending request of a user is found by listing approvals/<user>/, and a missing object must
+  // read as 404 (not 403) for "no reminder sent yet".
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ sid: 'ListSignalRecords', actions: ['s3:ListBucket'], resources: [offboarding.bucket.bucketArn] }),
+  );
 }

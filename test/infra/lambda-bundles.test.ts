@@ -43,7 +43,8 @@ const EXPECTED: Record<string, { clients: string[]; steps: string[] }> = {
   'offboarding DeleteUser': { clients: [IAM, S3, SECRETS, SFN, SNS, STS], steps: ['delete-user'] },
   'offboarding RestoreUser': { clients: [IAM, S3, SFN, SNS, STS], steps: ['restore'] },
   'offboarding Notify': { clients: [SNS], steps: ['notify'] },
-  scan: { clients: [IAM, SFN, SNS], steps: [] },
+  // S3: approval requests and reminder markers of the lifecycle signals (functions/scan/signals-phase.ts).
+  scan: { clients: [IAM, S3, SFN, SNS], steps: [] },
   api: { clients: [IAM, S3, SECRETS, SFN, STS], steps: [] },
   // Re-disables through the offboarding's own switchOff (offboarding/steps/disable.ts).
   reactions: { clients: [IAM, S3, SNS, STS], steps: ['offboarding/disable'] },
@@ -133,18 +134,19 @@ describe('the Lambda bundles', () => {
       const steps = stepFilesIn(bundle);
       const others = own.filter((file) => {
         const capability = capabilityOf(file);
-        // The scan starts rotations (rotation/start, rotation/domain); the API starts and rolls back
-        // rotations and offboardings (their service code, never a step), and starts exposure responses.
-        // The exposure steps reuse the rotation's create-and-store and clock-skew rule.
+        // The scan starts rotations (rotation/start, rotation/domain) and offboardings or their approval
+        // requests (offboarding/service, offboarding/approval); the API starts and rolls back rotations
+        // and offboardings (their service code, never a step), and starts exposure responses. The
+        // exposure steps reuse the rotation's create-and-store and clock-skew rule.
         const allowed = fn.name.startsWith('exposure ')
           ? ['exposure', 'rotation', 'shared']
           : {
               rotation: ['rotation', 'shared'],
               offboarding: ['offboarding', 'shared'],
-              scan: ['scan', 'rotation', 'shared'],
+              scan: ['scan', 'rotation', 'offboarding', 'shared'],
               api: ['api', 'rotation', 'offboarding', 'exposure', 'shared'],
               reactions: ['reactions', 'offboarding', 'shared'],
-              organization: ['organization', 'scan', 'rotation', 'shared'],
+              organization: ['organization', 'scan', 'rotation', 'offboarding', 'shared'],
             }[fn.capability];
         return !allowed.includes(capability ?? '');
       });

@@ -171,6 +171,17 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     'states:ListExecutions on rotation state machine',
     'states:DescribeExecution on rotation executions',
     ...PUBLISH,
+    // Lifecycle signals (functions/scan/signals-phase.ts): every user's tags, offboarding by the API's path.
+    'iam:GetAccountAuthorizationDetails on *',
+    'iam:GetUser on managed users',
+    'states:StartExecution on offboarding state machine',
+    'states:ListExecutions on offboarding state machine',
+    'states:DescribeExecution on offboarding executions',
+    's3:GetObject on approval records',
+    's3:PutObject on approval records',
+    's3:GetObject on signal markers',
+    's3:PutObject on signal markers',
+    's3:ListBucket on snapshot bucket',
   ],
   // functions/offboarding/handlers.ts via shared/iam/users.ts, snapshot-store.ts, secret-store.ts
   'offboarding.validateOffboarding': [
@@ -373,6 +384,7 @@ function resourceLabeler(s: Synthesized, fn: LifecycleFunction): (resource: unkn
     [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/reactions/events/*`, 'reaction event markers'],
     [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/offboarding/*/reenabled/*`, 're-enable records'],
     [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/approvals/*`, 'approval records'],
+    [`{GetAtt:${logicalId(stack, stack.offboarding.bucket)}.Arn}/signals/*`, 'signal markers'],
     [userArn('*').replace('user/*', 'group/*'), 'groups'],
     [userArn('*').replace('user/*', 'mfa/*'), 'virtual MFA devices'],
     ...stack.userAccess.managedUserArns.map((arn) => [render(stack.resolve(arn)), 'managed users'] as [string, string]),
@@ -590,6 +602,7 @@ describe('IAM permissions with the default config', () => {
       f.restoreUser,
       s.stack.api.function,
       s.stack.reactions.function,
+      s.stack.dailyScan.function, // approval requests and reminder markers of the lifecycle signals
     ];
     const bucketId = logicalId(s.stack, s.stack.offboarding.bucket);
     // Act
@@ -884,7 +897,10 @@ describe('IAM permissions shaped by the config', () => {
         !NON_USER_WRITE_SIDS.includes(st.Sid ?? '') &&
         st.Sid !== 'IdentifyAnyUser' &&
         st.Sid !== 'FindKeyOwnerAnyUser' && // read-only, any user: test/infra/exposure.test.ts
-        asArray(st.Action).some((a) => a.startsWith('iam:') && !a.includes('CredentialReport')),
+        // Account-wide reads IAM defines no resource for (credential report, authorization details).
+        asArray(st.Action).some(
+          (a) => a.startsWith('iam:') && !a.includes('CredentialReport') && a !== 'iam:GetAccountAuthorizationDetails',
+        ),
     );
     // Assess
     expect(userStatements.length).toBe(USER_READ_ROLES + USER_WRITE_ROLES + TAG_LIMITED_ROLES + DENY_POLICY_ROLES);

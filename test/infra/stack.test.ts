@@ -165,7 +165,11 @@ describe('the stack with the default config', () => {
         `${s.stack.keyRotation.functions.createAndStore.role.roleArn},${s.stack.exposure.functions.createAndStore.role.roleArn}`,
       );
       const extra = new Map<string, Record<string, unknown>>([
-        [logicalId(s.stack, s.stack.dailyScan.function.function), { ROTATION_STATE_MACHINE_ARN: rotation }],
+        // The scan offboards on expiry and inactivity, and records reminders, in the offboarding's bucket.
+        [
+          logicalId(s.stack, s.stack.dailyScan.function.function),
+          { ROTATION_STATE_MACHINE_ARN: rotation, OFFBOARDING_STATE_MACHINE_ARN: offboarding, SNAPSHOT_BUCKET: bucket },
+        ],
         [
           logicalId(s.stack, s.stack.api.function.function),
           {

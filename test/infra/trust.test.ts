@@ -429,6 +429,31 @@ describe.each(SETUPS)('trust boundaries with %s: what the stack roles can do, by
       expect(decisions).toEqual(WRITES.map(() => expect.not.stringMatching(/^Allowed$/)));
     });
 
+    it('refuses a forged reminder marker or approval request from a broad identity, and lets the scan write them', () => {
+      // Prepare: a marker would silence a reminder; a request would wait for a rubber-stamp approval
+      const { arn, policy } = bucket();
+      const forged = [`${arn}/signals/alice/expiry-2027-01-01-rung-7.json`, `${arn}/approvals/alice/offboard-0001/request.json`];
+      const [scan] = roles.filter((r) => isStep(r, 'DailyScan', 'Scan'));
+      // Act
+      const attacker = forged.map(
+        (resource) =>
+          simulate(
+            { identityPolicies: [POWER_USER_ACCESS], resourcePolicy: policy },
+            { principal: POWER_USER, action: 's3:PutObject', resource, context: TRANSPORT },
+          ).decision,
+      );
+      const scanner = forged.map(
+        (resource) =>
+          simulate(
+            { identityPolicies: scan!.policies, resourcePolicy: policy },
+            { principal: scan!.principal, action: 's3:PutObject', resource, context: TRANSPORT },
+          ).decision,
+      );
+      // Assess
+      expect(attacker).toEqual(forged.map(() => expect.not.stringMatching(/^Allowed$/)));
+      expect(scanner).toEqual(['Allowed', 'Allowed']);
+    });
+
     it('lets the snapshot step write its records', () => {
       // Prepare
       const { arn, policy } = bucket();
