@@ -23,6 +23,9 @@ export function makeNotify(deps: Pick<RotationDeps, 'notifier' | 'logger'>) {
       const notification: Notification = {
         type: input.type,
         ...(s.userName ? { userName: s.userName } : {}),
+        ...(typeof s.owner === 'string' && s.owner ? { owner: s.owner } : {}),
+        ...(typeof s.purpose === 'string' && s.purpose ? { purpose: s.purpose } : {}),
+        ...(s.mode === 'retire' ? { why: 'unused' } : {}),
         ...(s.oldAccessKeyId ? { oldAccessKeyId: s.oldAccessKeyId } : {}),
         ...(s.newKey ? { newAccessKeyId: s.newKey.accessKeyId } : {}),
         ...(s.secretName ? { secretName: s.secretName } : {}),
