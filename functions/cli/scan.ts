@@ -4,6 +4,7 @@ import { countApiCalls } from '../scan/api-calls';
 import { IamCredentialReportSource } from '../scan/credential-report';
 import { makeScanHandler, type ScanSummary } from '../scan/handler';
 import { invokeDeployed, type CliContext } from './context';
+import { formatUnusedKeys } from './scan-unused';
 
 export async function runScan(ctx: CliContext, options: { dryRun: boolean }): Promise<ScanSummary> {
   if (ctx.mode === 'deployed') return (await invokeDeployed(ctx, 'ScanFunctionName', { dryRun: options.dryRun })) as ScanSummary;
@@ -37,5 +38,6 @@ export function formatScan(s: ScanSummary): string {
   for (const b of s.blocked) lines.push(`blocked ${b.userName} key ${b.accessKeyId}: ${b.reason}`);
   for (const k of s.skipped) lines.push(`skipped ${k.userName}: ${k.reason}`);
   for (const f of s.failed) lines.push(`FAILED ${f.userName}: ${f.errorName}: ${f.message}`);
+  if (s.unusedKeys) lines.push(...formatUnusedKeys(s.dryRun, s.unusedKeys));
   return lines.join('\n');
 }

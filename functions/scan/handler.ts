@@ -36,6 +36,7 @@ import {
   type SkippedUser,
   type SkipCode,
 } from './select';
+import { retireUnusedKeys, usersLeftToRotation, type UnusedKeysSummary } from './unused-keys';
 
 export interface ScanDeps {
   readonly credentialReport: CredentialReportSource;
@@ -97,6 +98,8 @@ export interface ScanSummary {
   /** Notifications that could not be published (logged; the scan's work is done regardless). */
   readonly notificationErrors: number;
   readonly iamCalls?: number;
+  /** Unused-key retirements (./unused-keys); absent when unusedKeyDays is off. */
+  readonly unusedKeys?: UnusedKeysSummary;
 }
 
 /** Notifications carry lists up to this length (SNS messages are limited to 256 KB). */
@@ -309,6 +312,19 @@ export function makeScanHandler(deps: ScanDeps) {
     );
     await forEachLimited(oldestFirst, deps.concurrency ?? 4, examine);
 
+    // --- Unused keys (issue 10): a phase of its own, after the rotations, in ./unused-keys. ---
+    const unusedKeys = await retireUnusedKeys(
+      { iam, workflows, config, automationUserNames, logger },
+      {
+        users: parsed.users,
+        now: startedAt,
+        dryRun,
+        rotationsPlanned: plan.length,
+        leaveAlone: usersLeftToRotation({ plan, alreadyRunning, skipped, failed }),
+      },
+    );
+    // --- end of unused keys ---
+
     const finishedAt = clock();
     const iamCalls = deps.iamCalls ? deps.iamCalls.total() - callsBefore : undefined;
     const result: Omit<ScanSummary, 'notificationErrors'> = {
@@ -327,6 +343,7 @@ export function makeScanHandler(deps: ScanDeps) {
       failed: failed.sort(byUser),
       reportProblems: parsed.problems,
       ...(iamCalls !== undefined ? { iamCalls } : {}),
+      ...(unusedKeys ? { unusedKeys } : {}),
     };
     if (!dryRun) await publish(scanCompletedNotification(result));
     const summary: ScanSummary = { ...result, notificationErrors };
@@ -392,6 +409,16 @@ export function scanCompletedNotification(summary: Omit<ScanSummary, 'notificati
     skippedByCode: countBy(summary.skipped),
     failed: capped(summary.failed),
     reportProblems: capped(summary.reportProblems),
+    ...(summary.unusedKeys
+      ? {
+          unusedKeys: {
+            started: capped(summary.unusedKeys.started.map(({ userName, accessKeyId }) => ({ userName, accessKeyId }))),
+            alreadyRunning: summary.unusedKeys.alreadyRunning.length,
+            skipped: summary.unusedKeys.skipped.length,
+            failed: capped(summary.unusedKeys.failed),
+          },
+        }
+      : {}),
   };
 }
 
