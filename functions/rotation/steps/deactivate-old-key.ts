@@ -2,7 +2,7 @@
 import { rotationTiming, secretNameFor } from '../../shared/config';
 import { SafetyCheckError, ValidationError } from '../../shared/errors';
 import { ownerFields } from '../../shared/notification-attributes';
-import { deactivateUnusedKey, isRetirement } from './retire-steps';
+import { deactivateUnusedKey, isRetirement } from '../retire-steps';
 import { makeConfirm, stepRunner, type RotationDeps, type RotationState } from './context';
 
 export function makeDeactivateOldKey(deps: RotationDeps) {

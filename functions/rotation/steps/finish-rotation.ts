@@ -3,7 +3,7 @@ import { rotationTiming, secretNameFor } from '../../shared/config';
 import { SafetyCheckError, ValidationError } from '../../shared/errors';
 import { ownerFields } from '../../shared/notification-attributes';
 import { planFinish } from '../domain';
-import { finishRetirement, isRetirement } from './retire-steps';
+import { finishRetirement, isRetirement } from '../retire-steps';
 import {
   makeConfirm,
   stepRunner,

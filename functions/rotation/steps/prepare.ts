@@ -10,7 +10,7 @@ import { planPreparation, type BlockCode, type OrphanEvidence } from '../domain'
 import { earlierAttemptWindows } from '../attempts';
 import { continuedOutputOf, findRotation, isRotationTrigger, type RotationTrigger } from '../start';
 import { ownerFields } from '../../shared/notification-attributes';
-import { prepareRetirement } from './prepare-retire';
+import { prepareRetirement } from '../retire-prepare';
 import { stepRunner, type BlockedResult, type RotationDeps, type RotationRequest, type RotationState } from './context';
 
 /** The fields a rotation's execution input may carry; anything else (timing above all) is refused. */

@@ -1,15 +1,15 @@
 /**
- * DeactivateOldKey and FinishRotation in `retire` mode (../retire): no new key exists, so instead of
+ * DeactivateOldKey and FinishRotation in `retire` mode (./retire): no new key exists, so instead of
  * the cutover and the stored replacement, the guard is this execution's own Prepare having found the
  * key unused (Step Functions' history, not the state handed in).
  */
-import { rotationTiming } from '../../shared/config';
-import { SafetyCheckError } from '../../shared/errors';
-import type { IamUser } from '../../shared/iam/records';
-import { ownerFields } from '../../shared/notification-attributes';
-import type { ExecutionSummary } from '../../shared/workflows';
-import { planFinish } from '../domain';
-import type { FinishResult, RotationDeps, RotationState, RotationStepDeps } from './context';
+import { rotationTiming } from '../shared/config';
+import { SafetyCheckError } from '../shared/errors';
+import type { IamUser } from '../shared/iam/records';
+import { ownerFields } from '../shared/notification-attributes';
+import type { ExecutionSummary } from '../shared/workflows';
+import { planFinish } from './domain';
+import type { FinishResult, RotationDeps, RotationState, RotationStepDeps } from './steps/context';
 
 type Deps = RotationStepDeps & Pick<RotationDeps, 'workflows'>;
 

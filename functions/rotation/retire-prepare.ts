@@ -1,14 +1,14 @@
 /**
- * Prepare in `retire` mode (../retire): the key must still be active and unused for unusedKeyDays
+ * Prepare in `retire` mode (./retire): the key must still be active and unused for unusedKeyDays
  * from fresh data (GetAccessKeyLastUsed now, not the credential report the scan read hours ago).
  * A key used since the scan selected it is blocked and nothing is changed. No secret is touched.
  */
-import { keyCreatedAt, type AccessKeyRecord } from '../../shared/iam/records';
-import { retirementExecutionName } from '../../shared/execution-names';
-import type { BlockCode } from '../domain';
-import { isUnusedLongEnough, unusedKeyMs, unusedSince } from '../retire';
-import { MAX_ROTATION_ATTEMPTS } from '../start';
-import type { BlockedResult, RotationDeps, RotationState } from './context';
+import { keyCreatedAt, type AccessKeyRecord } from '../shared/iam/records';
+import { retirementExecutionName } from '../shared/execution-names';
+import type { BlockCode } from './domain';
+import { isUnusedLongEnough, unusedKeyMs, unusedSince } from './retire';
+import { MAX_ROTATION_ATTEMPTS } from './start';
+import type { BlockedResult, RotationDeps, RotationState } from './steps/context';
 
 export interface RetirePreparation {
   readonly userName: string;
