@@ -19,6 +19,7 @@ import { errorName, UserNotFoundError, ValidationError } from '../shared/errors'
 import { rotationExecutionName } from '../shared/execution-names';
 import type { IamUsers } from '../shared/iam/users';
 import { isNoSuchEntity, keyCreatedAt, type AccessKeyRecord } from '../shared/iam/records';
+import { ownerFields } from '../shared/notification-attributes';
 import type { Notifier } from '../shared/notifier';
 import { findRunning, withListingCache, type ExecutionSummary, type WorkflowPort } from '../shared/workflows';
 import { continuedOutputOf, findRotation, startRotation } from '../rotation/start';
@@ -270,7 +271,8 @@ export function makeScanHandler(deps: ScanDeps) {
 
         if (decision.kind === 'blocked') {
           blocked.push(decision.blocked);
-          if (!dryRun) await publish({ type: 'rotation.blocked', ...decision.blocked, requestedBy: 'scan' });
+          if (!dryRun)
+            await publish({ type: 'rotation.blocked', ...decision.blocked, requestedBy: 'scan', ...ownerFields(tags, config) });
           return;
         }
         if (plan.length >= config.maxRotationsPerScan) {
