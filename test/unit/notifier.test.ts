@@ -2,6 +2,8 @@ import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { containsSecretLikeValue, redactSecretLikeValues, SnsNotifier } from '../../functions/shared/notifier';
 import { ownerFields, severityOf } from '../../functions/shared/notification-attributes';
+import type { Notification } from '../../functions/shared/notifier';
+import { makeNotify } from '../../functions/rotation/steps/notify';
 
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
@@ -86,5 +88,22 @@ describe('SNS message attributes (filter policies)', () => {
     expect(ownerFields({ Team: 'team-payments', Why: 'ci' }, config)).toEqual({ owner: 'team-payments', purpose: 'ci' });
     expect(ownerFields({ Owner: 'x', Team: ' ' }, config)).toEqual({});
     expect(ownerFields(undefined, config)).toEqual({});
+  });
+});
+
+describe('owner carried through a rotation', () => {
+  it('the Notify step passes on the Owner and Purpose Prepare put in the state', async () => {
+    // Prepare
+    const sent: Notification[] = [];
+    const notify = makeNotify({
+      notifier: { publish: async (n) => void sent.push(n) },
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    // Act
+    await notify({ type: 'rotation.started', state: { userName: 'bot', owner: 'team-payments', purpose: 'batch' } });
+    await notify({ type: 'rotation.failed', state: { userName: 'bot' } });
+    // Assess
+    expect(sent[0]).toMatchObject({ type: 'rotation.started', owner: 'team-payments', purpose: 'batch' });
+    expect(sent[1]).not.toHaveProperty('owner');
   });
 });

@@ -162,3 +162,11 @@ export function makeConfirm(deps: RotationStepDeps) {
   }
   return confirm;
 }
+
+/** The Owner and Purpose tags Prepare carried in the state (read with the user, no extra IAM call). */
+export function ownerOf(state: Pick<RotationState, 'owner' | 'purpose'>): { owner?: string; purpose?: string } {
+  return {
+    ...(typeof state.owner === 'string' && state.owner ? { owner: state.owner } : {}),
+    ...(typeof state.purpose === 'string' && state.purpose ? { purpose: state.purpose } : {}),
+  };
+}
