@@ -5,6 +5,7 @@ import { IamCredentialReportSource } from '../scan/credential-report';
 import { makeScanHandler, type ScanSummary } from '../scan/handler';
 import type { SignalOutcome, SignalsSummary } from '../scan/signals-phase';
 import { invokeDeployed, type CliContext } from './context';
+import { formatUnusedKeys } from './scan-unused';
 
 export async function runScan(ctx: CliContext, options: { dryRun: boolean }): Promise<ScanSummary> {
   if (ctx.mode === 'deployed') return (await invokeDeployed(ctx, 'ScanFunctionName', { dryRun: options.dryRun })) as ScanSummary;
@@ -44,6 +45,7 @@ export function formatScan(s: ScanSummary): string {
   for (const k of s.skipped) lines.push(`skipped ${k.userName}: ${k.reason}`);
   for (const f of s.failed) lines.push(`FAILED ${f.userName}: ${f.errorName}: ${f.message}`);
   if (s.signals) lines.push(...formatSignals(s.signals, s.dryRun));
+  if (s.unusedKeys) lines.push(...formatUnusedKeys(s.dryRun, s.unusedKeys));
   return lines.join('\n');
 }
 

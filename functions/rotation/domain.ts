@@ -19,7 +19,9 @@ export type BlockCode =
   | 'no-room'
   | 'invalid-request'
   | 'being-offboarded'
-  | 'foreign-secret';
+  | 'foreign-secret'
+  /** Retire mode: the key was used (or created) within unusedKeyDays. */
+  | 'key-in-use';
 
 /**
  * Decides whether the exact key `accessKeyId` can be rotated given all keys of the user.

@@ -34,9 +34,17 @@ export function isRotationTrigger(value: unknown): value is RotationTrigger {
   return value === 'scheduled' || value === 'on-demand' || value === 'exposure';
 }
 
+/**
+ * `rotate` (the default, absent from the input): replace the key. `retire`: an unused key is only
+ * deactivated, observed for the grace period and deleted, with no replacement (./retire).
+ */
+export type RotationMode = 'rotate' | 'retire';
+
 export interface RotationStartRequest {
   readonly userName: string;
   readonly accessKeyId: string;
+  /** Absent: rotate. */
+  readonly mode?: RotationMode;
   /** Who asked: `scan`, `cli:<arn>`, `api:<principal>`, ... */
   readonly requestedBy: string;
   readonly trigger: RotationTrigger;
@@ -55,8 +63,16 @@ export type RotationExecutionInput = RotationStartRequest;
 export const MAX_ROTATION_ATTEMPTS = 10;
 
 export function rotationInput(request: RotationStartRequest): RotationExecutionInput {
-  const { userName, accessKeyId, requestedBy, trigger, accountId } = request;
-  return { userName, accessKeyId, requestedBy, trigger, ...(accountId !== undefined ? { accountId } : {}) };
+  const { userName, accessKeyId, requestedBy, trigger, accountId, mode } = request;
+  // A rotation's input stays exactly what it was before retirements and organization mode existed.
+  return {
+    userName,
+    accessKeyId,
+    requestedBy,
+    trigger,
+    ...(accountId !== undefined ? { accountId } : {}),
+    ...(mode === 'retire' ? { mode } : {}),
+  };
 }
 
 /** The output of an execution that ended `continued` (the Continued state of key-rotation.asl.json). */

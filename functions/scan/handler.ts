@@ -19,6 +19,7 @@ import { errorName, UserNotFoundError, ValidationError } from '../shared/errors'
 import { rotationExecutionName } from '../shared/execution-names';
 import type { IamUsers } from '../shared/iam/users';
 import { isNoSuchEntity, keyCreatedAt, type AccessKeyRecord } from '../shared/iam/records';
+import { ownerFields } from '../shared/notification-attributes';
 import type { Notifier } from '../shared/notifier';
 import { findRunning, withListingCache, type ExecutionSummary, type WorkflowPort } from '../shared/workflows';
 import { continuedOutputOf, findRotation, startRotation } from '../rotation/start';
@@ -37,6 +38,7 @@ import {
   type SkipCode,
 } from './select';
 import { runSignalsPhase, signalsNotificationPart, type SignalsDeps, type SignalsSummary } from './signals-phase';
+import { retireUnusedKeys, usersLeftToRotation, type UnusedKeysSummary } from './unused-keys';
 
 export interface ScanDeps {
   readonly credentialReport: CredentialReportSource;
@@ -109,6 +111,8 @@ export interface ScanSummary {
   readonly iamCalls?: number;
   /** Expiry and inactivity: what the scan did (or would do) per user with a signal. */
   readonly signals?: SignalsSummary;
+  /** Unused-key retirements (./unused-keys); absent when unusedKeyDays is off. */
+  readonly unusedKeys?: UnusedKeysSummary;
 }
 
 /** Notifications carry lists up to this length (SNS messages are limited to 256 KB). */
@@ -284,7 +288,8 @@ export function makeScanHandler(deps: ScanDeps) {
 
         if (decision.kind === 'blocked') {
           blocked.push(decision.blocked);
-          if (!dryRun) await publish({ type: 'rotation.blocked', ...decision.blocked, requestedBy: 'scan' });
+          if (!dryRun)
+            await publish({ type: 'rotation.blocked', ...decision.blocked, requestedBy: 'scan', ...ownerFields(tags, config) });
           return;
         }
         if (plan.length >= cap.limit) {
@@ -341,6 +346,20 @@ export function makeScanHandler(deps: ScanDeps) {
       : undefined;
     notificationErrors += signals?.notificationErrors ?? 0;
     // ---- end of phase: lifecycle signals ------------------------------------------------------
+    // --- Unused keys (issue 10): a phase of its own, after the rotations, in ./unused-keys. ---
+    // Single-account scans only: a retirement started without the member account would name the
+    // hub's user of the same name (organization mode retires nothing yet; README "Organization mode").
+    const unusedKeys = deps.accountId !== undefined ? undefined : await retireUnusedKeys(
+      { iam, workflows, config, automationUserNames, logger },
+      {
+        users: parsed.users,
+        now: startedAt,
+        dryRun,
+        rotationsPlanned: plan.length,
+        leaveAlone: usersLeftToRotation({ plan, alreadyRunning, skipped, failed }),
+      },
+    );
+    // --- end of unused keys ---
 
     const finishedAt = clock();
     const iamCalls = deps.iamCalls ? deps.iamCalls.total() - callsBefore : undefined;
@@ -361,6 +380,7 @@ export function makeScanHandler(deps: ScanDeps) {
       reportProblems: parsed.problems,
       ...(iamCalls !== undefined ? { iamCalls } : {}),
       ...(signals ? { signals } : {}),
+      ...(unusedKeys ? { unusedKeys } : {}),
     };
     if (!dryRun) await publish(scanCompletedNotification(result));
     const summary: ScanSummary = { ...result, notificationErrors };
@@ -427,6 +447,16 @@ export function scanCompletedNotification(summary: Omit<ScanSummary, 'notificati
     failed: capped(summary.failed),
     reportProblems: capped(summary.reportProblems),
     ...(summary.signals ? { signals: signalsNotificationPart(summary.signals, NOTIFY_LIST_MAX) } : {}),
+    ...(summary.unusedKeys
+      ? {
+          unusedKeys: {
+            started: capped(summary.unusedKeys.started.map(({ userName, accessKeyId }) => ({ userName, accessKeyId }))),
+            alreadyRunning: summary.unusedKeys.alreadyRunning.length,
+            skipped: summary.unusedKeys.skipped.length,
+            failed: capped(summary.unusedKeys.failed),
+          },
+        }
+      : {}),
   };
 }
 

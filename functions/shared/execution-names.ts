@@ -42,6 +42,16 @@ export function rotationExecutionName(userName: string, accessKeyId: string, att
   return attemptExecutionName(accountKind('rotate', accountId), [userName, accessKeyId], attempt);
 }
 
+/**
+ * Retiring an unused key (a rotation-kind execution in `retire` mode): `rotate-<user>-<keyId>-unused`,
+ * then `-unused-2`, ... It shares the rotation prefix, so rollback and "a rotation of this user is
+ * running" see it, and never equals a numbered rotation attempt, so a later real rotation of the
+ * same key is not taken for it.
+ */
+export function retirementExecutionName(userName: string, accessKeyId: string, attempt = 1): string {
+  return attemptExecutionName('rotate', [userName, accessKeyId, 'unused'], attempt);
+}
+
 /** One exposure response per exposed key (a second report of the same key is the same response). */
 export function exposureExecutionName(userName: string, accessKeyId: string, accountId?: string): string {
   return executionName(accountKind('expose', accountId), userName, accessKeyId);

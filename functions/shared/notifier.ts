@@ -3,6 +3,7 @@
  * carry user names, key ids and reasons only; `assertNoSecret` is a last line of defence.
  */
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { messageAttributesOf } from './notification-attributes';
 import { redactSecretLikeValues } from './redact';
 
 // Re-exported: callers that need only these import ./redact and keep the SNS client out of their bundle.
@@ -42,6 +43,12 @@ export type NotificationType =
 export interface Notification {
   readonly type: NotificationType;
   readonly userName?: string;
+  /** The user's Owner tag (ownerTagKey), when the publisher read the user's tags: the `owner` attribute. */
+  readonly owner?: string;
+  /** The user's Purpose tag (purposeTagKey), in the message only. */
+  readonly purpose?: string;
+  /** Organization mode: the member account; the `accountId` attribute. */
+  readonly accountId?: string;
   readonly [field: string]: unknown;
 }
 
@@ -65,7 +72,8 @@ export class SnsNotifier implements Notifier {
         TopicArn: this.topicArn,
         Message: message,
         Subject: `iam-user-lifecycle: ${notification.type}`.slice(0, 100),
-        MessageAttributes: { type: { DataType: 'String', StringValue: notification.type } },
+        // type, severity, userName, owner, accountId (./notification-attributes): for filter policies.
+        MessageAttributes: messageAttributesOf(notification),
       }),
     );
   }

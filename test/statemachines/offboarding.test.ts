@@ -276,7 +276,9 @@ describe('offboarding state machine', () => {
       config: parseConfig({ ...FAST, managedUsers: { pathPrefix: '/staff/' }, protectedUsers: { userNames: [breakGlass] } }),
       automationUserNames: [automation],
     });
-    const byTag = await createUser(h, 'offb-tagged', { tags: { 'iam-lifecycle:protected': 'yes' } });
+    const byTag = await createUser(h, 'offb-tagged', {
+      tags: { 'iam-lifecycle:protected': 'yes', Owner: 'team-identity', Purpose: 'break-glass' },
+    });
     const outOfScope = await createUser(h, 'offb-scope', { path: '/service/' });
     await h.clients.iam.send(new CreateUserCommand({ UserName: automation, Path: '/staff/' }));
     await h.clients.iam.send(new CreateUserCommand({ UserName: breakGlass, Path: '/staff/' }));
@@ -328,6 +330,9 @@ describe('offboarding state machine', () => {
         type: 'offboarding.blocked',
         code: 'protected-user',
         reason: expect.stringMatching(/protected/),
+        // A refusal names who to ask (issue 10, owners).
+        owner: 'team-identity',
+        purpose: 'break-glass',
       }),
     ]);
 

@@ -73,6 +73,7 @@ describe('key-rotation.asl.json', () => {
     expect(entered).toEqual([
       'Prepare',
       'IsReady',
+      'ReadyMode',
       'CreateAndStoreKey',
       'NotifyStarted',
       'CheckCutover',
@@ -80,6 +81,7 @@ describe('key-rotation.asl.json', () => {
       'DeactivateOldKey',
       'ObserveGracePeriod',
       'FinishRotation',
+      'FinishedMode',
       'Done',
     ]);
   });

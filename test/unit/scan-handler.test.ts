@@ -306,6 +306,21 @@ describe('makeScanHandler', () => {
     expect(notifier.sent[0]).toMatchObject({ userName: 'both', code: 'two-active-keys', requestedBy: 'scan' });
   });
 
+  it('rotation.blocked names the Owner and Purpose tags the scan already read (no extra IAM call)', async () => {
+    // Prepare
+    const { scan, notifier, calls } = setup({
+      both: {
+        keys: [key('AKIABOTH00000000001', 100 * DAY), key('AKIABOTH00000000002', 120 * DAY)],
+        tags: { Owner: 'team-payments', Purpose: 'settlement batch' },
+      },
+    });
+    // Act
+    await scan({});
+    // Assess
+    expect(notifier.sent[0]).toMatchObject({ type: 'rotation.blocked', owner: 'team-payments', purpose: 'settlement batch' });
+    expect(calls).toEqual(['ListUserTags both', 'ListAccessKeys both']);
+  });
+
   it('resumes a rotation that ended `continued` as its next attempt instead of reporting two active keys', async () => {
     // Prepare: attempt 1 ended continued, holding the old (stale) key and its new key, both active
     const { scan, workflows, notifier } = setup({

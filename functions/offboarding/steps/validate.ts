@@ -5,6 +5,7 @@
  */
 import { checkObservationDays, offboardingTiming, type LifecycleConfig } from '../../shared/config';
 import { ValidationError } from '../../shared/errors';
+import { ownerFields } from '../../shared/notification-attributes';
 import { decideScope, type ScopeSubject } from '../../shared/scope';
 import { requireString } from '../../shared/steps';
 import { approvalKeys, samePrincipal } from '../approval-keys';
@@ -103,9 +104,18 @@ export function makeValidate(ctx: StepContext<OffboardingStepDeps>) {
       const executionName = requireString(input.executionName, 'executionName');
       const startedAt = new Date(requireString(input.startedAt, 'startedAt')).toISOString();
 
+      // Refusals name the user's Owner and Purpose tags once the user has been read.
+      const seen: { tags?: Readonly<Record<string, string>> } = {};
       const blocked = async (code: BlockCode, why: string): Promise<BlockedResult> => {
         logger.warn('offboarding refused', { userName, code, reason: why });
-        await notifier.publish({ type: 'offboarding.blocked', userName, code, reason: why, executionName });
+        await notifier.publish({
+          type: 'offboarding.blocked',
+          userName,
+          code,
+          reason: why,
+          executionName,
+          ...ownerFields(seen.tags, config),
+        });
         return { status: 'blocked', action: 'offboard', userName, code, reason: why };
       };
 
@@ -116,6 +126,7 @@ export function makeValidate(ctx: StepContext<OffboardingStepDeps>) {
         );
       }
       const user = await iam.findUser(userName);
+      seen.tags = user?.tags;
       const refusal = targetRefusal(userName, user, config, ctx.deps.automationUserNames, request.userId);
       if (refusal || !user) return blocked(refusal?.code ?? 'unknown-user', refusal?.reason ?? `user ${userName} does not exist`);
       if (config.offboardingApproval === 'required') {

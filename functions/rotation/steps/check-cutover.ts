@@ -4,7 +4,7 @@ import { ValidationError } from '../../shared/errors';
 import { durationAllowsAnotherCheck } from '../../shared/execution-limits';
 import { offboardingPhaseOf } from '../../shared/scope';
 import { decideCutover, type CutoverDecision } from '../domain';
-import { makeConfirm, stepRunner, type CutoverState, type RotationState, type RotationStepDeps } from './context';
+import { makeConfirm, ownerOf, stepRunner, type CutoverState, type RotationState, type RotationStepDeps } from './context';
 
 export function makeCheckCutover(deps: RotationStepDeps) {
   const { iam, notifier, config, clock, logger } = deps;
@@ -25,6 +25,7 @@ export function makeCheckCutover(deps: RotationStepDeps) {
         await notifier.publish({
           type: 'rotation.abandoned',
           userName: state.userName,
+          ...ownerOf(state),
           oldAccessKeyId: state.oldAccessKeyId,
           newAccessKeyId: state.newKey.accessKeyId,
           reason,
@@ -48,6 +49,7 @@ export function makeCheckCutover(deps: RotationStepDeps) {
         await notifier.publish({
           type: 'rotation.cutover-overdue',
           userName: state.userName,
+          ...ownerOf(state),
           oldAccessKeyId: state.oldAccessKeyId,
           newAccessKeyId: state.newKey.accessKeyId,
           secretName: state.secretName,
@@ -71,6 +73,7 @@ export function makeCheckCutover(deps: RotationStepDeps) {
         await notifier.publish({
           type: 'rotation.continued',
           userName: state.userName,
+          ...ownerOf(state),
           oldAccessKeyId: state.oldAccessKeyId,
           newAccessKeyId: state.newKey.accessKeyId,
           executionName: state.executionName,

@@ -16,7 +16,7 @@ import { decideScope } from '../../shared/scope';
 import type { SecretStore } from '../../shared/secret-store';
 import type { ExecutionSummary, WorkflowPort } from '../../shared/workflows';
 import type { BlockCode, CutoverDecision } from '../domain';
-import type { RotationTrigger } from '../start';
+import type { RotationMode, RotationTrigger } from '../start';
 
 export interface RotationDeps {
   readonly iam: IamUsers;
@@ -53,9 +53,14 @@ export interface RotationRequest {
 export interface RotationState {
   /** `resumed`: a new attempt of a rotation that ended `continued`; its new key exists already. */
   readonly status: 'ready' | 'resumed';
+  /** `retire`: an unused key is deactivated and deleted with no replacement (../retire). Prepare always sets it. */
+  readonly mode?: RotationMode;
   readonly userName: string;
   /** Organization mode: the account the user lives in (from the execution input). */
   readonly accountId?: string;
+  /** The user's Owner and Purpose tags (ownerTagKey, purposeTagKey) when Prepare read them: for notifications. */
+  readonly owner?: string;
+  readonly purpose?: string;
   /** IAM's UserId when prepared: later steps refuse a user re-created under the same name. */
   readonly userId: string;
   /** `$$.Execution.Id` of this execution: later steps confirm it is live and for this user and key. */
@@ -68,6 +73,10 @@ export interface RotationState {
   readonly oldKeyLastUsedAt?: string;
   readonly oldKeyCreatedAt?: string;
   readonly removedInactiveKeyId?: string;
+  /** Retire mode: since when the key has been unused (its last use, or its creation). */
+  readonly unusedSince?: string;
+  /** Retire mode: the key is the user's only active key (said in the notification). */
+  readonly onlyActiveKey?: boolean;
   /** A never-used, never-stored key an earlier attempt of this rotation created and lost. */
   readonly removedOrphanKeyId?: string;
   readonly secretName: string;
@@ -111,7 +120,8 @@ export interface FinishResult {
   readonly outcome: 'completed' | 'rolled-back';
   readonly userName: string;
   readonly retiredAccessKeyId: string;
-  readonly currentAccessKeyId: string;
+  /** Absent in retire mode (no replacement). */
+  readonly currentAccessKeyId?: string;
   readonly finishedAt: string;
 }
 
@@ -155,4 +165,12 @@ export function makeConfirm(deps: RotationStepDeps) {
     return { execution, user };
   }
   return confirm;
+}
+
+/** The Owner and Purpose tags Prepare carried in the state (read with the user, no extra IAM call). */
+export function ownerOf(state: Pick<RotationState, 'owner' | 'purpose'>): { owner?: string; purpose?: string } {
+  return {
+    ...(typeof state.owner === 'string' && state.owner ? { owner: state.owner } : {}),
+    ...(typeof state.purpose === 'string' && state.purpose ? { purpose: state.purpose } : {}),
+  };
 }

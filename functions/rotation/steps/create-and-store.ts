@@ -8,6 +8,7 @@ import { keysToCheckForUse, planCreation } from '../domain';
 import {
   iso,
   makeConfirm,
+  ownerOf,
   stepRunner,
   type NewKeyRef,
   type RotationDeps,
@@ -28,7 +29,7 @@ export function makeCreateAndStore(deps: RotationStepDeps & Pick<RotationDeps, '
 }
 
 /** What createAndStore reads of its state: the user, the key being replaced and the execution's name. */
-export type CreateAndStoreState = Pick<RotationState, 'userName' | 'oldAccessKeyId' | 'executionName'>;
+export type CreateAndStoreState = Pick<RotationState, 'userName' | 'oldAccessKeyId' | 'executionName' | 'owner' | 'purpose'>;
 
 /**
  * The same create-and-store for another workflow (the exposure response) with that workflow's own
@@ -65,6 +66,7 @@ export function makeCreateAndStoreWith<S extends CreateAndStoreState>(
             await notifier.publish({
               type: 'rotation.foreign-key',
               userName,
+              ...ownerOf(state),
               accessKeyId: plan.foreignKeyId,
               oldAccessKeyId,
               reason: plan.reason,

@@ -1,6 +1,8 @@
 /** DeactivateOldKey: deactivates the old key once the cutover is decided and the new key is stored. */
 import { rotationTiming, secretNameFor } from '../../shared/config';
 import { SafetyCheckError, ValidationError } from '../../shared/errors';
+import { ownerFields } from '../../shared/notification-attributes';
+import { deactivateUnusedKey, isRetirement } from '../retire-steps';
 import { makeConfirm, stepRunner, type RotationDeps, type RotationState } from './context';
 
 export function makeDeactivateOldKey(deps: RotationDeps) {
@@ -10,9 +12,10 @@ export function makeDeactivateOldKey(deps: RotationDeps) {
 
   async function deactivateOldKey(state: RotationState): Promise<NonNullable<RotationState['deactivation']>> {
     return step('deactivateOldKey', async () => {
+      const { execution, user } = await confirm(state);
+      if (isRetirement(state, execution)) return deactivateUnusedKey(deps, state, execution, user);
       const newKey = state.newKey;
       if (!newKey) throw new ValidationError('deactivateOldKey needs newKey');
-      const { execution } = await confirm(state);
       // Only after this execution's own CheckCutover decided so (Step Functions' history, not the
       // state handed in): a direct invoke during the wait must not cut off a workload.
       const cutover = (await deps.workflows().stateOutput('rotation', execution.name, 'CheckCutover')) as
@@ -52,6 +55,7 @@ export function makeDeactivateOldKey(deps: RotationDeps) {
         currentAccessKeyId: newKey.accessKeyId,
         deleteAfter,
         alreadyGone: old === undefined,
+        ...ownerFields(user.tags, config),
       });
       logger.info('old key deactivated', { userName: state.userName, accessKeyId: state.oldAccessKeyId, deleteAfter });
       return { deactivatedAt: now.toISOString(), deleteAfter, alreadyGone: old === undefined };

@@ -1,7 +1,9 @@
 /** FinishRotation: deletes the old key after the grace period, or reports the rollback. */
 import { rotationTiming, secretNameFor } from '../../shared/config';
 import { SafetyCheckError, ValidationError } from '../../shared/errors';
+import { ownerFields } from '../../shared/notification-attributes';
 import { planFinish } from '../domain';
+import { finishRetirement, isRetirement } from '../retire-steps';
 import {
   makeConfirm,
   stepRunner,
@@ -18,9 +20,10 @@ export function makeFinishRotation(deps: RotationStepDeps & Pick<RotationDeps, '
 
   async function finishRotation(state: RotationState): Promise<FinishResult> {
     return step('finishRotation', async () => {
+      const { execution, user } = await confirm(state);
+      const retire = isRetirement(state, execution);
       const newKey = state.newKey;
-      if (!newKey) throw new ValidationError('finishRotation needs newKey');
-      const { execution } = await confirm(state);
+      if (!retire && !newKey) throw new ValidationError('finishRotation needs newKey');
       // Only once this execution's own deactivation is older than the configured grace period
       // (Step Functions' history): a direct invoke must not cut the rollback window short.
       const recorded = (await deps.workflows().stateOutput('rotation', execution.name, 'DeactivateOldKey')) as
@@ -35,6 +38,7 @@ export function makeFinishRotation(deps: RotationStepDeps & Pick<RotationDeps, '
           `this rotation's old key ${state.oldAccessKeyId} is still inside its grace period (or was never deactivated by it); not deleting it`,
         );
       }
+      if (retire || !newKey) return finishRetirement(deps, state, user);
       const keys = await iam.listAccessKeys(state.userName);
       const plan = planFinish(keys, state.oldAccessKeyId);
       const base = {
@@ -50,6 +54,7 @@ export function makeFinishRotation(deps: RotationStepDeps & Pick<RotationDeps, '
           accessKeyId: state.oldAccessKeyId,
           currentAccessKeyId: newKey.accessKeyId,
           reason: 'the old key was reactivated during the grace period; it is kept and the user now has two active keys',
+          ...ownerFields(user.tags, config),
         });
         logger.warn('old key reactivated during grace period: rotation rolled back', { userName: state.userName });
         return { outcome: 'rolled-back', ...base };
@@ -61,6 +66,7 @@ export function makeFinishRotation(deps: RotationStepDeps & Pick<RotationDeps, '
         deletedAccessKeyId: state.oldAccessKeyId,
         currentAccessKeyId: newKey.accessKeyId,
         secretName: secretNameFor(config, state.userName),
+        ...ownerFields(user.tags, config),
       });
       logger.info('rotation completed', { userName: state.userName, deletedAccessKeyId: state.oldAccessKeyId });
       return { outcome: 'completed', ...base };

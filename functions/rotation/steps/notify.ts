@@ -26,6 +26,9 @@ export function makeNotify(deps: Pick<RotationDeps, 'notifier' | 'logger'>) {
         ...(s.userName ? { userName: s.userName } : {}),
         // Organization mode: Prepare's state (or, before it, the execution input) names the account.
         ...(isAccountId(s.accountId) ? { accountId: s.accountId } : {}),
+        ...(typeof s.owner === 'string' && s.owner ? { owner: s.owner } : {}),
+        ...(typeof s.purpose === 'string' && s.purpose ? { purpose: s.purpose } : {}),
+        ...(s.mode === 'retire' ? { why: 'unused' } : {}),
         ...(s.oldAccessKeyId ? { oldAccessKeyId: s.oldAccessKeyId } : {}),
         ...(s.newKey ? { newAccessKeyId: s.newKey.accessKeyId } : {}),
         ...(s.secretName ? { secretName: s.secretName } : {}),

@@ -9,10 +9,12 @@ import type { Attempt } from '../../shared/workflows';
 import { planPreparation, type BlockCode, type OrphanEvidence } from '../domain';
 import { earlierAttemptWindows } from '../attempts';
 import { continuedOutputOf, findRotation, isRotationTrigger, type RotationTrigger } from '../start';
+import { ownerFields } from '../../shared/notification-attributes';
+import { prepareRetirement } from '../retire-prepare';
 import { stepRunner, type BlockedResult, type RotationDeps, type RotationRequest, type RotationState } from './context';
 
 /** The fields a rotation's execution input may carry; anything else (timing above all) is refused. */
-const INPUT_FIELDS = new Set(['userName', 'accessKeyId', 'requestedBy', 'trigger', 'accountId']);
+const INPUT_FIELDS = new Set(['userName', 'accessKeyId', 'requestedBy', 'trigger', 'accountId', 'mode']);
 
 export function makePrepare(deps: RotationDeps) {
   const { iam, secrets, notifier, config, clock, logger } = deps;
@@ -51,9 +53,19 @@ export function makePrepare(deps: RotationDeps) {
       const executionId = request.executionId;
       const startedAt = new Date(requireString(request.startedAt, 'startedAt'));
 
+      // Refusals name the user's Owner and Purpose tags once the user has been read.
+      const seen: { tags?: Readonly<Record<string, string>> } = {};
       const blocked = async (code: BlockCode, reason: string): Promise<BlockedResult> => {
         logger.warn('rotation blocked', { userName, accessKeyId, code, reason });
-        await notifier.publish({ type: 'rotation.blocked', userName, accessKeyId, code, reason, executionName });
+        await notifier.publish({
+          type: 'rotation.blocked',
+          userName,
+          accessKeyId,
+          code,
+          reason,
+          executionName,
+          ...ownerFields(seen.tags, config),
+        });
         return { status: 'blocked', userName, accessKeyId, code, reason };
       };
 
@@ -76,6 +88,11 @@ export function makePrepare(deps: RotationDeps) {
         return blocked('invalid-request', 'trigger must be "scheduled", "on-demand" or "exposure"');
       }
       let trigger: RotationTrigger = input.trigger;
+      if (input.mode !== undefined && input.mode !== 'retire')
+        return blocked('invalid-request', 'mode must be absent or "retire"');
+      if (input.mode === 'retire' && trigger === 'exposure') {
+        return blocked('invalid-request', 'an exposed key is replaced, never only retired');
+      }
 
       let user;
       try {
@@ -91,6 +108,7 @@ export function makePrepare(deps: RotationDeps) {
         );
       }
       if (!user.userId) throw new SafetyCheckError(`IAM returned no user id for ${userName}`);
+      seen.tags = user.tags;
       const scope = decideScope(user, config, deps.automationUserNames);
       if (scope.kind === 'protected') return blocked('protected-user', `user ${userName} is protected (${scope.why})`);
       if (scope.kind === 'out-of-scope') return blocked('out-of-scope', `user ${userName} is not managed (${scope.why})`);
@@ -101,8 +119,10 @@ export function makePrepare(deps: RotationDeps) {
 
       // What a prepared and a resumed rotation share; `start` is when the rotation (not this attempt) began.
       const stateStartedAt = (start: Date) => ({
+        mode: 'rotate' as const,
         userName,
         ...(deps.accountId !== undefined ? { accountId: deps.accountId } : {}),
+        ...ownerFields(user.tags, config),
         userId: user.userId,
         executionId,
         trigger,
@@ -114,6 +134,10 @@ export function makePrepare(deps: RotationDeps) {
         requestedBy: typeof input.requestedBy === 'string' ? input.requestedBy : 'unknown',
         timing,
       });
+      if (input.mode === 'retire') {
+        const base = { ...stateStartedAt(startedAt), mode: 'retire' as const };
+        return prepareRetirement(deps, { userName, accessKeyId, executionName, base, blocked });
+      }
       const keys = await iam.listAccessKeys(userName);
       let plan = planPreparation(keys, accessKeyId, config.removeInactiveKeyToMakeRoom);
       let resumed: RotationState | undefined;

@@ -1,0 +1,66 @@
+/**
+ * Retiring an unused access key: the rotation workflow in `retire` mode. Prepare re-checks from fresh
+ * last-used data that the key is still unused for unusedKeyDays, then the key is deactivated,
+ * observed for deactivatedGracePeriodDays (rollback reactivates it, like a rotation's old key) and
+ * deleted. No replacement key is created: nothing uses the key, so nothing depends on it.
+ */
+import type { LifecycleConfig } from '../shared/config';
+import { WorkflowConflictError } from '../shared/errors';
+import { retirementExecutionName } from '../shared/execution-names';
+import { findAttempts, type StartResult, type WorkflowPort } from '../shared/workflows';
+import { MAX_ROTATION_ATTEMPTS, rotationInput, type RotationLookup } from './start';
+
+const DAY_MS = 86_400_000;
+
+/** unusedKeyDays in (scaled) milliseconds, or undefined when unused-key retirement is off. */
+export function unusedKeyMs(config: Pick<LifecycleConfig, 'unusedKeyDays' | 'timeScale'>): number | undefined {
+  return config.unusedKeyDays === undefined ? undefined : (config.unusedKeyDays * DAY_MS) / config.timeScale;
+}
+
+/** Since when a key has been unused: its last use, or its creation when never used. */
+export function unusedSince(createdAt: Date, lastUsedAt: Date | undefined): Date {
+  return lastUsedAt ?? createdAt;
+}
+
+/** Strictly longer than unusedKeyDays, like a stale key is strictly older than maxKeyAgeDays. */
+export function isUnusedLongEnough(since: Date, now: Date, thresholdMs: number): boolean {
+  return now.getTime() - since.getTime() > thresholdMs;
+}
+
+/** The attempts of the retirement of this exact key (never a rotation's attempts). */
+export async function findRetirement(workflows: WorkflowPort, userName: string, accessKeyId: string): Promise<RotationLookup> {
+  const { found, nextName } = await findAttempts(
+    workflows,
+    'rotation',
+    (attempt) => retirementExecutionName(userName, accessKeyId, attempt),
+    MAX_ROTATION_ATTEMPTS,
+  );
+  const latest = found.at(-1)?.summary;
+  return { ...(latest ? { latest } : {}), ...(nextName ? { nextName } : {}), attempts: found };
+}
+
+/** Starts the retirement of one key (the scan is the only caller), or reports the running one. */
+export async function startRetirement(
+  workflows: WorkflowPort,
+  request: { readonly userName: string; readonly accessKeyId: string; readonly requestedBy: string },
+  lookup?: RotationLookup,
+): Promise<StartResult & { executionName: string }> {
+  lookup ??= await findRetirement(workflows, request.userName, request.accessKeyId);
+  if (lookup.latest?.status === 'RUNNING') {
+    return {
+      executionArn: lookup.latest.executionArn,
+      started: false,
+      existing: lookup.latest,
+      executionName: lookup.latest.name,
+    };
+  }
+  if (!lookup.nextName) {
+    throw new WorkflowConflictError(
+      `retiring key ${request.accessKeyId} of ${request.userName} was already attempted ${MAX_ROTATION_ATTEMPTS} times; see those executions`,
+      lookup.latest?.name ?? '',
+    );
+  }
+  const input = rotationInput({ ...request, trigger: 'scheduled', mode: 'retire' });
+  const result = await workflows.start('rotation', lookup.nextName, input);
+  return { ...result, executionName: lookup.nextName };
+}
