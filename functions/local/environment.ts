@@ -19,7 +19,8 @@ import type { OffboardingServiceDeps } from '../offboarding/service';
 import { LocalWorkflows, type HistoryEvent } from './runner';
 import { WorkflowExecutionGuard } from '../shared/execution-guard';
 import type { WorkflowKind } from '../shared/workflows';
-import { RecordedActivity, type KeyActivitySource } from '../shared/cloudtrail';
+import { RecordedActivity, type KeyActivitySource, type TrailEventSource } from '../shared/cloudtrail';
+import { recordedTrail, type LookupEventsFn } from './tap/trail';
 import { makeExposureHandlers, type ExposureHandlers } from '../exposure/handlers';
 import { exposureWorkflowDefinition } from '../exposure/local';
 
@@ -47,6 +48,11 @@ export interface LocalEnvironmentOptions {
   readonly emulateMotoGaps?: boolean;
   /** Where the exposure response reads a key's CloudTrail activity (moto has none). @default no recorded events */
   readonly keyActivity?: KeyActivitySource;
+  /**
+   * Where the offboarding's activity check reads CloudTrail. @default the LookupEvents of the event
+   * tap given to `useEventTap` (no events before one is)
+   */
+  readonly trail?: TrailEventSource;
 }
 
 export interface LocalEnvironment {
@@ -66,6 +72,8 @@ export interface LocalEnvironment {
   denyPolicyArn(): string;
   /** Creates the local resources the deployed stack would have (the records bucket, the deny policy). */
   ready(): Promise<void>;
+  /** The offboarding's activity check answers from this tap's recorded calls (see functions/local/tap/trail.ts). */
+  useEventTap(tap: { lookupEvents: LookupEventsFn }): void;
 }
 
 export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalEnvironment {
@@ -112,8 +120,10 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
   const records = new SnapshotStore(clients.s3, bucket);
   const admin = new IamUsers(clients.iam);
   let denyPolicyArn = '';
+  const tapRef: { current?: LookupEventsFn } = {};
   const offboarding = makeOffboardingHandlers({
     ...common,
+    trail: options.trail ?? recordedTrail(() => tapRef.current),
     iam: admin,
     records,
     denyPolicyArn: () => denyPolicyArn,
@@ -168,5 +178,8 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     offboardingService,
     denyPolicyArn: () => denyPolicyArn,
     ready,
+    useEventTap: (tap) => {
+      tapRef.current = (input) => tap.lookupEvents(input);
+    },
   };
 }
