@@ -64,6 +64,8 @@ export interface OffboardingHarnessOptions {
   readonly ownPrincipals?: readonly string[];
   /** @default the real clock */
   readonly clock?: () => Date;
+  /** The steps' clients (e.g. through the event tap, signed as a stack role). @default testClients() */
+  readonly clients?: AwsClients;
 }
 
 export interface OffboardingHarness {
@@ -79,7 +81,7 @@ export interface OffboardingHarness {
 }
 
 export function offboardingHarness(options: OffboardingHarnessOptions): OffboardingHarness {
-  const clients = testClients();
+  const clients = options.clients ?? testClients();
   (options.gaps ?? new MotoIamGaps()).install(clients.iam);
   const calls = recordCalls(options.recordSecretsCalls ? [clients.iam, clients.secrets] : [clients.iam]);
   const { config } = options;
