@@ -37,6 +37,7 @@ const EXPECTED: Record<string, { clients: string[]; steps: string[] }> = {
   'offboarding Disable': { clients: [IAM, S3, SFN, SNS], steps: ['disable'] },
   // It switches off again what was re-enabled: disable.ts's switchOff.
   'offboarding CheckStillDisabled': { clients: [IAM, S3, SFN, SNS], steps: ['observe', 'disable'] },
+  'offboarding CheckActivity': { clients: ['client-cloudtrail', SFN, SNS], steps: ['check-activity'] },
   'offboarding DeleteUser': { clients: [IAM, S3, SECRETS, SFN, SNS], steps: ['delete-user'] },
   'offboarding RestoreUser': { clients: [IAM, S3, SFN, SNS], steps: ['restore'] },
   'offboarding Notify': { clients: [SNS], steps: ['notify'] },

@@ -214,6 +214,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...HISTORY,
     ...PUBLISH,
   ],
+  // Activity before deletion: CloudTrail reads (no resource-level permissions exist for LookupEvents), no IAM, no records.
+  'offboarding.checkActivity': [...LOGS, 'cloudtrail:LookupEvents on *', ...EXECUTION_CHECK, ...HISTORY, ...PUBLISH],
   'offboarding.deleteUser': [
     ...LOGS,
     ...USER,
