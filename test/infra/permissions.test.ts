@@ -565,7 +565,7 @@ describe('IAM permissions with the default config', () => {
     expect(statementsOfRole(s, snapshotUser.role).some((st) => st.Action === 'secretsmanager:DescribeSecret')).toBe(true);
   });
 
-  it('lets the offboarding state machine invoke exactly the seven offboarding functions', () => {
+  it('lets the offboarding state machine invoke exactly the eight offboarding functions', () => {
     // Prepare
     const fnArns = Object.values(s.stack.offboarding.functions)
       .map((f) => render(s.stack.resolve(f.function.functionArn)))
@@ -577,7 +577,7 @@ describe('IAM permissions with the default config', () => {
     // Assess
     expect(invoke).toHaveLength(1);
     expect(asArray(invoke[0]!.Resource).map(render).sort()).toEqual(fnArns);
-    expect(fnArns).toHaveLength(7);
+    expect(fnArns).toHaveLength(8);
     for (const st of others) {
       for (const action of asArray(st.Action)) expect(action).toMatch(/^(logs|xray):/);
     }

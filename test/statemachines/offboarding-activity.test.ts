@@ -12,7 +12,7 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ActivityState } from '../../functions/offboarding/activity';
 import { recordKeys } from '../../functions/offboarding/domain';
-import type { CompletedRecord } from '../../functions/offboarding/handlers';
+import type { CompletedRecord, OffboardingState } from '../../functions/offboarding/handlers';
 import { ensureLocalDenyPolicy, MotoIamGaps } from '../../functions/offboarding/local';
 import { startOffboarding } from '../../functions/offboarding/service';
 import { startEventTap, type EventTap } from '../../functions/local/event-tap';
@@ -20,6 +20,7 @@ import { recordedTrail } from '../../functions/local/tap/trail';
 import { makeClients } from '../../functions/shared/aws';
 import type { TrailEventSource } from '../../functions/shared/cloudtrail';
 import { parseConfig } from '../../functions/shared/config';
+import { NotInLiveExecutionError } from '../../functions/shared/execution-guard';
 import { containsSecretLikeValue } from '../../functions/shared/notifier';
 import { motoEndpoint, testClients, uniqueName } from '../support/aws';
 import { exists } from '../support/iam-fixtures';
@@ -207,6 +208,64 @@ describe('offboarding: activity before deletion', () => {
     const failed = h.notifications.sent.find((n) => n.type === 'offboarding.failed' && n.userName === user.userName);
     expect(JSON.stringify(failed)).toMatch(/OffboardingHeldError/);
     expect(h.workflows.history('offboarding', started.executionName).some((e) => e.stateName === 'DeleteUser')).toBe(false);
+  });
+});
+
+describe('offboarding: activity before deletion (attacker paths)', () => {
+  it('refuses a DeleteUser invoked in a live execution while its deletion is postponed for activity, changing nothing', async () => {
+    // Prepare: the execution waits in PostponeDeletion (the observation is over, activity was seen)
+    const user = await createUser('offb-early');
+    const h = await harnessAsStack(user.userName);
+    const stop = keepCalling(await sessionOf(user), user.userName);
+    const started = await startOffboarding(h.service, { userName: user.userName, reason: 'left', requestedBy: 'test' });
+    await waitForNotification(h, user.userName, 'offboarding.activity-seen');
+    const entered = h.workflows
+      .history('offboarding', started.executionName)
+      .filter((e) => e.type === 'StateEntered' && e.stateName === 'CheckActivity')
+      .at(-1)!;
+    // a state claiming the check cleared the deletion
+    const state = { ...(entered.input as OffboardingState), activity: { decision: 'delete' } } as unknown as OffboardingState;
+
+    // Act
+    const attempt = h.handlers.deleteUser({ state, executionId: started.executionArn });
+
+    // Assess: the decision is read from the execution's own history, not from the input
+    await expect(attempt).rejects.toThrow(/activity check of .* has not cleared the deletion/);
+    expect(await userExists(user.userName)).toBe(true);
+    expect(await h.records.get(recordKeys(user.userName, started.executionName).decision)).toBeUndefined();
+    await stop();
+    await h.workflows.stop('offboarding', started.executionName, { error: 'TestDone', cause: 'end of test' });
+  });
+
+  it('refuses CheckActivity outside a live execution of the offboarding, looking nothing up and notifying nothing', async () => {
+    // Prepare
+    const user = await createUser('offb-forged');
+    const lookups: string[] = [];
+    const spy: TrailEventSource = {
+      lookup: async (attribute, value) => {
+        lookups.push(`${attribute}=${value}`);
+        return { events: [], pages: 1, truncated: false };
+      },
+    };
+    const h = await harnessAsStack(user.userName, spy);
+    const state = {
+      status: 'ready',
+      action: 'offboard',
+      userName: user.userName,
+      userId: 'AIDAFORGED',
+      executionName: `offboard-${user.userName}-forged`,
+    } as unknown as OffboardingState;
+
+    // Act
+    const forged = h.handlers.checkActivity({
+      state,
+      executionId: `arn:aws:states:us-east-1:123456789012:execution:other:${state.executionName}`,
+    });
+
+    // Assess
+    await expect(forged).rejects.toBeInstanceOf(NotInLiveExecutionError);
+    expect(lookups).toEqual([]);
+    expect(h.notifications.sent).toEqual([]);
   });
 });
 
