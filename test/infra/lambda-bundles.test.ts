@@ -93,7 +93,7 @@ describe('the Lambda bundles', () => {
     const entries = DEPLOYED_FUNCTIONS.map((fn) => fn.entry);
     // Assess
     expect(DEPLOYED_FUNCTIONS.map((fn) => fn.name).sort()).toEqual(Object.keys(EXPECTED).sort());
-    expect(new Set(entries).size).toBe(16);
+    expect(new Set(entries).size).toBe(17);
   });
 
   it.each(DEPLOYED_FUNCTIONS.map((fn) => [fn.name, fn] as const))('%s carries only the SDK clients it calls', (name) => {

@@ -25,7 +25,7 @@ import {
 } from '../activity';
 import { OffboardingHeldError } from '../errors';
 import { requireState, type DisableResult, type StepInput } from './context';
-import { makeExecutionContext, type ExecutionContextDeps } from './execution-context';
+import { makeExecutionContext, type ExecutionContextDeps } from '../execution-context';
 
 /** The checks a state carries: the first and the latest ones (the history keeps every one). */
 const MAX_CHECKS_CARRIED = 32;

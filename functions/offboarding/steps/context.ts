@@ -15,7 +15,7 @@ import { assertManaged } from '../../shared/scope';
 import type { SecretStore } from '../../shared/secret-store';
 import type { RecordDigest, SnapshotStore } from '../../shared/snapshot-store';
 import { requireString } from '../../shared/steps';
-import { makeExecutionContext } from './execution-context';
+import { makeExecutionContext } from '../execution-context';
 import type { ExecutionSummary, WorkflowPort } from '../../shared/workflows';
 import type {
   CredentialState,
@@ -333,7 +333,7 @@ export function requireState(state: OffboardingState | undefined, stepName: stri
 
 export type StepContext<D extends OffboardingStepDeps = OffboardingDeps> = ReturnType<typeof makeStepContext<D>>;
 
-export { stepRunner, type StepRunner } from './execution-context';
+export { stepRunner, type StepRunner } from '../execution-context';
 
 export function makeStepContext<D extends OffboardingStepDeps = OffboardingDeps>(deps: D) {
   const { iam, config, logger } = deps;

@@ -3,13 +3,13 @@
  * like CheckActivity, builds only this): the execution guard (safety rule 8), the timing from the
  * deployed config, and what earlier states of this execution returned, read from its own history.
  */
-import { checkObservationDays, offboardingTiming, type LifecycleConfig } from '../../shared/config';
-import { NotInLiveExecutionError, WorkflowExecutionGuard, type ExecutionGuard } from '../../shared/execution-guard';
+import { checkObservationDays, offboardingTiming, type LifecycleConfig } from '../shared/config';
+import { NotInLiveExecutionError, WorkflowExecutionGuard, type ExecutionGuard } from '../shared/execution-guard';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { runStep } from '../../shared/steps';
-import type { WorkflowPort } from '../../shared/workflows';
-import type { OffboardingTimingInput } from '../domain';
-import type { OffboardingState, OffboardRequest } from './context';
+import { runStep } from '../shared/steps';
+import type { WorkflowPort } from '../shared/workflows';
+import type { OffboardingTimingInput } from './domain';
+import type { OffboardingState, OffboardRequest } from './steps/context';
 
 export interface ExecutionContextDeps {
   readonly config: LifecycleConfig;
