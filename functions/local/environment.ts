@@ -19,7 +19,8 @@ import type { OffboardingServiceDeps } from '../offboarding/service';
 import { LocalWorkflows, type HistoryEvent } from './runner';
 import { WorkflowExecutionGuard } from '../shared/execution-guard';
 import type { WorkflowKind } from '../shared/workflows';
-import { RecordedActivity, type KeyActivitySource } from '../shared/cloudtrail';
+import { RecordedActivity, type KeyActivitySource, type TrailEventSource } from '../shared/cloudtrail';
+import { recordedTrail, type LookupEventsFn } from './tap/trail';
 import { makeExposureHandlers, type ExposureHandlers } from '../exposure/handlers';
 import { ensureLocalContainmentPolicy, exposureWorkflowDefinition } from '../exposure/local';
 import { executionAccountOf, routeHandlersByAccount } from '../shared/account-routing';
@@ -52,6 +53,11 @@ export interface LocalEnvironmentOptions {
   readonly keyActivity?: KeyActivitySource;
   /** Organization mode: the hub's account id. @default moto's own (123456789012) */
   readonly hubAccountId?: string;
+  /**
+   * Where the offboarding's activity check reads CloudTrail. @default the LookupEvents of the event
+   * tap given to `useEventTap` (no events before one is)
+   */
+  readonly trail?: TrailEventSource;
 }
 
 export interface LocalEnvironment {
@@ -73,6 +79,8 @@ export interface LocalEnvironment {
   denyPolicyArn(): string;
   /** Creates the local resources the deployed stack would have (the records bucket, the deny and containment policies). */
   ready(): Promise<void>;
+  /** The offboarding's activity check answers from this tap's recorded calls (see functions/local/tap/trail.ts). */
+  useEventTap(tap: { lookupEvents: LookupEventsFn }): void;
 }
 
 export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalEnvironment {
@@ -152,10 +160,12 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
   if (options.emulateMotoGaps ?? true) new MotoIamGaps().install(clients.iam);
   const admin = new IamUsers(clients.iam);
   let denyPolicyArn = '';
+  const tapRef: { current?: LookupEventsFn } = {};
   const offboarding = routed('offboarding', (a) =>
     makeOffboardingHandlers({
       ...common,
       ...a,
+      trail: options.trail ?? recordedTrail(() => tapRef.current),
       ...(a.accountId === undefined ? { iam: admin } : {}),
       denyPolicyArn: () => denyPolicyArnIn(denyPolicyArn, a.accountId !== accounts?.hubAccountId ? a.accountId : undefined),
       workflows: localWorkflows,
@@ -221,5 +231,8 @@ export function createLocalEnvironment(options: LocalEnvironmentOptions): LocalE
     ...(accounts ? { accounts } : {}),
     denyPolicyArn: () => denyPolicyArn,
     ready,
+    useEventTap: (tap) => {
+      tapRef.current = (input) => tap.lookupEvents(input);
+    },
   };
 }

@@ -8,10 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { IAM_WRITE_CALLS, requestIdOf, requestParameters, responseElements, type CloudTrailEvent } from './tap/cloudtrail-shape';
-import { identityResolver, sigV4Scope, type UserIdentity } from './tap/identity';
+import { errorCodeOf, isReadOnly, sessionKeyOf, signedCall } from './tap/calls';
+import { requestIdOf, requestParameters, responseElements, type CloudTrailEvent } from './tap/cloudtrail-shape';
+import { identityResolver, type UserIdentity } from './tap/identity';
 import { lookupEvents, type LookupEventsInput, type LookupEventsOutput } from './tap/lookup';
-import { actionOf, activityOfEvent, callActivity, type KeyActivityEvent } from './tap/activity';
 
 export type { CloudTrailEvent } from './tap/cloudtrail-shape';
 export type { LookupEventsInput, LookupEventsOutput } from './tap/lookup';
@@ -29,14 +29,11 @@ export interface EventTapOptions {
 export interface EventTap {
   /** The tap's endpoint: `aws --endpoint-url <url>`. */
   readonly url: string;
-  /** The events recorded so far, oldest first. */
+  /** The IAM write events emitted to the reactions so far, oldest first. */
   events(): CloudTrailEvent[];
-  /**
-   * Every signed call through the tap (reads and writes of any query or JSON protocol service) as
-   * key activity, oldest first: what LookupEvents by AccessKeyId lists (./tap/activity.ts).
-   */
-  activity(): KeyActivityEvent[];
-  /** CloudTrail LookupEvents over the recorded events. */
+  /** Every call recorded so far (any service, refused ones too, reads too), oldest first: what LookupEvents searches. */
+  activity(): CloudTrailEvent[];
+  /** CloudTrail LookupEvents over every recorded call. */
   lookupEvents(input?: LookupEventsInput): LookupEventsOutput;
   /** Requests the tap sent to the target: the forwarded calls and its own identity lookups. */
   targetCalls(): { forwarded: number; identityLookups: number };
@@ -72,26 +69,12 @@ function forward(target: URL, method: string, path: string, headers: IncomingHtt
 const DEFAULT_ACCOUNT = '123456789012';
 const seconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** The IAM action of a query-protocol request, with its parameters (form body and query string). */
-function iamCall(url: string, headers: IncomingHttpHeaders, body: Buffer) {
-  const scope = sigV4Scope(headers.authorization);
-  if (scope?.service !== 'iam') return undefined;
-  const params = new URLSearchParams(new URL(url, 'http://tap').search);
-  const type = headers['content-type'] ?? '';
-  if (type.startsWith('application/x-www-form-urlencoded')) {
-    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.append(k, v);
-  }
-  const action = params.get('Action');
-  return action && action in IAM_WRITE_CALLS ? { scope, action, params } : undefined;
-}
-
 export async function startEventTap(options: EventTapOptions): Promise<EventTap> {
   const target = new URL(options.targetEndpoint);
   const clock = options.clock ?? (() => new Date());
   const onError = options.onError ?? (() => undefined);
   const recorded: CloudTrailEvent[] = [];
-  // Calls other than the emitted IAM writes (those are read back from `recorded`).
-  const calls: KeyActivityEvent[] = [];
+  const activity: CloudTrailEvent[] = [];
   const counts = { forwarded: 0, identityLookups: 0 };
   const identity = identityResolver(async (body, headers) => {
     counts.identityLookups++;
@@ -100,6 +83,7 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
   }, clock);
 
   const emit = (event: CloudTrailEvent) => {
+    activity.push(event);
     recorded.push(event);
     try {
       void Promise.resolve(options.onEvent?.(event)).catch((e: Error) => onError(e));
@@ -112,7 +96,7 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
     void (async () => {
       const body = await readAll(req);
       const url = req.url ?? '/';
-      const call = iamCall(url, req.headers, body);
+      const call = signedCall(url, req.headers, body);
       // Resolved before the call: a call that deletes the caller's own key still names its caller.
       const lookup = () =>
         identity(call!.scope, {
@@ -128,45 +112,52 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
       const who = call ? await lookup() : undefined;
       counts.forwarded++;
       const answer = await forward(target, req.method ?? 'GET', url, req.headers, body);
+      const text = answer.body.toString('utf8');
+      const sessionKey = call && who ? sessionKeyOf(call, answer.status, text) : undefined;
+      if (sessionKey && who) identity.rememberSession(sessionKey, who);
       res.writeHead(answer.status, answer.rawHeaders);
       res.end(answer.body);
-      const emits = call !== undefined && answer.status >= 200 && answer.status < 300;
-      const scope = sigV4Scope(req.headers.authorization);
-      const action = scope && !emits ? actionOf(url, req.headers, body) : undefined;
-      if (scope && action) calls.push(callActivity(scope, action, clock(), '127.0.0.1'));
-      if (!emits) return;
+      if (!call) return;
+      const ok = answer.status >= 200 && answer.status < 300;
+      // Moto refuses nothing for policy reasons, but an emulator (or a later moto) that does is logged like AWS.
+      const errorCode = ok ? undefined : errorCodeOf(text);
+      if (!ok && (!errorCode || answer.status >= 500)) return;
       // A failed lookup is tried once more; then the event still goes out (a write is never dropped),
       // naming only the key, as CloudTrail's `Unknown` identity does.
       const userIdentity: UserIdentity = who ??
         (await lookup()) ?? { type: 'Unknown', principalId: '', arn: '', accountId: '', accessKeyId: call.scope.accessKeyId };
       const now = clock();
-      const xml = answer.body.toString('utf8');
+      const xml = text;
       const eventID = randomUUID();
       const userAgent = req.headers['user-agent'] ?? '';
-      emit({
+      const service = call.scope.service;
+      const iamWrite = call.iamWrite && ok;
+      (iamWrite ? emit : (e: CloudTrailEvent) => void activity.push(e))({
         version: '0',
         id: randomUUID(),
         'detail-type': 'AWS API Call via CloudTrail',
-        source: 'aws.iam',
+        source: `aws.${service}`,
         account: userIdentity.accountId || DEFAULT_ACCOUNT,
         time: seconds(now),
         // IAM is global: its CloudTrail events are written (and reach EventBridge) in us-east-1.
-        region: 'us-east-1',
+        region: service === 'iam' ? 'us-east-1' : call.scope.region,
         resources: [],
         detail: {
           eventVersion: '1.08',
           userIdentity,
           eventTime: seconds(now),
-          eventSource: 'iam.amazonaws.com',
+          eventSource: `${service}.amazonaws.com`,
           eventName: call.action,
-          awsRegion: 'us-east-1',
+          awsRegion: service === 'iam' ? 'us-east-1' : call.scope.region,
           sourceIPAddress: '127.0.0.1',
           userAgent,
-          requestParameters: requestParameters(call.action, call.params),
-          responseElements: responseElements(call.action, xml),
+          // Only the IAM write calls' parameters are shaped (and secrets left out); other calls log none here.
+          requestParameters: call.iamWrite ? requestParameters(call.action, call.params) : null,
+          responseElements: iamWrite ? responseElements(call.action, xml) : null,
           requestID: requestIdOf(xml) ?? randomUUID(),
           eventID,
-          readOnly: false,
+          readOnly: call.iamWrite ? false : isReadOnly(call.action),
+          ...(errorCode ? { errorCode } : {}),
           eventType: 'AwsApiCall',
           managementEvent: true,
           recipientAccountId: userIdentity.accountId || DEFAULT_ACCOUNT,
@@ -189,8 +180,8 @@ export async function startEventTap(options: EventTapOptions): Promise<EventTap>
   return {
     url: `http://127.0.0.1:${port}`,
     events: () => [...recorded],
-    activity: () => [...recorded.map(activityOfEvent), ...calls].sort((a, b) => a.eventTime.getTime() - b.eventTime.getTime()),
-    lookupEvents: (input) => lookupEvents(recorded, input),
+    activity: () => [...activity],
+    lookupEvents: (input) => lookupEvents(activity, input),
     targetCalls: () => ({ ...counts }),
     stop: () =>
       new Promise<void>((resolve) => {

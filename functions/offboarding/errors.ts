@@ -40,3 +40,23 @@ export class NoPendingApprovalError extends LifecycleError {}
 
 /** The request waited longer than approvalExpiryHours; it can no longer be approved. */
 export class ApprovalExpiredError extends LifecycleError {}
+
+/**
+ * Activity before deletion: the user's credentials were still being used (or CloudTrail could not
+ * be read) after every allowed postponement. The user stays disabled, not deleted; a person decides
+ * (cancel to restore it, or offboard it again). The message carries counts and times, never a secret.
+ */
+export class OffboardingHeldError extends LifecycleError {
+  constructor(
+    readonly userName: string,
+    readonly executionName: string,
+    readonly postponements: number,
+    readonly reason: 'activity' | 'incomplete',
+  ) {
+    super(
+      `offboarding ${executionName} held: ${
+        reason === 'activity' ? 'activity of the user' : 'an incomplete CloudTrail lookup'
+      } after ${postponements} postponement(s); ${userName} stays disabled and is not deleted: cancel to restore it or offboard it again`,
+    );
+  }
+}

@@ -9,6 +9,8 @@
  * and protection. What flows between steps holds user names, ids, dates, counts and record digests;
  * the full snapshot stays in S3 and no secret ever passes through.
  */
+import type { TrailEventSource } from '../shared/cloudtrail';
+import { makeCheckActivity } from './steps/check-activity';
 import { makeStepContext, type OffboardingDeps } from './steps/context';
 import { makeDeleteUser } from './steps/delete-user';
 import { makeDisable } from './steps/disable';
@@ -22,13 +24,27 @@ export * from './steps/context';
 
 export const OFFBOARDING_ASL_FILE = 'offboarding.asl.json';
 
-export function makeOffboardingHandlers(deps: OffboardingDeps) {
+/** The steps' dependencies, with where CheckActivity reads CloudTrail and the stack's own principals. */
+export interface OffboardingHandlerDeps extends OffboardingDeps {
+  /** @default none: every lookup fails, so no user is deleted on it (postponed, then held) */
+  readonly trail?: TrailEventSource;
+  /** @default [] */
+  readonly ownPrincipals?: readonly string[];
+}
+
+/** Without a CloudTrail source there is no evidence of "no activity": every lookup fails. */
+const NO_TRAIL: TrailEventSource = {
+  lookup: () => Promise.reject(new Error('no CloudTrail source is configured for the activity check')),
+};
+
+export function makeOffboardingHandlers(deps: OffboardingHandlerDeps) {
   const ctx = makeStepContext(deps);
   return {
     validate: makeValidate(ctx),
     snapshot: makeSnapshot(ctx),
     disable: makeDisable(ctx),
     checkStillDisabled: makeCheckStillDisabled(ctx),
+    checkActivity: makeCheckActivity({ ...deps, trail: deps.trail ?? NO_TRAIL, ownPrincipals: deps.ownPrincipals ?? [] }),
     deleteUser: makeDeleteUser(ctx),
     restore: makeRestore(ctx),
     notify: makeNotify(ctx),
@@ -45,6 +61,7 @@ export function offboardingTaskBindings(handlers: OffboardingHandlers) {
     Snapshot: handlers.snapshot,
     Disable: handlers.disable,
     CheckStillDisabled: handlers.checkStillDisabled,
+    CheckActivity: handlers.checkActivity,
     DeleteUser: handlers.deleteUser,
     RestoreUser: handlers.restore,
     NotifyFailed: handlers.notify,

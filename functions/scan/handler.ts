@@ -349,16 +349,19 @@ export function makeScanHandler(deps: ScanDeps) {
     // --- Unused keys (issue 10): a phase of its own, after the rotations, in ./unused-keys. ---
     // Single-account scans only: a retirement started without the member account would name the
     // hub's user of the same name (organization mode retires nothing yet; README "Organization mode").
-    const unusedKeys = deps.accountId !== undefined ? undefined : await retireUnusedKeys(
-      { iam, workflows, config, automationUserNames, logger },
-      {
-        users: parsed.users,
-        now: startedAt,
-        dryRun,
-        rotationsPlanned: plan.length,
-        leaveAlone: usersLeftToRotation({ plan, alreadyRunning, skipped, failed }),
-      },
-    );
+    const unusedKeys =
+      deps.accountId !== undefined
+        ? undefined
+        : await retireUnusedKeys(
+            { iam, workflows, config, automationUserNames, logger },
+            {
+              users: parsed.users,
+              now: startedAt,
+              dryRun,
+              rotationsPlanned: plan.length,
+              leaveAlone: usersLeftToRotation({ plan, alreadyRunning, skipped, failed }),
+            },
+          );
     // --- end of unused keys ---
 
     const finishedAt = clock();

@@ -255,9 +255,12 @@ export function parseConfig(raw: unknown = {}): LifecycleConfig {
   if (Number.isFinite(offboardingInterval) && Number.isFinite(timeScale) && timeScale >= 1) {
     // The longest offboarding a request may ask for must fit Step Functions' limits.
     const longest = scaled(observationDays.max * DAY, timeScale);
+    // ... and so must its postponements for activity before deletion (validated with the signals).
+    const postponements = merged.offboardingActivityPostponements;
     const problem = offboardingLimitProblem({
       observationSeconds: longest,
       checkIntervalSeconds: Math.min(scaled(offboardingInterval * HOUR, timeScale), longest),
+      activityPostponements: typeof postponements === 'number' && Number.isInteger(postponements) ? postponements : 0,
     });
     if (problem) problems.push(problem);
   }

@@ -91,43 +91,62 @@ export function durationAllowsAnotherCheck(
 
 /**
  * Offboarding (statemachines/offboarding.asl.json): every Task retries 6 times; their timeouts are
- * 60 s (Validate, ValidateRestore, NotifyFailed), 120 s (Snapshot, Disable, CheckStillDisabled) and
- * 300 s (DeleteUser, RestoreUser). One observation check is WaitBeforeCheck, CheckStillDisabled and
- * ObservationOver; everything else runs at most once per execution, so the bound counts every other
+ * 60 s (Validate, ValidateRestore, NotifyFailed), 120 s (Snapshot, Disable, CheckStillDisabled),
+ * 300 s (DeleteUser, RestoreUser) and 680 s (CheckActivity). One observation check is
+ * WaitBeforeCheck, CheckStillDisabled and ObservationOver; one postponement for activity before
+ * deletion is PostponeDeletion, CheckStillDisabled, ObservationOver, CheckActivity and
+ * ActivityDecision. Everything else runs at most once per execution, so the bound counts every other
  * state once (an upper bound of any one path).
  */
 const OFFBOARDING_RETRY = { maxRetries: 6, intervalSeconds: 2, backoffRate: 2, maxDelaySeconds: 120 };
-export const OFFBOARDING_EVENTS_PER_CHECK = 2 + taskHistoryEvents(OFFBOARDING_RETRY.maxRetries) + 2;
-/** ExecutionStarted/ended, seven Tasks outside the loop, ten other states of two events each. */
-export const OFFBOARDING_FIXED_EVENTS = 2 + 7 * taskHistoryEvents(OFFBOARDING_RETRY.maxRetries) + 10 * 2;
+const OFFBOARDING_TASK_EVENTS = taskHistoryEvents(OFFBOARDING_RETRY.maxRetries);
+export const OFFBOARDING_EVENTS_PER_CHECK = 2 + OFFBOARDING_TASK_EVENTS + 2;
+export const OFFBOARDING_EVENTS_PER_POSTPONEMENT = 2 + OFFBOARDING_TASK_EVENTS + 2 + OFFBOARDING_TASK_EVENTS + 2;
+/** ExecutionStarted/ended, eight Tasks outside the loops, twelve other states of two events each. */
+export const OFFBOARDING_FIXED_EVENTS = 2 + 8 * OFFBOARDING_TASK_EVENTS + 12 * 2;
+const ACTIVITY_CHECK_SECONDS = taskWorstSeconds({ ...OFFBOARDING_RETRY, timeoutSeconds: 680 });
 export const OFFBOARDING_FIXED_SECONDS =
   3 * taskWorstSeconds({ ...OFFBOARDING_RETRY, timeoutSeconds: 60 }) +
   2 * taskWorstSeconds({ ...OFFBOARDING_RETRY, timeoutSeconds: 120 }) +
-  2 * taskWorstSeconds({ ...OFFBOARDING_RETRY, timeoutSeconds: 300 });
+  2 * taskWorstSeconds({ ...OFFBOARDING_RETRY, timeoutSeconds: 300 }) +
+  ACTIVITY_CHECK_SECONDS;
 const OFFBOARDING_CHECK_SECONDS = taskWorstSeconds({ ...OFFBOARDING_RETRY, timeoutSeconds: 120 });
 
 /**
  * Why the longest allowed offboarding (the largest observation period a request may ask for, checked
- * every interval) could exceed Step Functions' limits, or undefined when it cannot.
+ * every interval, then postponed for activity as often as allowed) could exceed Step Functions'
+ * limits, or undefined when it cannot.
  *
- * @param timing the scaled durations of that longest offboarding (whole seconds)
+ * @param timing the scaled durations of that longest offboarding (whole seconds) and the postponements
  */
 export function offboardingLimitProblem(timing: {
   observationSeconds: number;
   checkIntervalSeconds: number;
+  activityPostponements?: number;
 }): string | undefined {
   const checks = Math.ceil(timing.observationSeconds / timing.checkIntervalSeconds) + 1;
-  const events = OFFBOARDING_FIXED_EVENTS + checks * OFFBOARDING_EVENTS_PER_CHECK;
+  const postponements = timing.activityPostponements ?? 0;
+  const events =
+    OFFBOARDING_FIXED_EVENTS + checks * OFFBOARDING_EVENTS_PER_CHECK + postponements * OFFBOARDING_EVENTS_PER_POSTPONEMENT;
   if (events > STEP_FUNCTIONS_MAX_HISTORY_EVENTS - HISTORY_EVENT_MARGIN) {
     return (
       `an offboarding observed for offboardingObservationDays.max and checked every offboardingCheckIntervalHours ` +
-      `runs ${checks} checks, up to ${events} history events (Step Functions ends an execution at ` +
-      `${STEP_FUNCTIONS_MAX_HISTORY_EVENTS}): lengthen the interval or shorten the maximum`
+      `runs ${checks} checks, up to ${events} history events` +
+      (postponements > 0 ? ` with ${postponements} activity postponements (offboardingActivityPostponements)` : '') +
+      ` (Step Functions ends an execution at ${STEP_FUNCTIONS_MAX_HISTORY_EVENTS}): lengthen the interval or shorten the maximum`
     );
   }
-  const seconds = timing.observationSeconds + checks * OFFBOARDING_CHECK_SECONDS + OFFBOARDING_FIXED_SECONDS;
+  const seconds =
+    timing.observationSeconds +
+    checks * OFFBOARDING_CHECK_SECONDS +
+    postponements * (timing.checkIntervalSeconds + OFFBOARDING_CHECK_SECONDS + ACTIVITY_CHECK_SECONDS) +
+    OFFBOARDING_FIXED_SECONDS;
   if (seconds > STEP_FUNCTIONS_MAX_DURATION_SECONDS - DURATION_MARGIN_SECONDS) {
-    return 'offboardingObservationDays.max is too long: one offboarding execution would exceed the one-year limit';
+    return (
+      'offboardingObservationDays.max is too long' +
+      (postponements > 0 ? ' (with offboardingActivityPostponements check intervals added)' : '') +
+      ': one offboarding execution would exceed the one-year limit'
+    );
   }
   return undefined;
 }

@@ -29,6 +29,7 @@ export type NotificationType =
   | 'offboarding.blocked'
   | 'offboarding.disabled'
   | 'offboarding.reenabled'
+  | 'offboarding.activity-seen'
   | 'offboarding.cancelled'
   | 'offboarding.completed'
   | 'offboarding.failed'

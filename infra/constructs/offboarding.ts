@@ -1,11 +1,11 @@
 /**
  * Staged offboarding: the snapshot bucket (snapshots, status, decision and final records, versioned),
- * the seven step Lambdas of functions/offboarding/lambdas/* (each with its own entry and a role holding only what
+ * the eight step Lambdas of functions/offboarding/lambdas/* (each with its own entry and a role holding only what
  * its step calls), the Step Functions state machine of statemachines/offboarding.asl.json, its logs
  * and tracing, and an alarm when an execution fails.
  */
 import { APPROVALS_ROOT } from '../../functions/offboarding/approval-keys';
-import { Duration, FeatureFlags, Lazy, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, FeatureFlags, Fn, Lazy, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -67,6 +67,14 @@ export const OFFBOARDING_STEPS = {
     placeholder: 'CheckStillDisabledFunctionArn',
     timeoutSeconds: 100, // state: 120 s (CHANGING_STEP_TIMEOUT_SECONDS)
     description: 'offboarding: find and disable again anything re-enabled',
+  },
+  checkActivity: {
+    entry: 'functions/offboarding/lambdas/check-activity.ts',
+    id: 'CheckActivity',
+    placeholder: 'CheckActivityFunctionArn',
+    // activityLookupBudgetSeconds is at most 600 s; the page under way and the notification fit in the rest.
+    timeoutSeconds: 660, // state: 680 s
+    description: 'offboarding: look up CloudTrail for the user activity before deletion',
   },
   deleteUser: {
     entry: 'functions/offboarding/lambdas/delete-user.ts',
@@ -132,6 +140,11 @@ export interface OffboardingProps {
   readonly notifications: Notifications;
   /** Key and grants of the per-user secrets (the snapshot notes the secret, deletion removes it). */
   readonly secrets: SecretsKey;
+  /**
+   * The stack's roles (resolved at synth): CheckActivity never counts their calls as the user's
+   * activity (STACK_PRINCIPAL_IDS, unique ids). @default none
+   */
+  readonly stackRoles?: () => readonly iam.Role[];
   /**
    * How long the state machine's execution logs and the bucket's access logs are kept.
    * @default the functions' log retention (one year)
@@ -256,6 +269,7 @@ export class Offboarding extends Construct {
       snapshotUser: make('snapshotUser'),
       disableUser: make('disableUser'),
       checkStillDisabled: make('checkStillDisabled'),
+      checkActivity: make('checkActivity'),
       deleteUser: make('deleteUser'),
       restoreUser: make('restoreUser'),
       notify: make('notify'),
@@ -269,7 +283,8 @@ export class Offboarding extends Construct {
       applyAccountGrants(functions[step].role, grants[step], userAccess, secrets);
       notifications.grantPublish(functions[step].role);
     }
-    const { validateOffboarding, snapshotUser, disableUser, checkStillDisabled, deleteUser, restoreUser, notify } = functions;
+    const { validateOffboarding, snapshotUser, disableUser, checkStillDisabled, checkActivity, deleteUser, restoreUser, notify } =
+      functions;
 
     // Under the two-person rule Validate reads the approved request an offboarding carries out
     // (functions/offboarding/approval.ts); ListBucket so a missing record reads as 404, not 403.
@@ -290,13 +305,38 @@ export class Offboarding extends Construct {
     this.grantRecords(snapshotUser.role, { read: true, write: true });
     this.grantRecords(disableUser.role, { read: true, write: true }); // reads the snapshot and the decision record
     this.grantRecords(checkStillDisabled.role, { write: true }); // only writes the status record
+    // Activity before deletion: CloudTrail reads only; the user's key ids come from the execution history.
+    checkActivity.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'LookupCloudTrailEvents', actions: ['cloudtrail:LookupEvents'], resources: ['*'] }),
+    );
+    acknowledge(checkActivity.role, {
+      id: iam5Resource(checkActivity.role, '*'),
+      reason:
+        'cloudtrail:LookupEvents supports no resource-level permissions (the service authorization reference lists ' +
+        'no resource type for it); it only reads management events, and this role has no other CloudTrail action.',
+    });
+    notifications.grantPublish(checkActivity.role);
+    const stackRoles = props.stackRoles;
+    if (stackRoles) {
+      checkActivity.function.addEnvironment(
+        'STACK_PRINCIPAL_IDS',
+        Lazy.string({
+          produce: () =>
+            Fn.join(
+              ',',
+              stackRoles().map((r) => r.roleId),
+            ),
+        }),
+      );
+    }
+
     this.grantRecords(deleteUser.role, { read: true, write: true, lock: true });
     this.grantRecords(restoreUser.role, { read: true, write: true, lock: true });
 
     // Safety rule 8: every state-changing step confirms it runs in a live execution of this state
     // machine (DescribeExecution) and reads what earlier steps returned from that execution's own
     // history (GetExecutionHistory), of this state machine's executions only.
-    for (const fn of [snapshotUser, disableUser, checkStillDisabled, deleteUser, restoreUser]) {
+    for (const fn of [snapshotUser, disableUser, checkStillDisabled, checkActivity, deleteUser, restoreUser]) {
       grantExecutionCheck(fn.role, props.identity);
       if (fn !== snapshotUser) grantExecutionHistory(fn.role, props.identity);
       acknowledge(fn.role, {

@@ -40,6 +40,8 @@ const EXPECTED: Record<string, { clients: string[]; steps: string[] }> = {
   'offboarding Disable': { clients: [IAM, S3, SFN, SNS, STS], steps: ['disable'] },
   // It switches off again what was re-enabled: disable.ts's switchOff.
   'offboarding CheckStillDisabled': { clients: [IAM, S3, SFN, SNS, STS], steps: ['observe', 'disable'] },
+  // CloudTrail in the hub's account only (organization mode: see README).
+  'offboarding CheckActivity': { clients: [CLOUDTRAIL, SFN, SNS], steps: ['check-activity'] },
   'offboarding DeleteUser': { clients: [IAM, S3, SECRETS, SFN, SNS, STS], steps: ['delete-user'] },
   'offboarding RestoreUser': { clients: [IAM, S3, SFN, SNS, STS], steps: ['restore'] },
   'offboarding Notify': { clients: [SNS], steps: ['notify'] },

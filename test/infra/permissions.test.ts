@@ -225,6 +225,8 @@ const EXPECTED_PERMISSIONS: Record<string, string[]> = {
     ...HISTORY,
     ...PUBLISH,
   ],
+  // Activity before deletion: CloudTrail reads (no resource-level permissions exist for LookupEvents), no IAM, no records.
+  'offboarding.checkActivity': [...LOGS, 'cloudtrail:LookupEvents on *', ...EXECUTION_CHECK, ...HISTORY, ...PUBLISH],
   'offboarding.deleteUser': [
     ...LOGS,
     ...USER,
@@ -638,7 +640,7 @@ describe('IAM permissions with the default config', () => {
     expect(statementsOfRole(s, snapshotUser.role).some((st) => st.Action === 'secretsmanager:DescribeSecret')).toBe(true);
   });
 
-  it('lets the offboarding state machine invoke exactly the seven offboarding functions', () => {
+  it('lets the offboarding state machine invoke exactly the eight offboarding functions', () => {
     // Prepare
     const fnArns = Object.values(s.stack.offboarding.functions)
       .map((f) => render(s.stack.resolve(f.function.functionArn)))
@@ -650,7 +652,7 @@ describe('IAM permissions with the default config', () => {
     // Assess
     expect(invoke).toHaveLength(1);
     expect(asArray(invoke[0]!.Resource).map(render).sort()).toEqual(fnArns);
-    expect(fnArns).toHaveLength(7);
+    expect(fnArns).toHaveLength(8);
     for (const st of others) {
       for (const action of asArray(st.Action)) expect(action).toMatch(/^(logs|xray):/);
     }

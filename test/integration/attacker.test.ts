@@ -461,6 +461,7 @@ describe('attacker with PowerUserAccess: the stack IAM power cannot be borrowed'
       outcomes[`snapshot/${label}`] = await refusal(() => o.snapshot(input));
       outcomes[`disable/${label}`] = await refusal(() => o.disable(input));
       outcomes[`checkStillDisabled/${label}`] = await refusal(() => o.checkStillDisabled(input));
+      outcomes[`checkActivity/${label}`] = await refusal(() => o.checkActivity(input));
       outcomes[`deleteUser/${label}`] = await refusal(() => o.deleteUser(input));
       outcomes[`restore/${label}`] = await refusal(() =>
         o.restore({
@@ -494,7 +495,7 @@ describe('attacker with PowerUserAccess: the stack IAM power cannot be borrowed'
         want[`${step}/${label}`] = expected(label, 'rotation');
     }
     for (const [label] of offboardingIds) {
-      for (const step of ['snapshot', 'disable', 'checkStillDisabled', 'deleteUser', 'restore'])
+      for (const step of ['snapshot', 'disable', 'checkStillDisabled', 'checkActivity', 'deleteUser', 'restore'])
         want[`${step}/${label}`] = expected(label, 'offboarding');
     }
     expect(outcomes).toEqual(want);

@@ -7,6 +7,8 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { LocalWorkflows } from '../../functions/local/runner';
+import { recordedTrail } from '../../functions/local/tap/trail';
+import type { TrailEventSource } from '../../functions/shared/cloudtrail';
 import { makeOffboardingHandlers, offboardingTaskBindings, type OffboardingHandlers } from '../../functions/offboarding/handlers';
 import { MotoIamGaps } from '../../functions/offboarding/local';
 import type { OffboardingServiceDeps } from '../../functions/offboarding/service';
@@ -56,6 +58,14 @@ export interface OffboardingHarnessOptions {
   readonly recordSecretsCalls?: boolean;
   /** Defaults to a new emulation of moto's IAM gaps. */
   readonly gaps?: MotoIamGaps;
+  /** Where CheckActivity reads CloudTrail. @default a trail with no events (no activity) */
+  readonly trail?: TrailEventSource;
+  /** The stack's own principals, whose calls CheckActivity ignores. */
+  readonly ownPrincipals?: readonly string[];
+  /** @default the real clock */
+  readonly clock?: () => Date;
+  /** The steps' clients (e.g. through the event tap, signed as a stack role). @default testClients() */
+  readonly clients?: AwsClients;
 }
 
 export interface OffboardingHarness {
@@ -71,7 +81,7 @@ export interface OffboardingHarness {
 }
 
 export function offboardingHarness(options: OffboardingHarnessOptions): OffboardingHarness {
-  const clients = testClients();
+  const clients = options.clients ?? testClients();
   (options.gaps ?? new MotoIamGaps()).install(clients.iam);
   const calls = recordCalls(options.recordSecretsCalls ? [clients.iam, clients.secrets] : [clients.iam]);
   const { config } = options;
@@ -85,10 +95,12 @@ export function offboardingHarness(options: OffboardingHarnessOptions): Offboard
     secrets: new SecretStore(clients.secrets),
     notifier: notifications,
     config,
-    clock: () => new Date(),
+    clock: options.clock ?? (() => new Date()),
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
     automationUserNames: options.automationUserNames ?? [],
     denyPolicyArn: options.denyPolicyArn,
+    trail: options.trail ?? recordedTrail(() => undefined),
+    ...(options.ownPrincipals ? { ownPrincipals: options.ownPrincipals } : {}),
     workflows: () => runner.current!,
   });
   const workflows = new LocalWorkflows(

@@ -1,6 +1,6 @@
 /** LookupEvents by AccessKeyId: every page, within a time budget, only the fields the summary needs. */
 import { LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { CloudTrailActivity, RecordedActivity } from '../../functions/shared/cloudtrail';
+import { CloudTrailActivity, RecordedActivity, RegionsTrail } from '../../functions/shared/cloudtrail';
 
 type Sent = { input: Record<string, unknown> };
 
@@ -112,5 +112,125 @@ describe('RecordedActivity (local mode)', () => {
     });
     // Assess
     expect(found.events.map((e) => e.eventName)).toEqual(['A']);
+  });
+});
+
+describe('CloudTrailActivity.lookup (activity before deletion)', () => {
+  it('asks by Username over every page and keeps the caller identity and error code, not the request', async () => {
+    // Prepare
+    const record = {
+      sourceIPAddress: '203.0.113.9',
+      awsRegion: 'us-east-1',
+      errorCode: 'AccessDenied',
+      requestParameters: { secretToken: 'do-not-keep' },
+      userIdentity: {
+        type: 'IAMUser',
+        userName: 'alice',
+        principalId: 'AIDAALICE',
+        arn: 'arn:aws:iam::123456789012:user/alice',
+        accessKeyId: 'ASIASESSION',
+        sessionContext: { attributes: { mfaAuthenticated: 'false' } },
+      },
+    };
+    const { client, sent } = fakeClient([
+      {
+        Events: [
+          {
+            EventId: 'e1',
+            EventName: 'ListUsers',
+            EventTime: new Date('2026-11-29T00:00:00Z'),
+            CloudTrailEvent: JSON.stringify(record),
+          },
+        ],
+        NextToken: 't1',
+      },
+      {
+        Events: [
+          { EventId: 'e2', EventName: 'ConsoleLogin', EventTime: new Date('2026-11-28T00:00:00Z'), CloudTrailEvent: '{not json' },
+        ],
+      },
+    ]);
+    // Act
+    const found = await new CloudTrailActivity(client).lookup('Username', 'alice', { ...window, budgetMs: 10_000 });
+    // Assess
+    expect(found).toMatchObject({ truncated: false, pages: 2 });
+    expect(found.events[0]).toEqual({
+      eventId: 'e1',
+      eventName: 'ListUsers',
+      eventTime: new Date('2026-11-29T00:00:00Z'),
+      sourceIPAddress: '203.0.113.9',
+      awsRegion: 'us-east-1',
+      errorCode: 'AccessDenied',
+      identity: {
+        type: 'IAMUser',
+        userName: 'alice',
+        principalId: 'AIDAALICE',
+        arn: 'arn:aws:iam::123456789012:user/alice',
+        accessKeyId: 'ASIASESSION',
+      },
+    });
+    expect(found.events[1]).toEqual({
+      eventId: 'e2',
+      eventName: 'ConsoleLogin',
+      eventTime: new Date('2026-11-28T00:00:00Z'),
+      identity: {},
+    });
+    expect(JSON.stringify(found)).not.toContain('do-not-keep');
+    expect(sent[0]!.input.LookupAttributes).toEqual([{ AttributeKey: 'Username', AttributeValue: 'alice' }]);
+    expect(sent[1]!.input.NextToken).toBe('t1');
+  });
+
+  it('stops at the time budget with what it read, saying truncated', async () => {
+    // Prepare
+    const { client, sent } = fakeClient(
+      Array.from({ length: 5 }, (_, i) => ({
+        Events: [event('ListBuckets', '2026-11-29T00:00:00Z', '203.0.113.9')],
+        NextToken: `t${i}`,
+      })),
+    );
+    let now = 0;
+    // Act
+    const found = await new CloudTrailActivity(client, () => (now += 600)).lookup('AccessKeyId', 'AKIAALICE', {
+      ...window,
+      budgetMs: 1000,
+    });
+    // Assess
+    expect(found.truncated).toBe(true);
+    expect(found.pages).toBe(sent.length);
+    expect(sent.length).toBeLessThan(5);
+  });
+});
+
+describe('RegionsTrail', () => {
+  it('asks every region in turn within one budget and joins the answers', async () => {
+    // Prepare
+    const asked: { region: string; budgetMs: number }[] = [];
+    let now = 0;
+    const region = (name: string, truncated: boolean) => ({
+      lookup: async (_a: 'Username' | 'AccessKeyId', _v: string, o: { budgetMs: number }) => {
+        asked.push({ region: name, budgetMs: o.budgetMs });
+        now += 400;
+        return { events: [{ eventName: `In-${name}`, eventTime: new Date(0), identity: {} }], pages: 1, truncated };
+      },
+    });
+    // Act
+    const found = await new RegionsTrail([region('eu-west-1', false), region('us-east-1', true)], () => now).lookup(
+      'Username',
+      'alice',
+      { ...window, budgetMs: 1000 },
+    );
+    const outOfTime = await new RegionsTrail([region('a', false), region('b', false), region('c', false)], () => now).lookup(
+      'Username',
+      'alice',
+      { ...window, budgetMs: 500 },
+    );
+    // Assess
+    expect(found.events.map((e) => e.eventName)).toEqual(['In-eu-west-1', 'In-us-east-1']);
+    expect(found).toMatchObject({ pages: 2, truncated: true });
+    expect(asked.slice(0, 2)).toEqual([
+      { region: 'eu-west-1', budgetMs: 1000 },
+      { region: 'us-east-1', budgetMs: 600 },
+    ]);
+    expect(outOfTime).toMatchObject({ pages: 2, truncated: true });
   });
 });

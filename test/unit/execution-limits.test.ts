@@ -9,6 +9,7 @@ import { cutoverCheckLimit, offboardingTiming, parseConfig, rotationTiming } fro
 import {
   maxCutoverChecksPerExecution,
   OFFBOARDING_EVENTS_PER_CHECK,
+  OFFBOARDING_EVENTS_PER_POSTPONEMENT,
   OFFBOARDING_FIXED_EVENTS,
   OFFBOARDING_FIXED_SECONDS,
   ROTATION_EVENTS_PER_CHECK,
@@ -137,6 +138,33 @@ describe('offboarding execution limits', () => {
     expect(perCheck).toBe(OFFBOARDING_EVENTS_PER_CHECK);
     expect(fixedEvents).toBeLessThanOrEqual(OFFBOARDING_FIXED_EVENTS);
     expect(fixedSeconds).toBeLessThanOrEqual(OFFBOARDING_FIXED_SECONDS);
+  });
+
+  it('count one postponement for activity before deletion from the real ASL', () => {
+    // Prepare
+    const { PostponeDeletion, CheckStillDisabled, ObservationOver, CheckActivity, ActivityDecision } = offboardingAsl.States;
+    // Act
+    const perPostponement = [PostponeDeletion, CheckStillDisabled, ObservationOver, CheckActivity, ActivityDecision].reduce(
+      (sum, state) => sum + eventsOf(state!),
+      0,
+    );
+    // Assess: the loop is PostponeDeletion -> CheckStillDisabled -> ObservationOver -> CheckActivity -> ActivityDecision
+    expect(PostponeDeletion).toMatchObject({ Type: 'Wait', Next: 'CheckStillDisabled' });
+    expect(ObservationOver).toMatchObject({ Choices: [{ Next: 'CheckActivity' }] });
+    expect(CheckActivity).toMatchObject({ Type: 'Task', Next: 'ActivityDecision' });
+    expect(ActivityDecision).toMatchObject({ Default: 'PostponeDeletion', Choices: [{ Next: 'DeleteUser' }] });
+    expect(perPostponement).toBe(OFFBOARDING_EVENTS_PER_POSTPONEMENT);
+  });
+
+  it('counts the activity postponements against the limits of the longest offboarding', () => {
+    // Prepare: hourly checks for 36 days is 865 checks, close under the history limit
+    const raw = { offboardingCheckIntervalHours: 1, offboardingObservationDays: { default: 30, min: 7, max: 36 } };
+    // Act
+    const withoutPostponements = () => parseConfig({ ...raw, offboardingActivityPostponements: 0 });
+    const withThirty = () => parseConfig({ ...raw, offboardingActivityPostponements: 30 });
+    // Assess
+    expect(withoutPostponements).not.toThrow();
+    expect(withThirty).toThrow(/up to \d+ history events with 30 activity postponements/);
   });
 
   it.each([

@@ -109,6 +109,7 @@ export async function startLocalStack(options: ServeOptions): Promise<RunningSta
       },
       onError: (error) => log(`event tap: ${error.name}: ${error.message}`),
     });
+    ctx.local!.useEventTap(tap);
   } catch (error) {
     await moto.stop();
     throw error;

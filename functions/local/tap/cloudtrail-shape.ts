@@ -37,6 +37,8 @@ export interface CloudTrailDetail {
   managementEvent: boolean;
   recipientAccountId: string;
   eventCategory: 'Management';
+  /** Set when AWS refused the call (`AccessDenied` from a deny policy): CloudTrail logs refused calls too. */
+  errorCode?: string;
 }
 
 /** AWS's EventBridge envelope for a CloudTrail API call (R's `CloudTrailEvent`, structurally). */
@@ -44,7 +46,8 @@ export interface CloudTrailEvent {
   version: '0';
   id: string;
   'detail-type': 'AWS API Call via CloudTrail';
-  source: 'aws.iam';
+  /** `aws.iam` for the IAM calls EventBridge gets; other services' calls are only recorded for LookupEvents. */
+  source: 'aws.iam' | `aws.${string}`;
   account: string;
   time: string;
   region: string;

@@ -91,7 +91,7 @@ export function identityResolver(
         .replace(/\.\d{3}Z$/, 'Z'),
     );
   };
-  return (scope: SigV4Scope, headers: Record<string, string>): Promise<UserIdentity> => {
+  const lookup = (scope: SigV4Scope, headers: Record<string, string>): Promise<UserIdentity> => {
     let found = cache.get(scope.accessKeyId);
     if (!found) {
       found = resolve(scope, headers);
@@ -101,4 +101,14 @@ export function identityResolver(
     }
     return found;
   };
+  /**
+   * Session credentials from GetSessionToken act as the IAM user that asked for them (CloudTrail:
+   * `IAMUser`, the session's key id). moto's GetCallerIdentity does not know such a key, so the tap
+   * remembers who asked when it forwards the answer.
+   */
+  const rememberSession = (sessionKeyId: string, issuer: UserIdentity): void => {
+    if (issuer.type !== 'IAMUser') return;
+    cache.set(sessionKeyId, Promise.resolve({ ...issuer, accessKeyId: sessionKeyId }));
+  };
+  return Object.assign(lookup, { rememberSession });
 }

@@ -4,9 +4,9 @@
  * user, still managed). Each step lives in its own file next to this one; ../handlers assembles them.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { checkObservationDays, offboardingTiming, type LifecycleConfig } from '../../shared/config';
+import type { LifecycleConfig } from '../../shared/config';
 import { classifyError, ValidationError } from '../../shared/errors';
-import { NotInLiveExecutionError, WorkflowExecutionGuard, type ExecutionGuard } from '../../shared/execution-guard';
+import type { ExecutionGuard } from '../../shared/execution-guard';
 import type { IamUsers } from '../../shared/iam/users';
 import type { IamUser } from '../../shared/iam/records';
 import type { Notifier } from '../../shared/notifier';
@@ -14,7 +14,8 @@ import { redactSecretLikeValues } from '../../shared/redact';
 import { assertManaged } from '../../shared/scope';
 import type { SecretStore } from '../../shared/secret-store';
 import type { RecordDigest, SnapshotStore } from '../../shared/snapshot-store';
-import { requireString, runStep } from '../../shared/steps';
+import { requireString } from '../../shared/steps';
+import { makeExecutionContext } from '../execution-context';
 import type { ExecutionSummary, WorkflowPort } from '../../shared/workflows';
 import type {
   CredentialState,
@@ -26,7 +27,16 @@ import type {
   SnapshotCounts,
   TeardownStep,
 } from '../domain';
+import type { ActivityCheck } from '../activity';
 import { UserReplacedError } from '../errors';
+
+/** The final record's account of the activity check (see ../activity). */
+export interface ActivityRecord {
+  readonly postponements: number;
+  readonly maxPostponements: number;
+  readonly lastActivityAt?: string;
+  readonly checks: readonly ActivityCheck[];
+}
 
 /**
  * What every offboarding step but Notify calls. Only Snapshot and DeleteUser touch secrets: they
@@ -282,6 +292,8 @@ export interface CompletedRecord {
   readonly reenabledCount: number;
   /** Re-enables the CloudTrail reactions undid (who, when, what), when there were any. */
   readonly reenabledByReactions?: readonly ReactedReenable[];
+  /** What the activity check before deletion looked up, found and decided (issue 10), check by check. */
+  readonly activityBeforeDeletion?: ActivityRecord;
   /** Everything there was to remove when deletion began (the first attempt's plan). */
   readonly removed: readonly TeardownStep[];
   /** What the attempt that finished did (earlier attempts may have removed the rest). */
@@ -329,12 +341,7 @@ export function requireState(state: OffboardingState | undefined, stepName: stri
 
 export type StepContext<D extends OffboardingStepDeps = OffboardingDeps> = ReturnType<typeof makeStepContext<D>>;
 
-export type StepRunner = <T>(name: string, fn: () => Promise<T>) => Promise<T>;
-
-/** Runs a step with its failure logged and classified (shared/steps). */
-export function stepRunner(logger: OffboardingStepDeps['logger']): StepRunner {
-  return (name, fn) => runStep(logger, `offboarding step ${name}`, fn);
-}
+export { stepRunner, type StepRunner } from '../execution-context';
 
 export function makeStepContext<D extends OffboardingStepDeps = OffboardingDeps>(deps: D) {
   const { iam, config, logger } = deps;
@@ -346,9 +353,7 @@ export function makeStepContext<D extends OffboardingStepDeps = OffboardingDeps>
     }
     return arn;
   }
-  const guard = deps.guard ?? new WorkflowExecutionGuard(deps.workflows);
-
-  const step = stepRunner(logger);
+  const { guard, step, live, timingOf, recorded } = makeExecutionContext(deps);
 
   /** The user, only if it is still the one the workflow started with. */
   async function sameUser(userName: string, userId: string): Promise<IamUser> {
@@ -362,39 +367,6 @@ export function makeStepContext<D extends OffboardingStepDeps = OffboardingDeps>
     const user = await sameUser(userName, userId);
     assertManaged(user, config, deps.automationUserNames);
     return user;
-  }
-
-  /**
-   * Safety rule 8: the step runs inside a live execution of the offboarding state machine for this
-   * user, and the state it was handed belongs to that execution. Answers the execution, whose
-   * input (recorded by Step Functions) is the trusted request.
-   */
-  async function live(executionId: unknown, state: Pick<OffboardingState, 'userName' | 'userId' | 'executionName'>) {
-    const summary = await guard.assertLive('offboarding', executionId, state.userName);
-    if (summary.name !== state.executionName) {
-      throw new NotInLiveExecutionError('offboarding', String(executionId), 'the state names another execution');
-    }
-    const input = (summary.input ?? {}) as Partial<OffboardRequest>;
-    if (input.action !== 'offboard') {
-      throw new NotInLiveExecutionError('offboarding', String(executionId), 'the execution is not an offboarding');
-    }
-    if (input.userId !== undefined && input.userId !== state.userId) {
-      throw new NotInLiveExecutionError('offboarding', String(executionId), 'the execution is for another user id');
-    }
-    return { summary, input };
-  }
-
-  /** Observation timing from the deployed config and the execution's own (checked) observationDays. */
-  function timingOf(input: Partial<OffboardRequest>): OffboardingTimingInput {
-    return offboardingTiming(config, checkObservationDays(config, input.observationDays));
-  }
-
-  /** What a state of this execution returned, from its history (not from the step's input). */
-  async function recorded<T>(executionName: string, stateName: string, field: string): Promise<T | undefined> {
-    const output = (await deps.workflows().stateOutput('offboarding', executionName, stateName)) as
-      Record<string, unknown> | undefined;
-    const value = output?.[field];
-    return value === undefined || value === null ? undefined : (value as T);
   }
 
   async function readCredentialState(userName: string): Promise<CredentialState> {

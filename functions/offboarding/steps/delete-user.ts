@@ -8,6 +8,7 @@
 import { secretNameFor } from '../../shared/config';
 import { ValidationError } from '../../shared/errors';
 import { assertManaged } from '../../shared/scope';
+import type { ActivityState } from '../activity';
 import { countTeardown, offboardingTags, planTeardown, recordKeys, type TeardownStep } from '../domain';
 import { OffboardingCancelledError } from '../errors';
 import {
@@ -86,6 +87,8 @@ export function makeDeleteUser(ctx: StepContext) {
       if (!disabledBy)
         throw new ValidationError(`refused: execution ${executionName} never disabled ${userName}; nothing was deleted`);
       const snapshot = await ctx.recorded<SnapshotRef>(executionName, 'Snapshot', 'snapshot');
+      // The latest activity check of this execution (its history) must have cleared the deletion.
+      const activity = await ctx.recorded<ActivityState>(executionName, 'CheckActivity', 'activity');
       const user = await iam.findUser(userName);
       const userReplaced = user !== undefined && user.userId !== state.userId;
       if (user && !userReplaced) {
@@ -97,6 +100,11 @@ export function makeDeleteUser(ctx: StepContext) {
         if (clock().getTime() < due) {
           throw new ValidationError(
             `refused: the observation of ${userName} lasts until ${new Date(due).toISOString()}; nothing was deleted`,
+          );
+        }
+        if (activity?.decision !== 'delete') {
+          throw new ValidationError(
+            `refused: the activity check of ${executionName} has not cleared the deletion of ${userName}; nothing was deleted`,
           );
         }
       }
@@ -147,6 +155,16 @@ export function makeDeleteUser(ctx: StepContext) {
         deletedAt,
         reenabledCount: (state.observation?.reenabledCount ?? 0) + reacted.filter((r) => r.disabledAgain).length,
         ...(reacted.length > 0 ? { reenabledByReactions: reacted } : {}),
+        ...(activity
+          ? {
+              activityBeforeDeletion: {
+                postponements: activity.postponements,
+                maxPostponements: activity.maxPostponements,
+                ...(activity.lastActivityAt ? { lastActivityAt: activity.lastActivityAt } : {}),
+                checks: activity.checks,
+              },
+            }
+          : {}),
         removed: firstPlan.steps,
         lastAttempt: outcomes,
         userAlreadyGone: !user,
