@@ -50,19 +50,20 @@ const EXPECTED: Record<string, { clients: string[]; steps: string[] }> = {
   api: { clients: [IAM, S3, SECRETS, SFN, STS], steps: [] },
   // Re-disables through the offboarding's own switchOff (offboarding/steps/disable.ts).
   reactions: { clients: [IAM, S3, SNS, STS], steps: ['offboarding/disable'] },
-  // The exposed-key response (capability reactions): IAM, the guard (Step Functions), the topic.
-  'exposure Assess': { clients: [IAM, SFN, SNS], steps: ['exposure/assess'] },
-  'exposure Contain': { clients: [IAM, SFN, SNS], steps: ['exposure/contain'] },
+  // The exposed-key response (capability reactions): IAM, the guard (Step Functions), the topic; STS
+  // for the member role of the event's account (organization mode).
+  'exposure Assess': { clients: [IAM, SFN, SNS, STS], steps: ['exposure/assess'] },
+  'exposure Contain': { clients: [IAM, SFN, SNS, STS], steps: ['exposure/contain'] },
   // The rotation's own create-and-store under the exposure's check.
   'exposure CreateAndStoreKey': {
-    clients: [IAM, SECRETS, SFN, SNS],
+    clients: [IAM, SECRETS, SFN, SNS, STS],
     steps: ['exposure/create-and-store', 'rotation/create-and-store'],
   },
-  'exposure DeactivateExposedKey': { clients: [IAM, SFN, SNS], steps: ['exposure/deactivate'] },
-  'exposure ReportExposure': { clients: [CLOUDTRAIL, IAM, SFN, SNS], steps: ['exposure/report'] },
-  'exposure DeleteExposedKey': { clients: [IAM, SFN, SNS], steps: ['exposure/delete'] },
-  'exposure NotifyFailed': { clients: [IAM, SFN, SNS], steps: ['exposure/report'] },
-  'exposure Health': { clients: [IAM, SFN], steps: [] },
+  'exposure DeactivateExposedKey': { clients: [IAM, SFN, SNS, STS], steps: ['exposure/deactivate'] },
+  'exposure ReportExposure': { clients: [CLOUDTRAIL, IAM, SFN, SNS, STS], steps: ['exposure/report'] },
+  'exposure DeleteExposedKey': { clients: [IAM, SFN, SNS, STS], steps: ['exposure/delete'] },
+  'exposure NotifyFailed': { clients: [IAM, SFN, SNS, STS], steps: ['exposure/report'] },
+  'exposure Health': { clients: [IAM, SFN, STS], steps: [] },
   // Organization mode: the listing reads Organizations; the account scan assumes the member scan
   // role (STS) and runs the single-account scan; the summary only publishes.
   'organization ListAccounts': { clients: [ORGANIZATIONS], steps: [] },

@@ -13,10 +13,10 @@ const A = '111111111111';
 const B = '222222222222';
 
 describe('rotations per member account', () => {
-  it('names an account rotation after user, account and key, still under the user prefix', () => {
+  it('names an account rotation after account, user and key (rotate-<account>-<user>-<key>)', () => {
     expect([rotationExecutionName('app', 'AKIA1', 1, A), rotationExecutionName('app', 'AKIA1', 2, A)]).toEqual([
-      `rotate-app-${A}-AKIA1`,
-      `rotate-app-${A}-AKIA1-2`,
+      `rotate-${A}-app-AKIA1`,
+      `rotate-${A}-app-AKIA1-2`,
     ]);
     expect(rotationExecutionName('app', 'AKIA1')).toBe('rotate-app-AKIA1');
   });
@@ -43,7 +43,7 @@ describe('rotations per member account', () => {
     const inA = await findRunning(workflows, 'rotation', 'app', A);
     const inHub = await findRunning(workflows, 'rotation', 'app');
     // Assess
-    expect([inA.map((e) => e.name), inHub.map((e) => e.name)]).toEqual([[`rotate-app-${A}-AKIAA`], ['rotate-app-AKIAH']]);
+    expect([inA.map((e) => e.name), inHub.map((e) => e.name)]).toEqual([[`rotate-${A}-app-AKIAA`], ['rotate-app-AKIAH']]);
   });
 
   it('starts the next attempt of an account rotation with the account id in input and name', async () => {
@@ -54,7 +54,10 @@ describe('rotations per member account', () => {
       accountId: A,
     });
     workflows.started[0] = { ...workflows.started[0]!, status: 'FAILED' };
-    const result = await startRotation(workflows, parseConfig({}), {
+    const orgConfig = parseConfig({
+      organization: { enabled: true, organizationId: 'o-abcdefghij', targetOrganizationalUnitIds: ['r-abcd'] },
+    });
+    const result = await startRotation(workflows, orgConfig, {
       userName: 'app',
       accessKeyId: 'AKIAA',
       requestedBy: 'scan',
@@ -62,7 +65,7 @@ describe('rotations per member account', () => {
       accountId: A,
     });
     expect({ name: result.executionName, input: workflows.started[1]?.input }).toEqual({
-      name: `rotate-app-${A}-AKIAA-2`,
+      name: `rotate-${A}-app-AKIAA-2`,
       input: { userName: 'app', accessKeyId: 'AKIAA', requestedBy: 'scan', trigger: 'scheduled', accountId: A },
     });
     expect((await findRotation(workflows, 'app', 'AKIAA', B)).attempts).toEqual([]);
