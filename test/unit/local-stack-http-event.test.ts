@@ -92,7 +92,7 @@ describe('HTTP request to API Gateway proxy event', () => {
     // Prepare: every dependency answers "no such user", so a reached route answers UserNotFoundError.
     const missing = () => Promise.reject(new UserNotFoundError('alice'));
     const deps = {
-      iam: { getUser: missing, findUser: missing },
+      iam: { getUser: missing, findUser: missing, keyOwner: missing },
       secrets: { currentKeyIdFromTags: missing },
       workflows: { list: missing, describe: missing },
       config: parseConfig({}),
@@ -112,13 +112,14 @@ describe('HTTP request to API Gateway proxy event', () => {
       call('POST', '/rotations', '{"userName":"alice"}'),
       call('POST', '/rotations/alice/rollback'),
       call('GET', '/users/alice'),
+      call('POST', '/exposures', '{"accessKeyId":"AKIAIOSFODNN7EXAMPLE","reason":"x"}'),
       call('GET', '/nothing/here'),
     ]);
     // Assess
     const errors = answers.map((a) => `${a.statusCode} ${(JSON.parse(a.body) as { error: string }).error}`);
-    expect(errors.slice(0, 7)).toEqual(Array(7).fill('404 UserNotFoundError'));
-    expect(errors[7]).toBe('404 NotFound');
+    expect(errors.slice(0, 8)).toEqual(Array(8).fill('404 UserNotFoundError'));
+    expect(errors[8]).toBe('404 NotFound');
     expect(answers[0]?.headers['content-type']).toBe('application/json');
-    expect(API_RESOURCES).toHaveLength(6);
+    expect(API_RESOURCES).toHaveLength(7); // one call above per resource
   });
 });
