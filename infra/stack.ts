@@ -181,6 +181,7 @@ export class IamUserLifecycleStack extends Stack {
       offboarding: this.offboarding,
       exposure: this.exposure,
       principals: this.config.api.principals,
+      accountRoutes: this.config.organization.enabled,
       manageAccountLoggingRole: props.manageApiGatewayLoggingRole ?? true,
     });
 

@@ -34,10 +34,14 @@ const api = once<ApiHandler>(() => {
     offboarding: offboardingApi({ ...common, iam: iamUsersFor(rt, iamClient), records }),
   };
   if (!rt.config.organization.enabled) return makeApiHandler(single);
-  const scopes = (capability: 'read' | 'rotation') =>
-    accountScopes({ config: rt.config, base: rt.target, capability, ...(hubAccountId ? { hubAccountId } : {}) });
-  const read = scopes('read');
-  const rotation = scopes('rotation');
+  // The member `read` role holds what the single-account API role holds in its account, rollback's
+  // UpdateAccessKey included (infra/constructs/account-grants.ts): the API assumes no other role.
+  const read = accountScopes({
+    config: rt.config,
+    base: rt.target,
+    capability: 'read',
+    ...(hubAccountId ? { hubAccountId } : {}),
+  });
   const accounts = accountRouting(rt.config, hubAccountId, (accountId) => {
     if (accountId === undefined) return single;
     const scope = read(accountId);
@@ -46,7 +50,7 @@ const api = once<ApiHandler>(() => {
     return {
       ...account,
       iam: accountIam,
-      rollbackIam: iamUsersFor({ target: rotation(accountId).target }),
+      rollbackIam: accountIam,
       secrets: secretStoreForScope(rt, scope, accountIam),
       offboarding: offboardingApi({ ...account, iam: accountIam, records: records.forAccount(accountId) }),
     };

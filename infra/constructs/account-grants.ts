@@ -176,8 +176,13 @@ export function offboardingGrants(
 }
 
 /** The scan: the credential report and each user's keys and tags. */
-export function scanGrants(): AccountGrants {
-  return { credentialReport: true, users: { read: ['iam:ListAccessKeys', 'iam:ListUserTags'] } };
+/**
+ * @param options.offboards the scan may start offboardings (lifecycle signals): GetUser is the
+ *        offboarding service's re-check of the user, as an API start makes it.
+ */
+export function scanGrants(options: { readonly offboards?: boolean } = {}): AccountGrants {
+  const read = ['iam:ListAccessKeys', 'iam:ListUserTags', ...(options.offboards ? ['iam:GetUser'] : [])];
+  return { credentialReport: true, users: { read } };
 }
 
 /** The API (functions/api/*.ts): user view, rollback (reactivates the exact key a rotation retired). */
@@ -228,7 +233,7 @@ export function reactionsGrants(ctx: AccountGrantsContext): AccountGrants {
 export function capabilityGrants(capability: MemberCapability, ctx: AccountGrantsContext): Record<string, AccountGrants> {
   switch (capability) {
     case 'scan':
-      return { Scan: scanGrants() };
+      return { Scan: scanGrants({ offboards: true }) };
     case 'rotation':
       return rotationGrants();
     case 'offboarding':

@@ -113,12 +113,8 @@ export class DailyScan extends Construct {
       },
     });
     const role = this.function.role;
-    applyAccountGrants(role, scanGrants(), props.userAccess, undefined);
-    if (props.offboarding) {
-      // GetUser: the offboarding service's re-check of a user the scan offboards (as an API start does).
-      props.userAccess.grant(role, { read: ['iam:GetUser'] });
-      grantSignals(role, props.offboarding);
-    }
+    applyAccountGrants(role, scanGrants({ offboards: props.offboarding !== undefined }), props.userAccess, undefined);
+    if (props.offboarding) grantSignals(role, props.offboarding);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'StartRotations',

@@ -71,6 +71,15 @@ export function routeResource(route: ApiRoute): string {
   return `execute-api:/*/${method}${path.replace(/\{[^}]+\}/g, '*')}`;
 }
 
+/** The routes also served under `/accounts/{accountId}` in organization mode (exposures: hub account only). */
+export const ACCOUNT_ROUTES: readonly ApiRoute[] = API_ROUTES.filter((r) => r !== 'POST /exposures');
+
+/** `execute-api:/<stage>/<METHOD>/accounts/*<path>` of a route served per account. */
+export function accountRouteResource(route: ApiRoute): string {
+  const [method, path] = route.split(' ') as [string, string];
+  return `execute-api:/*/${method}/accounts/*${path.replace(/\{[^}]+\}/g, '*')}`;
+}
+
 /** StringLike patterns matching a tag value that holds `group` as a whole space-separated word. */
 export function groupTagPatterns(group: ApiRouteGroup): string[] {
   return [group, `${group} *`, `* ${group}`, `* ${group} *`];
@@ -85,12 +94,21 @@ export function groupTagPatterns(group: ApiRouteGroup): string[] {
  * API Gateway needs one for AWS_IAM callers; explicit Denies, because an identity policy with
  * execute-api:Invoke (PowerUserAccess) would otherwise still admit the caller in this account.
  */
-export function apiResourcePolicy(principals: ApiAccess['principals'], account: string): iam.PolicyDocument {
+export function apiResourcePolicy(
+  principals: ApiAccess['principals'],
+  account: string,
+  accountRoutes = false,
+): iam.PolicyDocument {
   const document = new iam.PolicyDocument();
   const invoke = ['execute-api:Invoke'];
   const anyone = [new iam.AnyPrincipal()];
   for (const group of API_ROUTE_GROUPS) {
-    const resources = API_ROUTES.filter((r) => API_ROUTE_GROUP[r] === group).map(routeResource);
+    const routes = API_ROUTES.filter((r) => API_ROUTE_GROUP[r] === group);
+    const resources = [
+      ...routes.map(routeResource),
+      // Organization mode: the same route under /accounts/{accountId}, in the same group.
+      ...(accountRoutes ? routes.filter((r) => ACCOUNT_ROUTES.includes(r)).map(accountRouteResource) : []),
+    ];
     const Group = group[0]!.toUpperCase() + group.slice(1);
     const arns = principals[group];
     if (arns.length > 0) {
@@ -172,6 +190,12 @@ export interface LifecycleApiProps {
    * @default every group empty (tag-based)
    */
   readonly principals?: ApiAccess['principals'];
+  /**
+   * Organization mode: every route but POST /exposures is also served under
+   * `/accounts/{accountId}` (functions/api/accounts.ts), in the same route group.
+   * @default false
+   */
+  readonly accountRoutes?: boolean;
   /**
    * How long access logs are kept.
    * @default the functions' log retention (one year)
@@ -312,7 +336,11 @@ export class LifecycleApi extends Construct {
       removalPolicy: props.functionSettings.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
 
-    this.resourcePolicy = apiResourcePolicy(props.principals ?? DEFAULT_CONFIG.api.principals, Stack.of(this).account);
+    this.resourcePolicy = apiResourcePolicy(
+      props.principals ?? DEFAULT_CONFIG.api.principals,
+      Stack.of(this).account,
+      props.accountRoutes ?? false,
+    );
     this.api = new apigateway.RestApi(this, 'Api', {
       policy: this.resourcePolicy,
       description: 'iam-user-lifecycle: offboarding, key rotation, rollback and user status (AWS_IAM)',
@@ -421,26 +449,39 @@ export class LifecycleApi extends Construct {
       requestValidator: this.requestValidator,
       requestModels: { 'application/json': model },
     });
-    const withUserName: apigateway.MethodOptions = {
-      requestValidator: this.requestValidator,
-      requestParameters: { 'method.request.path.userName': true },
+
+    // The same routes at the root (the hub's own account) and, in organization mode, under
+    // /accounts/{accountId} (the account is checked by the handler: functions/api/accounts.ts).
+    const addRoutes = (parent: apigateway.IResource, extra: Record<string, boolean>) => {
+      const params = (more: Record<string, boolean>) => ({ ...extra, ...more });
+      const body = (model: apigateway.IModel): apigateway.MethodOptions => ({
+        ...withBody(model),
+        ...(Object.keys(extra).length > 0 ? { requestParameters: params({}) } : {}),
+      });
+      const userName: apigateway.MethodOptions = {
+        requestValidator: this.requestValidator,
+        requestParameters: params({ 'method.request.path.userName': true }),
+      };
+      const offboardings = parent.addResource('offboardings');
+      offboardings.addMethod('POST', integration, body(this.offboardingRequestModel));
+      const offboardingOfUser = offboardings.addResource('{userName}');
+      offboardingOfUser.addMethod('GET', integration, userName);
+      offboardingOfUser.addMethod('DELETE', integration, userName);
+      offboardingOfUser.addResource('approval').addMethod('POST', integration, {
+        ...withBody(this.approvalRequestModel),
+        requestParameters: params({ 'method.request.path.userName': true }),
+      });
+      const rotations = parent.addResource('rotations');
+      rotations.addMethod('POST', integration, body(this.rotationRequestModel));
+      rotations.addResource('{userName}').addResource('rollback').addMethod('POST', integration, userName);
+      parent.addResource('users').addResource('{userName}').addMethod('GET', integration, userName);
     };
-
-    const offboardings = this.api.root.addResource('offboardings');
-    offboardings.addMethod('POST', integration, withBody(this.offboardingRequestModel));
-    const offboardingOfUser = offboardings.addResource('{userName}');
-    offboardingOfUser.addMethod('GET', integration, withUserName);
-    offboardingOfUser.addMethod('DELETE', integration, withUserName);
-    offboardingOfUser.addResource('approval').addMethod('POST', integration, {
-      ...withBody(this.approvalRequestModel),
-      requestParameters: { 'method.request.path.userName': true },
-    });
-
-    const rotations = this.api.root.addResource('rotations');
-    rotations.addMethod('POST', integration, withBody(this.rotationRequestModel));
-    rotations.addResource('{userName}').addResource('rollback').addMethod('POST', integration, withUserName);
-
-    this.api.root.addResource('users').addResource('{userName}').addMethod('GET', integration, withUserName);
+    addRoutes(this.api.root, {});
+    if (props.accountRoutes) {
+      addRoutes(this.api.root.addResource('accounts').addResource('{accountId}'), {
+        'method.request.path.accountId': true,
+      });
+    }
     this.exposureRequestModel = addExposureRoute({
       api: this.api,
       integration,

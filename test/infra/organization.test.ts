@@ -6,10 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { MemberCapability } from '../../functions/shared/organization-config';
 import { HUB_ROLE_PARAMETERS, RESOLVE_SECRETS_KEY_SID } from '../../infra/organization/member-stack';
 import { REPO_ROOT } from '../../infra/constructs/lifecycle-function';
+import { apiResourcePolicy } from '../../infra/constructs/lifecycle-api';
 import { simulate, statementsOf, TemplateResolver, type CfnTemplate, type PolicyDocument } from '../support/policy-simulator';
 import { asArray, roleStatements, type Statement } from './support';
 import {
@@ -132,11 +134,14 @@ describe('organization mode (examples/organization.json)', () => {
       // Assess: same statements; the hub role has no IAM or secrets statement the member lacks
       expect(inAccount.map(comparable).sort()).toEqual(member.map(comparable).sort());
       const actions = (st: Statement) => [...asArray(st.Action), ...asArray(st.NotAction)];
-      // FindKeyOwnerAnyUser (exposures, read-only): exposure responses act in the hub account only so
-      // far (README "Organization mode"), so no member role carries it.
+      // FindKeyOwnerAnyUser (exposures) and AllUserTags (expiry tags of the lifecycle signals), both
+      // read-only: those act in the hub account only so far (README "Organization mode"), so no
+      // member role carries them.
       const outside = hub.filter(
         (st) =>
-          !sids.has(st.Sid) && st.Sid !== 'FindKeyOwnerAnyUser' && actions(st).some((a) => /^(iam|secretsmanager):/.test(a)),
+          !sids.has(st.Sid) &&
+          !['FindKeyOwnerAnyUser', 'AllUserTags'].includes(st.Sid ?? '') &&
+          actions(st).some((a) => /^(iam|secretsmanager):/.test(a)),
       );
       expect(outside.map((st) => st.Sid)).toEqual([]);
     }
@@ -260,16 +265,16 @@ describe('organization mode (examples/organization.json)', () => {
     const scan = s.hub.organizationScan!;
     const machine = s.hubTemplate.findResources('AWS::StepFunctions::StateMachine')[idOf(s.hub, scan.stateMachine)]!;
     // Act
-    // The definition is a Fn::Join (the Lambda ARNs are tokens): tokens become a marker string.
-    const text = (value: unknown): string =>
-      typeof value === 'string'
-        ? value
-        : ((value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1] ?? [])
-            .map((part) => (typeof part === 'string' ? part : 'TOKEN'))
-            .join('');
-    const definition = JSON.parse(text((machine.Properties as { DefinitionString: unknown }).DefinitionString)) as {
+    // The definition is the ASL file (an S3 asset), its Lambda ARNs given as substitutions.
+    const definition = JSON.parse(readFileSync(join(REPO_ROOT, 'statemachines', 'organization-scan.asl.json'), 'utf8')) as {
       States: Record<string, Record<string, unknown>>;
     };
+    const substitutions = (machine.Properties as { DefinitionSubstitutions: Record<string, unknown> }).DefinitionSubstitutions;
+    expect(Object.keys(substitutions).sort()).toEqual([
+      'ListTargetAccountsFunctionArn',
+      'ScanAccountFunctionArn',
+      'SummarizeOrganizationScanFunctionArn',
+    ]);
     const map = Object.values(definition.States).find((st) => st.Type === 'Map')!;
     // Assess
     // ListTargetAccounts answers organization.maxConcurrentAccounts and toleratedFailurePercentage of
@@ -293,6 +298,58 @@ describe('organization mode (examples/organization.json)', () => {
     expect(listing.filter((a) => a.startsWith('organizations:')).every((a) => /^organizations:(Describe|List)/.test(a))).toBe(
       true,
     );
+  });
+
+  it('serves every route but POST /exposures under /accounts/{accountId}, each in its own route group', () => {
+    // Prepare
+    const methodsOf = (resource: apigateway.IResource | undefined) =>
+      (resource?.node.children ?? [])
+        .filter((c): c is apigateway.Method => c instanceof apigateway.Method)
+        .map((m) => m.httpMethod);
+    const account = s.hub.api.api.root.getResource('accounts')?.getResource('{accountId}');
+    const user = (parent: string) => account?.getResource(parent)?.getResource('{userName}');
+    // Act
+    const served = {
+      offboardings: methodsOf(account?.getResource('offboardings')),
+      offboardingOfUser: methodsOf(user('offboardings')).sort(),
+      approval: methodsOf(user('offboardings')?.getResource('approval')),
+      rotations: methodsOf(account?.getResource('rotations')),
+      rollback: methodsOf(user('rotations')?.getResource('rollback')),
+      users: methodsOf(user('users')),
+      exposures: methodsOf(account?.getResource('exposures')),
+    };
+    const groups = (accountRoutes: boolean) => {
+      const policy = apiResourcePolicy({ offboard: [], rotate: [], read: [] }, '111111111111', accountRoutes);
+      const statements = (policy.toJSON() as { Statement: Statement[] }).Statement;
+      return Object.fromEntries(
+        statements
+          .filter((st) => st.Sid?.endsWith('AllowTaggedPrincipals'))
+          .map((st) => [st.Sid, (asArray(st.Resource) as string[]).filter((r) => r.includes('/accounts/'))]),
+      );
+    };
+    // Assess
+    expect(served).toEqual({
+      offboardings: ['POST'],
+      offboardingOfUser: ['DELETE', 'GET'],
+      approval: ['POST'],
+      rotations: ['POST'],
+      rollback: ['POST'],
+      users: ['GET'],
+      exposures: [],
+    });
+    expect(groups(true)).toEqual({
+      OffboardAllowTaggedPrincipals: [
+        'execute-api:/*/POST/accounts/*/offboardings',
+        'execute-api:/*/DELETE/accounts/*/offboardings/*',
+        'execute-api:/*/POST/accounts/*/offboardings/*/approval',
+      ],
+      RotateAllowTaggedPrincipals: [
+        'execute-api:/*/POST/accounts/*/rotations',
+        'execute-api:/*/POST/accounts/*/rotations/*/rollback',
+      ],
+      ReadAllowTaggedPrincipals: ['execute-api:/*/GET/accounts/*/offboardings/*', 'execute-api:/*/GET/accounts/*/users/*'],
+    });
+    expect(Object.values(groups(false)).flat()).toEqual([]); // single-account mode: no account route
   });
 
   it('passes cdk-nag on the hub and member stacks, with no CDK error or warning', () => {
