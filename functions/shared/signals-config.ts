@@ -85,7 +85,13 @@ export function parseSignals(problems: string[], merged: Record<string, unknown>
     ...(unused !== undefined ? { unusedKeyDays: wholeDays(problems, 'unusedKeyDays', unused, 1, 3650) } : {}),
     ownerTagKey: tagKey(problems, 'ownerTagKey', merged.ownerTagKey),
     purposeTagKey: tagKey(problems, 'purposeTagKey', merged.purposeTagKey),
-    offboardingActivityPostponements: wholeDays(problems, 'offboardingActivityPostponements', merged.offboardingActivityPostponements, 0, 30),
+    offboardingActivityPostponements: wholeDays(
+      problems,
+      'offboardingActivityPostponements',
+      merged.offboardingActivityPostponements,
+      0,
+      30,
+    ),
     activityLookupBudgetSeconds: wholeDays(problems, 'activityLookupBudgetSeconds', merged.activityLookupBudgetSeconds, 1, 600),
   });
 }
