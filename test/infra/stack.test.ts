@@ -99,7 +99,7 @@ describe('the stack with the default config', () => {
   });
 
   describe('Lambda functions', () => {
-    it('are the six rotation steps, the scan, the seven offboarding steps, the API, the reactions and the eight exposure functions, on nodejs22.x and arm64', () => {
+    it('are the six rotation steps, the scan, the eight offboarding steps, the API, the reactions and the eight exposure functions, on nodejs22.x and arm64', () => {
       // Act
       const fns = functionProps(s);
       // Assess
@@ -116,6 +116,7 @@ describe('the stack with the default config', () => {
           'index.snapshotUser',
           'index.disableUser',
           'index.checkStillDisabled',
+          'index.checkActivity',
           'index.deleteUser',
           'index.restoreUser',
           'index.notify', // offboarding
@@ -144,7 +145,7 @@ describe('the stack with the default config', () => {
       const used = functionProps(s).map(([, p]) => p.LoggingConfig?.LogGroup?.Ref);
       // Assess
       expect(used.every((id) => id !== undefined)).toBe(true);
-      expect(new Set(used).size).toBe(24);
+      expect(new Set(used).size).toBe(25);
       for (const id of used) {
         expect(logGroups[id!]).toMatchObject({
           Properties: { RetentionInDays: ONE_YEAR_IN_DAYS },
@@ -186,6 +187,8 @@ describe('the stack with the default config', () => {
               {
                 SNAPSHOT_BUCKET: bucket,
                 OFFBOARDING_DENY_POLICY_ARN: s.stack.resolve(s.stack.offboarding.denyPolicy.managedPolicyArn),
+                // The activity check ignores the calls of the stack's own roles.
+                ...(f === s.stack.offboarding.functions.checkActivity ? { STACK_PRINCIPAL_IDS: expect.anything() } : {}),
               },
             ] as [string, Record<string, unknown>],
         ),
@@ -471,7 +474,7 @@ describe('the stack with the default config', () => {
         .Properties as Json;
     }
 
-    it('substitutes every placeholder of the ASL file with one of the seven offboarding functions', () => {
+    it('substitutes every placeholder of the ASL file with one of the eight offboarding functions', () => {
       // Prepare
       const fnIds = Object.values(s.stack.offboarding.functions).map((f) => logicalId(s.stack, f.function));
       const placeholders = aslPlaceholders(readFileSync(join(REPO_ROOT, OFFBOARDING_ASL_FILE), 'utf8'));
@@ -481,6 +484,7 @@ describe('the stack with the default config', () => {
       expect(Object.keys(substitutions).sort()).toEqual(placeholders);
       expect(placeholders).toEqual(
         [
+          'CheckActivityFunctionArn',
           'CheckStillDisabledFunctionArn',
           'DeleteUserFunctionArn',
           'DisableUserFunctionArn',
@@ -517,8 +521,8 @@ describe('the stack with the default config', () => {
       expect(deployed).not.toContain('${');
       const tasks = Object.values(definition.States).filter((st) => st.Type === 'Task');
       // Validate serves the offboarding and the restore entry (ValidateRestore): 8 Task states, 7 functions.
-      expect(tasks).toHaveLength(8);
-      expect(new Set(tasks.map((t) => t.Resource!.split(':function:')[1])).size).toBe(7);
+      expect(tasks).toHaveLength(9);
+      expect(new Set(tasks.map((t) => t.Resource!.split(':function:')[1])).size).toBe(8);
     });
 
     it('gives every step Lambda a timeout well inside its Task state timeout', () => {

@@ -139,7 +139,12 @@ describe('offboarding: activity before deletion', () => {
     expect(checks[0]).toMatchObject({ decision: 'postpone', postponements: 1, waitSeconds: 1 });
     expect(checks.at(-1)!.decision).toBe('delete');
     const seen = h.notifications.sent.find((n) => n.type === 'offboarding.activity-seen' && n.userName === user.userName)!;
-    expect(seen).toMatchObject({ decision: 'postpone', sourceIps: ['127.0.0.1'], eventNames: [{ name: 'GetUser' }] });
+    // The session's own GetSessionToken may fall in the disable's second, which the window keeps (safe side).
+    expect(seen).toMatchObject({
+      decision: 'postpone',
+      sourceIps: ['127.0.0.1'],
+      eventNames: expect.arrayContaining([expect.objectContaining({ name: 'GetUser' })]),
+    });
     const everything = JSON.stringify([h.notifications.sent, h.workflows.history('offboarding', started.executionName)]);
     expect(everything).not.toContain(session.secretAccessKey);
     expect(everything).not.toContain(session.sessionToken);
