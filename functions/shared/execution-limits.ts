@@ -51,11 +51,11 @@ export const ROTATION_EVENTS_PER_CHECK = 2 + ROTATION_TASK_EVENTS + 2;
 
 /**
  * Everything outside the cutover loop, worst case: ExecutionStarted, six Tasks (Prepare,
- * CreateAndStoreKey, NotifyStarted, DeactivateOldKey, FinishRotation, NotifyFailed), three
- * Choice/Wait/Pass states of two events each (IsReady, ObserveGracePeriod, the final Pass), one
- * terminal state and ExecutionSucceeded/Failed.
+ * CreateAndStoreKey, NotifyStarted, DeactivateOldKey, FinishRotation, NotifyFailed), five
+ * Choice/Wait/Pass states of two events each (IsReady, ReadyMode, ObserveGracePeriod, FinishedMode,
+ * the final Pass), one terminal state and ExecutionSucceeded/Failed.
  */
-export const ROTATION_FIXED_EVENTS = 1 + 6 * ROTATION_TASK_EVENTS + 3 * 2 + 2 + 1;
+export const ROTATION_FIXED_EVENTS = 1 + 6 * ROTATION_TASK_EVENTS + 5 * 2 + 2 + 1;
 /** Seconds outside the cutover loop and the grace period: the six Tasks at their worst. */
 export const ROTATION_FIXED_SECONDS = 6 * ROTATION_TASK_SECONDS;
 

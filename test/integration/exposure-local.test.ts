@@ -98,8 +98,9 @@ describe('the event tap as the local CloudTrail of a key', () => {
       expect(found.truncated).toBe(false);
       expect(found.events.map((e) => [e.eventName, e.eventSource, e.awsRegion, e.sourceIPAddress]).sort()).toEqual(
         [
-          ['GetCallerIdentity', 'sts.amazonaws.com', 'us-east-1', '127.0.0.1'],
-          ['GetCallerIdentity', 'sts.amazonaws.com', 'us-east-1', '127.0.0.1'],
+          // The SDK calls STS's regional endpoint, which CloudTrail logs in that region; IAM is global (us-east-1).
+          ['GetCallerIdentity', 'sts.amazonaws.com', 'eu-west-1', '127.0.0.1'],
+          ['GetCallerIdentity', 'sts.amazonaws.com', 'eu-west-1', '127.0.0.1'],
           ['ListSecrets', 'secretsmanager.amazonaws.com', 'eu-west-1', '127.0.0.1'],
           ['UpdateAccessKey', 'iam.amazonaws.com', 'us-east-1', '127.0.0.1'],
         ].sort(),
