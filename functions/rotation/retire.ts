@@ -5,10 +5,9 @@
  * deleted. No replacement key is created: nothing uses the key, so nothing depends on it.
  */
 import type { LifecycleConfig } from '../shared/config';
-import { WorkflowConflictError } from '../shared/errors';
 import { retirementExecutionName } from '../shared/execution-names';
 import { findAttempts, type StartResult, type WorkflowPort } from '../shared/workflows';
-import { MAX_ROTATION_ATTEMPTS, rotationInput, type RotationLookup } from './start';
+import { MAX_ROTATION_ATTEMPTS, nextAttempt, rotationInput, type RotationLookup } from './start';
 
 const DAY_MS = 86_400_000;
 
@@ -46,21 +45,9 @@ export async function startRetirement(
   lookup?: RotationLookup,
 ): Promise<StartResult & { executionName: string }> {
   lookup ??= await findRetirement(workflows, request.userName, request.accessKeyId);
-  if (lookup.latest?.status === 'RUNNING') {
-    return {
-      executionArn: lookup.latest.executionArn,
-      started: false,
-      existing: lookup.latest,
-      executionName: lookup.latest.name,
-    };
-  }
-  if (!lookup.nextName) {
-    throw new WorkflowConflictError(
-      `retiring key ${request.accessKeyId} of ${request.userName} was already attempted ${MAX_ROTATION_ATTEMPTS} times; see those executions`,
-      lookup.latest?.name ?? '',
-    );
-  }
+  const next = nextAttempt(lookup, `retiring key ${request.accessKeyId} of ${request.userName}`);
+  if ('running' in next) return next.running;
   const input = rotationInput({ ...request, trigger: 'scheduled', mode: 'retire' });
-  const result = await workflows.start('rotation', lookup.nextName, input);
-  return { ...result, executionName: lookup.nextName };
+  const result = await workflows.start('rotation', next.name, input);
+  return { ...result, executionName: next.name };
 }

@@ -136,24 +136,34 @@ export async function startRotation(
 ): Promise<StartResult & { executionName: string }> {
   assertRequestAccount(config, request.accountId);
   lookup ??= await findRotation(workflows, request.userName, request.accessKeyId, request.accountId);
+  const next = nextAttempt(lookup, `key ${request.accessKeyId} of ${request.userName}`);
+  if ('running' in next) return next.running;
+  // Resuming an exposure rotation keeps its trigger (its rollback stays refused).
+  const trigger = continuedOutputOf(lookup.latest)?.trigger === 'exposure' ? 'exposure' : request.trigger;
+  const result = await workflows.start('rotation', next.name, rotationInput({ ...request, trigger }));
+  return { ...result, executionName: next.name };
+}
+
+/**
+ * The running attempt of a key as a start result, or the name its next attempt takes; a
+ * WorkflowConflictError once every attempt name is used. Shared by rotations and retirements.
+ * @param what names the key in the conflict message (`key <id> of <user>`)
+ */
+export function nextAttempt(
+  lookup: RotationLookup,
+  what: string,
+): { readonly running: StartResult & { executionName: string } } | { readonly name: string } {
   if (lookup.latest?.status === 'RUNNING') {
-    return {
-      executionArn: lookup.latest.executionArn,
-      started: false,
-      existing: lookup.latest,
-      executionName: lookup.latest.name,
-    };
+    const { latest } = lookup;
+    return { running: { executionArn: latest.executionArn, started: false, existing: latest, executionName: latest.name } };
   }
   if (!lookup.nextName) {
     throw new WorkflowConflictError(
-      `key ${request.accessKeyId} of ${request.userName} was already attempted ${MAX_ROTATION_ATTEMPTS} times; see those executions`,
+      `${what} was already attempted ${MAX_ROTATION_ATTEMPTS} times; see those executions`,
       lookup.latest?.name ?? '',
     );
   }
-  // Resuming an exposure rotation keeps its trigger (its rollback stays refused).
-  const trigger = continuedOutputOf(lookup.latest)?.trigger === 'exposure' ? 'exposure' : request.trigger;
-  const result = await workflows.start('rotation', lookup.nextName, rotationInput({ ...request, trigger }));
-  return { ...result, executionName: lookup.nextName };
+  return { name: lookup.nextName };
 }
 
 /**
